@@ -1,0 +1,328 @@
+"""The ``liandong`` command line."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from sqlalchemy import select, text
+
+from core import events  # noqa: F401
+from core.config import get_settings
+from core.db import get_engine
+from core.tenancy import operator_session
+from core.plugins import registry
+
+
+@click.group()
+def cli() -> None:
+    """Liandong (联动): party building in two-new organizations."""
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations and roles."""
+
+
+@db.command("upgrade")
+@click.option("--target", default="heads", show_default=True)
+def db_upgrade(target: str) -> None:
+    """Migrate core and every plugin branch, then sync role permissions."""
+    from core import migrate
+    from core.permissions import build_catalog, sync_role_permissions
+
+    migrate.upgrade(target=target)
+    with operator_session() as s:
+        added, removed = sync_role_permissions(s, build_catalog(registry().pm))
+    click.echo(f"database at {target}; role permissions +{added} -{removed}")
+
+
+@db.command("downgrade")
+@click.option("--target", default="base", show_default=True)
+@click.confirmation_option(prompt="This drops data. Continue?")
+def db_downgrade(target: str) -> None:
+    from core import migrate
+
+    migrate.downgrade(target=target)
+    click.echo(f"database at {target}")
+
+
+@db.command("create-app-role")
+@click.argument("name")
+@click.option("--password", required=True)
+def db_create_app_role(name: str, password: str) -> None:
+    """PostgreSQL: a login role without superuser or BYPASSRLS, with DML rights only."""
+    engine = get_engine(get_settings().owner_database_url)
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("only needed on PostgreSQL")
+    from core.pg import create_app_role
+
+    with engine.begin() as conn:
+        create_app_role(conn, name, password)
+    click.echo(f"role {name} ready (NOSUPERUSER NOBYPASSRLS)")
+
+
+# --- demo, serve ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--scale", metavar="TENANTSxORGS", default=None,
+              help="Bulk benchmark data instead, e.g. 1000x1000 (run as the owner role).")
+@click.option("--seed", default=0, type=int, show_default=True)
+@click.option("--workers", default=None, type=int, help="Parallel loaders for --scale.")
+def demo(scale: str | None, seed: int, workers: int | None) -> None:
+    """Load demo tenants, users and data (idempotent)."""
+    from core.demo import DEMO_PASSWORD, load_demo
+
+    if scale:
+        import re
+
+        from core.registry.demo import generate_scale
+
+        m = re.fullmatch(r"(\d+)[xX×](\d+)", scale)
+        if not m:
+            raise click.BadParameter("format: 1000x1000", param_hint="--scale")
+        r = generate_scale(get_settings().owner_database_url, int(m[1]), int(m[2]), seed=seed,
+                           workers=workers, echo=click.echo)
+        click.echo(f"{r.tenants} tenants, {r.organizations} organizations, {r.members} members "
+                   f"in {r.seconds:.0f}s")
+        return
+    load_demo(echo=click.echo)
+    click.echo(f"demo ready; every demo user's password is {DEMO_PASSWORD}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the app with uvicorn."""
+    import uvicorn
+
+    get_settings()  # create the shared secret before workers fork
+    uvicorn.run("core.asgi:app", host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+
+
+# --- tenants, plugins, users ---------------------------------------------------------------
+
+
+@db.command("fingerprint")
+@click.option("--url", default=None, help="Database URL (default: the owner's, LIANDONG_MIGRATION_DATABASE_URL).")
+def db_fingerprint(url: str | None) -> None:
+    """Print every table's row count and checksum (restore drills: compare two databases)."""
+    from core.backup import table_fingerprints
+
+    for table, (count, digest) in table_fingerprints(url).items():
+        click.echo(f"{table}\t{count}\t{digest}")
+
+
+@cli.group()
+def tenants() -> None:
+    """Tenants (jurisdictions)."""
+
+
+@tenants.command("sync")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False), default=None)
+def tenants_sync(directory: str | None) -> None:
+    """Apply tenants/*.toml idempotently."""
+    from pathlib import Path
+
+    from core.tenants_sync import load_specs, sync
+
+    path = Path(directory) if directory else get_settings().tenants_dir
+    try:
+        with operator_session() as s:
+            changes = sync(s, load_specs(path))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in changes:
+        click.echo(line)
+    click.echo(f"{len(changes)} change(s)")
+
+
+@cli.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("list")
+def plugins_list() -> None:
+    """Installed plugins, their version and the tenants that enabled them."""
+    from core.tenancy import tree
+
+    reg = registry()
+    t = tree()
+    for name, meta in reg.meta.items():
+        slugs = sorted(x.slug for x in t.by_id.values() if name in reg.enabled(x.id))
+        deps = f" (needs {', '.join(meta.depends)})" if meta.depends else ""
+        click.echo(f"{name} {meta.version} — {meta.label}{deps}: {', '.join(slugs) or '-'}")
+
+
+@cli.group()
+def plugin() -> None:
+    """Plugin development."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--dest", type=click.Path(file_okay=False), default=None,
+              help="Parent folder (default: plugins/ of this checkout).")
+def plugin_new(name: str, dest: str | None) -> None:
+    """Scaffold plugins/NAME (page, model, migration, permission, test) from the example."""
+    from core.scaffold import scaffold
+
+    try:
+        created = scaffold(name, dest)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in created:
+        click.echo(f"created {path}")
+    from core.config import REPO_ROOT
+
+    in_checkout = created and (REPO_ROOT / "plugins") in created[0].resolve().parents
+    module = f"plugins.{name}" if in_checkout else name
+    where = "this checkout's pyproject.toml" if in_checkout else "your package's pyproject.toml"
+    click.echo(f'next: add  {name} = "{module}"  under [project.entry-points."liandong.plugins"] '
+               f"in {where}, pip install -e ., liandong db upgrade")
+
+
+@cli.group()
+def users() -> None:
+    """Users, roles and API tokens."""
+
+
+def _user(session, username: str):
+    from core.models import User
+
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username}")
+    return user
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--password", required=True)
+@click.option("--name", "display_name", default="")
+def users_create(username: str, password: str, display_name: str) -> None:
+    from core.forms import FormErrors
+    from core.services.users import create_user
+
+    try:
+        with operator_session() as s:
+            create_user(s, username, password, display_name)
+    except FormErrors as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from exc
+    click.echo(f"created {username}")
+
+
+@users.command("grant")
+@click.argument("username")
+@click.option("--tenant", "slug", required=True, help="tenant slug, or * for platform-wide")
+@click.option("--role", required=True)
+def users_grant(username: str, slug: str, role: str) -> None:
+    from core.permissions import PLATFORM, build_catalog
+    from core.forms import FormErrors
+    from core.services.users import grant_role
+    from core.tenancy import tree
+
+    if slug != PLATFORM and slug not in tree().by_slug:
+        raise click.ClickException(f"no tenant {slug}")
+    target = PLATFORM if slug == PLATFORM else tree().by_slug[slug].id
+    try:
+        with operator_session() as s:
+            changed = grant_role(s, _user(s, username), role, target, build_catalog(registry().pm).roles)
+    except FormErrors as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from exc
+    click.echo(f"granted {role} in {slug}" if changed else "already granted")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--name", default="cli")
+def users_token(username: str, name: str) -> None:
+    """Print a new API token (shown once) for Authorization: Bearer …"""
+    from core.services.users import issue_token
+
+    with operator_session() as s:
+        token = issue_token(s, _user(s, username), name)
+    click.echo(token)
+
+
+@cli.command("check")
+def check() -> None:
+    """Check database connectivity."""
+    with get_engine().connect() as conn:
+        conn.execute(text("SELECT 1"))
+    click.echo("ok")
+
+
+# --- backups -------------------------------------------------------------------------------
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=True, file_okay=True))
+@click.option("--url", default=None, help="Database URL (default: the owner's, LIANDONG_MIGRATION_DATABASE_URL).")
+@click.option("--keep-days", type=int, default=None,
+              help="When PATH is a directory: then delete liandong-* backups older than this many days.")
+def backup_cmd(path: str, url: str | None, keep_days: int | None) -> None:
+    """Back up the whole database to PATH: a file, or a directory (existing, or a name without
+    suffix) for a time-stamped liandong-….dump (PostgreSQL) / .sqlite3 (SQLite) inside.
+
+    PostgreSQL: pg_dump -Fc as the owner role; SQLite: the online backup API. Safe while
+    the app runs.
+    """
+    from pathlib import Path
+
+    from core.backup import BackupError, backup, prune
+
+    try:
+        written = backup(path, url)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written: {written} ({written.stat().st_size} bytes)")
+    if keep_days is not None and Path(path).is_dir():
+        for old in prune(path, keep_days):
+            click.echo(f"removed old backup {old}")
+
+
+@cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", default=None, help="Database URL (default: the owner's, LIANDONG_MIGRATION_DATABASE_URL).")
+@click.confirmation_option(prompt="This replaces every row of the database with the backup. Continue?")
+def restore_cmd(path: str, url: str | None) -> None:
+    """Replace the database's content with the backup at PATH (stop the service first)."""
+    from core.backup import BackupError, restore
+
+    try:
+        restore(path, url)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("restored; run `liandong db upgrade` if the backup is older than this version, "
+               "then start the service")
+
+
+@cli.command("export-tenant")
+@click.argument("slug")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--decrypt", is_flag=True, help="Write ID-card and phone numbers in clear text (audited).")
+def export_tenant_cmd(slug: str, path: str, decrypt: bool) -> None:
+    """Export every row of one tenant as a zip of JSON and Excel files, one per table."""
+    from core.backup import BackupError, export_tenant
+
+    try:
+        manifest = export_tenant(slug, path, decrypt=decrypt)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    total = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(f"exported {slug}: {len(manifest['tables'])} tables, {total} rows → {path}")
+
+
+def main() -> None:
+    registry().pm.hook.register_commands(cli=cli)
+    cli()

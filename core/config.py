@@ -1,0 +1,69 @@
+"""Settings read from ``LIANDONG_*`` environment variables or a ``.env`` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIANDONG_", env_file=".env", extra="ignore")
+
+    #: the application's connection (on PostgreSQL: a role without BYPASSRLS)
+    database_url: str = "sqlite:///liandong.db"
+    #: the owner's connection used for migrations; defaults to ``database_url``
+    migration_database_url: str | None = None
+    #: optional ``redis://`` URL for sessions, rate limits and change notifications
+    redis_url: str | None = None
+    #: signs CSRF tokens and derives field keys; when unset, one is generated once and kept
+    #: in ``.liandong-secret`` in the working directory so every worker shares it
+    secret_key: str = ""
+    #: key for field encryption (ID-card and phone numbers); urlsafe base64, 32 bytes
+    field_key: str | None = None
+    debug: bool = False
+    #: tenants/*.toml directory
+    tenants_dir: Path = REPO_ROOT / "tenants"
+    #: cookie flag; set true behind https
+    secure_cookies: bool = False
+    session_max_age: int = 8 * 3600
+    #: failed logins allowed per account / per IP address in ``login_window`` seconds
+    login_attempts: int = 5
+    login_attempts_per_ip: int = 30
+    login_window: int = 300
+    default_locale: str = "zh_CN"
+    #: bearer token allowing GET /metrics from other hosts (empty: 127.0.0.1/::1 only)
+    metrics_token: str | None = None
+    #: directory shared by one server's workers so /metrics answers their total
+    metrics_dir: str | None = None
+    #: largest accepted import upload
+    import_max_bytes: int = 20 * 1024 * 1024
+    #: seconds between checks of the shared revision counter (multi-worker invalidation)
+    revision_poll_seconds: float = 1.0
+    #: optional PostgreSQL streaming replica for dashboards, roll-ups and exports
+    replica_database_url: str | None = None
+    #: after a user's write, their reads stay on the primary this long (read-your-writes)
+    read_your_writes_seconds: float = 5.0
+    #: a replica lagging more than this is skipped (reads go to the primary)
+    replica_max_lag_seconds: float = 10.0
+
+    def model_post_init(self, _context) -> None:
+        if not self.secret_key:
+            path = Path(".liandong-secret")
+            if not path.exists():
+                path.write_text(secrets.token_hex(32))
+                path.chmod(0o600)
+            self.secret_key = path.read_text().strip()
+
+    @property
+    def owner_database_url(self) -> str:
+        return self.migration_database_url or self.database_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

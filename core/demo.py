@@ -1,0 +1,57 @@
+"""Idempotent demo load: tenants from ``tenants/*.toml``, a user per role, plugin demo data."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.db import scoped_session
+from core.models import User
+from core.permissions import PLATFORM, build_catalog, sync_role_permissions
+from core.plugins import registry
+from core.services.users import create_user, grant_role
+from core.tenancy import operator_session, tree
+from core.tenants_sync import load_specs, sync
+from core.config import get_settings
+from core import revisions
+
+DEMO_PASSWORD = "demo1234"
+
+#: username, display name, role, tenant slug ("*" = platform-wide)
+DEMO_USERS = [
+    ("admin", "平台管理员", "platform_admin", PLATFORM),
+    ("changsha_admin", "长沙市两新工委管理员", "tenant_admin", "changsha"),
+    ("yuelu_admin", "岳麓区两新工委管理员", "tenant_admin", "yuelu"),
+    ("yuelu_viewer", "岳麓区领导（只读）", "viewer", "yuelu"),
+    ("dfh_admin", "东方红街道管理员", "tenant_admin", "dongfanghong"),
+    ("dfh_staff", "东方红街道专干", "staff", "dongfanghong"),
+    ("dfh_staff2", "东方红街道专干（二）", "staff", "dongfanghong"),
+    ("dfh_staff3", "东方红街道专干（三）", "staff", "dongfanghong"),
+    ("dfh_instructor", "东方红党建指导员", "instructor", "dongfanghong"),
+    ("dfh_secretary", "企业党支部书记", "org_secretary", "dongfanghong"),
+    ("wyh_staff", "望月湖街道专干", "staff", "wangyuehu"),
+    ("nanhu_admin", "南湖新区管理员", "tenant_admin", "nanhu"),
+    ("jinhua_admin", "金华市两新工委管理员", "tenant_admin", "jinhua"),
+]
+
+
+def load_demo(echo=print) -> None:
+    reg = registry()
+    with operator_session("demo") as s:
+        sync_role_permissions(s, build_catalog(reg.pm))
+        for line in sync(s, load_specs(get_settings().tenants_dir)):
+            echo(line)
+    revisions.poll(force=True)
+    t = tree()
+    roles = build_catalog(reg.pm).roles
+    with operator_session("demo") as s:
+        for username, name, role, slug in DEMO_USERS:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None:
+                user = create_user(s, username, DEMO_PASSWORD, name)
+                echo(f"created user {username}")
+            target = PLATFORM if slug == PLATFORM else t.by_slug[slug].id
+            grant_role(s, user, role, target, roles)
+    for tenant in t.by_id.values():
+        with scoped_session(tenant.id) as s:
+            s.info["username"] = "demo"
+            reg.hooks_for(tenant.id).register_demo_data(session=s, tenant=tenant)

@@ -1,0 +1,94 @@
+"""Plain value types that hooks return. Kept free of framework imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class NoSettings(BaseModel):
+    """Settings model of a plugin that has none."""
+
+
+@dataclass(frozen=True)
+class PluginMeta:
+    """Module attribute ``meta`` of every plugin package."""
+
+    name: str
+    label: str  # shown in the UI (Chinese)
+    version: str = "0.1.0"
+    description: str = ""
+    #: names of plugins that must be enabled first
+    depends: tuple[str, ...] = ()
+    #: pydantic model of per-tenant settings, with defaults
+    settings: type[BaseModel] = NoSettings
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str  # "<area>:<verb>", e.g. "example:write"
+    label: str
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role and permissions it grants. Several plugins may grant to the same role."""
+
+    name: str
+    label: str = ""
+    permissions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    path: str  # relative to the tenant: "example" → /t/<slug>/example
+    permission: str | None = None
+    order: int = 100
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard card rendered from a jinjax component with ``props``."""
+
+    title: str
+    component: str
+    props: dict[str, Any] = field(default_factory=dict)
+    permission: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word the UI shows that a tenant may rename (terminology override)."""
+
+    key: str
+    default: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LeaderRule:
+    """How many leaders with one title a cluster of a type must / may have."""
+
+    title: str  # code, e.g. "leader"
+    label: str  # shown, e.g. "组长"
+    min: int = 0
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class ClusterType:
+    """A kind of cluster a program registers (联组, 党建联盟, 楼宇商圈党建点 …)."""
+
+    key: str  # globally unique, e.g. "dongfanghong.joint_group"
+    label: str
+    description: str = ""
+    leaders: tuple[LeaderRule, ...] = ()
+    #: what the cluster groups: "organization", "party_org" or both
+    member_kinds: tuple[str, ...] = ("organization", "party_org")
+    #: free-form extra fields shown on the form: (key, label)
+    attributes: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,107 @@
+"""The registry (台账) — a part of the core written as a plugin of the core's own hooks.
+
+Always enabled. Pages live at ``/t/<slug>/organizations`` … and the API at
+``/api/t/<slug>/organizations`` …; each web module exports ``ROUTES`` and ``API_ROUTES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from core.hookspecs import hookimpl
+from core.plugin_types import NavItem, Permission, Role
+
+HERE = Path(__file__).resolve().parent
+WEB_MODULES = ("organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports")
+
+PERMISSIONS = [
+    Permission("registry:read", "查看台账"),
+    Permission("registry:write", "编辑台账"),
+    Permission("registry:write_own", "编辑本组织的台账（书记）"),
+    Permission("registry:import", "导入台账"),
+    Permission("members:reveal", "查看完整身份证号和手机号"),
+    Permission("instructors:visit", "记录指导员走访"),
+    Permission("clusters:write", "管理联组/联盟等组团"),
+    Permission("coverage:read", "查看两个覆盖"),
+]
+
+ROLES = [
+    Role("tenant_admin", permissions=("registry:read", "registry:write", "registry:import", "members:reveal",
+                                      "instructors:visit", "clusters:write", "coverage:read")),
+    Role("staff", permissions=("registry:read", "registry:write", "registry:import", "members:reveal",
+                               "instructors:visit", "clusters:write", "coverage:read")),
+    Role("instructor", permissions=("registry:read", "instructors:visit", "coverage:read")),
+    Role("org_secretary", permissions=("registry:read", "registry:write_own")),
+    Role("viewer", permissions=("registry:read", "coverage:read")),
+]
+
+
+def _web(name: str):
+    return importlib.import_module(f"core.registry.web.{name}")
+
+
+@hookimpl
+def register_models():
+    from core.registry.importer import ImportJob
+    from core.registry.models import REGISTRY_TABLES
+
+    return [*REGISTRY_TABLES, ImportJob]
+
+
+@hookimpl
+def register_permissions():
+    return PERMISSIONS
+
+
+@hookimpl
+def register_roles():
+    return ROLES
+
+
+@hookimpl
+def register_routes():
+    return [r for m in WEB_MODULES for r in _web(m).ROUTES]
+
+
+@hookimpl
+def register_api_routes():
+    return [r for m in WEB_MODULES for r in _web(m).API_ROUTES]
+
+
+@hookimpl
+def register_static():
+    return HERE / "static"
+
+
+@hookimpl
+def register_components():
+    return HERE / "components"
+
+
+@hookimpl
+def register_cluster_types(tenant):
+    from core.registry.services.clusters import builtin_cluster_types
+
+    return builtin_cluster_types(tenant)
+
+
+@hookimpl
+def register_nav_items(tenant, settings):
+    return [
+        NavItem("两个覆盖", "coverage", permission="coverage:read", order=10),
+        NavItem("两新组织", "organizations", permission="registry:read", order=20),
+        NavItem("党组织", "party-orgs", permission="registry:read", order=21),
+        NavItem("党员", "members", permission="registry:read", order=22),
+        NavItem("党建指导员", "instructors", permission="registry:read", order=23),
+        NavItem("组团", "clusters", permission="registry:read", order=24),
+        NavItem("台账导入", "imports", permission="registry:import", order=30),
+    ]
+
+
+@hookimpl(tryfirst=True)
+def register_demo_data(session, tenant):
+    """First, so program plugins' demo data (联组 …) finds the registry rows."""
+    from core.registry.demo import load_demo_registry
+
+    load_demo_registry(session, tenant)

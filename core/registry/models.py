@@ -1,0 +1,234 @@
+"""The registry (台账): organizations, party orgs, members, instructors, clusters (CORE-3…7).
+
+Every table is tenant-owned: filtered by the session's scope and row-level security.
+ID-card and phone numbers are stored encrypted (``*_enc``) with a keyed hash (``*_hash``)
+for exact-match search; see :mod:`core.crypto`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, TenantOwned, Timestamps
+
+
+class Organization(TenantOwned, Timestamps, Base):
+    """A two-new organization (两新组织)."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "credit_code"),
+        Index("ix_organizations_tenant_kind", "tenant_id", "kind", "status"),
+    )
+    __sensitive__ = ("contact_phone_enc", "contact_phone_hash")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    kind: Mapped[str] = mapped_column(String(20))  # choices.ORG_KINDS
+    sub_kind: Mapped[str] = mapped_column(String(32), default="")
+    industry: Mapped[str] = mapped_column(String(2), default="")  # GB/T 4754 section
+    address: Mapped[str] = mapped_column(String(300), default="")
+    community: Mapped[str] = mapped_column(String(100), default="")  # 社区/村 name
+    community_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="SET NULL"))
+    building: Mapped[str] = mapped_column(String(100), default="")  # 楼宇/商圈
+    employees: Mapped[int] = mapped_column(Integer, default=0)
+    investor: Mapped[str] = mapped_column(String(100), default="")  # 出资人
+    legal_rep: Mapped[str] = mapped_column(String(50), default="")
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone_enc: Mapped[str | None] = mapped_column(String(128))
+    contact_phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="operating")
+    has_union: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_youth_league: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_womens_federation: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_internet_platform: Mapped[bool] = mapped_column(Boolean, default=False)
+    employs_new_groups: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: party work reaches it (activities, instructor guidance) — "有作用" of 三有
+    party_work_active: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class PartyOrgCoverage(TenantOwned, Base):
+    """Which organizations a party org covers (a joint branch covers several)."""
+
+    __tablename__ = "party_org_coverage"
+    __table_args__ = (UniqueConstraint("party_org_id", "organization_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+
+
+class PartyOrg(TenantOwned, Timestamps, Base):
+    """A party organization (党组织); a tree rooted in the street two-new committee."""
+
+    __tablename__ = "party_orgs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    org_type: Mapped[str] = mapped_column(String(32))  # choices.PARTY_ORG_TYPES
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id", ondelete="RESTRICT"), index=True)
+    formation_mode: Mapped[str] = mapped_column(String(20), default="single")
+    secretary_name: Mapped[str] = mapped_column(String(50), default="")
+    founded_on: Mapped[dt.date | None] = mapped_column(Date)
+    term_ends_on: Mapped[dt.date | None] = mapped_column(Date)  # 换届
+    venue_class: Mapped[int | None] = mapped_column(Integer)  # 1/2/3
+    venue_accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    is_weak: Mapped[bool] = mapped_column(Boolean, default=False)  # 软弱涣散
+    is_model: Mapped[bool] = mapped_column(Boolean, default=False)  # 示范
+    dissolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    dissolved_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    covered: Mapped[list[Organization]] = relationship(
+        secondary="party_org_coverage", viewonly=True, order_by="Organization.name"
+    )
+
+
+class Member(TenantOwned, Timestamps, Base):
+    """A party member or someone in the pipeline (党员 / 发展对象 …)."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("tenant_id", "id_number_hash"),)
+    __sensitive__ = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    gender: Mapped[str] = mapped_column(String(10), default="")
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    ethnicity: Mapped[str] = mapped_column(String(20), default="汉族")
+    education: Mapped[str] = mapped_column(String(20), default="")
+    id_number_enc: Mapped[str | None] = mapped_column(String(128))
+    id_number_hash: Mapped[str | None] = mapped_column(String(64))
+    phone_enc: Mapped[str | None] = mapped_column(String(128))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="full")  # choices.MEMBER_STATUSES
+    applied_on: Mapped[dt.date | None] = mapped_column(Date)
+    activist_on: Mapped[dt.date | None] = mapped_column(Date)
+    candidate_on: Mapped[dt.date | None] = mapped_column(Date)
+    probationary_on: Mapped[dt.date | None] = mapped_column(Date)
+    full_on: Mapped[dt.date | None] = mapped_column(Date)
+    party_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id", ondelete="SET NULL"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[str] = mapped_column(String(20), default="")
+    mobile: Mapped[str] = mapped_column(String(10), default="")  # "", "out", "in"
+    mobile_counterpart: Mapped[str] = mapped_column(String(200), default="")
+    transfer_rule: Mapped[str] = mapped_column(String(20), default="")
+    transfer_state: Mapped[str] = mapped_column(String(20), default="")
+    lost_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Instructor(TenantOwned, Timestamps, Base):
+    """A party-building instructor (党建指导员): a user of the platform or an external person."""
+
+    __tablename__ = "instructors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    unit: Mapped[str] = mapped_column(String(100), default="")  # 派出单位
+    phone_enc: Mapped[str | None] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __sensitive__ = ("phone_enc",)
+
+
+class InstructorAssignment(TenantOwned, Base):
+    __tablename__ = "instructor_assignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("instructors.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class InstructorVisit(TenantOwned, Timestamps, Base):
+    __tablename__ = "instructor_visits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instructor_id: Mapped[int] = mapped_column(ForeignKey("instructors.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")
+    follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Cluster(TenantOwned, Timestamps, Base):
+    """A grouping of organizations / party orgs whose type a plugin registers (联组, 党建联盟 …)."""
+
+    __tablename__ = "clusters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_type: Mapped[str] = mapped_column(String(50), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(200), default="")
+    lead_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    lead_party_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id", ondelete="SET NULL"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # type-specific fields
+    archived_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ClusterLeader(TenantOwned, Base):
+    """A leader of a cluster with a title the type declares (组长, 副组长 …)."""
+
+    __tablename__ = "cluster_leaders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(32))
+    person_name: Mapped[str] = mapped_column(String(50))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    appointed_on: Mapped[dt.date | None] = mapped_column(Date)
+    letter_no: Mapped[str] = mapped_column(String(50), default="")  # 聘书编号
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class ClusterMember(TenantOwned, Base):
+    __tablename__ = "cluster_members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    party_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"))
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class CoverageSnapshot(TenantOwned, Base):
+    """Coverage figures of one tenant for one month, for trend lines (CORE-5)."""
+
+    __tablename__ = "coverage_snapshots"
+    __table_args__ = (UniqueConstraint("tenant_id", "month"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date)  # first day of the month
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+REGISTRY_TABLES = [
+    Organization, PartyOrg, PartyOrgCoverage, Member, Instructor, InstructorAssignment,
+    InstructorVisit, Cluster, ClusterLeader, ClusterMember, CoverageSnapshot,
+]
+
+
+class UserOrganization(TenantOwned, Base):
+    """Links an org secretary's user account to the organization(s) they run (object-level rights)."""
+
+    __tablename__ = "user_organizations"
+    __table_args__ = (UniqueConstraint("user_id", "organization_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+
+
+REGISTRY_TABLES.append(UserOrganization)

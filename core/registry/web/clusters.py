@@ -1,0 +1,570 @@
+"""Registry pages and API: clusters (组团 — 联组, 党建联盟, 楼宇商圈党建点 … by type).
+
+Reading needs ``registry:read``; every write ``clusters:write``. Leader rules of the
+cluster's type are enforced by :mod:`core.registry.services.clusters` (maxima always,
+minima when a cluster is marked complete or checked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import Body
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.audit import record
+from core.excel import xlsx_response
+from core.forms import FormErrors
+from core.models import AuditEntry
+from core.plugin_types import ClusterType
+from core.registry.models import Cluster, ClusterLeader, ClusterMember
+from core.registry.services import clusters as svc
+from core.web.context import Ctx
+from core.web.listing import PAGE_SIZE, paginate
+from core.web.render import form_value, redirect, render
+from core.web.sessions import get_session
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+READ = {"permission": "registry:read"}
+WRITE = {"permission": "clusters:write"}
+
+
+def _types(ctx: Ctx) -> dict[str, ClusterType]:
+    return svc.cluster_types(ctx.tenant)
+
+
+def _only_orgs(ctx: Ctx, db: Session) -> set[int] | None:
+    """An org secretary (write_own without write) sees only clusters of their own organizations."""
+    if ctx.can("registry:write_own") and not ctx.can("registry:write"):
+        return svc.own_organizations(db, ctx.user.id)
+    return None
+
+
+def _get(db: Session, cluster_id: int, ctx: Ctx | None = None) -> Cluster:
+    cluster = db.get(Cluster, cluster_id)
+    if cluster is None:  # another tenant's id is filtered out by the session: 404
+        raise NotFoundException("组团不存在")
+    if ctx is not None and not svc.visible_to(cluster.id, db, _only_orgs(ctx, db)):
+        raise NotFoundException("组团不存在")
+    return cluster
+
+
+def _shown_members(members: list[ClusterMember], only: set[int] | None) -> list[ClusterMember]:
+    """The member rows a user may see (an org secretary: their own organizations only)."""
+    return members if only is None else [m for m in members if m.organization_id in only]
+
+
+def _form(data: dict[str, Any]) -> dict[str, str]:
+    return {k: form_value(data, k) for k in data if k != "_csrf_token"}
+
+
+# --- list and export -----------------------------------------------------------------------------
+
+EXPORT_HEADERS = ["组团名称", "类型", "片区/范围", "牵头组织", "牵头党组织", "在册成员数", "负责人", "负责人配备", "状态"]
+
+
+@get("/clusters", opt=READ, include_in_schema=False, sync_to_thread=True)
+def cluster_list(ctx: Ctx, db: Session, q: str = "", type: str = "", status: str = "active",
+                 page: int = 1, format: str = "") -> Response:
+    types = _types(ctx)
+    status = status if status in svc.STATUSES else "active"
+    stmt = svc.list_query(q.strip(), type, status, _only_orgs(ctx, db))
+    if format == "xlsx":
+        rows = list(db.scalars(stmt))
+        ids = [c.id for c in rows]
+        counts = svc.member_counts(db, ids)
+        leaders = svc.leader_summaries(db, ids, types, rows)
+        problems = svc.problems_by_cluster(db, rows, types)
+        orgs, parties = svc.names_of(db, [c.lead_organization_id for c in rows], [c.lead_party_org_id for c in rows])
+        data = [[c.name, svc.type_label(types, c.cluster_type), c.area, orgs.get(c.lead_organization_id, ""),
+                 parties.get(c.lead_party_org_id, ""), counts.get(c.id, 0), leaders.get(c.id, ""),
+                 "；".join(problems.get(c.id, [])) or "符合要求", "已归档" if c.archived_on else "在用"]
+                for c in rows]
+        response = xlsx_response("组团名单.xlsx", "组团", EXPORT_HEADERS, data)
+        record(db, "clusters.export", entity="clusters", summary=f"导出 {len(rows)} 个组团")
+        db.commit()
+        return response
+    result = paginate(db, stmt, page, PAGE_SIZE)
+    ids = [c.id for c in result.items]
+    orgs, parties = svc.names_of(db, [c.lead_organization_id for c in result.items],
+                                 [c.lead_party_org_id for c in result.items])
+    query = {"q": q, "type": type, "status": status}
+    return render(
+        "registry:ClusterList", ctx=ctx, result=result, query=query, types=types,
+        counts=svc.member_counts(db, ids), leaders=svc.leader_summaries(db, ids, types, result.items),
+        problems=svc.problems_by_cluster(db, result.items, types), orgs=orgs, parties=parties,
+        statuses=svc.STATUSES, type_label=lambda k: svc.type_label(types, k),
+    )
+
+
+# --- create / edit -------------------------------------------------------------------------------
+
+
+def _form_page(ctx: Ctx, types, form: dict, errors: dict, cluster: Cluster | None, status: int = 200) -> Response:
+    key = cluster.cluster_type if cluster else form.get("cluster_type", "")
+    return render("registry:ClusterForm", status_code=status, ctx=ctx, form=form, errors=errors, cluster=cluster,
+                  types=types, current_type=types.get(key), type_label=svc.type_label(types, key))
+
+
+@get("/clusters/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def cluster_new(ctx: Ctx, type: str = "") -> Response:
+    types = _types(ctx)
+    key = type if type in types else next(iter(types))
+    return _form_page(ctx, types, {"cluster_type": key}, {}, None)
+
+
+@post("/clusters/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def cluster_create(ctx: Ctx, db: Session, data: Form) -> Response:
+    types = _types(ctx)
+    form = _form(data)
+    try:
+        cluster = svc.create_cluster(db, form, types)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _form_page(ctx, types, form, exc.errors, None, 422)
+    return redirect(ctx.url(f"clusters/{cluster.id}"))
+
+
+def merged_attrs(cluster: Cluster) -> dict[str, Any]:
+    return {k: v for k, v in (cluster.attributes or {}).items() if not k.startswith("_")}
+
+
+def _as_form(db: Session, cluster: Cluster, *, ids: bool = False) -> dict[str, str]:
+    """The cluster as form values; lead units by name (``ids``: by id, for the API)."""
+    orgs, parties = svc.names_of(db, [cluster.lead_organization_id], [cluster.lead_party_org_id])
+    if ids:
+        orgs = {cluster.lead_organization_id: str(cluster.lead_organization_id or "")}
+        parties = {cluster.lead_party_org_id: str(cluster.lead_party_org_id or "")}
+    form = {"name": cluster.name, "area": cluster.area, "description": cluster.description,
+            "cluster_type": cluster.cluster_type,
+            "lead_organization": orgs.get(cluster.lead_organization_id, ""),
+            "lead_party_org": parties.get(cluster.lead_party_org_id, "")}
+    form.update({f"attr_{k}": v for k, v in (cluster.attributes or {}).items() if not k.startswith("_")})
+    return form
+
+
+@get("/clusters/{cluster_id:int}/edit", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def cluster_edit(ctx: Ctx, db: Session, cluster_id: int) -> Response:
+    cluster = _get(db, cluster_id)
+    return _form_page(ctx, _types(ctx), _as_form(db, cluster), {}, cluster)
+
+
+@post("/clusters/{cluster_id:int}/edit", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def cluster_update(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
+    cluster = _get(db, cluster_id)
+    types = _types(ctx)
+    form = _form(data)
+    try:
+        svc.update_cluster(db, cluster, form, types)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _form_page(ctx, types, {**form, "cluster_type": cluster.cluster_type}, exc.errors, cluster, 422)
+    return redirect(ctx.url(f"clusters/{cluster.id}"))
+
+
+@post("/clusters/{cluster_id:int}/archive", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def cluster_archive(ctx: Ctx, db: Session, request: Request, cluster_id: int, data: Form) -> Response:
+    cluster = _get(db, cluster_id)
+    archive = form_value(data, "archived", "1") == "1"
+    svc.set_archived(db, cluster, archive)
+    db.commit()
+    get_session(request).flash("组团已归档" if archive else "组团已恢复")
+    return redirect(ctx.url(f"clusters/{cluster.id}"))
+
+
+# --- detail, members, leaders --------------------------------------------------------------------
+
+
+def _history(db: Session, cluster: Cluster, members: list[ClusterMember], leaders: list[ClusterLeader]):
+    conds = [(AuditEntry.entity == "clusters") & (AuditEntry.entity_id == str(cluster.id))]
+    if members:
+        conds.append((AuditEntry.entity == "cluster_members") & AuditEntry.entity_id.in_([str(m.id) for m in members]))
+    if leaders:
+        conds.append((AuditEntry.entity == "cluster_leaders") & AuditEntry.entity_id.in_([str(x.id) for x in leaders]))
+    return list(db.scalars(
+        select(AuditEntry).where(AuditEntry.tenant_id == cluster.tenant_id, or_(*conds))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(100)
+    ))
+
+
+def _detail(ctx: Ctx, db: Session, cluster: Cluster, *, status: int = 200, member_form=None, member_errors=None,
+            leader_form=None, leader_errors=None, errors=None) -> Response:
+    types = _types(ctx)
+    ct = types.get(cluster.cluster_type)
+    all_members = svc.members_of(db, cluster)
+    members = _shown_members(all_members, _only_orgs(ctx, db))
+    leaders = svc.leaders_of(db, cluster)
+    active_leaders = [x for x in leaders if svc.is_active_leader(x)]
+    orgs, parties = svc.names_of(
+        db,
+        [m.organization_id for m in members] + [x.organization_id for x in leaders] + [cluster.lead_organization_id],
+        [m.party_org_id for m in members] + [cluster.lead_party_org_id],
+    )
+    return render(
+        "registry:ClusterDetail", status_code=status, ctx=ctx, cluster=cluster, ct=ct,
+        type_label=svc.type_label(types, cluster.cluster_type), members=members, leaders=leaders,
+        active_leaders=active_leaders, orgs=orgs, parties=parties,
+        problems=svc.validate_leaders(ct, active_leaders) if ct else [],
+        complete=svc.is_complete(cluster), titles=svc.title_labels(ct),
+        rules=[(r, svc.rule_text(ct, r)) for r in ct.leaders] if ct else [],
+        member_kinds={k: svc.MEMBER_KINDS[k] for k in (ct.member_kinds if ct else svc.MEMBER_KINDS)
+                      if k in svc.MEMBER_KINDS},
+        member_form=member_form or {}, member_errors=member_errors or {},
+        leader_form=leader_form or {}, leader_errors=leader_errors or {}, errors=errors or {},
+        history=_history(db, cluster, members, leaders), today=svc.today(),
+        hidden_members=len(all_members) - len(members),
+        attributes=[(label, (cluster.attributes or {}).get(key, "")) for key, label in (ct.attributes if ct else ())],
+    )
+
+
+@get("/clusters/{cluster_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
+def cluster_detail(ctx: Ctx, db: Session, cluster_id: int) -> Response:
+    return _detail(ctx, db, _get(db, cluster_id, ctx))
+
+
+@post("/clusters/{cluster_id:int}/members", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def member_add(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
+    cluster = _get(db, cluster_id)
+    form = _form(data)
+    try:
+        svc.add_member(db, cluster, form, _types(ctx))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, cluster, status=422, member_form=form, member_errors=exc.errors)
+    return redirect(ctx.url(f"clusters/{cluster.id}") + "#members")
+
+
+@post("/clusters/{cluster_id:int}/members/{member_id:int}/end", opt=WRITE, include_in_schema=False,
+      sync_to_thread=True)
+def member_end(ctx: Ctx, db: Session, cluster_id: int, member_id: int, data: Form) -> Response:
+    cluster = _get(db, cluster_id)
+    try:
+        svc.end_member(db, cluster, member_id, _form(data))
+        db.commit()
+    except LookupError as exc:
+        raise NotFoundException("成员不存在") from exc
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, cluster, status=422, errors=exc.errors)
+    return redirect(ctx.url(f"clusters/{cluster.id}") + "#members")
+
+
+@post("/clusters/{cluster_id:int}/leaders", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def leader_add(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
+    cluster = _get(db, cluster_id)
+    form = _form(data)
+    try:
+        svc.add_leader(db, cluster, form, _types(ctx))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, cluster, status=422, leader_form=form, leader_errors=exc.errors)
+    return redirect(ctx.url(f"clusters/{cluster.id}") + "#leaders")
+
+
+@post("/clusters/{cluster_id:int}/leaders/{leader_id:int}/end", opt=WRITE, include_in_schema=False,
+      sync_to_thread=True)
+def leader_end(ctx: Ctx, db: Session, cluster_id: int, leader_id: int, data: Form) -> Response:
+    cluster = _get(db, cluster_id)
+    try:
+        svc.end_leader(db, cluster, leader_id, _form(data))
+        db.commit()
+    except LookupError as exc:
+        raise NotFoundException("负责人不存在") from exc
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, cluster, status=422, errors=exc.errors)
+    return redirect(ctx.url(f"clusters/{cluster.id}") + "#leaders")
+
+
+@post("/clusters/{cluster_id:int}/complete", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def cluster_complete(ctx: Ctx, db: Session, request: Request, cluster_id: int, data: Form) -> Response:
+    """Mark the cluster complete (leader minima checked) or back to "being set up"."""
+    cluster = _get(db, cluster_id)
+    complete = form_value(data, "complete", "1") == "1"
+    try:
+        svc.mark_complete(db, cluster, _types(ctx), complete)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, cluster, status=422, errors=exc.errors)
+    get_session(request).flash("已标记为组建完成" if complete else "已改回组建中")
+    return redirect(ctx.url(f"clusters/{cluster.id}"))
+
+
+# --- JSON API ------------------------------------------------------------------------------------
+
+
+def _unprocessable(exc: FormErrors) -> HTTPException:
+    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
+
+
+@dataclass
+class LeaderRuleOut:
+    title: str
+    label: str
+    min: int
+    max: int | None
+    rule: str
+
+
+@dataclass
+class ClusterTypeOut:
+    key: str
+    label: str
+    description: str
+    member_kinds: list[str]
+    leaders: list[LeaderRuleOut]
+    attributes: dict[str, str]
+
+    @classmethod
+    def of(cls, ct: ClusterType) -> ClusterTypeOut:
+        return cls(ct.key, ct.label, ct.description, list(ct.member_kinds),
+                   [LeaderRuleOut(r.title, r.label, r.min, r.max, svc.rule_text(ct, r)) for r in ct.leaders],
+                   dict(ct.attributes))
+
+
+@dataclass
+class ClusterMemberOut:
+    id: int
+    kind: str
+    organization_id: int | None
+    party_org_id: int | None
+    name: str
+    joined_on: dt.date | None
+    left_on: dt.date | None
+
+
+@dataclass
+class ClusterLeaderOut:
+    id: int
+    title: str
+    title_label: str
+    person_name: str
+    organization_id: int | None
+    organization: str
+    appointed_on: dt.date | None
+    letter_no: str
+    ended_on: dt.date | None
+
+
+@dataclass
+class ClusterOut:
+    id: int
+    cluster_type: str
+    type_label: str
+    name: str
+    area: str
+    description: str
+    lead_organization_id: int | None
+    lead_organization: str
+    lead_party_org_id: int | None
+    lead_party_org: str
+    attributes: dict[str, Any]
+    archived_on: dt.date | None
+    complete: bool
+    problems: list[str]
+    members: list[ClusterMemberOut] = field(default_factory=list)
+    leaders: list[ClusterLeaderOut] = field(default_factory=list)
+
+
+def _out(db: Session, cluster: Cluster, types, *, detail: bool = True, only: set[int] | None = None) -> ClusterOut:
+    ct = types.get(cluster.cluster_type)
+    members = _shown_members(svc.members_of(db, cluster), only) if detail else []
+    leaders = svc.leaders_of(db, cluster)
+    orgs, parties = svc.names_of(
+        db,
+        [m.organization_id for m in members] + [x.organization_id for x in leaders] + [cluster.lead_organization_id],
+        [m.party_org_id for m in members] + [cluster.lead_party_org_id])
+    labels = svc.title_labels(ct)
+    active = [x for x in leaders if svc.is_active_leader(x)]
+    return ClusterOut(
+        cluster.id, cluster.cluster_type, svc.type_label(types, cluster.cluster_type), cluster.name, cluster.area,
+        cluster.description, cluster.lead_organization_id, orgs.get(cluster.lead_organization_id, ""),
+        cluster.lead_party_org_id, parties.get(cluster.lead_party_org_id, ""),
+        {k: v for k, v in (cluster.attributes or {}).items() if not k.startswith("_")}, cluster.archived_on,
+        svc.is_complete(cluster), svc.validate_leaders(ct, active) if ct else [],
+        [ClusterMemberOut(m.id, "organization" if m.organization_id else "party_org", m.organization_id,
+                          m.party_org_id, orgs.get(m.organization_id) or parties.get(m.party_org_id) or "",
+                          m.joined_on, m.left_on) for m in members],
+        [ClusterLeaderOut(x.id, x.title, labels.get(x.title, x.title), x.person_name, x.organization_id,
+                          orgs.get(x.organization_id, ""), x.appointed_on, x.letter_no, x.ended_on)
+         for x in (leaders if detail else active)],
+    )
+
+
+@dataclass
+class ClusterPageOut:
+    items: list[ClusterOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+@get("/cluster-types", opt=READ, sync_to_thread=True, tags=["clusters"])
+def api_types(ctx: Ctx) -> list[ClusterTypeOut]:
+    """Cluster types this tenant may use, with their leader rules."""
+    return [ClusterTypeOut.of(ct) for ct in _types(ctx).values()]
+
+
+@get("/clusters", opt=READ, sync_to_thread=True, tags=["clusters"])
+def api_list(ctx: Ctx, db: Session, q: str = "", type: str = "", status: str = "active", page: int = 1,
+             page_size: int = PAGE_SIZE) -> ClusterPageOut:
+    types = _types(ctx)
+    only = _only_orgs(ctx, db)
+    result = paginate(db, svc.list_query(q.strip(), type, status if status in svc.STATUSES else "active", only),
+                      page, page_size)
+    return ClusterPageOut([_out(db, c, types, detail=False) for c in result.items], result.total, result.page,
+                          result.page_size, result.pages)
+
+
+@get("/clusters/{cluster_id:int}", opt=READ, sync_to_thread=True, tags=["clusters"])
+def api_get(ctx: Ctx, db: Session, cluster_id: int) -> ClusterOut:
+    return _out(db, _get(db, cluster_id, ctx), _types(ctx), only=_only_orgs(ctx, db))
+
+
+@post("/clusters", opt=WRITE, sync_to_thread=True, tags=["clusters"])
+def api_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> ClusterOut:
+    """Body: name, cluster_type, area, description, lead_organization, lead_party_org, attributes{}."""
+    types = _types(ctx)
+    try:
+        cluster = svc.create_cluster(db, data, types)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return _out(db, cluster, types)
+
+
+@patch("/clusters/{cluster_id:int}", opt=WRITE, sync_to_thread=True, tags=["clusters"])
+def api_update(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any]) -> ClusterOut:
+    """Fields not sent keep their value; the type cannot change."""
+    cluster = _get(db, cluster_id)
+    types = _types(ctx)
+    merged = {**_as_form(db, cluster, ids=True), "attributes": merged_attrs(cluster)}
+    given = data.get("attributes")
+    merged.update(data)
+    if isinstance(given, dict):
+        merged["attributes"] = {**merged_attrs(cluster), **given}
+    try:
+        svc.update_cluster(db, cluster, merged, types)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return _out(db, cluster, types)
+
+
+@delete("/clusters/{cluster_id:int}", opt=WRITE, sync_to_thread=True, tags=["clusters"], status_code=200)
+def api_archive(ctx: Ctx, db: Session, cluster_id: int) -> ClusterOut:
+    """Archive (the cluster, its members and leaders are kept)."""
+    cluster = _get(db, cluster_id)
+    svc.set_archived(db, cluster, True)
+    db.commit()
+    return _out(db, cluster, _types(ctx))
+
+
+@post("/clusters/{cluster_id:int}/members", opt=WRITE, sync_to_thread=True, tags=["clusters"])
+def api_member_add(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any]) -> ClusterOut:
+    """Body: kind ("organization" | "party_org"), ref (name, credit code or id), joined_on."""
+    cluster = _get(db, cluster_id)
+    types = _types(ctx)
+    try:
+        svc.add_member(db, cluster, data, types)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return _out(db, cluster, types)
+
+
+@post("/clusters/{cluster_id:int}/members/{member_id:int}/end", opt=WRITE, sync_to_thread=True, tags=["clusters"])
+def api_member_end(ctx: Ctx, db: Session, cluster_id: int, member_id: int, data: dict[str, Any] | None = None
+                   ) -> ClusterOut:
+    """Body: left_on (default today)."""
+    cluster = _get(db, cluster_id)
+    try:
+        svc.end_member(db, cluster, member_id, data or {})
+        db.commit()
+    except LookupError as exc:
+        raise NotFoundException("成员不存在") from exc
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return _out(db, cluster, _types(ctx))
+
+
+@post("/clusters/{cluster_id:int}/leaders", opt=WRITE, sync_to_thread=True, tags=["clusters"])
+def api_leader_add(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any]) -> ClusterOut:
+    """Body: title (rule code), person_name, organization, appointed_on, letter_no, replaces (leader id)."""
+    cluster = _get(db, cluster_id)
+    types = _types(ctx)
+    try:
+        svc.add_leader(db, cluster, data, types)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return _out(db, cluster, types)
+
+
+@post("/clusters/{cluster_id:int}/leaders/{leader_id:int}/end", opt=WRITE, sync_to_thread=True, tags=["clusters"])
+def api_leader_end(ctx: Ctx, db: Session, cluster_id: int, leader_id: int, data: dict[str, Any] | None = None
+                   ) -> ClusterOut:
+    """Body: ended_on (default today)."""
+    cluster = _get(db, cluster_id)
+    try:
+        svc.end_leader(db, cluster, leader_id, data or {})
+        db.commit()
+    except LookupError as exc:
+        raise NotFoundException("负责人不存在") from exc
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return _out(db, cluster, _types(ctx))
+
+
+@dataclass
+class CheckOut:
+    ok: bool
+    complete: bool
+    problems: list[str]
+
+
+@get("/clusters/{cluster_id:int}/check", opt=READ, sync_to_thread=True, tags=["clusters"])
+def api_check(ctx: Ctx, db: Session, cluster_id: int) -> CheckOut:
+    """Every leader rule (minima included) the cluster breaks now; ``ok`` when there is none."""
+    cluster = _get(db, cluster_id, ctx)
+    problems = svc.check_cluster(db, cluster, _types(ctx))
+    return CheckOut(not problems, svc.is_complete(cluster), problems)
+
+
+@post("/clusters/{cluster_id:int}/complete", opt=WRITE, sync_to_thread=True, tags=["clusters"])
+def api_complete(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any] | None = None) -> ClusterOut:
+    """Mark complete (422 with the unmet rules under ``leaders``); body ``{"complete": false}`` undoes it."""
+    cluster = _get(db, cluster_id)
+    types = _types(ctx)
+    complete = (data or {}).get("complete", True) not in (False, 0, "0", "false")
+    try:
+        svc.mark_complete(db, cluster, types, complete)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return _out(db, cluster, types)
+
+
+ROUTES: list = [cluster_list, cluster_new, cluster_create, cluster_edit, cluster_update, cluster_archive,
+                cluster_detail, member_add, member_end, leader_add, leader_end, cluster_complete]
+API_ROUTES: list = [api_types, api_list, api_get, api_create, api_update, api_archive, api_member_add,
+                    api_member_end, api_leader_add, api_leader_end, api_check, api_complete]

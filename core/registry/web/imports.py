@@ -1,0 +1,252 @@
+"""Registry pages and API: Excel/CSV import of organizations, party orgs and members (CORE-8).
+
+Pages (``/t/<slug>/…``, permission ``registry:import``):
+
+* ``GET  imports`` — choose the kind of record and the file; recent jobs;
+* ``POST imports`` — multipart upload: safety checks, then the check (dry run);
+* ``GET  imports/<entity>/template.xlsx`` — the template;
+* ``GET  imports/jobs/<id>`` — progress and the per-row report; ``…/status`` as JSON for polling;
+* ``POST imports/jobs/<id>/confirm`` — "确认导入": the all-or-nothing import.
+
+API (``/api/t/<slug>/…``): ``POST imports/<entity>?dry_run=true|false`` (multipart ``file``),
+``GET imports/jobs/<id>``, ``POST imports/jobs/<id>/confirm``, ``GET imports/<entity>/template.xlsx``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import Body
+from sqlalchemy.orm import Session
+
+from core.excel import XLSX
+from core.registry import importer
+from core.registry.importer import ENTITIES, ImportJob, get_entity
+from core.registry.upload_safety import UploadRejected, inspect_upload, max_upload_bytes
+from core.web.context import Ctx
+from core.web.render import form_value, redirect, render
+
+IMPORT = {"permission": "registry:import"}
+#: the request limit of upload handlers: the file limit plus room for the multipart envelope
+BODY_LIMIT = max_upload_bytes() + 1024 * 1024
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _entity_or_404(slug: str):
+    entity = get_entity(slug)
+    if entity is None:
+        raise NotFoundException("没有这种导入类型")
+    return entity
+
+
+def _job_or_404(db: Session, job_id: int) -> ImportJob:
+    job = importer.get_job(db, job_id)  # another tenant's job is filtered out: 404
+    if job is None:
+        raise NotFoundException("导入任务不存在")
+    return job
+
+
+def _template_response(entity) -> Response:
+    data = importer.template_bytes(entity)
+    filename = f"{entity.label}导入模板.xlsx"
+    return Response(content=data, media_type=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def _read_upload(upload: Any) -> tuple[str, bytes]:
+    if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
+        raise UploadRejected("请选择要导入的文件（.xlsx 或 .csv）")
+    limit = max_upload_bytes()
+    upload.file.seek(0)
+    data = upload.file.read(limit + 1)
+    return upload.filename, data
+
+
+def _start(ctx: Ctx, entity, filename: str, data: bytes, *, commit: bool) -> int:
+    """Check the bytes, store the job, run it (in the request when small). Raises UploadRejected."""
+    info = inspect_upload(filename, data)
+    job_id = importer.create_job(ctx.tenant.id, ctx.user.id, ctx.user.username, entity, filename, info, data,
+                                 state="importing" if commit else "checking")
+    background = len(data) > importer.sync_limit_bytes()
+    importer.start_job(job_id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=commit,
+                       background=background)
+    return job_id
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def _upload_page(ctx: Ctx, db: Session, *, entity: str = "organizations", error: str = "",
+                 status: int = 200) -> Response:
+    return render("registry:ImportPage", status_code=status, ctx=ctx,
+                  entities=[(e.slug, e.label) for e in ENTITIES.values()], entity=entity, error=error,
+                  jobs=importer.recent_jobs(db), max_mb=max(1, max_upload_bytes() // (1024 * 1024)))
+
+
+@get("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def upload_form(ctx: Ctx, db: Session, entity: str = "organizations") -> Response:
+    return _upload_page(ctx, db, entity=entity if entity in ENTITIES else "organizations")
+
+
+@post("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True, request_max_body_size=BODY_LIMIT)
+def upload(ctx: Ctx, db: Session, data: Multipart) -> Response:
+    slug = form_value(data, "entity") if not isinstance(data.get("entity"), UploadFile) else ""
+    entity = get_entity(slug)
+    if entity is None:
+        return _upload_page(ctx, db, error="请选择要导入的台账类型", status=422)
+    try:
+        filename, content = _read_upload(data.get("file"))
+        job_id = _start(ctx, entity, filename, content, commit=False)
+    except UploadRejected as exc:
+        return _upload_page(ctx, db, entity=entity.slug, error=exc.message, status=413 if exc.too_large else 422)
+    return redirect(ctx.url(f"imports/jobs/{job_id}"))
+
+
+@get("/imports/{entity:str}/template.xlsx", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def template(entity: str) -> Response:
+    return _template_response(_entity_or_404(entity))
+
+
+@get("/imports/jobs/{job_id:int}", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def job_page(ctx: Ctx, db: Session, job_id: int) -> Response:
+    job = _job_or_404(db, job_id)
+    entity = get_entity(job.entity)
+    return render("registry:ImportJob", ctx=ctx, job=job,
+                  list_url=ctx.url(entity.list_path) if entity else ctx.url("imports"),
+                  max_problems=importer.MAX_PROBLEMS)
+
+
+@get("/imports/jobs/{job_id:int}/status", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def job_status(ctx: Ctx, db: Session, job_id: int) -> dict[str, Any]:
+    job = _job_or_404(db, job_id)
+    return {"id": job.id, "state": job.state, "running": job.running, "processed": job.processed,
+            "total": job.total_rows, "percent": job.percent, "label": job.state_label}
+
+
+@post("/imports/jobs/{job_id:int}/confirm", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def confirm(ctx: Ctx, db: Session, job_id: int) -> Response:
+    job = _job_or_404(db, job_id)
+    size = job.size
+    if not importer.claim_for_import(ctx.tenant.id, job.id):
+        db.rollback()
+        job = _job_or_404(db, job_id)
+        return render("registry:ImportJob", status_code=409, ctx=ctx, job=job,
+                      list_url=ctx.url("imports"), max_problems=importer.MAX_PROBLEMS,
+                      notice="这个文件不能导入：检查有问题、没有需要写入的内容，或已经在导入/已导入")
+    importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=True,
+                       background=size > importer.sync_limit_bytes())
+    return redirect(ctx.url(f"imports/jobs/{job_id}"))
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportUpload:
+    file: UploadFile
+
+
+@dataclass
+class ProblemOut:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportJobOut:
+    id: int
+    entity: str
+    filename: str
+    state: str
+    state_label: str
+    running: bool
+    total_rows: int | None
+    processed_rows: int
+    created: int
+    updated: int
+    unchanged: int
+    errors: int
+    skipped: int
+    message: str
+    more_problems: int
+    can_confirm: bool
+    status_url: str
+    problems: list[ProblemOut] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, job: ImportJob, slug: str) -> ImportJobOut:
+        return cls(
+            id=job.id, entity=job.entity, filename=job.filename, state=job.state, state_label=job.state_label,
+            running=job.running, total_rows=job.total_rows, processed_rows=job.processed,
+            created=job.created_count, updated=job.updated_count, unchanged=job.unchanged_count,
+            errors=job.error_count, skipped=job.skipped_count, message=job.message,
+            more_problems=job.more_problems, can_confirm=job.can_confirm,
+            status_url=f"/api/t/{slug}/imports/jobs/{job.id}",
+            problems=[ProblemOut(int(p[0]), str(p[1]), str(p[2])) for p in job.problems or []],
+            ignored_columns=[str(c) for c in job.ignored_columns or []],
+        )
+
+
+def _api_job(ctx: Ctx, db: Session, job_id: int, *, commit: bool) -> Response:
+    db.rollback()  # see the job as it is now
+    job = _job_or_404(db, job_id)
+    out = ImportJobOut.of(job, ctx.tenant.slug)
+    if job.running:
+        return Response(content=out, status_code=202)
+    if commit and job.state == "failed":
+        raise HTTPException(status_code=422, detail=job.message or "导入的文件有误，未写入任何数据",
+                            extra={"errors": {"file": job.message or "文件中有错误的行"}, "report": out})
+    return Response(content=out, status_code=200)
+
+
+@post("/imports/{entity:str}", opt=IMPORT, sync_to_thread=True, tags=["imports"],
+      request_max_body_size=BODY_LIMIT, status_code=200)
+def api_import(ctx: Ctx, db: Session, entity: str,
+               data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+               dry_run: bool = True) -> Response:
+    """Check (``dry_run=true``) or import a file; 202 with a status URL while a large file runs."""
+    kind = _entity_or_404(entity)
+    try:
+        filename, content = _read_upload(data.file)
+        job_id = _start(ctx, kind, filename, content, commit=not dry_run)
+    except UploadRejected as exc:
+        raise HTTPException(status_code=413 if exc.too_large else 422, detail=exc.message,
+                            extra={"errors": {"file": exc.message}}) from None
+    return _api_job(ctx, db, job_id, commit=not dry_run)
+
+
+@get("/imports/jobs/{job_id:int}", opt=IMPORT, sync_to_thread=True, tags=["imports"])
+def api_job(ctx: Ctx, db: Session, job_id: int) -> ImportJobOut:
+    """Progress and report of an import job."""
+    return ImportJobOut.of(_job_or_404(db, job_id), ctx.tenant.slug)
+
+
+@post("/imports/jobs/{job_id:int}/confirm", opt=IMPORT, sync_to_thread=True, tags=["imports"], status_code=200)
+def api_confirm(ctx: Ctx, db: Session, job_id: int) -> Response:
+    """Import a checked job without errors (all or nothing)."""
+    job = _job_or_404(db, job_id)
+    size = job.size
+    if not importer.claim_for_import(ctx.tenant.id, job.id):
+        raise HTTPException(status_code=409, detail="这个文件不能导入：检查有问题、没有需要写入的内容，或已经在导入/已导入")
+    importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=True,
+                       background=size > importer.sync_limit_bytes())
+    return _api_job(ctx, db, job_id, commit=True)
+
+
+@get("/imports/{entity:str}/template.xlsx", opt=IMPORT, sync_to_thread=True, tags=["imports"],
+     media_type=XLSX)
+def api_template(entity: str) -> Response:
+    """The import template of ``organizations``, ``party_orgs`` or ``members``."""
+    return _template_response(_entity_or_404(entity))
+
+
+ROUTES = [upload_form, upload, template, job_page, job_status, confirm]
+API_ROUTES = [api_import, api_job, api_confirm, api_template]

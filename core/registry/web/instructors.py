@@ -1,0 +1,653 @@
+"""Registry pages and API: instructors (党建指导员, CORE-6) — people, assignments to
+organizations, the visit log and the organizations that still need an instructor.
+
+Staff (``registry:write``) manage instructors and assignments and may record visits for
+anyone; an instructor (``instructors:visit`` only) records visits as the instructor linked
+to their user, for organizations assigned to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Request, Response, delete, get, patch, post, put
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import Body
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit import record
+from core.excel import xlsx_response
+from core.forms import FormErrors
+from core.registry.models import Instructor, InstructorAssignment, InstructorVisit, Organization
+from core.registry.services import instructors as svc
+from core.registry.services.members import history, org_scope, today
+from core.web.context import Ctx
+from core.web.listing import paginate
+from core.web.render import form_value, redirect, render
+from core.web.sessions import get_session
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+READ = {"permission": "registry:read"}
+WRITE = {"permission": "registry:write"}
+VISIT = {"permission": "instructors:visit"}
+ORG_SELECT_LIMIT = 2000
+
+
+def _scope(ctx: Ctx, db: Session) -> frozenset[int] | None:
+    return org_scope(db, ctx.user.id, ctx.perms)
+
+
+def _instructor(db: Session, instructor_id: int) -> Instructor:
+    row = db.get(Instructor, instructor_id)
+    if row is None:
+        raise NotFoundException("指导员不存在")
+    return row
+
+
+def _assignment(db: Session, assignment_id: int) -> InstructorAssignment:
+    row = db.get(InstructorAssignment, assignment_id)
+    if row is None:
+        raise NotFoundException("分配记录不存在")
+    return row
+
+
+def _visit(ctx: Ctx, db: Session, visit_id: int) -> InstructorVisit:
+    row = db.get(InstructorVisit, visit_id)
+    scope = _scope(ctx, db)
+    if row is None or (scope is not None and row.organization_id not in scope):
+        raise NotFoundException("走访记录不存在")
+    return row
+
+
+def _org_options(db: Session, scope: frozenset[int] | None = None) -> list[tuple[int, str]] | None:
+    stmt = select(Organization.id, Organization.name)
+    if scope is not None:
+        stmt = stmt.where(Organization.id.in_(scope or {-1}))
+    rows = [tuple(r) for r in db.execute(stmt.order_by(Organization.name).limit(ORG_SELECT_LIMIT))]
+    return rows if len(rows) < ORG_SELECT_LIMIT else None
+
+
+def _q(request: Request, key: str) -> str:
+    return (request.query_params.get(key) or "").strip()
+
+
+def _page_no(request: Request) -> int:
+    value = _q(request, "page")
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _audit_export(db: Session, entity: str, summary: str, request: Request) -> None:
+    """Exports are recorded like the other registry exports (who took which list, with what filter)."""
+    filters = {k: v for k, v in request.query_params.items() if v}
+    record(db, f"{entity}.export", entity=entity, summary=summary, after=filters or None)
+    db.commit()
+
+
+# --- instructors: pages -------------------------------------------------------------------------
+
+
+@get("/instructors", opt=READ, include_in_schema=False, sync_to_thread=True)
+def instructor_list(ctx: Ctx, db: Session, request: Request) -> Response:
+    q, active = _q(request, "q"), _q(request, "active")
+    page = paginate(db, svc.instructor_query(q, active), _page_no(request))
+    rows = svc.instructor_rows(db, page.items, _scope(ctx, db))
+    return render("registry:InstructorList", ctx=ctx, page=page, rows=rows, query={"q": q, "active": active},
+                  year=today().year)
+
+
+@get("/instructors/export", opt=READ, include_in_schema=False, sync_to_thread=True)
+def instructor_export(ctx: Ctx, db: Session, request: Request) -> Response:
+    items = list(db.scalars(svc.instructor_query(_q(request, "q"), _q(request, "active"))))
+    rows = [[r.i.name, r.i.unit, r.phone_masked, r.username, "是" if r.i.active else "否", r.organizations,
+             r.visits_this_year] for r in svc.instructor_rows(db, items, _scope(ctx, db))]
+    _audit_export(db, "instructors", f"导出党建指导员 {len(rows)} 条（手机号已脱敏）", request)
+    return xlsx_response(f"党建指导员_{ctx.tenant.name}_{dt.date.today():%Y%m%d}.xlsx", "党建指导员",
+                         ["姓名", "派出单位", "手机号", "平台账号", "在岗", "负责组织数", f"{today().year}年走访次数"],
+                         rows)
+
+
+def _instructor_form(ctx: Ctx, form: dict, errors: dict, instructor: Instructor | None,
+                     status: int = 200) -> Response:
+    phone = svc.masked_phone(instructor) if instructor else ""
+    return render("registry:InstructorForm", status_code=status, ctx=ctx, form=form, errors=errors,
+                  instructor=instructor, phone_masked=phone, fields={s.key: s for s in svc.INSTRUCTOR_FIELDS})
+
+
+def _instructor_raw(data: dict[str, Any]) -> dict[str, str]:
+    return {s.key: form_value(data, s.key) for s in svc.INSTRUCTOR_FIELDS}
+
+
+@get("/instructors/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def instructor_new(ctx: Ctx) -> Response:
+    return _instructor_form(ctx, {"active": True}, {}, None)
+
+
+@post("/instructors/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def instructor_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
+    raw = _instructor_raw(data)
+    try:
+        row = svc.create_instructor(db, raw, ctx.tenant.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _instructor_form(ctx, raw, exc.errors, None, 422)
+    get_session(request).flash(f"已添加指导员「{row.name}」")
+    return redirect(ctx.url(f"instructors/{row.id}"))
+
+
+def _detail(ctx: Ctx, db: Session, instructor: Instructor, form: dict | None = None,
+            errors: dict | None = None, status: int = 200) -> Response:
+    scope = _scope(ctx, db)
+    row = svc.instructor_rows(db, [instructor], scope)[0]
+    assignments = svc.assignment_rows(db, svc.assignments_of(db, instructor, scope))
+    f = svc.VisitFilter(instructor=str(instructor.id), page_size=20)
+    visits = svc.visit_rows(db, list(db.scalars(svc.visit_query(db, f, scope).limit(20))))
+    return render("registry:InstructorDetail", status_code=status, ctx=ctx, row=row, assignments=assignments,
+                  visits=visits, form=form or {}, errors=errors or {},
+                  organizations=_org_options(db) if ctx.can("registry:write") else [],
+                  history=history(db, ctx.tenant.id, "instructors", instructor.id, specs=svc.INSTRUCTOR_FIELDS,
+                                  labels=svc.HISTORY_LABELS), today=today().isoformat())
+
+
+@get("/instructors/{instructor_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
+def instructor_detail(ctx: Ctx, db: Session, instructor_id: int) -> Response:
+    return _detail(ctx, db, _instructor(db, instructor_id))
+
+
+@get("/instructors/{instructor_id:int}/edit", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def instructor_edit(ctx: Ctx, db: Session, instructor_id: int) -> Response:
+    row = _instructor(db, instructor_id)
+    return _instructor_form(ctx, svc.instructor_form(db, row), {}, row)
+
+
+@post("/instructors/{instructor_id:int}/edit", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def instructor_update(ctx: Ctx, db: Session, request: Request, instructor_id: int, data: Form) -> Response:
+    row = _instructor(db, instructor_id)
+    raw = _instructor_raw(data)
+    try:
+        svc.update_instructor(db, row, raw, ctx.tenant.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _instructor_form(ctx, raw, exc.errors, _instructor(db, instructor_id), 422)
+    get_session(request).flash("已保存")
+    return redirect(ctx.url(f"instructors/{instructor_id}"))
+
+
+@post("/instructors/{instructor_id:int}/delete", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def instructor_delete(ctx: Ctx, db: Session, request: Request, instructor_id: int) -> Response:
+    row = _instructor(db, instructor_id)
+    try:
+        svc.delete_instructor(db, row)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        get_session(request).flash(exc.errors["__all__"], "error")
+        return redirect(ctx.url(f"instructors/{instructor_id}"))
+    get_session(request).flash(f"已删除指导员「{row.name}」")
+    return redirect(ctx.url("instructors"))
+
+
+@post("/instructors/{instructor_id:int}/assignments", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def assignment_create(ctx: Ctx, db: Session, request: Request, instructor_id: int, data: Form) -> Response:
+    instructor = _instructor(db, instructor_id)
+    raw = {k: form_value(data, k) for k in ("organization", "start_on", "end_on")}
+    try:
+        svc.assign(db, instructor, raw)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, _instructor(db, instructor_id), raw, exc.errors, 422)
+    get_session(request).flash("已分配组织")
+    return redirect(ctx.url(f"instructors/{instructor_id}"))
+
+
+@post("/instructors/assignments/{assignment_id:int}/end", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def assignment_end(ctx: Ctx, db: Session, request: Request, assignment_id: int, data: Form) -> Response:
+    row = _assignment(db, assignment_id)
+    instructor_id = row.instructor_id
+    try:
+        svc.end_assignment(db, row, form_value(data, "end_on"))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, _instructor(db, instructor_id), {}, exc.errors, 422)
+    get_session(request).flash("已结束分配")
+    return redirect(ctx.url(f"instructors/{instructor_id}"))
+
+
+@post("/instructors/assignments/{assignment_id:int}/delete", opt=WRITE, include_in_schema=False,
+      sync_to_thread=True)
+def assignment_delete(ctx: Ctx, db: Session, request: Request, assignment_id: int) -> Response:
+    row = _assignment(db, assignment_id)
+    instructor_id = row.instructor_id
+    svc.delete_assignment(db, row)
+    db.commit()
+    get_session(request).flash("已删除分配记录")
+    return redirect(ctx.url(f"instructors/{instructor_id}"))
+
+
+# --- visits: pages ------------------------------------------------------------------------------
+
+
+def _actor(ctx: Ctx, db: Session) -> svc.VisitActor:
+    return svc.visit_actor(db, ctx.user.id, ctx.perms)
+
+
+@get("/instructors/visits", opt=READ, include_in_schema=False, sync_to_thread=True)
+def visit_list(ctx: Ctx, db: Session, request: Request) -> Response:
+    f = svc.visit_filter(request.query_params)
+    scope = _scope(ctx, db)
+    page = paginate(db, svc.visit_query(db, f, scope), f.page, f.page_size)
+    own = svc.instructor_of_user(db, ctx.user.id)
+    return render("registry:InstructorVisits", ctx=ctx, page=page, rows=svc.visit_rows(db, page.items), f=f,
+                  query=f.query(), instructors=svc.instructor_options(db, only_active=False),
+                  organizations=_org_options(db, scope) or [], own=own,
+                  actor=_actor(ctx, db) if ctx.can("instructors:visit") else None)
+
+
+@get("/instructors/visits/export", opt=READ, include_in_schema=False, sync_to_thread=True)
+def visit_export(ctx: Ctx, db: Session, request: Request) -> Response:
+    f = svc.visit_filter(request.query_params)
+    rows = svc.visit_export_rows(db, svc.visit_query(db, f, _scope(ctx, db)))
+    _audit_export(db, "instructor_visits", f"导出指导员走访记录 {len(rows)} 条", request)
+    return xlsx_response(f"指导员走访记录_{ctx.tenant.name}_{dt.date.today():%Y%m%d}.xlsx", "走访记录",
+                         svc.VISIT_EXPORT_HEADERS, rows)
+
+
+def _visit_form(ctx: Ctx, db: Session, form: dict, errors: dict, visit: InstructorVisit | None,
+                status: int = 200) -> Response:
+    actor = _actor(ctx, db)
+    own = db.get(Instructor, actor.instructor_id) if actor.instructor_id else None
+    return render("registry:InstructorVisitForm", status_code=status, ctx=ctx, form=form, errors=errors,
+                  visit=visit, actor=actor, own=own, fields={s.key: s for s in svc.VISIT_FIELDS},
+                  instructors=svc.instructor_options(db, only_active=False),
+                  organizations=svc.visit_organization_options(db, actor, ORG_SELECT_LIMIT))
+
+
+def _visit_raw(data: dict[str, Any]) -> dict[str, str]:
+    return {s.key: form_value(data, s.key) for s in svc.VISIT_FIELDS}
+
+
+@get("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True)
+def visit_new(ctx: Ctx, db: Session, organization: str = "", instructor: str = "") -> Response:
+    form = {"visited_on": today().isoformat(), "organization": organization, "instructor": instructor}
+    return _visit_form(ctx, db, form, {}, None)
+
+
+@post("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True)
+def visit_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
+    raw = _visit_raw(data)
+    try:
+        svc.record_visit(db, raw, _actor(ctx, db))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _visit_form(ctx, db, raw, exc.errors, None, 422)
+    get_session(request).flash("已记录走访")
+    return redirect(ctx.url("instructors/visits"))
+
+
+@get("/instructors/visits/{visit_id:int}/edit", opt=VISIT, include_in_schema=False, sync_to_thread=True)
+def visit_edit(ctx: Ctx, db: Session, visit_id: int) -> Response:
+    visit = _visit(ctx, db, visit_id)
+    if not svc.can_edit_visit(visit, _actor(ctx, db)):
+        raise NotFoundException("走访记录不存在")
+    return _visit_form(ctx, db, svc.visit_form(visit), {}, visit)
+
+
+@post("/instructors/visits/{visit_id:int}/edit", opt=VISIT, include_in_schema=False, sync_to_thread=True)
+def visit_update(ctx: Ctx, db: Session, request: Request, visit_id: int, data: Form) -> Response:
+    visit = _visit(ctx, db, visit_id)
+    actor = _actor(ctx, db)
+    if not svc.can_edit_visit(visit, actor):
+        raise NotFoundException("走访记录不存在")
+    raw = _visit_raw(data)
+    try:
+        svc.update_visit(db, visit, raw, actor)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _visit_form(ctx, db, raw, exc.errors, _visit(ctx, db, visit_id), 422)
+    get_session(request).flash("已保存")
+    return redirect(ctx.url("instructors/visits"))
+
+
+@post("/instructors/visits/{visit_id:int}/delete", opt=VISIT, include_in_schema=False, sync_to_thread=True)
+def visit_delete(ctx: Ctx, db: Session, request: Request, visit_id: int) -> Response:
+    visit = _visit(ctx, db, visit_id)
+    actor = _actor(ctx, db)
+    if not svc.can_edit_visit(visit, actor):
+        raise NotFoundException("走访记录不存在")
+    svc.delete_visit(db, visit, actor)
+    db.commit()
+    get_session(request).flash("已删除走访记录")
+    return redirect(ctx.url("instructors/visits"))
+
+
+# --- organizations that need an instructor ------------------------------------------------------
+
+
+def _uncovered_page(ctx: Ctx, db: Session, request: Request, form: dict | None = None,
+                    errors: dict | None = None, status: int = 200) -> Response:
+    q = _q(request, "q")
+    page = paginate(db, svc.uncovered_query(q=q, scope=_scope(ctx, db)), _page_no(request))
+    return render("registry:InstructorUncovered", status_code=status, ctx=ctx, page=page,
+                  rows=svc.uncovered_rows(db, page.items), query={"q": q}, form=form or {}, errors=errors or {},
+                  instructors=svc.instructor_options(db) if ctx.can("registry:write") else [],
+                  today=today().isoformat())
+
+
+@get("/instructors/uncovered", opt=READ, include_in_schema=False, sync_to_thread=True)
+def uncovered(ctx: Ctx, db: Session, request: Request) -> Response:
+    return _uncovered_page(ctx, db, request)
+
+
+@get("/instructors/uncovered/export", opt=READ, include_in_schema=False, sync_to_thread=True)
+def uncovered_export(ctx: Ctx, db: Session, request: Request) -> Response:
+    orgs = list(db.scalars(svc.uncovered_query(q=_q(request, "q"), scope=_scope(ctx, db))))
+    rows = [[r.o.name, r.o.credit_code or "", r.o.community, r.o.building, r.o.employees, r.reason]
+            for r in svc.uncovered_rows(db, orgs)]
+    _audit_export(db, "organizations", f"导出待派指导员的组织 {len(rows)} 条", request)
+    return xlsx_response(f"待派指导员组织_{ctx.tenant.name}_{dt.date.today():%Y%m%d}.xlsx", "待派指导员",
+                         ["组织名称", "统一社会信用代码", "所属社区/村", "所在楼宇/商圈", "从业人员数", "原因"], rows)
+
+
+@post("/instructors/uncovered/assign", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def uncovered_assign(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
+    raw = {k: form_value(data, k) for k in ("instructor", "organization", "start_on")}
+    try:
+        ref = raw["instructor"]
+        instructor = db.get(Instructor, int(ref)) if ref.isdigit() else None
+        if instructor is None:
+            raise FormErrors({"instructor": "指导员：请选择指导员"})
+        svc.assign(db, instructor, raw)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _uncovered_page(ctx, db, request, raw, exc.errors, 422)
+    get_session(request).flash(f"已分配给指导员「{instructor.name}」")
+    return redirect(ctx.url("instructors/uncovered"))
+
+
+ROUTES = [
+    instructor_list, instructor_export, instructor_new, instructor_create, instructor_detail, instructor_edit,
+    instructor_update, instructor_delete, assignment_create, assignment_end, assignment_delete,
+    visit_list, visit_export, visit_new, visit_create, visit_edit, visit_update, visit_delete,
+    uncovered, uncovered_export, uncovered_assign,
+]
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _invalid(exc: FormErrors) -> HTTPException:
+    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
+
+
+@dataclass
+class AssignmentOut:
+    id: int
+    instructor_id: int
+    instructor_name: str
+    organization_id: int
+    organization_name: str
+    start_on: dt.date
+    end_on: dt.date | None
+    active: bool
+
+    @classmethod
+    def of(cls, r: svc.AssignmentRow) -> AssignmentOut:
+        a = r.a
+        return cls(a.id, a.instructor_id, r.instructor_name, a.organization_id, r.organization_name, a.start_on,
+                   a.end_on, r.active)
+
+
+@dataclass
+class InstructorOut:
+    id: int
+    name: str
+    unit: str
+    phone_masked: str
+    username: str
+    active: bool
+    organizations: int
+    visits_this_year: int
+
+    @classmethod
+    def of(cls, r: svc.InstructorRow) -> InstructorOut:
+        return cls(r.i.id, r.i.name, r.i.unit, r.phone_masked, r.username, r.i.active, r.organizations,
+                   r.visits_this_year)
+
+
+@dataclass
+class InstructorDetailOut(InstructorOut):
+    assignments: list[AssignmentOut] | None = None
+
+
+@dataclass
+class InstructorPage:
+    items: list[InstructorOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+@dataclass
+class VisitOut:
+    id: int
+    instructor_id: int
+    instructor_name: str
+    organization_id: int
+    organization_name: str
+    visited_on: dt.date
+    findings: str
+    follow_up: str
+    follow_up_done: bool
+
+    @classmethod
+    def of(cls, r: svc.VisitRow) -> VisitOut:
+        v = r.v
+        return cls(v.id, v.instructor_id, r.instructor_name, v.organization_id, r.organization_name, v.visited_on,
+                   v.findings, v.follow_up, v.follow_up_done)
+
+
+@dataclass
+class VisitPage:
+    items: list[VisitOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+@dataclass
+class UncoveredOut:
+    id: int
+    name: str
+    credit_code: str | None
+    reason: str
+
+
+@dataclass
+class UncoveredPage:
+    items: list[UncoveredOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+def _instructor_out(ctx: Ctx, db: Session, row: Instructor) -> InstructorDetailOut:
+    scope = _scope(ctx, db)
+    base = InstructorOut.of(svc.instructor_rows(db, [row], scope)[0])
+    assignments = [AssignmentOut.of(a) for a in svc.assignment_rows(db, svc.assignments_of(db, row, scope))]
+    return InstructorDetailOut(**vars(base), assignments=assignments)
+
+
+def _page_args(request: Request) -> tuple[int, int]:
+    size = _q(request, "page_size")
+    return _page_no(request), (min(int(size), 200) if size.isdigit() and int(size) > 0 else 25)
+
+
+@get("/instructors", opt=READ, sync_to_thread=True, tags=["instructors"])
+def api_instructors(ctx: Ctx, db: Session, request: Request) -> InstructorPage:
+    """Filters: q (name or unit), active (1/0); page, page_size."""
+    page_no, size = _page_args(request)
+    page = paginate(db, svc.instructor_query(_q(request, "q"), _q(request, "active")), page_no, size)
+    items = [InstructorOut.of(r) for r in svc.instructor_rows(db, page.items, _scope(ctx, db))]
+    return InstructorPage(items, page.total, page.page, page.page_size, page.pages)
+
+
+@get("/instructors/{instructor_id:int}", opt=READ, sync_to_thread=True, tags=["instructors"])
+def api_instructor(ctx: Ctx, db: Session, instructor_id: int) -> InstructorDetailOut:
+    return _instructor_out(ctx, db, _instructor(db, instructor_id))
+
+
+@post("/instructors", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+def api_instructor_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> InstructorDetailOut:
+    """Fields: name, unit, phone, active, username (optional link to a platform user)."""
+    try:
+        row = svc.create_instructor(db, data, ctx.tenant.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _invalid(exc) from exc
+    return _instructor_out(ctx, db, row)
+
+
+def _instructor_update(ctx: Ctx, db: Session, instructor_id: int, data: dict[str, Any]) -> InstructorDetailOut:
+    row = _instructor(db, instructor_id)
+    try:
+        svc.update_instructor(db, row, data, ctx.tenant.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _invalid(exc) from exc
+    return _instructor_out(ctx, db, row)
+
+
+@patch("/instructors/{instructor_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+def api_instructor_patch(ctx: Ctx, db: Session, instructor_id: int, data: dict[str, Any]) -> InstructorDetailOut:
+    return _instructor_update(ctx, db, instructor_id, data)
+
+
+@put("/instructors/{instructor_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+def api_instructor_put(ctx: Ctx, db: Session, instructor_id: int, data: dict[str, Any]) -> InstructorDetailOut:
+    return _instructor_update(ctx, db, instructor_id, data)
+
+
+@delete("/instructors/{instructor_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+def api_instructor_delete(db: Session, instructor_id: int) -> None:
+    try:
+        svc.delete_instructor(db, _instructor(db, instructor_id))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise HTTPException(status_code=409, detail=exc.errors["__all__"]) from exc
+
+
+@post("/instructors/{instructor_id:int}/assignments", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+def api_assign(db: Session, instructor_id: int, data: dict[str, Any]) -> AssignmentOut:
+    """``organization`` (id, credit code or name), ``start_on`` (default today), ``end_on``."""
+    instructor = _instructor(db, instructor_id)
+    try:
+        row = svc.assign(db, instructor, data)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _invalid(exc) from exc
+    return AssignmentOut.of(svc.assignment_rows(db, [row])[0])
+
+
+@patch("/instructors/assignments/{assignment_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+def api_assignment_end(db: Session, assignment_id: int, data: dict[str, Any]) -> AssignmentOut:
+    """End an assignment: ``end_on`` (default today)."""
+    row = _assignment(db, assignment_id)
+    try:
+        svc.end_assignment(db, row, data.get("end_on"))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _invalid(exc) from exc
+    return AssignmentOut.of(svc.assignment_rows(db, [row])[0])
+
+
+@delete("/instructors/assignments/{assignment_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+def api_assignment_delete(db: Session, assignment_id: int) -> None:
+    svc.delete_assignment(db, _assignment(db, assignment_id))
+    db.commit()
+
+
+@get("/instructors/visits", opt=READ, sync_to_thread=True, tags=["instructors"])
+def api_visits(ctx: Ctx, db: Session, request: Request) -> VisitPage:
+    """Filters: instructor (id), organization (id, credit code or name), date_from, date_to,
+    follow_up (open/done); page, page_size."""
+    f = svc.visit_filter(request.query_params)
+    page = paginate(db, svc.visit_query(db, f, _scope(ctx, db)), f.page, f.page_size)
+    return VisitPage([VisitOut.of(r) for r in svc.visit_rows(db, page.items)], page.total, page.page,
+                     page.page_size, page.pages)
+
+
+@get("/instructors/visits/{visit_id:int}", opt=READ, sync_to_thread=True, tags=["instructors"])
+def api_visit(ctx: Ctx, db: Session, visit_id: int) -> VisitOut:
+    return VisitOut.of(svc.visit_rows(db, [_visit(ctx, db, visit_id)])[0])
+
+
+@post("/instructors/visits", opt=VISIT, sync_to_thread=True, tags=["instructors"])
+def api_visit_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> VisitOut:
+    """Fields: instructor (id; ignored for an instructor, who records as themself), organization,
+    visited_on, findings, follow_up, follow_up_done."""
+    try:
+        row = svc.record_visit(db, data, _actor(ctx, db))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _invalid(exc) from exc
+    return VisitOut.of(svc.visit_rows(db, [row])[0])
+
+
+@patch("/instructors/visits/{visit_id:int}", opt=VISIT, sync_to_thread=True, tags=["instructors"])
+def api_visit_update(ctx: Ctx, db: Session, visit_id: int, data: dict[str, Any]) -> VisitOut:
+    visit = _visit(ctx, db, visit_id)
+    actor = _actor(ctx, db)
+    if not svc.can_edit_visit(visit, actor):
+        raise NotFoundException("走访记录不存在")
+    try:
+        svc.update_visit(db, visit, data, actor)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _invalid(exc) from exc
+    return VisitOut.of(svc.visit_rows(db, [visit])[0])
+
+
+@delete("/instructors/visits/{visit_id:int}", opt=VISIT, sync_to_thread=True, tags=["instructors"])
+def api_visit_delete(ctx: Ctx, db: Session, visit_id: int) -> None:
+    visit = _visit(ctx, db, visit_id)
+    actor = _actor(ctx, db)
+    if not svc.can_edit_visit(visit, actor):
+        raise NotFoundException("走访记录不存在")
+    svc.delete_visit(db, visit, actor)
+    db.commit()
+
+
+@get("/instructors/uncovered", opt=READ, sync_to_thread=True, tags=["instructors"])
+def api_uncovered(ctx: Ctx, db: Session, request: Request) -> UncoveredPage:
+    """Operating organizations with no party org or only weak ones, and no active instructor."""
+    page_no, size = _page_args(request)
+    page = paginate(db, svc.uncovered_query(q=_q(request, "q"), scope=_scope(ctx, db)), page_no, size)
+    items = [UncoveredOut(r.o.id, r.o.name, r.o.credit_code, r.reason) for r in svc.uncovered_rows(db, page.items)]
+    return UncoveredPage(items, page.total, page.page, page.page_size, page.pages)
+
+
+API_ROUTES = [
+    api_instructors, api_instructor, api_instructor_create, api_instructor_patch, api_instructor_put,
+    api_instructor_delete, api_assign, api_assignment_end, api_assignment_delete, api_visits, api_visit,
+    api_visit_create, api_visit_update, api_visit_delete, api_uncovered,
+]

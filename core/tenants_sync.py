@@ -1,0 +1,133 @@
+"""Config-as-code: apply ``tenants/<slug>.toml`` idempotently.
+
+A file names the tenant, its level and parent, its terminology overrides and the plugins it
+enables with their settings::
+
+    name = "东方红街道"
+    level = "street"
+    parent = "yuelu"
+    [terms]
+    cluster = "联组"
+    [plugins.example]
+    enabled = true
+    board_title = "街道公告"
+
+Running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import revisions
+from core.db import extend_scope
+from core.models import TENANT_LEVELS, Tenant, TenantPlugin
+from core.plugins import registry
+
+
+@dataclass
+class TenantSpec:
+    slug: str
+    name: str
+    level: str
+    parent: str | None = None
+    host: str | None = None
+    terms: dict[str, str] = field(default_factory=dict)
+    plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def load_specs(directory: Path) -> list[TenantSpec]:
+    specs = []
+    for path in sorted(directory.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        slug = data.get("slug", path.stem)
+        if data.get("level") not in TENANT_LEVELS:
+            raise ValueError(f"{path.name}: level must be one of {sorted(TENANT_LEVELS)}")
+        specs.append(TenantSpec(slug=slug, name=data["name"], level=data["level"],
+                                parent=data.get("parent"), host=data.get("host"),
+                                terms=dict(data.get("terms", {})), plugins=dict(data.get("plugins", {}))))
+    return _parents_first(specs)
+
+
+def _parents_first(specs: list[TenantSpec]) -> list[TenantSpec]:
+    by_slug = {s.slug: s for s in specs}
+    out: list[TenantSpec] = []
+    done: set[str] = set()
+
+    def visit(s: TenantSpec, path: tuple[str, ...]) -> None:
+        if s.slug in done:
+            return
+        if s.slug in path:
+            raise ValueError(f"tenant parent cycle: {' → '.join(path + (s.slug,))}")
+        if s.parent in by_slug:
+            visit(by_slug[s.parent], path + (s.slug,))
+        out.append(s)
+        done.add(s.slug)
+
+    for s in specs:
+        visit(s, ())
+    return out
+
+
+def sync(session: Session, specs: list[TenantSpec]) -> list[str]:
+    """Create/update tenants and plugin enablement. Returns a line per change made."""
+    reg = registry()
+    changes: list[str] = []
+    for spec in specs:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == spec.slug))
+        parent_id = None
+        if spec.parent:
+            parent_id = session.scalar(select(Tenant.id).where(Tenant.slug == spec.parent))
+            if parent_id is None:
+                raise ValueError(f"{spec.slug}: unknown parent {spec.parent!r}")
+        wanted = {"name": spec.name, "level": spec.level, "parent_id": parent_id,
+                  "host": spec.host, "terms": spec.terms}
+        if tenant is None:
+            tenant = Tenant(slug=spec.slug, **wanted)
+            session.add(tenant)
+            session.flush()
+            extend_scope(session, [tenant.id])
+            changes.append(f"created tenant {spec.slug}")
+        else:
+            diff = {k: v for k, v in wanted.items() if getattr(tenant, k) != v}
+            if diff:
+                for k, v in diff.items():
+                    setattr(tenant, k, v)
+                changes.append(f"updated tenant {spec.slug}: {', '.join(diff)}")
+        for name, conf in spec.plugins.items():
+            if name not in reg.meta:
+                raise ValueError(f"{spec.slug}: plugin {name!r} is not installed")
+            conf = dict(conf)
+            enabled = bool(conf.pop("enabled", True))
+            settings = reg.validate_settings(name, conf).model_dump(mode="json")
+            row = session.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id,
+                                                            TenantPlugin.plugin == name))
+            if row is None:
+                session.add(TenantPlugin(tenant_id=tenant.id, plugin=name, enabled=enabled,
+                                         settings=settings, version=reg.meta[name].version))
+                changes.append(f"{spec.slug}: plugin {name} {'enabled' if enabled else 'added'}")
+            elif (row.enabled, row.settings) != (enabled, settings):
+                row.enabled, row.settings = enabled, settings
+                changes.append(f"{spec.slug}: plugin {name} updated")
+        session.flush()
+        _check_dependencies(session, tenant.id, spec.slug)
+    if changes:
+        revisions.bump(session, "tenants")
+        revisions.bump(session, "plugins")
+    return changes
+
+
+def _check_dependencies(session: Session, tenant_id: int, slug: str) -> None:
+    reg = registry()
+    enabled = set(session.scalars(select(TenantPlugin.plugin).where(
+        TenantPlugin.tenant_id == tenant_id, TenantPlugin.enabled.is_(True))))
+    for name in enabled:
+        missing = [d for d in reg.meta[name].depends if d not in enabled]
+        if missing:
+            raise ValueError(f"{slug}: plugin {name} needs {', '.join(missing)} enabled too")

@@ -1,0 +1,112 @@
+"""Login, logout and the tenant switcher."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.utils.scope.state import ScopeState
+from sqlalchemy import select
+
+from core.audit import record
+from core.i18n import gettext as _
+from core.db import open_session
+from core.models import User
+from core.permissions import authorizer
+from core.security import verify_password
+from core.tenancy import tree
+from core.web.context import user_guard
+from core.web.render import form_value, redirect, render
+from core.web.sessions import get_session
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _safe_next(value: str) -> str:
+    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/tenants"
+
+
+def _csrf(request: Request) -> str:
+    return ScopeState.from_scope(request.scope).csrf_token or ""
+
+
+@get("/", include_in_schema=False)
+async def index(request: Request) -> Response:
+    return redirect("/tenants" if get_session(request).get("user_id") else "/login")
+
+
+@get("/login", include_in_schema=False)
+async def login_page(request: Request, next: str = "") -> Response:
+    return render("LoginPage", csrf_token=_csrf(request), next=_safe_next(next), error="", username="")
+
+
+def _check_credentials(username: str, password: str, ip: str) -> User | None:
+    with open_session() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        ok = verify_password(user.password_hash if user else None, password)
+        s.info.update(user_id=user.id if user else None, username=username)
+        if ok and user.is_active:
+            record(s, "auth.login", tenant_id=None, entity="users", entity_id=user.id, summary=ip)
+            s.commit()
+            return user
+        record(s, "auth.login_failed", tenant_id=None, entity="users",
+               entity_id=user.id if user else "", summary=ip)
+        s.commit()
+        return None
+
+
+@post("/login", include_in_schema=False)
+async def login(request: Request, data: Form) -> Response:
+    limiter = request.app.state.login_limiter
+    username = form_value(data, "username")
+    password = form_value(data, "password")
+    nxt = _safe_next(form_value(data, "next"))
+    ip = request.client.host if request.client else "-"
+
+    def page(error: str, status: int) -> Response:
+        return render("LoginPage", status_code=status, csrf_token=_csrf(request), next=nxt,
+                      error=error, username=username)
+
+    if not username or not password:
+        return page(_("请输入用户名和密码"), 400)
+    wait = await limiter.blocked(username, ip)
+    if wait:
+        return page(_("登录失败次数过多，请 %(n)s 分钟后再试") % {"n": max(1, wait // 60)}, 429)
+    user = await anyio.to_thread.run_sync(_check_credentials, username, password, ip)
+    if user is None:
+        await limiter.failed(username, ip)
+        return page(_("用户名或密码错误"), 401)
+    await limiter.succeeded(username, ip)
+    session = get_session(request)
+    locale = session.get("locale")
+    session.clear()
+    session.renew()  # a new session id on login: no fixation
+    session["user_id"] = user.id
+    if locale:  # the language chosen on the login page stays
+        session["locale"] = locale
+    return redirect(nxt)
+
+
+@post("/logout", include_in_schema=False)
+async def logout(request: Request) -> Response:
+    get_session(request).clear()
+    return redirect("/login")
+
+
+@get("/tenants", guards=[user_guard], include_in_schema=False, sync_to_thread=True)
+def tenant_switcher(request: Request) -> Response:
+    user = request.state.user
+    allowed = authorizer.tenants_of(user.id)
+    t = tree()
+    visible = [x for x in t.by_id.values() if not x.archived and (allowed is None or x.id in allowed)]
+    # show each reachable tenant once, under its nearest reachable ancestor
+    ids = {x.id for x in visible}
+    tops = [x for x in visible if x.parent_id not in ids]
+    return render("TenantSwitcher", user=user, tops=sorted(tops, key=lambda x: x.name), tree=t,
+                  ids=ids, csrf_token=_csrf(request))
+
+
+ROUTES = [index, login_page, login, logout, tenant_switcher]

@@ -1,0 +1,29 @@
+"""The tenant dashboard: widgets contributed by the core and the tenant's plugins."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+from sqlalchemy.orm import Session
+
+from core.plugins import registry
+from core.tenancy import tree
+from core.web.context import Ctx
+from core.web.render import render
+
+
+def collect_widgets(ctx: Ctx, db: Session) -> list:
+    hooks = registry().hooks_for(ctx.tenant.id)
+    widgets = []
+    for batch in hooks.register_dashboard_widgets(session=db, tenant=ctx.tenant, settings=ctx.settings):
+        widgets.extend(w for w in batch or () if not w.permission or ctx.can(w.permission))
+    return sorted(widgets, key=lambda w: (w.order, w.title))
+
+
+@get("/", include_in_schema=False, sync_to_thread=True)
+def dashboard(ctx: Ctx, db: Session) -> Response:
+    children = [c for c in tree().children.get(ctx.tenant.id, []) if not c.archived]
+    return render("Dashboard", ctx=ctx, widgets=collect_widgets(ctx, db), children=children,
+                  enabled=sorted(registry().enabled(ctx.tenant.id)), meta=registry().meta)
+
+
+ROUTES = [dashboard]

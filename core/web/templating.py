@@ -1,0 +1,69 @@
+"""One autoescaping Jinja environment, handed to the jinjax catalog.
+
+jinjax's own default environment does not escape; ours does. Components live in
+``core/components`` (no prefix) and in each plugin's folder under the plugin's name as
+prefix (``example:Page``). Request data never goes into globals: pages get a
+:class:`core.web.context.Ctx` as an argument.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+import jinjax
+from markupsafe import Markup
+
+from core import i18n
+
+COMPONENTS = Path(__file__).resolve().parent.parent / "components"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """UTC in the database, Asia/Shanghai on the page."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(SHANGHAI).strftime(fmt)
+
+
+def build_catalog(pm, *, auto_reload: bool = False) -> jinjax.Catalog:
+    env = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=auto_reload,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters["localtime"] = localtime
+    env.filters["tojson_attr"] = lambda v: Markup.escape(__import__("json").dumps(v, ensure_ascii=False))
+    pm.hook.prepare_jinja_env(env=env)
+    catalog = jinjax.Catalog(jinja_env=env, auto_reload=auto_reload)
+    catalog.add_folder(COMPONENTS)
+    for name, path in _plugin_folders(pm, "register_components"):
+        catalog.add_folder(path, prefix=name)
+    return catalog
+
+
+def _plugin_folders(pm, hook: str):
+    caller = getattr(pm.hook, hook)
+    for impl in caller.get_hookimpls():
+        path = impl.function()
+        if path:
+            yield impl.plugin_name, Path(path)
+
+
+def plugin_static_dirs(pm) -> list[tuple[str, Path]]:
+    return list(_plugin_folders(pm, "register_static"))
+
+
+@lru_cache(maxsize=4)
+def plugin_stylesheets(pm) -> dict[str, str]:
+    """Plugin name → URL of ``<name>.css`` in its static folder, for plugins that ship one."""
+    return {name: f"/static/{name}/{name}.css" for name, path in plugin_static_dirs(pm)
+            if (path / f"{name}.css").exists()}

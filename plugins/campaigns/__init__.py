@@ -1,0 +1,107 @@
+"""Building-block plugin `campaigns` (推进计划): 分阶段推进计划、限时任务与定期报送.
+
+One engine, configured by programs through the ``register_campaign_templates`` hook (see
+:mod:`plugins.campaigns.hookspecs` and ``plugins/campaigns/README.md``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.hookspecs import hookimpl
+from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
+from plugins.campaigns import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
+
+HERE = Path(__file__).resolve().parent
+
+meta = PluginMeta(
+    name="campaigns",
+    label="推进计划",
+    version="0.1.0",
+    description="分阶段推进计划、限时任务与定期报送",
+    depends=(),
+)
+
+PERMISSIONS = [
+    Permission("campaigns:read", "查看推进计划、任务和报送情况"),
+    Permission("campaigns:write", "制定推进计划、分配任务、更新任务进度、设置报送事项"),
+    Permission("campaigns:report", "报送定期报表"),
+]
+ALL = tuple(p.name for p in PERMISSIONS)
+
+
+@hookimpl
+def register_models():
+    from plugins.campaigns.models import MODELS
+
+    return MODELS
+
+
+@hookimpl
+def register_migrations():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def register_routes():
+    from plugins.campaigns.routes import PAGE_ROUTES
+
+    return PAGE_ROUTES
+
+
+@hookimpl
+def register_api_routes():
+    from plugins.campaigns.routes import API_ROUTES
+
+    return API_ROUTES
+
+
+@hookimpl
+def register_permissions():
+    return PERMISSIONS
+
+
+@hookimpl
+def register_roles():
+    return [
+        Role("tenant_admin", permissions=ALL),
+        Role("staff", permissions=ALL),
+        Role("instructor", permissions=("campaigns:read",)),
+        Role("org_secretary", permissions=("campaigns:read",)),
+        Role("viewer", permissions=("campaigns:read",)),
+    ]
+
+
+@hookimpl
+def register_components():
+    return HERE / "components"
+
+
+@hookimpl
+def register_nav_items(tenant, settings):
+    return [
+        NavItem("推进计划", "campaigns", permission="campaigns:read", order=60),
+        NavItem("任务与超期", "campaigns/overdue", permission="campaigns:read", order=61),
+        NavItem("定期报送", "campaigns/reports", permission="campaigns:read", order=62),
+    ]
+
+
+@hookimpl
+def register_dashboard_widgets(session, tenant, settings):
+    from plugins.campaigns.service import local_today, overdue_tasks, pending_reports, period_label
+
+    today = local_today()
+    overdue = overdue_tasks(session, today)
+    reports = [(ob.title, period_label(ob.cadence, period), due, due < today)
+               for ob, period, due in pending_reports(session, tenant, today)]
+    return [Widget("超期任务", "campaigns:Widget",
+                   {"overdue": overdue[:5], "total": len(overdue), "href": f"/t/{tenant.slug}/campaigns/tasks?overdue=1",
+                    "reports": reports, "reports_href": f"/t/{tenant.slug}/campaigns/reports"},
+                   permission="campaigns:read", order=60)]
+
+
+@hookimpl(trylast=True)
+def register_demo_data(session, tenant):
+    from plugins.campaigns.demo import make_demo
+
+    make_demo(session, tenant)

@@ -1,0 +1,593 @@
+"""Pages under /t/<slug>/campaigns and the JSON API under /api/t/<slug>/campaigns (thin: the rules
+live in :mod:`plugins.campaigns.service`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import Body
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit import record
+from core.excel import xlsx_response
+from core.forms import FormErrors
+from core.tenancy import tree
+from core.web.context import Ctx
+from core.web.listing import paginate
+from core.web.render import form_list, redirect, render
+from core.web.sessions import get_session
+from plugins.campaigns import service as svc
+from plugins.campaigns.models import Campaign, CampaignReport, CampaignTask, ReportObligation
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+READ = {"permission": "campaigns:read"}
+WRITE = {"permission": "campaigns:write"}
+REPORT = {"permission": "campaigns:report"}
+PAGE = {"include_in_schema": False, "sync_to_thread": True}
+API = {"sync_to_thread": True, "tags": ["campaigns"]}
+
+
+def _raw(data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: svc.text(data, k) for k in data}
+    out["owners"] = form_list(data, "owners")
+    return out
+
+
+def _unprocessable(exc: FormErrors) -> HTTPException:
+    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _xlsx(db: Session, name: str, headers: list[str], rows: list[list[Any]], entity: str) -> Response:
+    response = xlsx_response(f"{name}-{svc.local_today().isoformat()}.xlsx", name, headers, rows)
+    record(db, "campaigns.export", entity=entity, summary=f"导出{name} {len(rows)} 条")
+    db.commit()
+    return response
+
+
+class View:
+    def __init__(self, today: dt.date):
+        self.today = today
+        self.task_statuses, self.campaign_statuses, self.cadences = (
+            svc.TASK_STATUSES, svc.CAMPAIGN_STATUSES, svc.CADENCES)
+        self.deadline_help = svc.DEADLINE_HELP
+
+    def overdue(self, task: CampaignTask) -> bool:
+        return svc.is_overdue(task, self.today)
+
+    def overdue_days(self, task: CampaignTask) -> int:
+        return svc.overdue_days(task, self.today)
+
+    def tenant_name(self, tenant_id: int) -> str:
+        return svc.tenant_name(tenant_id)
+
+    def task_url(self, task: CampaignTask) -> str:
+        t = tree().by_id.get(task.tenant_id)
+        return f"/t/{t.slug}/campaigns/tasks/{task.id}" if t else "#"
+
+    def period_label(self, ob: ReportObligation, period: str) -> str:
+        return svc.period_label(ob.cadence, period)
+
+    def due(self, ob: ReportObligation, period: str) -> dt.date:
+        return svc.due_date(ob, period)
+
+    def current(self, ob: ReportObligation) -> str:
+        return svc.current_period(ob.cadence, self.today)
+
+    def labels(self, ob: ReportObligation) -> list[str]:
+        return svc.figure_labels(ob)
+
+
+# --- campaigns ---------------------------------------------------------------------------------
+
+
+def _home(ctx: Ctx, db: Session, q: str = "", year: str = "", status: str = "", page: int = 1,
+          form: dict | None = None, errors: dict | None = None, code: int = 200) -> Response:
+    today = svc.local_today()
+    result = paginate(db, svc.campaign_select(q, _int(year), status), page)
+    query = {"q": q, "year": year, "status": status}
+    return render("campaigns:Home", status_code=code, ctx=ctx, v=View(today), result=result, query=query,
+                  templates=svc.templates_for(ctx.tenant), owners=svc.owner_options(ctx.tenant),
+                  form=form or {"year": str(today.year)}, errors=errors or {})
+
+
+@get("/", opt=READ, **PAGE)
+def home(ctx: Ctx, db: Session, q: str = "", year: str = "", status: str = "", page: int = 1) -> Response:
+    return _home(ctx, db, q, year, status, page)
+
+
+@get("/export", opt=READ, **PAGE)
+def home_export(db: Session, q: str = "", year: str = "", status: str = "") -> Response:
+    rows = [[c.title, c.year, c.start_on, svc.CAMPAIGN_STATUSES.get(c.status, c.status), c.template_key, c.description]
+            for c in db.scalars(svc.campaign_select(q, _int(year), status))]
+    return _xlsx(db, "推进计划", ["计划", "年度", "开始日期", "状态", "模板", "说明"], rows, "campaigns_campaigns")
+
+
+@post("/", opt=WRITE, **PAGE)
+def create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
+    raw = _raw(data)
+    with ctx.rollup_session("campaigns:write") as rs:
+        try:
+            campaign = svc.create_campaign(rs, ctx.tenant, raw)
+            rs.commit()
+        except FormErrors as exc:
+            rs.rollback()
+            return _home(ctx, db, form=raw, errors=exc.errors, code=422)
+        cid = campaign.id
+    get_session(request).flash("推进计划已创建")
+    return redirect(ctx.url(f"campaigns/{cid}"))
+
+
+def _detail(ctx: Ctx, db: Session, campaign_id: int, form: dict | None = None, errors: dict | None = None,
+            code: int = 200) -> Response:
+    campaign = svc.get_campaign(db, campaign_id)
+    today = svc.local_today()
+    with ctx.rollup_session("campaigns:read") as rs:
+        tasks = svc.campaign_tasks(rs, campaign)
+        history = svc.history(db, "campaigns_campaigns", [campaign.id], ctx.tenant.id) + svc.history(
+            db, "campaigns_phases", [p.id for p in svc.phases_of(db, campaign)], ctx.tenant.id)
+        return render("campaigns:CampaignDetail", status_code=code, ctx=ctx, v=View(today), campaign=campaign,
+                      phases=svc.phases_of(db, campaign), tasks=tasks, owners=svc.owner_options(ctx.tenant),
+                      form=form or {}, errors=errors or {}, history=history)
+
+
+@get("/{campaign_id:int}", opt=READ, **PAGE)
+def detail(ctx: Ctx, db: Session, campaign_id: int) -> Response:
+    return _detail(ctx, db, campaign_id)
+
+
+@get("/{campaign_id:int}/export", opt=READ, **PAGE)
+def detail_export(ctx: Ctx, db: Session, campaign_id: int) -> Response:
+    campaign = svc.get_campaign(db, campaign_id)
+    with ctx.rollup_session("campaigns:read") as rs:
+        rows = svc.task_rows(svc.campaign_tasks(rs, campaign), svc.local_today())
+    return _xlsx(db, campaign.title, svc.TASK_HEADERS, rows, "campaigns_tasks")
+
+
+@post("/{campaign_id:int}/phases", opt=WRITE, **PAGE)
+def phase_create(ctx: Ctx, db: Session, campaign_id: int, data: Form) -> Response:
+    campaign = svc.get_campaign(db, campaign_id)
+    raw = _raw(data)
+    try:
+        svc.add_phase(db, campaign, raw)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, campaign_id, raw, exc.errors, 422)
+    return redirect(ctx.url(f"campaigns/{campaign_id}"))
+
+
+@post("/{campaign_id:int}/tasks", opt=WRITE, **PAGE)
+def task_create(ctx: Ctx, db: Session, campaign_id: int, data: Form) -> Response:
+    svc.get_campaign(db, campaign_id)
+    raw = _raw(data)
+    with ctx.rollup_session("campaigns:write") as rs:
+        try:
+            svc.add_task(rs, ctx.tenant, svc.get_campaign(rs, campaign_id), raw)
+            rs.commit()
+        except FormErrors as exc:
+            rs.rollback()
+            return _detail(ctx, db, campaign_id, raw, exc.errors, 422)
+    return redirect(ctx.url(f"campaigns/{campaign_id}"))
+
+
+@post("/{campaign_id:int}/close", opt=WRITE, **PAGE)
+def close(ctx: Ctx, db: Session, campaign_id: int) -> Response:
+    try:
+        svc.close_campaign(db, svc.get_campaign(db, campaign_id))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _detail(ctx, db, campaign_id, {}, exc.errors, 422)
+    return redirect(ctx.url(f"campaigns/{campaign_id}"))
+
+
+# --- tasks -------------------------------------------------------------------------------------
+
+
+@get("/tasks", opt=READ, **PAGE)
+def tasks(ctx: Ctx, db: Session, q: str = "", status: str = "", overdue: str = "", page: int = 1) -> Response:
+    today = svc.local_today()
+    stmt = svc.task_select(q, status, overdue_on=today if overdue else None)
+    return render("campaigns:TaskList", ctx=ctx, v=View(today), result=paginate(db, stmt, page),
+                  query={"q": q, "status": status, "overdue": overdue})
+
+
+@get("/tasks/export", opt=READ, **PAGE)
+def tasks_export(db: Session, q: str = "", status: str = "", overdue: str = "") -> Response:
+    today = svc.local_today()
+    rows = svc.task_rows(db.scalars(svc.task_select(q, status, overdue_on=today if overdue else None)), today)
+    return _xlsx(db, "我的任务", svc.TASK_HEADERS, rows, "campaigns_tasks")
+
+
+def _task_page(ctx: Ctx, db: Session, task_id: int, form: dict | None = None, errors: dict | None = None,
+               code: int = 200) -> Response:
+    task = svc.get_task(db, task_id)
+    return render("campaigns:TaskDetail", status_code=code, ctx=ctx, v=View(svc.local_today()), task=task,
+                  actions=svc.allowed_actions(task), form=form or {}, errors=errors or {},
+                  history=svc.history(db, "campaigns_tasks", [task.id], ctx.tenant.id))
+
+
+@get("/tasks/{task_id:int}", opt=READ, **PAGE)
+def task_detail(ctx: Ctx, db: Session, task_id: int) -> Response:
+    return _task_page(ctx, db, task_id)
+
+
+@post("/tasks/{task_id:int}/{action:str}", opt=WRITE, **PAGE)
+def task_action(ctx: Ctx, db: Session, task_id: int, action: str, data: Form) -> Response:
+    task = svc.get_task(db, task_id)
+    raw = _raw(data)
+    try:
+        svc.transition(db, task, action, raw, svc.local_today())
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _task_page(ctx, db, task_id, raw, exc.errors, 422)
+    return redirect(ctx.url(f"campaigns/tasks/{task_id}"))
+
+
+@get("/overdue", opt=READ, **PAGE)
+def overdue(ctx: Ctx, q: str = "", owner: str = "", page: int = 1) -> Response:
+    today = svc.local_today()
+    with ctx.rollup_session("campaigns:read") as rs:
+        stmt = svc.task_select(q, overdue_on=today, owner_id=_int(owner))
+        return render("campaigns:Overdue", ctx=ctx, v=View(today), result=paginate(rs, stmt, page),
+                      owners=svc.owner_options(ctx.tenant), query={"q": q, "owner": owner})
+
+
+@get("/overdue/export", opt=READ, **PAGE)
+def overdue_export(ctx: Ctx, db: Session, q: str = "", owner: str = "") -> Response:
+    today = svc.local_today()
+    with ctx.rollup_session("campaigns:read") as rs:
+        rows = svc.task_rows(rs.scalars(svc.task_select(q, overdue_on=today, owner_id=_int(owner))), today)
+    return _xlsx(db, "超期任务", svc.TASK_HEADERS, rows, "campaigns_tasks")
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+def _reports(ctx: Ctx, db: Session, form: dict | None = None, errors: dict | None = None, code: int = 200) -> Response:
+    today = svc.local_today()
+    own = list(db.scalars(select(ReportObligation).order_by(ReportObligation.id.desc())))
+    inherited = svc.inherited_obligations(ctx.tenant, ctx.user.id)
+    mine = svc.own_reports(db, [o.id for o in inherited])
+    return render("campaigns:Reports", status_code=code, ctx=ctx, v=View(today), own=own, inherited=inherited,
+                  mine=mine, form=form or {"cadence": "monthly", "due_day": "5"}, errors=errors or {})
+
+
+@get("/reports", opt=READ, **PAGE)
+def reports(ctx: Ctx, db: Session) -> Response:
+    return _reports(ctx, db)
+
+
+@post("/reports", opt=WRITE, **PAGE)
+def obligation_create(ctx: Ctx, db: Session, data: Form) -> Response:
+    raw = _raw(data)
+    try:
+        svc.create_obligation(db, raw)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _reports(ctx, db, raw, exc.errors, 422)
+    return redirect(ctx.url("campaigns/reports"))
+
+
+def _status(ctx: Ctx, db: Session, obligation_id: int, period: str) -> tuple[ReportObligation, str, list]:
+    ob = svc.get_obligation(db, obligation_id)
+    today = svc.local_today()
+    period = period or svc.current_period(ob.cadence, today)
+    try:
+        svc.period_bounds(ob.cadence, period)
+    except ValueError:
+        raise NotFoundException("期次不存在") from None
+    with ctx.rollup_session("campaigns:read") as rs:
+        rows = svc.submission_status(rs, ob, period, today)
+        rs.expunge_all()
+    return ob, period, rows
+
+
+@get("/reports/{obligation_id:int}", opt=READ, **PAGE)
+def obligation_detail(ctx: Ctx, db: Session, obligation_id: int, period: str = "") -> Response:
+    ob, period, rows = _status(ctx, db, obligation_id, period)
+    today = svc.local_today()
+    return render("campaigns:ReportStatus", ctx=ctx, v=View(today), ob=ob, period=period, rows=rows,
+                  periods=svc.recent_periods(ob.cadence, today, 12),
+                  history=svc.history(db, "campaigns_obligations", [ob.id], ctx.tenant.id))
+
+
+@get("/reports/{obligation_id:int}/export", opt=READ, **PAGE)
+def obligation_export(ctx: Ctx, db: Session, obligation_id: int, period: str = "") -> Response:
+    ob, period, rows = _status(ctx, db, obligation_id, period)
+    labels = svc.figure_labels(ob)
+    out = [[r.tenant.name, svc.period_label(ob.cadence, period), r.state_label,
+            r.report.submitted_on if r.report else "", r.report.body if r.report else "",
+            *[(r.report.figures or {}).get(lb, "") if r.report else "" for lb in labels]] for r in rows]
+    return _xlsx(db, f"{ob.title}报送情况", ["单位", "期次", "状态", "报送日期", "内容", *labels], out,
+                 "campaigns_reports")
+
+
+@post("/reports/{obligation_id:int}/toggle", opt=WRITE, **PAGE)
+def obligation_toggle(ctx: Ctx, db: Session, obligation_id: int) -> Response:
+    ob = svc.get_obligation(db, obligation_id)
+    svc.set_obligation_active(db, ob, not ob.active)
+    db.commit()
+    return redirect(ctx.url(f"campaigns/reports/{obligation_id}"))
+
+
+def _submit_page(ctx: Ctx, db: Session, obligation_id: int, form: dict, errors: dict, code: int = 200) -> Response:
+    ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
+    today = svc.local_today()
+    period = form.get("period") or svc.current_period(ob.cadence, today)
+    existing = svc.own_reports(db, [ob.id]).get((ob.id, period))
+    if existing is not None and not errors:
+        form = {"period": period, "body": existing.body,
+                **{f"figure_{i}": str((existing.figures or {}).get(lb, "")) for i, lb in enumerate(svc.figure_labels(ob))}}
+    return render("campaigns:ReportForm", status_code=code, ctx=ctx, v=View(today), ob=ob, period=period,
+                  periods=svc.recent_periods(ob.cadence, today, 12), existing=existing, form=form, errors=errors)
+
+
+@get("/reports/{obligation_id:int}/submit", opt=REPORT, **PAGE)
+def report_form(ctx: Ctx, db: Session, obligation_id: int, period: str = "") -> Response:
+    return _submit_page(ctx, db, obligation_id, {"period": period}, {})
+
+
+@post("/reports/{obligation_id:int}/submit", opt=REPORT, **PAGE)
+def report_submit(ctx: Ctx, db: Session, request: Request, obligation_id: int, data: Form) -> Response:
+    ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
+    raw = _raw(data)
+    try:
+        svc.submit_report(db, ctx.tenant, ob, raw, svc.local_today(), ctx.user.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _submit_page(ctx, db, obligation_id, raw, exc.errors, 422)
+    get_session(request).flash("已报送")
+    return redirect(ctx.url("campaigns/reports"))
+
+
+# --- JSON API ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskOut:
+    id: int
+    campaign_id: int
+    campaign_title: str
+    phase_title: str
+    title: str
+    owner_tenant_id: int
+    owner_tenant: str
+    deadline: dt.date
+    status: str
+    status_label: str
+    overdue: bool
+    overdue_days: int
+    evidence: str
+    completed_on: dt.date | None
+
+    @classmethod
+    def of(cls, t: CampaignTask, today: dt.date) -> TaskOut:
+        return cls(t.id, t.campaign_id, t.campaign_title, t.phase_title, t.title, t.tenant_id,
+                   svc.tenant_name(t.tenant_id), t.deadline, t.status, svc.TASK_STATUSES[t.status],
+                   svc.is_overdue(t, today), svc.overdue_days(t, today), t.evidence, t.completed_on)
+
+
+@dataclass
+class PhaseOut:
+    id: int
+    position: int
+    title: str
+
+
+@dataclass
+class CampaignOut:
+    id: int
+    title: str
+    year: int
+    start_on: dt.date
+    status: str
+    template_key: str
+    description: str
+    phases: list[PhaseOut] = field(default_factory=list)
+    tasks: list[TaskOut] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, c: Campaign) -> CampaignOut:
+        return cls(c.id, c.title, c.year, c.start_on, c.status, c.template_key, c.description)
+
+
+@dataclass
+class TemplateOut:
+    key: str
+    label: str
+    description: str
+    phases: list[dict[str, Any]]
+
+
+@dataclass
+class ObligationOut:
+    id: int
+    tenant_id: int
+    title: str
+    cadence: str
+    due_day: int
+    figure_labels: list[str]
+    active: bool
+    current_period: str
+    current_due: dt.date
+    mine: bool
+
+    @classmethod
+    def of(cls, o: ReportObligation, today: dt.date, mine: bool) -> ObligationOut:
+        p = svc.current_period(o.cadence, today)
+        return cls(o.id, o.tenant_id, o.title, o.cadence, o.due_day, svc.figure_labels(o), o.active, p,
+                   svc.due_date(o, p), mine)
+
+
+@dataclass
+class SubmissionOut:
+    tenant_id: int
+    tenant: str
+    state: str
+    state_label: str
+    submitted_on: dt.date | None
+    figures: dict[str, Any]
+
+
+@dataclass
+class ReportOut:
+    id: int
+    obligation_id: int
+    period: str
+    body: str
+    figures: dict[str, Any]
+    submitted_on: dt.date
+    late: bool
+
+    @classmethod
+    def of(cls, r: CampaignReport) -> ReportOut:
+        return cls(r.id, r.obligation_id, r.period, r.body, dict(r.figures or {}), r.submitted_on, r.late)
+
+
+@get("/templates", opt=READ, **API)
+def api_templates(ctx: Ctx) -> list[TemplateOut]:
+    return [TemplateOut(t.key, t.label, t.description,
+                        [{"title": p.title, "tasks": [{"title": k.title, "due": k.due, "offset_days": k.offset_days}
+                                                      for k in p.tasks]} for p in t.phases])
+            for t in svc.templates_for(ctx.tenant)]
+
+
+@get("/campaigns", opt=READ, **API)
+def api_campaigns(db: Session, q: str = "", year: int | None = None, status: str = "") -> list[CampaignOut]:
+    return [CampaignOut.of(c) for c in db.scalars(svc.campaign_select(q, year, status))]
+
+
+@post("/campaigns", opt=WRITE, **API)
+def api_campaign_create(ctx: Ctx, data: dict[str, Any]) -> CampaignOut:
+    with ctx.rollup_session("campaigns:write") as rs:
+        try:
+            c = svc.create_campaign(rs, ctx.tenant, data)
+            rs.commit()
+        except FormErrors as exc:
+            rs.rollback()
+            raise _unprocessable(exc) from exc
+        return _campaign_out(ctx, rs, c)
+
+
+def _campaign_out(ctx: Ctx, rs: Session, c: Campaign) -> CampaignOut:
+    today = svc.local_today()
+    out = CampaignOut.of(c)
+    out.phases = [PhaseOut(p.id, p.position, p.title) for p in svc.phases_of(rs, c)]
+    out.tasks = [TaskOut.of(t, today) for t in svc.campaign_tasks(rs, c)]
+    return out
+
+
+@get("/campaigns/{campaign_id:int}", opt=READ, **API)
+def api_campaign(ctx: Ctx, db: Session, campaign_id: int) -> CampaignOut:
+    svc.get_campaign(db, campaign_id)
+    with ctx.rollup_session("campaigns:read") as rs:
+        return _campaign_out(ctx, rs, svc.get_campaign(rs, campaign_id))
+
+
+@post("/campaigns/{campaign_id:int}/tasks", opt=WRITE, **API)
+def api_task_create(ctx: Ctx, db: Session, campaign_id: int, data: dict[str, Any]) -> list[TaskOut]:
+    svc.get_campaign(db, campaign_id)
+    with ctx.rollup_session("campaigns:write") as rs:
+        try:
+            created = svc.add_task(rs, ctx.tenant, svc.get_campaign(rs, campaign_id), data)
+            rs.commit()
+        except FormErrors as exc:
+            rs.rollback()
+            raise _unprocessable(exc) from exc
+        today = svc.local_today()
+        return [TaskOut.of(t, today) for t in created]
+
+
+@get("/tasks", opt=READ, **API)
+def api_tasks(db: Session, q: str = "", status: str = "", overdue: bool = False) -> list[TaskOut]:
+    today = svc.local_today()
+    return [TaskOut.of(t, today) for t in db.scalars(svc.task_select(q, status, overdue_on=today if overdue else None))]
+
+
+@get("/tasks/{task_id:int}", opt=READ, **API)
+def api_task(db: Session, task_id: int) -> TaskOut:
+    return TaskOut.of(svc.get_task(db, task_id), svc.local_today())
+
+
+@post("/tasks/{task_id:int}/transition", opt=WRITE, **API)
+def api_task_transition(db: Session, task_id: int, data: dict[str, Any]) -> TaskOut:
+    task = svc.get_task(db, task_id)
+    today = svc.local_today()
+    try:
+        svc.transition(db, task, svc.text(data, "action"), data, today)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return TaskOut.of(task, today)
+
+
+@get("/overdue", opt=READ, **API)
+def api_overdue(ctx: Ctx) -> list[TaskOut]:
+    today = svc.local_today()
+    with ctx.rollup_session("campaigns:read") as rs:
+        return [TaskOut.of(t, today) for t in svc.overdue_tasks(rs, today)]
+
+
+@get("/obligations", opt=READ, **API)
+def api_obligations(ctx: Ctx, db: Session) -> list[ObligationOut]:
+    today = svc.local_today()
+    own = [ObligationOut.of(o, today, False) for o in db.scalars(select(ReportObligation))]
+    return own + [ObligationOut.of(o, today, True) for o in svc.inherited_obligations(ctx.tenant, ctx.user.id)
+                  if o.tenant_id != ctx.tenant.id]
+
+
+@post("/obligations", opt=WRITE, **API)
+def api_obligation_create(db: Session, data: dict[str, Any]) -> ObligationOut:
+    try:
+        ob = svc.create_obligation(db, data)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return ObligationOut.of(ob, svc.local_today(), False)
+
+
+@get("/obligations/{obligation_id:int}/status", opt=READ, **API)
+def api_obligation_status(ctx: Ctx, db: Session, obligation_id: int, period: str = "") -> list[SubmissionOut]:
+    _ob, _period, rows = _status(ctx, db, obligation_id, period)
+    return [SubmissionOut(r.tenant.id, r.tenant.name, r.state, r.state_label,
+                          r.report.submitted_on if r.report else None, dict(r.report.figures or {}) if r.report else {})
+            for r in rows]
+
+
+@post("/obligations/{obligation_id:int}/reports", opt=REPORT, **API)
+def api_report_submit(ctx: Ctx, db: Session, obligation_id: int, data: dict[str, Any]) -> ReportOut:
+    ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
+    try:
+        report = svc.submit_report(db, ctx.tenant, ob, data, svc.local_today(), ctx.user.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise _unprocessable(exc) from exc
+    return ReportOut.of(report)
+
+
+PAGE_ROUTES = [home, home_export, create, detail, detail_export, phase_create, task_create, close, tasks,
+               tasks_export, task_detail, task_action, overdue, overdue_export, reports, obligation_create,
+               obligation_detail, obligation_export, obligation_toggle, report_form, report_submit]
+API_ROUTES = [api_templates, api_campaigns, api_campaign_create, api_campaign, api_task_create, api_tasks, api_task,
+              api_task_transition, api_overdue, api_obligations, api_obligation_create, api_obligation_status,
+              api_report_submit]

@@ -1,0 +1,170 @@
+"""东方红街道「红色'联'动力」二三四五工作体系 program plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from core.plugin_types import PluginMeta
+
+HERE = Path(__file__).resolve().parent
+
+
+class Settings(BaseModel):
+    group_count: int = Field(3, title="联组数量", ge=1, le=20)
+    group_label: str = Field("联组", title="联组名称", min_length=1, max_length=20)
+    brand_name: str = Field("红色“联”动力", title="品牌名称", min_length=1, max_length=40)
+    group_budget_fen: int = Field(2_000_000, title="每个联组年度工作经费（分）", ge=0)
+    excellent_reward_fen: int = Field(1_000_000, title="优秀联组奖励（分）", ge=0)
+    excellent_top_n: int = Field(1, title="优秀联组名额", ge=0, le=20)
+    leader_stipend_fen: int = Field(200_000, title="组长工作补贴（分）", ge=0)
+    deputy_stipend_fen: int = Field(100_000, title="副组长工作补贴（分）", ge=0)
+    startup_fund_fen: int = Field(500_000, title="新建党组织启动经费（分）", ge=0)
+    venue_subsidy_fen: int = Field(300_000, title="阵地建设补助（分）", ge=0)
+    secretary_allowance_fen: int = Field(120_000, title="党组织书记岗位补贴（分）", ge=0)
+    new_org_years: int = Field(3, title="新建党组织书记岗位补贴享受年限（年）", ge=1, le=10)
+    young_age: int = Field(35, title="青年党员年龄上限（周岁）", ge=18, le=45)
+
+
+meta = PluginMeta(
+    name="dongfanghong",
+    label="红色“联”动力（二三四五工作体系）",
+    version="0.1.0",
+    description="两级平台、三项工程、四金服务、五大保障：联组、专干履职、四金服务、量化考核、经费保障与四阶段推进。",
+    depends=("lists", "assessment", "activities", "campaigns", "funds"),
+    settings=Settings,
+)
+
+
+from core.hookspecs import hookimpl  # noqa: E402
+from core.plugin_types import NavItem, Permission, Role, Widget  # noqa: E402
+
+READ, WRITE, ALL_GROUPS = "dongfanghong:read", "dongfanghong:write", "dongfanghong:groups_all"
+
+
+def _settings(tenant):
+    from core.plugins import registry
+
+    return registry().settings(tenant.id, "dongfanghong")
+
+
+@hookimpl
+def register_models():
+    from plugins.dongfanghong.models import MODELS
+
+    return MODELS
+
+
+@hookimpl
+def register_migrations():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def register_routes():
+    from plugins.dongfanghong.routes import PAGE_ROUTES
+
+    return PAGE_ROUTES
+
+
+@hookimpl
+def register_api_routes():
+    from plugins.dongfanghong.routes import API_ROUTES
+
+    return API_ROUTES
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission(READ, "查看红色“联”动力（联组、专干履职、三项工程、阵地、合作、服务管家、推荐）"),
+        Permission(WRITE, "管理红色“联”动力（指定专干、服务管家、推荐评审、阵地验收、经费保障、所有联组）"),
+        Permission(ALL_GROUPS, "查看全部联组（否则只看本人任组长/副组长的联组）"),
+    ]
+
+
+@hookimpl
+def register_roles():
+    return [
+        Role("tenant_admin", permissions=(READ, WRITE, ALL_GROUPS)),
+        Role("staff", permissions=(READ, WRITE, ALL_GROUPS)),
+        Role("instructor", permissions=(READ, ALL_GROUPS)),
+        Role("viewer", permissions=(READ, ALL_GROUPS)),
+        # an org secretary who is a 组长 / 副组长 sees (and as 组长 manages) only their own group
+        Role("org_secretary", permissions=(READ,)),
+    ]
+
+
+@hookimpl
+def register_components():
+    return HERE / "components"
+
+
+@hookimpl
+def register_cluster_types(tenant):
+    from plugins.dongfanghong.service import joint_group_type
+
+    return [joint_group_type(_settings(tenant).group_label)]
+
+
+@hookimpl
+def register_nav_items(tenant, settings):
+    return [
+        NavItem(settings["dongfanghong"].brand_name, "dongfanghong", permission=READ, order=20),
+        NavItem("强基工程", "dongfanghong/qiangji", permission=READ, order=21),
+        NavItem("活水工程", "dongfanghong/huoshui", permission=READ, order=22),
+        NavItem("阵地验收", "dongfanghong/venues", permission=READ, order=23),
+        NavItem("经费保障", "dongfanghong/guarantees", permission="funds:read", order=24),
+    ]
+
+
+@hookimpl
+def register_dashboard_widgets(session, tenant, settings):
+    from plugins.dongfanghong.service import joint_groups
+
+    groups = joint_groups(session)
+    return [Widget(settings["dongfanghong"].brand_name, "dongfanghong:Widget",
+                   {"groups": groups, "href": f"/t/{tenant.slug}/dongfanghong"}, permission=READ, order=20)]
+
+
+@hookimpl
+def register_list_schemes(tenant):
+    from plugins.dongfanghong.program import list_scheme
+
+    return [list_scheme()]
+
+
+@hookimpl
+def register_activity_types(tenant):
+    from plugins.dongfanghong.program import activity_types
+
+    return activity_types()
+
+
+@hookimpl
+def register_assessment_templates(tenant):
+    from plugins.dongfanghong.program import assessment_templates
+
+    return assessment_templates()
+
+
+@hookimpl
+def register_reward_rules(tenant):
+    from plugins.dongfanghong.program import reward_rules
+
+    return reward_rules(_settings(tenant))
+
+
+@hookimpl
+def register_campaign_templates(tenant):
+    from plugins.dongfanghong.program import campaign_templates
+
+    return campaign_templates()
+
+
+@hookimpl
+def register_demo_data(session, tenant):
+    from plugins.dongfanghong.demo import load
+
+    load(session, tenant)

@@ -1,0 +1,360 @@
+"""Demo data of the program: joint groups over the street's party orgs, leaders with 聘书,
+专干, duty entries, butlers and nominations. Idempotent and deterministic (dates relative to today)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.models import User
+from core.registry.models import Cluster, ClusterLeader, Member, Organization, PartyOrgCoverage
+from core.registry.services import clusters as cl
+from plugins.dongfanghong import service as svc
+from plugins.dongfanghong.models import (
+    Butler, ButlerOrganization, Cooperation, Cultivation, DuesRecord, DutyEntry, GroupStaff, MemberProfile, Nomination,
+    VenueCheck,
+)
+
+APPOINTED = dt.date(2023, 10, 20)  # 会议动员、成立联组、颁发聘书
+
+
+def load(session: Session, tenant, today: dt.date | None = None) -> None:
+    today = today or cl.today()
+    settings = svc.settings_of(tenant.id)
+    groups = svc.joint_groups(session)
+    if not groups and svc.unassigned_party_orgs(session):
+        groups = svc.apply_regroup(session, settings.group_count, settings.group_label, on=APPOINTED)
+        _leaders(session, groups)
+        _staff(session, tenant, groups)
+        _duties(session, groups, today)
+    if groups and not session.scalar(select(func.count()).select_from(Butler)):
+        _butlers(session)
+    if groups and not session.scalar(select(func.count()).select_from(Nomination)):
+        _nominations(session, groups)
+    from core.plugins import registry
+
+    enabled = registry().enabled(tenant.id)
+    if groups and "funds" in enabled:
+        _funds(session, tenant, groups, settings, today)
+    if "campaigns" in enabled:
+        _campaign(session, tenant, today)
+    if groups:
+        _profiles(session)
+        _cultivations(session, today)
+        _cooperations(session, groups, today)
+        _venues(session, today)
+        _dues(session, today)
+        if "lists" in enabled:
+            _resource_partners(session, tenant, today)
+        if "funds" in enabled:
+            _guarantee_proposals(session, tenant, settings, today)
+    session.flush()
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _funds(session: Session, tenant, groups: list[Cluster], settings, today: dt.date) -> None:
+    """Per group: the year's work budget (one payment made) and the leaders' stipends (DFH-5)."""
+    from plugins.funds import service as fsvc
+    from plugins.funds.models import BudgetLine
+
+    if session.scalar(select(func.count()).select_from(BudgetLine).where(
+            BudgetLine.target_kind == "cluster", BudgetLine.target_id.in_([g.id for g in groups]))):
+        return
+    year = str(today.year)
+    stipends = settings.leader_stipend_fen + 2 * settings.deputy_stipend_fen
+    for i, g in enumerate(groups):
+        work = fsvc.create_line(session, tenant, {"year": year, "target_kind": "cluster", "target_id": str(g.id),
+                                                  "category": "work", "title": f"{g.name}年度工作经费",
+                                                  "amount": _yuan(settings.group_budget_fen)})
+        if stipends:
+            fsvc.create_line(session, tenant, {"year": year, "target_kind": "cluster", "target_id": str(g.id),
+                                               "category": "subsidy", "title": "正、副联组长工作补贴",
+                                               "amount": _yuan(stipends)})
+        paid = fsvc.request_disbursement(session, work, {"amount": f"{3000 * (i + 1)}.00",
+                                                         "purpose": "联组会商及沙龙培训", "payee": g.name}, today, "demo")
+        fsvc.decide(session, paid, "approve", {}, today, "demo")
+        fsvc.decide(session, paid, "pay", {}, today, "demo")
+
+
+def _campaign(session: Session, tenant, today: dt.date) -> None:
+    """The four-phase rollout (DFH-6) started from the program's template, early tasks done."""
+    from plugins.campaigns import service as csvc
+    from plugins.campaigns.models import Campaign, CampaignTask
+
+    key = "dongfanghong.four_phases"
+    if session.scalar(select(func.count()).select_from(Campaign).where(Campaign.template_key == key)):
+        return
+    campaign = csvc.create_campaign(session, tenant, {
+        "title": f"{today.year}年红色“联”动力四步推进", "year": str(today.year), "start_on": f"{today.year}-01-01",
+        "template_key": key, "description": "调查摸底 → 会议动员、成立联组 → 持续推进 → 总结提升、选树典型"})
+    tasks = list(session.scalars(select(CampaignTask).where(CampaignTask.campaign_id == campaign.id)
+                                 .order_by(CampaignTask.deadline, CampaignTask.id)))
+    for task in tasks[:4]:
+        if task.deadline <= today:
+            csvc.transition(session, task, "complete", {"evidence": "已完成并归档", "completed_on": task.deadline.isoformat()},
+                            today)
+
+
+def _leaders(session: Session, groups: list[Cluster]) -> None:
+    pmap = svc.group_party_org_ids(session, [g.id for g in groups], APPOINTED)
+    n = 0
+    secretary = session.scalar(select(User).where(User.username == "dfh_secretary"))
+    for gi, g in enumerate(groups):
+        pids = sorted(pmap[g.id])
+        people = list(session.execute(
+            select(Member.id, Member.name, Member.organization_id).where(Member.party_org_id.in_(pids))
+            .order_by(Member.party_org_id, Member.id).limit(60)).all()) if pids else []
+        picks = people[::20][:3] if len(people) >= 3 else people
+        communities = sorted({c for c in session.scalars(
+            select(Organization.community).join(PartyOrgCoverage, PartyOrgCoverage.organization_id == Organization.id)
+            .where(PartyOrgCoverage.party_org_id.in_(pids))) if c}) if pids else []
+        g.area = "、".join(communities)[:200]
+        g.description = "按区域相近、便于协调的原则组建，与片区社区（村）党组织联动。"
+        g.attributes = {**(g.attributes or {}), "community_party_orgs": "、".join(f"{c}党委" for c in communities[:3])[:200]}
+        for i, (mid, name, oid) in enumerate(picks):
+            n += 1
+            session.add(ClusterLeader(
+                cluster_id=g.id, title="leader" if i == 0 else "deputy", person_name=name, member_id=mid,
+                organization_id=oid, appointed_on=APPOINTED, letter_no=f"东红联聘〔2023〕{n:03d}号",
+                user_id=secretary.id if (secretary is not None and gi == 0 and i == 0) else None))
+    session.flush()
+
+
+def _staff(session: Session, tenant, groups: list[Cluster]) -> None:
+    users = svc.staff_users(session, tenant.id)
+    users.sort(key=lambda u: (u.username != "dfh_staff", u.username))
+    for g, u in zip(groups, users):
+        session.add(GroupStaff(cluster_id=g.id, user_id=u.id, assigned_on=APPOINTED))
+    session.flush()
+
+
+def _duties(session: Session, groups: list[Cluster], today: dt.date) -> None:
+    months = svc.months_back(today, 6)[:-1]  # the five finished months
+    pmap = svc.group_party_org_ids(session, [g.id for g in groups], APPOINTED)
+    staff = svc.staff_of(session, [g.id for g in groups])
+    for gi, g in enumerate(groups):
+        orgs = list(session.scalars(select(PartyOrgCoverage.organization_id)
+                                    .where(PartyOrgCoverage.party_org_id.in_(pmap[g.id] or [0]))
+                                    .order_by(PartyOrgCoverage.organization_id).limit(10)))
+        for mi, m in enumerate(months):
+            for ki, (kind, label) in enumerate(svc.DUTY_KINDS.items()):
+                if (gi + mi + ki) % 4 == 3:  # leave a few gaps so the checklist shows them
+                    continue
+                title = {"attend": f"参加{g.name}{m.month}月联组会商", "report": f"报送{g.name}{m.month}月工作动态",
+                         "help": f"协调解决企业{['用工招聘', '融资对接', '场地租赁', '政策申报'][mi % 4]}困难"}[kind]
+                session.add(DutyEntry(
+                    cluster_id=g.id, kind=kind, occurred_on=m.replace(day=min(5 + 7 * ki + gi, 28)), title=title,
+                    notes="", organization_id=orgs[mi % len(orgs)] if (kind == "help" and orgs) else None,
+                    recorded_by_id=staff[g.id].id if g.id in staff else None))
+    session.flush()
+
+
+def _butlers(session: Session) -> None:
+    orgs = list(session.scalars(select(Organization.id).order_by(Organization.id).limit(18)))
+    people = [("周敏", "fulltime", "东方红街道党群服务中心"), ("陈立", "fulltime", "东方红街道党群服务中心"),
+              ("谭红", "instructor", "东方红社区"), ("李想", "instructor", "马桥河社区"),
+              ("王海", "liaison", "东方红街道政务服务中心"), ("刘畅", "liaison", "东方红街道政务服务中心")]
+    for i, (name, role, unit) in enumerate(people):
+        b = Butler(name=name, role=role, unit=unit, active=True)
+        session.add(b)
+        session.flush()
+        for oid in orgs[i * 3:i * 3 + 3]:
+            session.add(ButlerOrganization(butler_id=b.id, organization_id=oid))
+    session.flush()
+
+
+def _nominations(session: Session, groups: list[Cluster]) -> None:
+    leaders = list(session.scalars(select(ClusterLeader).where(ClusterLeader.cluster_id.in_([g.id for g in groups]))
+                                   .order_by(ClusterLeader.id)))
+    rows = [
+        ("member", leaders[1] if len(leaders) > 1 else None, "立足岗位作贡献，带头攻关核心技术。", "approved"),
+        ("worker", leaders[0] if leaders else None, "担任联组组长以来组织联组会商 12 次，协调解决企业困难 8 件。", "proposed"),
+        ("entrepreneur", leaders[3] if len(leaders) > 3 else None, "大力支持企业党建工作，提供党员活动阵地。", "proposed"),
+    ]
+    for category, leader, reason, status in rows:
+        session.add(Nomination(
+            category=category, nominee=leader.person_name if leader else "（待定）",
+            organization_id=leader.organization_id if leader else None,
+            cluster_id=leader.cluster_id if leader else None, reason=reason, status=status,
+            review_note="街道党工委审议通过" if status == "approved" else "",
+            reviewed_on=APPOINTED + dt.timedelta(days=400) if status == "approved" else None))
+    session.flush()
+
+
+# --- 三项工程 / 五大保障 (dongfanghong_0002) --------------------------------------------------------
+
+
+def _empty(session: Session, model) -> bool:
+    return not session.scalar(select(func.count()).select_from(model))
+
+
+def _profiles(session: Session) -> None:
+    """管理层 / 业务骨干 for part of the street's members: secretaries and committee members are
+    mostly managers, every third member a business backbone, a few pipeline people backbones too."""
+    if not _empty(session, MemberProfile):
+        return
+    titles = {"secretary": "总经理", "deputy_secretary": "副总经理", "committee": "部门经理"}
+    rows = session.execute(select(Member.id, Member.position, Member.status).where(Member.party_org_id.is_not(None))
+                           .order_by(Member.id)).all()
+    for mid, position, status in rows:
+        manager = position in titles and mid % 4 != 0
+        backbone = mid % 3 == 0 or (status in ("activist", "candidate") and mid % 2 == 0)
+        if manager or backbone:
+            session.add(MemberProfile(member_id=mid, is_manager=manager, is_backbone=backbone,
+                                      job_title=titles[position] if manager else "技术骨干"))
+    session.flush()
+
+
+def _cultivations(session: Session, today: dt.date) -> None:
+    """双向培养 in both directions: ongoing, done, overdue and stopped records."""
+    from plugins.dongfanghong.projects import mark_backbone
+
+    if not _empty(session, Cultivation):
+        return
+    members, seen = [], set()
+    for row in session.execute(select(Member.id, Member.name, Member.party_org_id, Member.organization_id)
+                               .where(Member.status == "full", Member.position == "").order_by(Member.id).limit(300)):
+        if row[2] not in seen and len(members) < 6:  # one per party org
+            seen.add(row[2])
+            members.append(row)
+    pipeline = list(session.execute(select(Member.id, Member.name, Member.party_org_id, Member.organization_id,
+                                           Member.status)
+                                    .where(Member.status.in_(("activist", "candidate", "probationary")))
+                                    .order_by(Member.id).limit(6)).all())
+    mentors = ("周敏", "陈立", "谭红", "李想", "王海", "刘畅")
+    for i, (mid, name, pid, oid) in enumerate(members):
+        done = i < 2
+        session.add(Cultivation(
+            direction="to_backbone", person_name=name, member_id=mid, party_org_id=pid, organization_id=oid,
+            mentor=mentors[i % len(mentors)], started_on=today - dt.timedelta(days=300 - 20 * i),
+            target_on=today - dt.timedelta(days=30 if done else 10) if i <= 2 else today + dt.timedelta(days=30 * i),
+            finished_on=today - dt.timedelta(days=20 + i) if done else None, status="done" if done else "ongoing",
+            notes="岗位练兵、技术攻关领衔，一对一结对培养。"))
+    for i, (mid, name, pid, oid, status) in enumerate(pipeline):
+        done = status == "probationary"
+        stopped = not done and i == len(pipeline) - 1
+        session.add(Cultivation(
+            direction="to_member", person_name=name, member_id=mid, party_org_id=pid, organization_id=oid,
+            mentor=mentors[(i + 3) % len(mentors)], started_on=today - dt.timedelta(days=400 - 30 * i),
+            target_on=today + dt.timedelta(days=90) if not done else None,
+            finished_on=today - dt.timedelta(days=15) if done else None,
+            status="done" if done else ("stopped" if stopped else "ongoing"),
+            notes="业务骨干列为入党积极分子，党员培养联系人定期谈心谈话。" + ("\n中止原因：本人调离" if stopped else "")))
+        if done:
+            mark_backbone(session, mid)
+    session.flush()
+
+
+def _cooperations(session: Session, groups: list[Cluster], today: dt.date) -> None:
+    """Co-building with community party orgs (活水) per group, and the other kinds of cooperation."""
+    if not _empty(session, Cooperation):
+        return
+    from plugins.dongfanghong.projects import community_partners
+
+    contents = [("resources", "共享社区党群服务中心活动场地，联合开展主题党日", "三家企业党支部借用场地开展活动 6 次"),
+                ("talent", "社区卫生服务中心为企业员工开展健康讲座和义诊", "服务员工 120 余人次"),
+                ("career", "联合社区举办“政企早餐会”，对接用工与就业需求", "促成 15 名社区居民就业"),
+                ("growth", "联合开展“我为企业解个难”走访，收集企业需求", "收集需求 9 项，已解决 6 项")]
+    for gi, g in enumerate(groups):
+        partners = community_partners([g]) or [f"{g.area.split('、')[0] if g.area else '东方红'}社区党委"]
+        for k, (area, content, result) in enumerate(contents[:3]):
+            session.add(Cooperation(kind="community", area=area, cluster_id=g.id, partner=partners[k % len(partners)],
+                                    held_on=today - dt.timedelta(days=25 + 40 * k + 7 * gi), content=content,
+                                    result=result))
+    others = [("group", "talent", "联组间党建骨干交流培训", "两个联组 40 名党务工作者参训"),
+              ("agency", "resources", "与街道政务服务中心共建“联企专员”服务点", "企业办事“一次办好”"),
+              ("unit", "growth", "与驻街高校共建实践教学点", "接收实习生 12 名"),
+              ("mass", "talent", "街道团工委、妇联进企业开展青年联谊和女职工关爱活动", "覆盖青年职工 200 余人"),
+              ("enterprise", "career", "两家软件企业党支部联合攻关项目", "联合申报项目 1 项")]
+    for i, (kind, area, content, result) in enumerate(others):
+        g = groups[i % len(groups)]
+        other = groups[(i + 1) % len(groups)] if kind == "group" else None
+        partner = {"group": other.name if other else "", "agency": "东方红街道政务服务中心", "unit": "驻街高校",
+                   "mass": "街道团工委、妇联", "enterprise": "两新组织党支部"}[kind]
+        session.add(Cooperation(kind=kind, area=area, cluster_id=None if kind == "enterprise" else g.id,
+                                partner_cluster_id=other.id if other else None, partner=partner,
+                                held_on=today - dt.timedelta(days=30 + 20 * i), content=content, result=result))
+    session.flush()
+
+
+def _venues(session: Session, today: dt.date) -> None:
+    """Acceptance applications: some waiting (one of them too long), one failed, upgrades passed."""
+    if not _empty(session, VenueCheck):
+        return
+    from core.registry.models import PartyOrg
+
+    infos = svc.two_new_party_orgs(session)
+    pos = {p.id: p for p in session.scalars(select(PartyOrg).where(PartyOrg.id.in_([i.id for i in infos] or [0])))}
+    without = [p for p in pos.values() if not p.venue_class]
+    third = [p for p in pos.values() if p.venue_class == 3]
+    for i, p in enumerate(sorted(without, key=lambda p: p.id)[:5]):
+        waited = 90 if i == 0 else 10 + 5 * i
+        status = "failed" if i == 4 else "applied"
+        session.add(VenueCheck(party_org_id=p.id, target_class=3, applied_on=today - dt.timedelta(days=waited),
+                               status=status, decided_on=today - dt.timedelta(days=3) if status == "failed" else None,
+                               inspector="街道党建办" if status == "failed" else "",
+                               note="活动室面积不足，制度未上墙" if status == "failed" else "已完成活动室改造"))
+    for p in sorted(third, key=lambda p: p.id)[:2]:
+        decided = today - dt.timedelta(days=20)
+        session.add(VenueCheck(party_org_id=p.id, target_class=2, applied_on=decided - dt.timedelta(days=15),
+                               status="passed", decided_on=decided, inspector="街道党建办、区委两新工委",
+                               note="阵地设施达到二类标准"))
+        p.venue_class, p.venue_accepted_on = 2, decided
+    session.flush()
+
+
+def _dues(session: Session, today: dt.date) -> None:
+    """Dues handed in this year by the party orgs of the street (basis of the full refund)."""
+    if not _empty(session, DuesRecord):
+        return
+    sizes = {p.id: p.members for p in svc.two_new_party_orgs(session)}
+    for pid in sorted(sizes)[:40]:
+        if sizes[pid]:
+            session.add(DuesRecord(party_org_id=pid, year=today.year, amount_fen=sizes[pid] * 2400 + pid % 7 * 100,
+                                   note="按月足额缴纳"))
+    session.flush()
+
+
+def _resource_partners(session: Session, tenant, today: dt.date) -> None:
+    """Resource partners of the five sectors on the lists engine's resource list (活水)."""
+    from plugins.lists import demo as ldemo
+    from plugins.lists import service as lsvc
+    from plugins.lists.models import ListResource
+
+    from plugins.dongfanghong.projects import SECTORS
+
+    if session.scalar(select(func.count()).select_from(ListResource).where(
+            ListResource.provider_kind.in_([k for k in SECTORS if k != "government"]))):
+        return
+    ldemo.make_demo(session, tenant, today)  # the engine's own demo first (it only runs on an empty list)
+    scheme = lsvc.scheme_for(tenant)
+    rows = [
+        ("government", "企业开办“一件事一次办”帮办", "岳麓区政务服务中心东方红分中心", "policy"),
+        ("education", "职工子女入学政策咨询", "东方红学校", "talent"),
+        ("education", "企业员工学历提升课程", "湖南开放大学岳麓分校", "talent"),
+        ("medical", "企业员工健康体检与义诊", "东方红街道社区卫生服务中心", "other"),
+        ("finance", "小微企业“党建+信贷”融资对接", "长沙银行麓谷支行", "cost"),
+        ("talent", "高校毕业生招聘对接", "岳麓区人才服务中心", "talent"),
+    ]
+    for i, (kind, title, provider, category) in enumerate(rows):
+        lsvc.create_resource(session, ldemo.DEMO, scheme, {
+            "title": title, "provider_kind": kind, "provider_name": provider, "category": category,
+            "contact_name": "联络员", "capacity": str(10 + i),
+            "description": "以社区（村）党组织为纽带，面向辖区两新组织提供服务。"}, today)
+    session.flush()
+
+
+def _guarantee_proposals(session: Session, tenant, settings, today: dt.date) -> None:
+    """The start-up funds and venue subsidies of the year proposed into the funds ledger."""
+    from plugins.dongfanghong import guarantees as gsvc
+    from plugins.funds.models import Disbursement
+
+    if session.scalar(select(func.count()).select_from(Disbursement).where(Disbursement.source == gsvc.SOURCE)):
+        return
+    for kind in ("startup", "venue"):
+        gsvc.propose(session, tenant, today.year, kind, settings, today, "demo")

@@ -1,0 +1,169 @@
+"""Tables of the dongfanghong program (all tenant-owned, prefixed ``dongfanghong_``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, TenantOwned, Timestamps
+
+
+class GroupStaff(TenantOwned, Timestamps, Base):
+    """The street 专干 assigned one-to-one to a joint group (联组)."""
+
+    __tablename__ = "dongfanghong_group_staff"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "cluster_id"),
+        UniqueConstraint("tenant_id", "user_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assigned_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class DutyEntry(TenantOwned, Timestamps, Base):
+    """One entry of a 专干's duty record: 会议活动必到 / 过程动态必报 / 企业困难必帮."""
+
+    __tablename__ = "dongfanghong_duty_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # service.DUTY_KINDS
+    occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Butler(TenantOwned, Timestamps, Base):
+    """A member of the 金品牌 service-butler team (专职党务工作者 / 党建指导员 / 联企专员)."""
+
+    __tablename__ = "dongfanghong_butlers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20))  # service.BUTLER_ROLES
+    unit: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ButlerOrganization(TenantOwned, Base):
+    """Which organizations a butler serves."""
+
+    __tablename__ = "dongfanghong_butler_orgs"
+    __table_args__ = (UniqueConstraint("butler_id", "organization_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    butler_id: Mapped[int] = mapped_column(ForeignKey("dongfanghong_butlers.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+
+
+class Nomination(TenantOwned, Timestamps, Base):
+    """A nomination (选树典型): 优秀党员 / 优秀党务工作者 / 支持党建工作优秀企业家, with review."""
+
+    __tablename__ = "dongfanghong_nominations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))  # service.NOMINATION_CATEGORIES
+    nominee: Mapped[str] = mapped_column(String(50))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    review_note: Mapped[str] = mapped_column(String(500), default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+MODELS = [GroupStaff, DutyEntry, Butler, ButlerOrganization, Nomination]
+
+
+# --- dongfanghong_0002: 强基 / 活水 / 阵地 / 经费 / 合作 ----------------------------------------
+
+
+class MemberProfile(TenantOwned, Timestamps, Base):
+    """What the registry's ``Member`` does not say about a person's place in the enterprise:
+    member of the management (管理层), business backbone (业务骨干), job title. One row per member,
+    only for members somebody described (absent row = not a manager, not a backbone)."""
+
+    __tablename__ = "dongfanghong_member_profiles"
+    __table_args__ = (UniqueConstraint("tenant_id", "member_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_backbone: Mapped[bool] = mapped_column(Boolean, default=False)
+    job_title: Mapped[str] = mapped_column(String(50), default="")
+
+
+class Cultivation(TenantOwned, Timestamps, Base):
+    """A 双向培养 record: a party member trained into a business backbone (``to_backbone``) or a
+    business backbone trained into a party member (``to_member``), with a mentor (培养联系人)."""
+
+    __tablename__ = "dongfanghong_cultivations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(20))  # projects.DIRECTIONS
+    person_name: Mapped[str] = mapped_column(String(50))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    mentor: Mapped[str] = mapped_column(String(50))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    target_on: Mapped[dt.date | None] = mapped_column(Date)
+    finished_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="ongoing", index=True)  # projects.CULTIVATION_STATUSES
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def name(self) -> str:  # the audit log's summary
+        return self.person_name
+
+
+class Cooperation(TenantOwned, Timestamps, Base):
+    """A co-building / cooperation record (活水 互联共建, 五大保障之合作): a joint group with a
+    community (社区/村) party org, another group, an agency, a unit in the street, mass
+    organizations, or enterprises among themselves."""
+
+    __tablename__ = "dongfanghong_cooperations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # projects.COOPERATION_KINDS
+    area: Mapped[str] = mapped_column(String(20))  # projects.COOPERATION_AREAS
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    partner_cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
+    partner: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    content: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def name(self) -> str:
+        return self.partner
+
+
+class VenueCheck(TenantOwned, Timestamps, Base):
+    """An application for the acceptance (验收) of a party org's venue as class 1/2/3 and its outcome.
+    A passed check writes the class and date to ``PartyOrg.venue_class`` / ``venue_accepted_on``."""
+
+    __tablename__ = "dongfanghong_venue_checks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
+    target_class: Mapped[int] = mapped_column(Integer)
+    applied_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="applied")  # guarantees.CHECK_STATUSES
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    inspector: Mapped[str] = mapped_column(String(50), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class DuesRecord(TenantOwned, Timestamps, Base):
+    """Party dues a two-new party org handed in for a year (the basis of 党费全额返还)."""
+
+    __tablename__ = "dongfanghong_dues"
+    __table_args__ = (UniqueConstraint("tenant_id", "party_org_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+MODELS += [MemberProfile, Cultivation, Cooperation, VenueCheck, DuesRecord]

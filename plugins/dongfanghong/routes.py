@@ -1,0 +1,352 @@
+"""Pages under /t/<slug>/dongfanghong and the API under /api/t/<slug>/dongfanghong."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.params import Body
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.excel import xlsx_response
+from core.forms import FormErrors
+from core.models import AuditEntry
+from core.plugins import registry
+from core.registry.models import Cluster, Organization, PartyOrg
+from core.registry.services import clusters as cl
+from core.registry.services import coverage as cov
+from core.web.context import Ctx
+from core.web.listing import paginate
+from core.web.render import form_value, redirect, render
+from plugins.dongfanghong import service as svc
+from plugins.dongfanghong.models import DutyEntry, Nomination
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+READ = {"permission": "dongfanghong:read"}
+WRITE = {"permission": "dongfanghong:write"}
+CLUSTERS = {"permission": "clusters:write"}
+
+
+def _settings(ctx: Ctx):
+    return registry().settings(ctx.tenant.id, "dongfanghong")
+
+
+def _types(ctx: Ctx):
+    return {svc.JOINT_GROUP: svc.joint_group_type(_settings(ctx).group_label)}
+
+
+def _group(ctx: Ctx, db: Session, group_id: int, manage: bool = False) -> Cluster:
+    """The joint group, or 404 if it is another tenant's, not a 联组, or not visible to the user;
+    403 when ``manage`` and the user may see but not manage it."""
+    c = db.get(Cluster, group_id)
+    if c is None or c.cluster_type != svc.JOINT_GROUP or not svc.can_see_group(db, ctx.user.id, ctx.perms, c):
+        raise NotFoundException("联组不存在")
+    if manage and not svc.can_manage_group(db, ctx.user.id, ctx.perms, c):
+        raise PermissionDeniedException("只有本联组的组长、专干或街道工作人员可以操作")
+    return c
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@get("/", opt=READ, include_in_schema=False, sync_to_thread=True)
+def dashboard(ctx: Ctx, db: Session) -> Response:
+    today = cl.today()
+    groups = svc.visible_groups(db, ctx.user.id, ctx.perms)
+    enabled = registry().enabled(ctx.tenant.id)
+    cards = svc.dashboard(db, ctx.tenant, groups, enabled, today, ctx.user.id, ctx.perms)
+    figures = cov.counts_by_tenant(db, [ctx.tenant.id]).get(ctx.tenant.id, cov.empty_figures())["all"].as_dict()
+    from plugins.dongfanghong.pages import program_overview
+
+    program = program_overview(ctx, db, today)
+    return render("dongfanghong:Dashboard", ctx=ctx, cards=cards, settings=_settings(ctx), figures=figures,
+                  metrics=cov.METRICS, overdue=svc.overdue(cards, db, enabled, today) + program["overdue"],
+                  fen=svc.fen, program=program,
+                  unassigned=len(svc.unassigned_party_orgs(db)) if ctx.can("clusters:write") else None)
+
+
+# --- one group --------------------------------------------------------------------------------
+
+
+def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, status: int = 200,
+                kind: str = "", q: str = "", page: int = 1) -> Response:
+    today = cl.today()
+    entries = paginate(db, svc.duty_query(c, kind, q), page)
+    checklist = svc.group_checklist(db, c, today, months=6)
+    leaders = cl.leaders_of(db, c, active_only=True)
+    members = [m for m in cl.members_of(db, c) if cl.is_active_member(m)]
+    _, party_names = cl.names_of(db, [], [m.party_org_id for m in members])
+    staff = svc.staff_of(db, [c.id]).get(c.id)
+    history = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "clusters",
+                                                      AuditEntry.entity_id == str(c.id))
+                              .order_by(AuditEntry.created_at.desc()).limit(20)))
+    return render("dongfanghong:GroupPage", status_code=status, ctx=ctx, group=c, checklist=checklist,
+                  kinds=svc.DUTY_KINDS, entries=entries, kind=kind, q=q, leaders=leaders,
+                  titles=cl.title_labels(_types(ctx)[svc.JOINT_GROUP]), members=members,
+                  party_names=party_names, staff=staff,
+                  staff_choices=svc.staff_users(db, ctx.tenant.id) if ctx.can("dongfanghong:write") else [],
+                  can_manage=svc.can_manage_group(db, ctx.user.id, ctx.perms, c),
+                  problems=cl.leader_problems(db, c, _types(ctx)), history=history,
+                  form=form or {}, errors=errors or {}, today=today)
+
+
+@get("/groups/{group_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
+def group_detail(ctx: Ctx, db: Session, group_id: int, kind: str = "", q: str = "", page: int = 1) -> Response:
+    return _group_page(ctx, db, _group(ctx, db, group_id), kind=kind, q=q, page=max(page, 1))
+
+
+@post("/groups/{group_id:int}/duty", opt=READ, include_in_schema=False, sync_to_thread=True)
+def duty_add(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
+    c = _group(ctx, db, group_id, manage=True)
+    form = {k: form_value(data, k) for k in ("kind", "occurred_on", "title", "notes", "organization")}
+    try:
+        svc.add_duty_entry(db, c, form, ctx.user.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _group_page(ctx, db, c, form=form, errors=exc.errors, status=422)
+    return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
+
+
+@get("/groups/{group_id:int}/duty/export", opt=READ, include_in_schema=False, sync_to_thread=True)
+def duty_export(ctx: Ctx, db: Session, group_id: int, kind: str = "", q: str = "") -> Response:
+    c = _group(ctx, db, group_id)
+    rows = [(e.occurred_on, svc.DUTY_KINDS.get(e.kind, e.kind), e.title, e.notes)
+            for e in svc.duty_entries(db, c, kind, limit=100000, q=q)]
+    return xlsx_response(f"{c.name}-专干履职记录.xlsx", "专干履职记录", ["日期", "类别", "事项", "情况说明"], rows)
+
+
+@post("/groups/{group_id:int}/members", opt=READ, include_in_schema=False, sync_to_thread=True)
+def member_add(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
+    c = _group(ctx, db, group_id, manage=True)
+    form = {"kind": "party_org", "ref": form_value(data, "ref"), "joined_on": form_value(data, "joined_on")}
+    try:
+        cl.add_member(db, c, form, _types(ctx))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _group_page(ctx, db, c, form=form, errors=exc.errors, status=422)
+    return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
+
+
+@post("/groups/{group_id:int}/members/{member_id:int}/end", opt=READ, include_in_schema=False,
+      sync_to_thread=True)
+def member_end(ctx: Ctx, db: Session, group_id: int, member_id: int, data: Form) -> Response:
+    c = _group(ctx, db, group_id, manage=True)
+    try:
+        cl.end_member(db, c, member_id, {"left_on": form_value(data, "left_on")})
+        db.commit()
+    except LookupError as exc:
+        db.rollback()
+        raise NotFoundException("成员不存在") from exc
+    except FormErrors as exc:
+        db.rollback()
+        return _group_page(ctx, db, c, errors=exc.errors, status=422)
+    return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
+
+
+@post("/groups/{group_id:int}/staff", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def staff_assign(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
+    c = _group(ctx, db, group_id)
+    try:
+        svc.assign_staff(db, ctx.tenant.id, c, form_value(data, "staff"))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _group_page(ctx, db, c, form={"staff": form_value(data, "staff")}, errors=exc.errors, status=422)
+    return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
+
+
+# --- regroup ----------------------------------------------------------------------------------
+
+
+def _n(value: str, default: int) -> int | None:
+    value = (value or "").strip()
+    if not value:
+        return default
+    return int(value) if value.isdigit() and 1 <= int(value) <= 20 else None
+
+
+@get("/regroup", opt=CLUSTERS, include_in_schema=False, sync_to_thread=True)
+def regroup(ctx: Ctx, db: Session, n: str = "") -> Response:
+    count = _n(n, _settings(ctx).group_count)
+    errors = {} if count else {"n": "联组数量：请输入 1 至 20 之间的整数"}
+    proposal = svc.regroup_proposal(db, count) if count else []
+    existing = svc.joint_groups(db)
+    names = [existing[i].name if i < len(existing) else svc.group_name(i, _settings(ctx).group_label)
+             for i in range(count or 0)]
+    return render("dongfanghong:Regroup", status_code=200 if count else 422, ctx=ctx, proposal=proposal,
+                  names=names, n=n or str(_settings(ctx).group_count), errors=errors)
+
+
+@post("/regroup", opt=CLUSTERS, include_in_schema=False, sync_to_thread=True)
+def regroup_apply(ctx: Ctx, db: Session, data: Form) -> Response:
+    count = _n(form_value(data, "n"), _settings(ctx).group_count)
+    try:
+        if count is None:
+            raise FormErrors({"n": "联组数量：请输入 1 至 20 之间的整数"})
+        svc.apply_regroup(db, count, _settings(ctx).group_label)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return render("dongfanghong:Regroup", status_code=422, ctx=ctx, proposal=[], names=[],
+                      n=form_value(data, "n"), errors=exc.errors)
+    return redirect(ctx.url("dongfanghong"))
+
+
+# --- butlers (金品牌) --------------------------------------------------------------------------
+
+
+def _butlers_page(ctx, db, q="", role="", form=None, errors=None, status=200):
+    return render("dongfanghong:Butlers", status_code=status, ctx=ctx, rows=svc.butlers(db, q, role), q=q,
+                  role=role, roles=svc.BUTLER_ROLES, form=form or {}, errors=errors or {})
+
+
+@get("/butlers", opt=READ, include_in_schema=False, sync_to_thread=True)
+def butlers(ctx: Ctx, db: Session, q: str = "", role: str = "", format: str = "") -> Response:
+    if format == "xlsx":
+        return xlsx_response("服务管家队伍.xlsx", "服务管家", ["姓名", "类别", "所在单位", "服务企业"],
+                             [(b.name, svc.BUTLER_ROLES.get(b.role, b.role), b.unit, "、".join(orgs))
+                              for b, orgs in svc.butlers(db, q, role)])
+    return _butlers_page(ctx, db, q, role)
+
+
+@post("/butlers", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def butler_add(ctx: Ctx, db: Session, data: Form) -> Response:
+    form = {k: form_value(data, k) for k in ("name", "role", "unit", "organizations")}
+    try:
+        svc.add_butler(db, form)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _butlers_page(ctx, db, form=form, errors=exc.errors, status=422)
+    return redirect(ctx.url("dongfanghong/butlers"))
+
+
+# --- nominations ------------------------------------------------------------------------------
+
+
+def _nominations_page(ctx, db, q="", category="", status="", page=1, form=None, errors=None, code=200):
+    result = paginate(db, svc.nominations_query(q, category, status), page)
+    orgs, _ = cl.names_of(db, [n.organization_id for n in result.items], [])
+    return render("dongfanghong:Nominations", status_code=code, ctx=ctx, result=result, q=q, category=category,
+                  status=status, categories=svc.NOMINATION_CATEGORIES, statuses=svc.NOMINATION_STATUSES,
+                  orgs=orgs, groups=svc.joint_groups(db), form=form or {}, errors=errors or {})
+
+
+@get("/nominations", opt=READ, include_in_schema=False, sync_to_thread=True)
+def nominations(ctx: Ctx, db: Session, q: str = "", category: str = "", status: str = "", page: int = 1,
+                format: str = "") -> Response:
+    if format == "xlsx":
+        rows = list(db.scalars(svc.nominations_query(q, category, status)))
+        return xlsx_response("选树典型推荐.xlsx", "推荐", ["被推荐人", "类别", "推荐理由", "状态", "评审意见"],
+                             [(n.nominee, svc.NOMINATION_CATEGORIES.get(n.category, n.category), n.reason,
+                               svc.NOMINATION_STATUSES.get(n.status, n.status), n.review_note) for n in rows])
+    return _nominations_page(ctx, db, q, category, status, page)
+
+
+@post("/nominations", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def nomination_add(ctx: Ctx, db: Session, data: Form) -> Response:
+    form = {k: form_value(data, k) for k in ("nominee", "category", "reason", "organization", "cluster_id")}
+    try:
+        svc.add_nomination(db, form)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _nominations_page(ctx, db, form=form, errors=exc.errors, code=422)
+    return redirect(ctx.url("dongfanghong/nominations"))
+
+
+@post("/nominations/{nomination_id:int}/{action:str}", opt=WRITE, include_in_schema=False,
+      sync_to_thread=True)
+def nomination_review(ctx: Ctx, db: Session, nomination_id: int, action: str, data: Form) -> Response:
+    row = db.get(Nomination, nomination_id)
+    if row is None:
+        raise NotFoundException("推荐不存在")
+    try:
+        svc.transition_nomination(db, row, action, ctx.user.id, form_value(data, "review_note"))
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _nominations_page(ctx, db, errors=exc.errors, code=422)
+    return redirect(ctx.url("dongfanghong/nominations"))
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupOut:
+    id: int
+    name: str
+    party_orgs: int
+    members: int
+    staff: str
+    leaders: str
+    problems: list[str]
+
+
+@dataclass
+class ChecklistOut:
+    month: str
+    kind: str
+    label: str
+    count: int
+    gap: bool
+
+
+@dataclass
+class DutyIn:
+    kind: str
+    occurred_on: str
+    title: str
+    notes: str = ""
+    organization: str = ""
+
+
+@dataclass
+class DutyOut:
+    id: int
+    kind: str
+    occurred_on: dt.date
+    title: str
+
+
+@get("/groups", opt=READ, sync_to_thread=True, tags=["dongfanghong"])
+def api_groups(ctx: Ctx, db: Session) -> list[GroupOut]:
+    groups = svc.visible_groups(db, ctx.user.id, ctx.perms)
+    cards = svc.dashboard(db, ctx.tenant, groups, (), cl.today(), ctx.user.id, ctx.perms)
+    return [GroupOut(c.cluster.id, c.cluster.name, c.party_orgs, c.members, c.staff, c.leaders, c.problems)
+            for c in cards]
+
+
+@get("/groups/{group_id:int}/checklist", opt=READ, sync_to_thread=True, tags=["dongfanghong"])
+def api_checklist(ctx: Ctx, db: Session, group_id: int, months: int = 6) -> list[ChecklistOut]:
+    c = _group(ctx, db, group_id)
+    data = svc.group_checklist(db, c, cl.today(), max(1, min(months, 24)))
+    return [ChecklistOut(m.isoformat()[:7], cell.kind, svc.DUTY_KINDS[cell.kind], cell.count, cell.gap)
+            for m, row in data.items() for cell in row.values()]
+
+
+@post("/groups/{group_id:int}/duty", opt=READ, sync_to_thread=True, tags=["dongfanghong"])
+def api_duty_add(ctx: Ctx, db: Session, group_id: int, data: DutyIn) -> DutyOut:
+    c = _group(ctx, db, group_id, manage=True)
+    try:
+        row = svc.add_duty_entry(db, c, data.__dict__, ctx.user.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        raise HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors}) from exc
+    return DutyOut(row.id, row.kind, row.occurred_on, row.title)
+
+
+from plugins.dongfanghong.pages import PAGE_ROUTES as PROGRAM_PAGES  # noqa: E402
+
+PAGE_ROUTES = [dashboard, group_detail, duty_add, duty_export, member_add, member_end, staff_assign, regroup,
+               regroup_apply, butlers, butler_add, nominations, nomination_add, nomination_review, *PROGRAM_PAGES]
+API_ROUTES = [api_groups, api_checklist, api_duty_add]

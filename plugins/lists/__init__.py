@@ -1,0 +1,134 @@
+"""Building-block plugin `lists` (清单工作法): 需求、资源、项目（任务、服务）清单与双向认领.
+
+One engine, configured by the programs a tenant enables: each registers a
+:class:`~plugins.lists.types.ListScheme` through the ``register_list_schemes`` hook (see
+:mod:`plugins.lists.hookspecs` and ``plugins/lists/README.md``); a tenant works with the
+union of its programs' schemes, or the default scheme when none registers one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from core.hookspecs import hookimpl
+from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
+from plugins.lists import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
+
+HERE = Path(__file__).resolve().parent
+
+
+class Settings(BaseModel):
+    title: str = Field("清单工作法", title="栏目名称", min_length=1, max_length=30)
+    show_widget: bool = Field(True, title="在工作台显示清单统计")
+
+
+meta = PluginMeta(
+    name="lists",
+    label="清单工作法",
+    version="0.1.0",
+    description="需求、资源、项目（任务、服务）清单与双向认领",
+    depends=(),
+    settings=Settings,
+)
+
+PERMISSIONS = [
+    Permission("lists:read", "查看清单"),
+    Permission("lists:write", "登记需求（代企业）、资源和服务站"),
+    Permission("lists:submit", "为本组织提交需求、认领资源（书记）"),
+    Permission("lists:triage", "受理、分级、匹配、办结、上报需求"),
+    Permission("lists:offer", "发布本单位资源、认领需求（资源提供方）"),
+]
+ALL = tuple(p.name for p in PERMISSIONS if p.name not in ("lists:submit", "lists:offer"))
+
+
+@hookimpl
+def register_models():
+    from plugins.lists.models import MODELS
+
+    return MODELS
+
+
+@hookimpl
+def register_migrations():
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def register_routes():
+    from plugins.lists.routes import PAGE_ROUTES
+
+    return PAGE_ROUTES
+
+
+@hookimpl
+def register_api_routes():
+    from plugins.lists.routes import API_ROUTES
+
+    return API_ROUTES
+
+
+@hookimpl
+def register_permissions():
+    return PERMISSIONS
+
+
+@hookimpl
+def register_roles():
+    return [
+        Role("tenant_admin", permissions=ALL),
+        Role("staff", permissions=ALL),
+        Role("instructor", permissions=("lists:read",)),
+        Role("org_secretary", permissions=("lists:read", "lists:submit")),
+        Role("viewer", permissions=("lists:read",)),
+        Role("lists_provider", "资源提供方", permissions=("tenant:view", "lists:read", "lists:offer")),
+    ]
+
+
+@hookimpl
+def register_components():
+    return HERE / "components"
+
+
+@hookimpl
+def register_static():
+    return HERE / "static"
+
+
+@hookimpl
+def register_nav_items(tenant, settings):
+    from core.tenancy import tree
+    from plugins.lists.service import scheme_for
+
+    scheme = scheme_for(tenant)
+    items = [
+        NavItem(settings["lists"].title, "lists/dashboard", permission="lists:read", order=40),
+        NavItem(scheme.demand_list, "lists/demands", permission="lists:read", order=41),
+        NavItem(scheme.resource_list, "lists/resources", permission="lists:read", order=42),
+        NavItem(scheme.work_list_label, "lists/works", permission="lists:read", order=43),
+        NavItem(scheme.station_label, "lists/stations", permission="lists:read", order=44),
+    ]
+    if tree().children.get(tenant.id):
+        items.append(NavItem("下级上报事项", "lists/escalations", permission="lists:read", order=45))
+    return items
+
+
+@hookimpl
+def register_dashboard_widgets(session, tenant, settings):
+    if not settings["lists"].show_widget:
+        return []
+    from plugins.lists.service import counters, local_today, scheme_for
+
+    scheme = scheme_for(tenant)
+    return [Widget(settings["lists"].title, "lists:Widget",
+                   {"c": counters(session, scheme, local_today()), "scheme": scheme,
+                    "href": f"/t/{tenant.slug}/lists/dashboard"},
+                   permission="lists:read", order=40)]
+
+
+@hookimpl(trylast=True)  # after the registry's and the programs' demo rows (organizations)
+def register_demo_data(session, tenant):
+    from plugins.lists.demo import make_demo
+
+    make_demo(session, tenant)

@@ -1,0 +1,80 @@
+"""The demo street 东方红街道: 3 joint groups over its two-new party orgs, leaders, 专干, duties."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.db import scoped_session
+from core.registry.models import ClusterLeader
+from core.registry.services import clusters as cl
+from core.tenancy import tree
+from plugins.dongfanghong import demo, service as svc
+from plugins.dongfanghong.models import (
+    Butler, Cooperation, Cultivation, DuesRecord, DutyEntry, GroupStaff, MemberProfile, Nomination, VenueCheck,
+)
+from tests.helpers import login
+
+
+def _figures(s):
+    groups = svc.joint_groups(s)
+    pmap = svc.group_party_org_ids(s, [g.id for g in groups])
+    return ([g.name for g in groups], sum(len(v) for v in pmap.values()),
+            s.scalar(select(func.count()).select_from(DutyEntry)), s.scalar(select(func.count()).select_from(ClusterLeader)),
+            s.scalar(select(func.count()).select_from(Nomination)), s.scalar(select(func.count()).select_from(Butler)))
+
+
+def test_demo_groups_and_idempotence(database):
+    t = tree().by_slug["dongfanghong"]
+    with scoped_session(t.id) as s:
+        two_new = svc.two_new_party_orgs(s)
+        if not two_new:  # no demo registry in this build: nothing to check
+            return
+        names, assigned, *_ = before = _figures(s)
+        assert names == ["第一联组", "第二联组", "第三联组"]
+        assert assigned == len(two_new)  # 191 with the seed registry
+        types = cl.cluster_types(t)
+        for g in svc.joint_groups(s):
+            assert cl.check_cluster(s, g, types) == []  # 1 组长 + 2 副组长
+            assert all(l.letter_no.startswith("东红联聘") for l in cl.leaders_of(s, g))
+        staff = svc.staff_of(s, [g.id for g in svc.joint_groups(s)])
+        assert "dfh_staff" in {u.username for u in staff.values()}
+        demo.load(s, t)
+        assert _figures(s) == before
+
+
+def test_dashboard_for_demo_staff(database, client):
+    login(client, "dfh_staff")
+    r = client.get("/t/dongfanghong/dongfanghong/")
+    assert r.status_code == 200 and "街道覆盖情况" in r.text and "第一联组" in r.text
+
+
+def _program_figures(s):
+    from plugins.funds.models import Disbursement
+    from plugins.lists.models import ListResource
+
+    count = lambda model, *where: s.scalar(select(func.count()).select_from(model).where(*where))  # noqa: E731
+    return {
+        "profiles": count(MemberProfile), "cultivations": dict(s.execute(select(
+            Cultivation.direction, func.count()).group_by(Cultivation.direction)).all()),
+        "cobuild": count(Cooperation, Cooperation.kind == "community"), "cooperation": count(Cooperation),
+        "checks": dict(s.execute(select(VenueCheck.status, func.count()).group_by(VenueCheck.status)).all()),
+        "dues": count(DuesRecord), "proposals": count(Disbursement, Disbursement.source == "dongfanghong"),
+        "sectors": set(s.scalars(select(ListResource.provider_kind).where(ListResource.provider_kind.in_(
+            ("government", "education", "medical", "finance", "talent"))))),
+    }
+
+
+def test_demo_exercises_the_projects_and_guarantees(database):
+    t = tree().by_slug["dongfanghong"]
+    with scoped_session(t.id) as s:
+        if not svc.two_new_party_orgs(s):
+            return
+        before = _program_figures(s)
+        assert before["profiles"] > 100
+        assert set(before["cultivations"]) == {"to_backbone", "to_member"}
+        assert before["cobuild"] >= 3 and before["cooperation"] > before["cobuild"]
+        assert {"applied", "failed", "passed"} <= set(before["checks"])
+        assert before["dues"] > 0 and before["proposals"] > 0
+        assert before["sectors"] == {"government", "education", "medical", "finance", "talent"}
+        demo.load(s, t)
+        assert _program_figures(s) == before

@@ -1,0 +1,46 @@
+"""In headless Chromium: log in, switch tenant, enable a plugin for a street, open its page."""
+
+import pytest
+from sqlalchemy import select
+
+from core.db import open_session
+from core.models import Tenant
+from core.services.tenants import TenantForm, create_tenant
+from core.tenancy import operator_session
+from tests.browser import browser_page, live_server
+from tests.helpers import tenant_id, unique
+
+pytestmark = pytest.mark.browser
+
+
+def test_district_admin_enables_plugin_for_a_street(database, tmp_path):
+    slug = unique("br-")
+    with operator_session("test") as s:
+        create_tenant(s, TenantForm(slug=slug, name="浏览器测试街道", level="street",
+                                    parent_id=tenant_id("yuelu")))
+    with open_session() as s:
+        tid = s.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    with live_server() as base, browser_page() as page:
+        page.goto(base + "/")
+        page.fill("input[name=username]", "yuelu_admin")
+        page.fill("input[name=password]", "demo1234")
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/tenants")
+        assert page.is_visible("text=浏览器测试街道")
+        page.click("a[href='/t/yuelu/']")
+        page.wait_for_url(base + "/t/yuelu/")
+        page.click("nav.sidenav >> text=下级辖区与插件")
+        page.click(f"a[href='/t/yuelu/admin/tenants/{tid}/plugins']")
+        page.click("button[data-plugin=example]")
+        page.wait_for_selector("text=已启用：公告栏（示例插件）")
+        page.screenshot(path=str(tmp_path / "plugins.png"))
+        page.goto(f"{base}/t/{slug}/")
+        page.click("nav.sidenav >> text=公告栏")
+        page.wait_for_url(f"{base}/t/{slug}/example")
+        page.fill("input[name=title]", "浏览器里发布的公告")
+        page.click("text=发布 >> nth=-1")
+        page.wait_for_selector("li.card >> text=浏览器里发布的公告")
+        # the mobile layout keeps the navigation one tap away
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.click(".menu-toggle")
+        assert page.is_visible("nav.sidenav >> text=公告栏")

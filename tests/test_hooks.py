@@ -1,0 +1,609 @@
+"""Every hook of core/hookspecs.py, exercised on its own (the way Datasette tests its hooks).
+
+Each test builds a :class:`core.plugins.PluginRegistry` with small plugin modules written
+here, so nothing depends on what the installed plugins happen to do. Per-tenant hooks are
+checked on fresh street tenants: not called before the tenant enables the plugin, called
+after, not called again once it is disabled. ``tests/test_hooks_documented.py`` requires a
+``test_<hook>…`` function here for every hook.
+
+The process-wide registry (``core.plugins.registry()``) and the component catalog are only
+swapped inside the ``installed`` context manager, which always restores them.
+"""
+
+from __future__ import annotations
+
+import types
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import pluggy
+import pytest
+from click.testing import CliRunner
+from litestar import get
+from litestar.testing import TestClient
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+
+import plugins.example
+from core import events  # noqa: F401  (after-commit cache invalidation, as in the app)
+from core.db import open_session, scoped_session
+from core.hookspecs import hookimpl
+from core.models import TenantPlugin
+from core.permissions import build_catalog
+from core.plugin_types import ClusterType, LeaderRule, NavItem, NoSettings, Permission, PluginMeta, Role, Term, Widget
+from core.plugins import PluginError, PluginRegistry, SettingsError, registry, set_registry
+from core.services.tenants import TenantForm, create_tenant
+from core.tenancy import TenantInfo, operator_session, tree
+from core.terms import default_terms, terms_for
+from core.web.context import Ctx
+from core.web.render import get_catalog, set_catalog
+from tests.helpers import login, unique
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def make_plugin(name: str, *, depends: tuple[str, ...] = (), settings: type[BaseModel] = NoSettings,
+                label: str | None = None, **hooks) -> types.ModuleType:
+    """A plugin module named ``name`` implementing ``hooks`` (hook name → function)."""
+    module = types.ModuleType(f"hooktest_{name}")
+    module.meta = PluginMeta(name=name, label=label or f"测试插件{name}", depends=depends, settings=settings)
+    for hook_name, fn in hooks.items():
+        setattr(module, hook_name, hookimpl(fn))
+    return module
+
+
+def flat(results) -> list:
+    return [item for batch in results for item in (batch or ())]
+
+
+def set_enabled(reg: PluginRegistry, tenant: TenantInfo, name: str, enabled: bool = True) -> list[str]:
+    with operator_session() as s:
+        return reg.set_enabled(s, tenant, name, enabled)
+
+
+def new_street(prefix: str = "hk") -> TenantInfo:
+    slug = unique(f"{prefix}-")
+    with operator_session() as s:
+        create_tenant(s, TenantForm(slug=slug, name=f"钩子测试街道{slug}", level="street",
+                                    parent_id=tree().by_slug["yuelu"].id))
+    return tree().by_slug[slug]
+
+
+@pytest.fixture
+def street(database) -> TenantInfo:
+    """A fresh street under 岳麓区 that has enabled nothing."""
+    return new_street()
+
+
+@contextmanager
+def installed(reg: PluginRegistry, catalog=None):
+    """Make ``reg`` (and ``catalog``) the process-wide ones for a moment; always restore."""
+    old_reg, old_catalog = registry(), get_catalog()
+    set_registry(reg)
+    if catalog is not None:
+        set_catalog(catalog)
+    default_terms.cache_clear()
+    try:
+        yield reg
+    finally:
+        set_registry(old_reg)
+        set_catalog(old_catalog)
+        default_terms.cache_clear()
+
+
+# --- start-up: registration, check_pending, meta ------------------------------------------
+
+
+def test_check_pending_fails_loudly_for_a_misspelled_hookimpl():
+    with pytest.raises(pluggy.PluginValidationError, match="register_route"):
+        PluginRegistry(modules={"typo": make_plugin("typo", register_route=lambda: [])})
+
+
+def test_check_pending_rejects_an_argument_the_hook_does_not_have():
+    with pytest.raises(pluggy.PluginValidationError, match="tenant_id"):
+        PluginRegistry(modules={"badarg": make_plugin("badarg", register_nav_items=lambda tenant_id: [])})
+
+
+def test_registration_requires_meta_and_installed_dependencies():
+    with pytest.raises(RuntimeError, match="lacks meta"):
+        PluginRegistry(modules={"other": make_plugin("named_differently")})
+    with pytest.raises(RuntimeError, match="uninstalled"):
+        PluginRegistry(modules={"needy": make_plugin("needy", depends=("absent",))})
+    reg = PluginRegistry(modules={"fine": make_plugin("fine")})
+    assert reg.names == ["fine"]
+    # the core parts are plugins of their own hooks, always registered
+    assert {"core", "registry", "fine"} <= {reg.pm.get_name(p) for p in reg.pm.get_plugins()}
+
+
+# --- installation-wide hooks --------------------------------------------------------------
+
+
+def test_register_models_collects_model_classes():
+    class FakeModel:  # a real model would add a table to Base.metadata
+        pass
+
+    reg = PluginRegistry(modules={"example": plugins.example,
+                                  "hkm": make_plugin("hkm", register_models=lambda: [FakeModel])})
+    models = flat(reg.pm.hook.register_models())
+    from plugins.example.models import Notice
+
+    assert FakeModel in models and Notice in models
+    from core.db import Base
+
+    assert "example_notices" in Base.metadata.tables
+
+
+def test_register_migrations_adds_version_locations(tmp_path):
+    from alembic.script import ScriptDirectory
+
+    from core.migrate import alembic_config
+
+    reg = PluginRegistry(modules={
+        "hkmig": make_plugin("hkmig", register_migrations=lambda: tmp_path),
+        "hknone": make_plugin("hknone", register_migrations=lambda: None),
+    })
+    with installed(reg):
+        locations = alembic_config("sqlite://").get_main_option("version_locations").split(" ")
+    assert str(tmp_path) in locations
+    assert locations[0].endswith("migrations/versions") and len(locations) == 2  # core + hkmig
+    # the installed example plugin: its own branch, labelled with its name, on top of the core
+    script = ScriptDirectory.from_config(alembic_config())
+    rev = script.get_revision("example@head")
+    assert rev.revision.startswith("example_") and "example" in script.get_revision("example_0001").branch_labels
+    assert "0001_core" in (script.get_revision("example_0001").dependencies or ())
+
+
+def test_register_permissions_and_undeclared_grants():
+    reg = PluginRegistry(modules={"hkp": make_plugin(
+        "hkp", register_permissions=lambda: [Permission("hkp:read", "查看测试"), Permission("hkp:write", "编辑测试")])})
+    catalog = build_catalog(reg.pm)
+    assert catalog.permissions["hkp:read"].label == "查看测试"
+    assert "tenant:view" in catalog.permissions  # the core's own
+    assert {"hkp:read", "hkp:write"} <= set(catalog.roles["platform_admin"].permissions)
+    bad = PluginRegistry(modules={"hkbad": make_plugin(
+        "hkbad", register_roles=lambda: [Role("staff", permissions=("hkbad:undeclared",))])})
+    with pytest.raises(RuntimeError, match="undeclared"):
+        build_catalog(bad.pm)
+
+
+def test_register_roles_merges_grants_and_adds_roles():
+    reg = PluginRegistry(modules={"hkr": make_plugin(
+        "hkr",
+        register_permissions=lambda: [Permission("hkr:do", "办理测试")],
+        register_roles=lambda: [Role("staff", permissions=("hkr:do",)),
+                                Role("hkr_clerk", "测试办事员", ("tenant:view", "hkr:do"))],
+    )})
+    roles = build_catalog(reg.pm).roles
+    assert "hkr:do" in roles["staff"].permissions
+    assert "tenant:view" in roles["staff"].permissions  # the core's grant is kept
+    assert roles["staff"].label == "专干"
+    assert roles["hkr_clerk"].label == "测试办事员" and roles["hkr_clerk"].permissions == ("tenant:view", "hkr:do")
+    assert "hkr:do" not in roles["viewer"].permissions
+
+
+def test_register_components_under_the_plugin_prefix(tmp_path):
+    from core.web.templating import build_catalog as build_components
+
+    (tmp_path / "Hello.jinja").write_text('{#def name #}\n<p class="hello">你好，{{ name }}</p>\n', encoding="utf-8")
+    reg = PluginRegistry(modules={"hkc": make_plugin("hkc", register_components=lambda: tmp_path)})
+    catalog = build_components(reg.pm)
+    html = catalog.render("hkc:Hello", name="<b>张三</b>")
+    assert '<p class="hello">你好，&lt;b&gt;张三&lt;/b&gt;</p>' in html  # autoescaped
+    with pytest.raises(Exception):
+        catalog.render("Hello", name="x")  # only under the prefix
+
+
+def test_register_static_folders(tmp_path):
+    from core.web.templating import plugin_static_dirs
+
+    reg = PluginRegistry(modules={
+        "hks": make_plugin("hks", register_static=lambda: tmp_path),
+        "hkn": make_plugin("hkn", register_static=lambda: None),
+    })
+    assert ("hks", tmp_path) in plugin_static_dirs(reg.pm)
+    assert all(name != "hkn" for name, _ in plugin_static_dirs(reg.pm))
+    assert ("example", Path(plugins.example.__file__).parent / "static") in plugin_static_dirs(registry().pm)
+    # served at /static/<plugin>/ — see test_register_static_served_for_every_tenant below
+
+
+def test_register_terms_defaults_and_tenant_overrides():
+    reg = PluginRegistry(modules={"hkt": make_plugin(
+        "hkt", register_terms=lambda: [Term("hkt_visit", "走访", "a visit")])})
+    with installed(reg):
+        defaults = default_terms()
+        assert defaults["hkt_visit"] == "走访"
+        assert defaults["cluster"] == "联组"  # the core's
+        tenant = TenantInfo(1, "x", "某街道", "street", None, False, terms={"hkt_visit": "入企走访", "cluster": ""})
+        terms = terms_for(tenant)
+        assert terms["hkt_visit"] == "入企走访" and terms["cluster"] == "联组"  # empty override ignored
+    assert "hkt_visit" not in default_terms()  # restored
+
+
+def test_register_commands_adds_cli_commands(database):
+    def register_commands(cli):
+        @cli.command("hk-hello")
+        @click.argument("who")
+        def hello(who: str) -> None:
+            click.echo(f"你好，{who}")
+
+    reg = PluginRegistry(modules={"hkcli": make_plugin("hkcli", register_commands=register_commands)})
+    group = click.Group("liandong")
+    reg.pm.hook.register_commands(cli=group)
+    result = CliRunner().invoke(group, ["hk-hello", "东方红"])
+    assert result.exit_code == 0 and result.output.strip() == "你好，东方红"
+    # the example plugin's command, through the installed registry
+    group = click.Group("liandong")
+    registry().pm.hook.register_commands(cli=group)
+    result = CliRunner().invoke(group, ["example-count", "dongfanghong"])
+    assert result.exit_code == 0 and result.output.strip().isdigit()
+    result = CliRunner().invoke(group, ["example-count", "no-such-tenant"])
+    assert result.exit_code != 0 and "unknown tenant" in result.output
+
+
+def test_prepare_jinja_env_adds_filters():
+    from core.web.templating import build_catalog as build_components
+
+    def prepare_jinja_env(env):
+        env.filters["hk_shout"] = lambda s: f"{s}！"
+
+    reg = PluginRegistry(modules={"hkj": make_plugin("hkj", prepare_jinja_env=prepare_jinja_env)})
+    env = build_components(reg.pm).jinja_env
+    assert env.from_string("{{ '注意' | hk_shout }}").render() == "注意！"
+    assert env.autoescape is True  # plugins extend the shared, autoescaping environment
+    assert "hk_shout" not in build_components(registry().pm).jinja_env.filters
+    assert "excerpt" in build_components(registry().pm).jinja_env.filters  # the example's
+
+
+# --- per-tenant hooks ----------------------------------------------------------------------
+
+
+def test_register_cluster_types_only_for_enabled_tenants(street):
+    calls = []
+
+    def register_cluster_types(tenant):
+        calls.append(tenant.id)
+        return [ClusterType(key="hkct.joint", label=tenant.terms.get("cluster", "联组"),
+                            leaders=(LeaderRule("leader", "组长", min=1, max=1),))]
+
+    reg = PluginRegistry(modules={"hkct": make_plugin("hkct", register_cluster_types=register_cluster_types)})
+
+    def keys(tenant):
+        return [c.key for c in flat(reg.hooks_for(tenant.id).register_cluster_types(tenant=tenant))]
+
+    assert "hkct.joint" not in keys(street) and calls == []
+    assert set_enabled(reg, street, "hkct") == ["hkct"]
+    assert "hkct.joint" in keys(street) and calls == [street.id]
+    other = tree().by_slug["dongfanghong"]
+    assert "hkct.joint" not in keys(other) and calls == [street.id]  # another tenant: not called
+    set_enabled(reg, street, "hkct", False)
+    assert "hkct.joint" not in keys(street) and calls == [street.id]
+
+
+def test_register_cluster_types_reach_the_registry_clusters(street):
+    from core.registry.services.clusters import cluster_types
+
+    def register_cluster_types(tenant):
+        return [ClusterType(key="hkct2.alliance", label="测试党建联盟", member_kinds=("party_org",))]
+
+    reg = PluginRegistry(modules={"hkct2": make_plugin("hkct2", register_cluster_types=register_cluster_types)})
+    with installed(reg):
+        types = cluster_types(street)
+        assert "hkct2.alliance" not in types and "core.group" in types  # the built-in type: always
+        set_enabled(reg, street, "hkct2")
+        types = cluster_types(street)
+        assert types["hkct2.alliance"].label == "测试党建联盟" and "core.group" in types
+        assert "hkct2.alliance" not in cluster_types(tree().by_slug["dongfanghong"])
+
+
+def test_register_nav_items_per_tenant_with_settings(street):
+    class NavSettings(BaseModel):
+        menu_label: str = Field("测试菜单", title="菜单名称", min_length=1, max_length=10)
+
+    def register_nav_items(tenant, settings):
+        return [NavItem(settings["hknav"].menu_label, "hknav", permission="tenant:view", order=60)]
+
+    reg = PluginRegistry(modules={"hknav": make_plugin("hknav", settings=NavSettings,
+                                                       register_nav_items=register_nav_items)})
+
+    def labels():
+        hooks = reg.hooks_for(street.id)
+        return [i.label for i in flat(hooks.register_nav_items(tenant=street, settings=reg.all_settings(street.id)))]
+
+    assert "测试菜单" not in labels()
+    assert "工作台" in labels()  # the core's items are always there
+    set_enabled(reg, street, "hknav")
+    assert "测试菜单" in labels()
+    with operator_session() as s:
+        reg.save_settings(s, street.id, "hknav", {"menu_label": "改过的菜单"})
+    assert "改过的菜单" in labels() and "测试菜单" not in labels()
+
+
+def test_register_dashboard_widgets_get_a_tenant_session(street):
+    seen = []
+
+    def register_dashboard_widgets(session, tenant, settings):
+        seen.append((session, tenant.id, session.info.get("tenant_ids")))
+        return [Widget("测试卡片", "hkw:Card", {"n": 1}, permission="tenant:view")]
+
+    reg = PluginRegistry(modules={"hkw": make_plugin("hkw", register_dashboard_widgets=register_dashboard_widgets)})
+
+    def widgets():
+        with open_session(street.id) as s:
+            out = flat(reg.hooks_for(street.id).register_dashboard_widgets(
+                session=s, tenant=street, settings=reg.all_settings(street.id)))
+            return s, out
+
+    _, out = widgets()
+    assert out == [] and seen == []
+    set_enabled(reg, street, "hkw")
+    s, out = widgets()
+    assert [w.title for w in out] == ["测试卡片"]
+    assert seen == [(s, street.id, (street.id,))]  # the caller's session, scoped to the tenant
+
+
+def test_register_demo_data_only_for_enabled_tenants(street):
+    calls = []
+
+    def register_demo_data(session, tenant):
+        calls.append((tenant.id, session.info.get("tenant_id")))
+
+    reg = PluginRegistry(modules={"hkd": make_plugin("hkd", register_demo_data=register_demo_data)})
+
+    def load():  # what core.demo.load_demo does for each tenant
+        with scoped_session(street.id) as s:
+            reg.hooks_for(street.id).register_demo_data(session=s, tenant=street)
+
+    load()
+    assert calls == []
+    set_enabled(reg, street, "hkd")
+    load()
+    assert calls == [(street.id, street.id)]
+
+
+def test_register_demo_data_of_the_example_is_idempotent(street):
+    from plugins.example import register_demo_data
+    from plugins.example.models import Notice
+
+    for _ in range(2):
+        with scoped_session(street.id) as s:
+            register_demo_data(session=s, tenant=street)
+    with open_session(street.id) as s:
+        titles = list(s.scalars(select(Notice.title)))
+    assert len(titles) == 2 and f"{street.name}两新组织党建工作会议通知" in titles
+
+
+def test_on_plugin_enabled_reaches_every_installed_plugin(street):
+    events_seen = []
+
+    def on_plugin_enabled(session, tenant, plugin):
+        events_seen.append(("on", tenant.id, plugin))
+
+    reg = PluginRegistry(modules={
+        "hkobs": make_plugin("hkobs", on_plugin_enabled=on_plugin_enabled),  # never enabled itself
+        "hkbase": make_plugin("hkbase"),
+        "hkchild": make_plugin("hkchild", depends=("hkbase",)),
+    })
+    assert set_enabled(reg, street, "hkchild") == ["hkbase", "hkchild"]
+    assert events_seen == [("on", street.id, "hkbase"), ("on", street.id, "hkchild")]  # dependencies first
+    assert set_enabled(reg, street, "hkchild") == []  # already on: nothing happens
+    assert len(events_seen) == 2
+
+
+def test_on_plugin_enabled_failure_rolls_back(street):
+    def on_plugin_enabled(session, tenant, plugin):
+        raise RuntimeError("拒绝启用")
+
+    reg = PluginRegistry(modules={"hkfail": make_plugin("hkfail", on_plugin_enabled=on_plugin_enabled)})
+    with pytest.raises(RuntimeError, match="拒绝启用"):
+        set_enabled(reg, street, "hkfail")
+    assert reg.enabled(street.id) == frozenset()
+    with open_session() as s:
+        assert s.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == street.id)) is None
+
+
+def test_on_plugin_disabled_keeps_data(street):
+    events_seen = []
+
+    def on_plugin_disabled(session, tenant, plugin):
+        events_seen.append(("off", tenant.id, plugin))
+
+    reg = PluginRegistry(modules={
+        "example": plugins.example,
+        "hkoff": make_plugin("hkoff", on_plugin_disabled=on_plugin_disabled),
+    })
+    from plugins.example.models import Notice
+
+    set_enabled(reg, street, "example")
+    set_enabled(reg, street, "hkoff")
+    assert set_enabled(reg, street, "hkoff", False) == ["hkoff"]
+    assert events_seen == [("off", street.id, "hkoff")]
+    assert set_enabled(reg, street, "hkoff", False) == []  # already off: no event
+    assert len(events_seen) == 1
+    set_enabled(reg, street, "example", False)
+    assert events_seen[-1] == ("off", street.id, "example")
+    with open_session(street.id) as s:  # the example's notices are still there, plus its trace
+        titles = list(s.scalars(select(Notice.title)))
+    assert f"{street.name}已开通公告栏" in titles and "公告栏曾被停用（数据已保留）" in titles
+    with open_session() as s:
+        row = s.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == street.id,
+                                                  TenantPlugin.plugin == "example"))
+    assert row is not None and row.enabled is False and row.version == plugins.example.meta.version
+
+
+# --- enablement rules: dependencies, settings, caching -----------------------------------
+
+
+def test_dependencies_enable_and_refuse_disable(street):
+    reg = PluginRegistry(modules={
+        "hkbase": make_plugin("hkbase", label="基础测试插件"),
+        "hkchild": make_plugin("hkchild", label="依赖测试插件", depends=("hkbase",)),
+    })
+    assert reg.dependency_closure("hkchild") == ["hkbase", "hkchild"]
+    assert set_enabled(reg, street, "hkchild") == ["hkbase", "hkchild"]
+    assert reg.enabled(street.id) == {"hkbase", "hkchild"}
+    with pytest.raises(PluginError) as exc:
+        set_enabled(reg, street, "hkbase", False)
+    assert str(exc.value) == "无法停用「基础测试插件」：已启用的「依赖测试插件」依赖它，请先停用它们"
+    assert reg.enabled(street.id) == {"hkbase", "hkchild"}  # nothing changed
+    assert set_enabled(reg, street, "hkchild", False) == ["hkchild"]
+    assert set_enabled(reg, street, "hkbase", False) == ["hkbase"]
+    assert reg.enabled(street.id) == frozenset()
+    with pytest.raises(PluginError, match="未安装插件「nope」"):
+        set_enabled(reg, street, "nope")
+
+
+class LimitSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field("标题", title="栏目名称", min_length=1, max_length=5)
+    limit: int = Field(10, title="上限", ge=1, le=100)
+    active: bool = Field(True, title="启用提醒")
+
+
+def test_settings_are_validated_with_chinese_messages(street):
+    reg = PluginRegistry(modules={"hkset": make_plugin("hkset", settings=LimitSettings)})
+    assert reg.validate_settings("hkset", {}) == LimitSettings()
+    cases = [
+        ({"limit": "abc"}, {"limit": "上限：须为数字"}),
+        ({"limit": "0"}, {"limit": "上限：不能小于 1"}),
+        ({"limit": 101}, {"limit": "上限：不能大于 100"}),
+        ({"title": ""}, {"title": "栏目名称：必填"}),
+        ({"title": "太长的栏目名称"}, {"title": "栏目名称：最多 5 个字符"}),
+        ({"active": "maybe"}, {"active": "启用提醒：须为是或否"}),
+        ({"colour": "red"}, {"colour": "colour：不是该插件的设置项"}),
+    ]
+    for values, errors in cases:
+        with pytest.raises(SettingsError) as exc:
+            reg.validate_settings("hkset", values)
+        assert exc.value.errors == errors, values
+    # save: invalid → nothing written; valid → stored and read back
+    with pytest.raises(SettingsError):
+        with operator_session() as s:
+            reg.save_settings(s, street.id, "hkset", {"limit": "0"})
+    assert reg.settings(street.id, "hkset") == LimitSettings()
+    with open_session() as s:
+        assert s.scalar(select(func.count()).select_from(TenantPlugin)
+                        .where(TenantPlugin.tenant_id == street.id)) == 0
+    with operator_session() as s:
+        reg.save_settings(s, street.id, "hkset", {"limit": "20", "title": "新标题"})
+    assert reg.settings(street.id, "hkset") == LimitSettings(limit=20, title="新标题")
+    assert reg.all_settings(street.id) == {}  # saved, but the plugin is not enabled
+    set_enabled(reg, street, "hkset")
+    assert reg.all_settings(street.id)["hkset"].limit == 20
+    # a stored value that no longer validates falls back to the defaults
+    with operator_session() as s:
+        row = s.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == street.id,
+                                                  TenantPlugin.plugin == "hkset"))
+        row.settings = {"limit": 5000}
+        from core import revisions
+
+        revisions.bump(s, "plugins")
+    assert reg.settings(street.id, "hkset") == LimitSettings()
+
+
+def test_hooks_for_is_cached_per_set_of_enabled_plugins(street):
+    other = new_street()
+    reg = PluginRegistry(modules={"hkcache": make_plugin("hkcache", register_nav_items=lambda: [])})
+    assert reg.hooks_for(street.id) is reg.hooks_for(other.id)
+    set_enabled(reg, street, "hkcache")
+    assert reg.hooks_for(street.id) is not reg.hooks_for(other.id)
+    set_enabled(reg, other, "hkcache")
+    assert reg.hooks_for(street.id) is reg.hooks_for(other.id)
+
+
+# --- through the web: routes, API routes, static, nav and widgets of a test plugin ---------
+
+
+@get("/ping", opt={"permission": "tenant:view"}, include_in_schema=False, sync_to_thread=False)
+def hkweb_ping(ctx: Ctx) -> dict:
+    return {"tenant": ctx.tenant.slug, "page": True}
+
+
+@get("/forbidden", opt={"permission": "hkweb:secret"}, include_in_schema=False, sync_to_thread=False)
+def hkweb_forbidden(ctx: Ctx) -> dict:
+    return {"never": True}
+
+
+@get("/ping", opt={"permission": "tenant:view"}, sync_to_thread=False)
+def hkweb_api_ping(ctx: Ctx) -> dict:
+    return {"tenant": ctx.tenant.slug, "api": True}
+
+
+@pytest.fixture(scope="module")
+def web_plugin(database, tmp_path_factory):
+    """An app built with the example and a test plugin ``hkweb``; its registry and catalog."""
+    from core.web.app import create_app
+
+    static = tmp_path_factory.mktemp("hkweb_static")
+    (static / "hkweb.css").write_text(".hkweb { color: red; }\n", encoding="utf-8")
+    components = tmp_path_factory.mktemp("hkweb_components")
+    (components / "Card.jinja").write_text('{#def n #}\n<p class="hkweb-card">卡片内容{{ n }}</p>\n',
+                                           encoding="utf-8")
+    module = make_plugin(
+        "hkweb",
+        register_routes=lambda: [hkweb_ping, hkweb_forbidden],
+        register_api_routes=lambda: [hkweb_api_ping],
+        register_static=lambda: static,
+        register_components=lambda: components,
+        register_permissions=lambda: [Permission("hkweb:secret", "测试机密")],
+        register_nav_items=lambda tenant: [NavItem("钩子测试菜单", "hkweb/ping", order=70)],
+        register_dashboard_widgets=lambda tenant: [Widget("钩子测试卡片", "hkweb:Card", {"n": tenant.slug})],
+    )
+    reg = PluginRegistry(modules={"example": plugins.example, "hkweb": module})
+    with installed(reg):
+        app = create_app()
+        catalog = get_catalog()
+    return app, reg, catalog
+
+
+@pytest.fixture
+def web(web_plugin, street):
+    app, reg, catalog = web_plugin
+    with installed(reg, catalog), TestClient(app, raise_server_exceptions=False) as client:
+        login(client, "yuelu_admin")  # tenant_admin of 岳麓区: reaches the streets below
+        yield client, reg, street
+
+
+def test_register_routes_answer_404_until_enabled(web):
+    client, reg, street = web
+    assert client.get(f"/t/{street.slug}/hkweb/ping").status_code == 404
+    set_enabled(reg, street, "hkweb")
+    r = client.get(f"/t/{street.slug}/hkweb/ping")
+    assert r.status_code == 200 and r.json() == {"tenant": street.slug, "page": True}
+    assert client.get(f"/t/{street.slug}/hkweb/forbidden").status_code == 403  # permission from opt
+    set_enabled(reg, street, "hkweb", False)
+    assert client.get(f"/t/{street.slug}/hkweb/ping").status_code == 404
+
+
+def test_register_api_routes_answer_404_until_enabled(web, api_token):
+    client, reg, street = web
+    headers = api_token("yuelu_admin")
+    assert client.get(f"/api/t/{street.slug}/hkweb/ping", headers=headers).status_code == 404
+    set_enabled(reg, street, "hkweb")
+    r = client.get(f"/api/t/{street.slug}/hkweb/ping", headers=headers)
+    assert r.status_code == 200 and r.json() == {"tenant": street.slug, "api": True}
+    assert client.get(f"/api/t/{street.slug}/hkweb/ping").status_code == 401  # no token
+    other = tree().by_slug["nanhu"]  # yuelu_admin has no role there
+    assert client.get(f"/api/t/{other.slug}/hkweb/ping", headers=headers).status_code == 404
+
+
+def test_register_static_served_for_every_tenant(web):
+    client, reg, street = web
+    r = client.get("/static/hkweb/hkweb.css")
+    assert r.status_code == 200 and ".hkweb" in r.text
+    assert client.get("/static/example/example.css").status_code == 200
+
+
+def test_register_nav_items_and_register_dashboard_widgets_in_the_page(web):
+    client, reg, street = web
+    page = client.get(f"/t/{street.slug}/")
+    assert page.status_code == 200
+    assert "钩子测试菜单" not in page.text and "钩子测试卡片" not in page.text
+    set_enabled(reg, street, "hkweb")
+    page = client.get(f"/t/{street.slug}/")
+    assert "钩子测试菜单" in page.text and f"/t/{street.slug}/hkweb/ping" in page.text
+    assert "钩子测试卡片" in page.text and f'<p class="hkweb-card">卡片内容{street.slug}</p>' in page.text
+    set_enabled(reg, street, "hkweb", False)
+    page = client.get(f"/t/{street.slug}/")
+    assert "钩子测试菜单" not in page.text and "钩子测试卡片" not in page.text
