@@ -33,6 +33,7 @@ class Organization(TenantOwned, Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "credit_code"),
         Index("ix_organizations_tenant_kind", "tenant_id", "kind", "status"),
+        Index("ix_organizations_tenant_name", "tenant_id", "name", "id"),  # the list's order
     )
     __sensitive__ = ("contact_phone_enc", "contact_phone_hash")
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
