@@ -52,8 +52,9 @@ def test_the_core_shell_is_complete_in_english():
     assert not missing, f"add to {CORE_PO.relative_to(REPO_ROOT)}: {missing}"
 
 
-def test_language_by_browser_then_by_choice_kept_across_login(client):
-    assert 'lang="en"' in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"}).text
+def test_language_by_choice_kept_across_login(client):
+    # an English browser still gets the product's language: English is only an explicit choice
+    assert 'lang="zh-CN"' in client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"}).text
     page = client.get("/login")
     assert 'lang="zh-CN"' in page.text and "English" in page.text
     r = client.post("/locale", data={"locale": "en", "_csrf_token": csrf(client)},

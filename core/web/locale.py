@@ -1,4 +1,8 @@
-"""Per-request UI language: the session's choice, else the browser's, else zh-CN."""
+"""Per-request UI language: zh-CN, or the language chosen with the switch (kept in the session).
+
+The browser's Accept-Language is not followed: the product's language is Simplified Chinese and
+the English catalogue covers the shell and core pages, not every plugin, so a browser set to
+English would show a page of mixed languages. English is an explicit choice."""
 
 from __future__ import annotations
 
@@ -19,10 +23,6 @@ def pick_locale(scope: Scope) -> str:
     chosen = session.get("locale")
     if chosen in i18n.LOCALES:
         return chosen
-    for key, value in scope.get("headers", []):
-        if key == b"accept-language":
-            first = value.decode("latin-1").split(",")[0].strip().lower()
-            return "en" if first.startswith("en") else "zh_CN"
     return "zh_CN"
 
 
