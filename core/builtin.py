@@ -60,8 +60,8 @@ def register_terms():
 @hookimpl
 def register_nav_items(tenant, settings):
     return [
-        NavItem("工作台", "", order=0),
-        NavItem("下级辖区与插件", "admin/tenants", permission="tenant:manage", order=900),
-        NavItem("用户与角色", "admin/users", permission="users:manage", order=910),
-        NavItem("操作日志", "audit", permission="audit:read", order=920),
+        NavItem("工作台", "", order=0, section="home"),
+        NavItem("下级辖区与插件", "admin/tenants", permission="tenant:manage", order=900, section="admin"),
+        NavItem("用户与角色", "admin/users", permission="users:manage", order=910, section="admin"),
+        NavItem("操作日志", "audit", permission="audit:read", order=920, section="admin"),
     ]

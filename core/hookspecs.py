@@ -101,7 +101,8 @@ def register_cluster_types(tenant: TenantInfo) -> list[ClusterType]:
 
 @hookspec
 def register_nav_items(tenant: TenantInfo, settings: dict[str, Any]) -> list[NavItem]:
-    """Navigation entries for ``tenant``; items whose permission the user lacks are hidden.
+    """Sidebar entries for ``tenant`` (``NavItem.section`` groups them); items whose permission
+    the user lacks are hidden.
 
     ``settings`` maps plugin name → that plugin's validated settings object for the tenant.
     """

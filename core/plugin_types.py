@@ -41,13 +41,21 @@ class Role:
     permissions: tuple[str, ...] = ()
 
 
+#: sidebar sections, in display order, with their headings ("home" has none)
+NAV_SECTIONS = {"home": "", "registry": "台账", "work": "工作", "admin": "管理"}
+
+
 @dataclass(frozen=True)
 class NavItem:
+    """A sidebar link. Programs and building blocks stay in the default ``work`` section;
+    ``registry`` and ``admin`` are the core's (see :data:`NAV_SECTIONS`)."""
+
     label: str
     path: str  # relative to the tenant: "example" → /t/<slug>/example
     permission: str | None = None
-    order: int = 100
+    order: int = 100  # within the section
     icon: str = ""
+    section: str = "work"
 
 
 @dataclass(frozen=True)

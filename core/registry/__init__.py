@@ -89,13 +89,13 @@ def register_cluster_types(tenant):
 @hookimpl
 def register_nav_items(tenant, settings):
     return [
-        NavItem("两个覆盖", "coverage", permission="coverage:read", order=10),
-        NavItem("两新组织", "organizations", permission="registry:read", order=20),
-        NavItem("党组织", "party-orgs", permission="registry:read", order=21),
-        NavItem("党员", "members", permission="registry:read", order=22),
-        NavItem("党建指导员", "instructors", permission="registry:read", order=23),
-        NavItem("组团", "clusters", permission="registry:read", order=24),
-        NavItem("台账导入", "imports", permission="registry:import", order=30),
+        NavItem("两个覆盖", "coverage", permission="coverage:read", order=10, section="registry"),
+        NavItem("两新组织", "organizations", permission="registry:read", order=20, section="registry"),
+        NavItem("党组织", "party-orgs", permission="registry:read", order=21, section="registry"),
+        NavItem("党员", "members", permission="registry:read", order=22, section="registry"),
+        NavItem("党建指导员", "instructors", permission="registry:read", order=23, section="registry"),
+        NavItem("组团", "clusters", permission="registry:read", order=24, section="registry"),
+        NavItem("台账导入", "imports", permission="registry:import", order=30, section="registry"),
     ]
 
 

@@ -18,6 +18,7 @@ import jinjax
 from markupsafe import Markup
 
 from core import i18n
+from core.plugin_types import NAV_SECTIONS
 
 COMPONENTS = Path(__file__).resolve().parent.parent / "components"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -41,6 +42,7 @@ def build_catalog(pm, *, auto_reload: bool = False) -> jinjax.Catalog:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["localtime"] = localtime
+    env.globals["nav_sections"] = NAV_SECTIONS
     env.filters["tojson_attr"] = lambda v: Markup.escape(__import__("json").dumps(v, ensure_ascii=False))
     pm.hook.prepare_jinja_env(env=env)
     catalog = jinjax.Catalog(jinja_env=env, auto_reload=auto_reload)
