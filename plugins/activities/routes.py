@@ -136,13 +136,17 @@ def activity_calendar(ctx: Ctx, db: Session, request: Request, month: str = "") 
                   organizers=svc.organizer_options(db, access, ctx.tenant, writable=False), access=access)
 
 
+#: rows per type on the due page showing every type (one type: all rows)
+DUE_PREVIEW = 20
+
+
 @get("/due", **PAGE)
 def due_page(ctx: Ctx, db: Session, on: str = "", type: str = "") -> Response:
     access, types, today = _env(ctx)
     day = svc.parse_date(on) or today
     rows = svc.due_rows(db, ctx.tenant, types, day, access, type_key=type)
     return render("activities:Due", ctx=ctx, v=View(types, today), rows=rows, day=day, on=on, type_key=type,
-                  types=types, access=access)
+                  types=types, access=access, limit=0 if type else DUE_PREVIEW)
 
 
 def _stats(ctx: Ctx, db: Session, period: str, on: str, type: str, kind: str):

@@ -17,13 +17,12 @@ from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body, QueryParameter
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
-from core.models import AuditEntry
 from core.web.context import Ctx
 from core.web.listing import PAGE_SIZE, PageOf, paginate
 from core.web.render import form_list, form_value, redirect, render
@@ -31,6 +30,7 @@ from core.web.sessions import get_session
 from core.web.templating import localtime
 from plugins.assessment import service as svc
 from plugins.assessment.api import Result, published_results
+from plugins.assessment.history import history as change_history
 from plugins.assessment.models import (
     AssessmentAppeal,
     AssessmentRound,
@@ -88,15 +88,6 @@ def _entry(db: Session, ctx: Ctx, key: str) -> svc.TemplateEntry:
     if entry is None:
         raise NotFoundException("考核模板不存在")
     return entry
-
-
-def _history(db: Session, tenant_id: int, pairs: list[tuple[str, list[int]]], limit: int = 100) -> list[AuditEntry]:
-    conds = [(AuditEntry.entity == entity) & AuditEntry.entity_id.in_([str(i) for i in ids])
-             for entity, ids in pairs if ids]
-    if not conds:
-        return []
-    return list(db.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant_id, or_(*conds))
-                           .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)))
 
 
 def _flash(request: Request, message: str) -> None:
@@ -219,7 +210,7 @@ def template_detail(ctx: Ctx, db: Session, key: str, version: int = 0) -> Respon
     used = svc.rounds_using(db, [v.id for v in versions])
     rounds = list(db.scalars(select(AssessmentRound).where(AssessmentRound.template_key == key)
                              .order_by(AssessmentRound.period_start.desc(), AssessmentRound.id.desc()).limit(50)))
-    history = _history(db, ctx.tenant.id, [("assessment_templates", [v.id for v in versions])])
+    history = change_history(db, ctx.tenant.id, [("assessment_templates", [v.id for v in versions])])
     return render("assessment:TemplateDetail", ctx=ctx, entry=entry, value=value, shown=shown, versions=versions,
                   used=used, rounds=rounds, history=history, sources=SOURCES,
                   ct_labels=svc.cluster_type_labels(ctx.tenant), **_labels())
@@ -348,7 +339,7 @@ def _round_page(ctx: Ctx, db: Session, rnd: AssessmentRound, *, q: str = "", sho
     appeals = svc.appeals_of(db, rnd, own if access.own_only else None)
     names = {s.id: s.target_name for s in everything}
     complete = sum(1 for st in states.values() if st.complete)
-    history = [] if access.own_only else _history(db, ctx.tenant.id, [("assessment_rounds", [rnd.id]), (
+    history = [] if access.own_only else change_history(db, ctx.tenant.id, [("assessment_rounds", [rnd.id]), (
         "assessment_sheets", [s.id for s in everything])], limit=50)
     addable = []
     if rnd.state == "draft" and access.manage:
@@ -478,7 +469,7 @@ def _sheet_page(ctx: Ctx, db: Session, sheet: AssessmentSheet, *, errors: dict |
     can_appeal = rnd.state == "published" and (access.manage or (access.self_assess and own))
     appeals = list(db.scalars(select(AssessmentAppeal).where(AssessmentAppeal.sheet_id == sheet.id)
                               .order_by(AssessmentAppeal.created_at.desc(), AssessmentAppeal.id.desc())))
-    history = [] if access.own_only else _history(db, ctx.tenant.id, [
+    history = [] if access.own_only else change_history(db, ctx.tenant.id, [
         ("assessment_sheets", [sheet.id]),
         ("assessment_scores", [s.id for s in (*state.scores.values(), *state.self_scores.values())]),
         ("assessment_appeals", [a.id for a in appeals])], limit=100)

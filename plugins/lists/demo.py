@@ -1,5 +1,6 @@
 """A few generic demo rows for a tenant that enabled the lists engine (idempotent, deterministic
-for a given day). Programs add their own on top; this only shows every state once."""
+for a given day). Programs add their own on top; this only shows every state once — and, when
+the parent tenant runs the lists too, one escalation in its queue."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.plugins import registry
 from core.registry.models import Organization
-from core.tenancy import TenantInfo
+from core.tenancy import TenantInfo, tree
 from plugins.lists import service as svc
 from plugins.lists.models import ListDemand, ListResource, ListStation
 
@@ -72,6 +74,11 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
         taken = submit(orgs[1], "员工通勤班车线路协调", _pick(scheme, "categories", "commute"),
                        today - dt.timedelta(days=scheme.sla_days(urgency) + 2), station.id if station else None)
         svc.accept(session, DEMO, scheme, taken, {}, today - dt.timedelta(days=scheme.sla_days(urgency)))
+        # 对上协调: in the parent's queue when the parent runs the lists too
+        parent = tree().by_id.get(tenant.parent_id or 0)
+        if parent is not None and registry().is_enabled(parent.id, svc.PLUGIN):
+            svc.escalate(session, DEMO, scheme, taken, {"escalation_reason": "班车线路需调整公交站点，请区级协调交通部门"},
+                         today - dt.timedelta(days=1))
     # just submitted
     if len(orgs) > 2:
         submit(orgs[2], "招聘技术工人 10 名", _pick(scheme, "categories", "employment", "talent"), today)

@@ -27,8 +27,13 @@ pytestmark = pytest.mark.browser
 PASSWORD = "demo1234"
 
 
-def test_theme_day_from_reminder_to_calendar(database, tmp_path):
-    shots = Path(os.environ.get("ACTIVITIES_SCREENSHOTS", tmp_path))
+def shot(page, name: str) -> None:
+    """A full-page screenshot for the docs, only when ``LIANDONG_SCREENSHOTS`` names a folder."""
+    if folder := os.environ.get("LIANDONG_SCREENSHOTS"):
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def test_theme_day_from_reminder_to_calendar(database):
     tag = unique("")
     slug = f"abr-{tag}"
     with operator_session("test") as s:
@@ -57,7 +62,7 @@ def test_theme_day_from_reminder_to_calendar(database, tmp_path):
         page.goto(f"{base}{root}/due?on=2026-03-15")
         row = page.locator("section[data-type=theme_day] tr", has_text=branch)
         assert row.count() == 1
-        page.screenshot(path=str(shots / "due.png"), full_page=True)
+        shot(page, "activities-due.png")
         row.locator("text=登记").click()
         page.wait_for_url(re.compile(rf".*{root}/new\?.*"))
         page.fill("input[name=title]", "重温入党誓词")
@@ -83,12 +88,13 @@ def test_theme_day_from_reminder_to_calendar(database, tmp_path):
         page.click("button:has-text('保存出勤')")
         page.wait_for_url(re.compile(rf".*{root}/\d+$"))
         assert "出席率 100%" in page.inner_text("#summary")
-        page.screenshot(path=str(shots / "detail.png"), full_page=True)
+        shot(page, "activities-detail.png")
         # the calendar shows it on 1 March, and the reminder no longer lists the branch
         page.goto(f"{base}{root}/calendar?month=2026-03")
         assert "09:30" in page.inner_text("td[data-date='2026-03-01']")
-        page.screenshot(path=str(shots / "calendar.png"), full_page=True)
+        shot(page, "activities-calendar.png")
         page.goto(f"{base}{root}/due?on=2026-03-15")
         assert page.locator("section[data-type=theme_day] tr", has_text=branch).count() == 0
         page.goto(f"{base}{root}")
-        page.screenshot(path=str(shots / "list.png"), full_page=True)
+        assert page.locator("tr", has_text="重温入党誓词").count() == 1
+        shot(page, "activities-list.png")

@@ -256,6 +256,39 @@ def test_due_page_and_widget(user, world):
     assert "组织活动" in text_of(home.text.split('id="sidenav"')[1].split("</nav>")[0])
 
 
+def test_due_page_shows_the_first_rows_of_each_type_and_links_to_all(client):
+    """A street with many branches: every type lists its first 20 missing ones, then a link."""
+    from core import revisions
+    from core.db import scoped_session
+    from core.permissions import build_catalog
+    from core.plugins import registry
+    from core.registry.models import PartyOrg
+    from core.services.tenants import TenantForm, create_tenant
+    from core.services.users import create_user, grant_role
+    from core.tenancy import operator_session
+    from plugins.activities.routes import DUE_PREVIEW
+    from tests.helpers import tenant_id
+
+    tag = unique("")
+    with operator_session("test") as s:
+        street = create_tenant(s, TenantForm(slug=f"actm-{tag}", name=f"活动多支部街道{tag}", level="street",
+                                             parent_id=tenant_id("yuelu")))
+        registry().set_enabled(s, street, "activities", True)
+        staff = create_user(s, f"amstaff_{tag}", "demo1234", "街道专干")
+        grant_role(s, staff, "staff", street.id, build_catalog(registry().pm).roles)
+        sid, slug = street.id, street.slug
+    revisions.poll(force=True)
+    with scoped_session(sid) as s:
+        s.add_all([PartyOrg(name=f"第{i:02d}党支部{tag}", org_type="branch") for i in range(DUE_PREVIEW + 2)])
+    login(client, f"amstaff_{tag}")
+    page = client.get(f"/t/{slug}/activities/due?on=2016-02-20")
+    section = page.text.split('data-type="theme_day"')[1].split("</section>")[0]
+    assert section.count("data-organizer=") == DUE_PREVIEW and "22 / 22" in text_of(section)
+    assert "还有 2 个组织未完成，查看全部" in section and "type=theme_day" in section
+    one = client.get(f"/t/{slug}/activities/due?on=2016-02-20&type=theme_day").text
+    assert one.count('data-organizer="party_org:') == DUE_PREVIEW + 2 and "查看全部" not in one
+
+
 # --- permissions and tenancy -----------------------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ and no test-only hook module (the default scheme applies)."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -36,7 +38,13 @@ def log_in(page, base: str, username: str) -> None:
     page.wait_for_url(base + "/tenants")
 
 
-def test_demand_from_submission_to_rated_resolution(database, tmp_path):
+def shot(page, name: str) -> None:
+    """A full-page screenshot for the docs, only when ``LIANDONG_SCREENSHOTS`` names a folder."""
+    if folder := os.environ.get("LIANDONG_SCREENSHOTS"):
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
+
+
+def test_demand_from_submission_to_rated_resolution(database):
     tag = unique("")
     slug = f"lbr-{tag}"
     with operator_session("test") as s:
@@ -75,7 +83,7 @@ def test_demand_from_submission_to_rated_resolution(database, tmp_path):
         page.wait_for_url(re.compile(rf".*{lists}/demands/\d+$"))
         demand_url = page.url
         assert page.is_visible("#status >> text=已提交")
-        page.screenshot(path=str(tmp_path / "submitted.png"))
+        shot(page, "lists-submitted.png")
 
         # 2. the street's staff accepts it, matches a resource and resolves it
         log_in(page, base, f"lbstaff_{tag}")
@@ -112,7 +120,7 @@ def test_demand_from_submission_to_rated_resolution(database, tmp_path):
         page.click("#rate button:has-text('提交评价')")
         page.wait_for_selector("#status >> text=已评价")
         assert page.is_visible("#rating >> text=解决及时，非常满意")
-        page.screenshot(path=str(tmp_path / "rated.png"))
+        shot(page, "lists-rated.png")
 
     with open_session(sid) as s:
         d = s.scalar(select(ListDemand).where(ListDemand.title == title))

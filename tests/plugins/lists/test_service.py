@@ -691,6 +691,10 @@ def test_demo_data_is_idempotent(world):
         assert s.scalar(select(func.count(ListWork.id))) == 1
         c = svc.counters(s, DEFAULT, TODAY)
         assert (c.solved, c.overdue) == (1, 1)
+        # the overdue one waits in the district's queue (the district runs the lists)
+        escalated = s.scalars(select(ListDemand).where(ListDemand.escalated_to_id.is_not(None))).all()
+        assert [(d.status, d.escalated_to_id, d.escalation_status) for d in escalated] == [
+            ("accepted", world.district.id, "pending")]
     assert isinstance(Choice("a", "b"), Choice)
 
 
