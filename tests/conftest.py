@@ -25,6 +25,21 @@ os.environ.setdefault("LIANDONG_SECRET_KEY", secrets.token_hex(16))
 os.environ["LIANDONG_REVISION_POLL_SECONDS"] = "0"
 
 
+def _cheap_password_hashing() -> None:
+    """argon2id with minimal cost: the suite creates and logs in hundreds of users, ~0.3 s
+    each at the production parameters. Hashes carry their parameters, so any process (the
+    browser tests' server too) verifies them; production code is unchanged."""
+    from argon2 import PasswordHasher
+
+    from core import security
+
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    security._DUMMY_HASH = security._hasher.hash("not-a-real-password")
+
+
+_cheap_password_hashing()
+
+
 def _pg_available() -> bool:
     import psycopg
 
