@@ -48,6 +48,11 @@ def load(session: Session, tenant, today: dt.date | None = None) -> None:
         _dues(session, today)
         if "lists" in enabled:
             _resource_partners(session, tenant, today)
+            _stations_and_tickets(session, tenant, groups, today)
+        if "activities" in enabled:
+            _activities(session, tenant, groups, today)
+        if "assessment" in enabled:
+            _group_ranking(session, tenant, groups, today)
         if "funds" in enabled:
             _guarantee_proposals(session, tenant, settings, today)
     session.flush()
@@ -358,3 +363,157 @@ def _guarantee_proposals(session: Session, tenant, settings, today: dt.date) -> 
         return
     for kind in ("startup", "venue"):
         gsvc.propose(session, tenant, today.year, kind, settings, today, "demo")
+
+
+# --- 金口碑, 金品质, 量化 ----------------------------------------------------------------------------
+
+
+def _group_orgs(session: Session, groups: list[Cluster]) -> list[list[Organization]]:
+    """Per group, the first organizations covered by its party orgs (stable order)."""
+    pmap = svc.group_party_org_ids(session, [g.id for g in groups])
+    return [list(session.scalars(select(Organization).join(
+        PartyOrgCoverage, PartyOrgCoverage.organization_id == Organization.id)
+        .where(PartyOrgCoverage.party_org_id.in_(pmap[g.id] or [0]))
+        .distinct().order_by(Organization.id).limit(8))) for g in groups]
+
+
+def _stations_and_tickets(session: Session, tenant, groups: list[Cluster], today: dt.date) -> None:
+    """金口碑: a 工作服务站 per community of the groups besides the street's, each taking tickets from
+    the groups' enterprises, triaged into the three resolution levels and tagged with the special
+    actions (我为企业解个难 / 办实事 / 支个招); matched to resources as 任务清单 items owned by a
+    service butler in one of the claimer roles; resolved, in progress, accepted and overdue ones."""
+    from plugins.lists import demo as ldemo
+    from plugins.lists import service as lsvc
+    from plugins.lists.models import ListResource, ListStation
+
+    if session.scalar(select(func.count()).select_from(ListStation).where(ListStation.level == "community")):
+        return
+    scheme = lsvc.scheme_for(tenant)
+    street = session.scalar(select(ListStation).where(ListStation.level == "street").order_by(ListStation.id))
+    communities = [c for c in (g.area.split("、")[0] if g.area else "" for g in groups) if c]
+    stations = [street] if street is not None else []
+    for community in dict.fromkeys(communities):
+        stations.append(lsvc.create_station(session, ldemo.DEMO, {
+            "name": f"{community}{scheme.station_label}", "level": "community", "community": community,
+            "address": f"{community}党群服务中心"}))
+    stations = [st for st in stations if st is not None]
+    per_group = _group_orgs(session, groups)
+    tickets = [  # title, category, special action, triage level, final state, days ago
+        ("新招员工社保办理流程咨询", "policy", "solve", "onsite", "rated", 40),
+        ("申报高新技术企业需要材料指导", "policy", "advice", "integrate", "resolved", 30),
+        ("园区夜间通勤公交线路延长", "commute", "deed", "escalate", "in_progress", 25),
+        ("初创团队寻找孵化场地", "incubation", "solve", "integrate", "in_progress", 12),
+        ("员工子女就近入学咨询", "talent", "deed", "onsite", "resolved", 20),
+        ("企业宣传片拍摄对接", "promotion", "advice", "onsite", "accepted", 6),
+        ("节能改造补贴申请", "cost", "solve", "escalate", "accepted", 30),
+        ("急需招聘数控技工 5 名", "talent", "solve", "", "submitted", 1),
+    ]
+    urgency = scheme.urgencies[0].key
+    resources = list(session.scalars(select(ListResource).where(ListResource.status == "active")
+                                     .order_by(ListResource.id)))
+    owners = [b.name for b in session.scalars(select(Butler).order_by(Butler.id))] or ["联企专员"]
+    roles = [c.key for c in scheme.claimer_roles] or [""]
+    for i, (title, category, action, level, state, ago) in enumerate(tickets):
+        orgs = per_group[i % len(per_group)] if per_group else []
+        if not orgs or not stations or not resources:
+            continue
+        org, station = orgs[(i // len(per_group)) % len(orgs)], stations[i % len(stations)]
+        day = today - dt.timedelta(days=ago)
+        demand = lsvc.submit_demand(session, ldemo.DEMO, scheme, {
+            "organization_id": str(org.id), "title": title, "category": category, "urgency": urgency,
+            "action_tag": action, "station_id": str(station.id), "contact_name": "企业联络员",
+            "description": f"{org.name}在{station.name}提出：{title}。"}, day)
+        if state == "submitted":
+            continue
+        lsvc.accept(session, ldemo.DEMO, scheme, demand, {"triage_level": level}, day + dt.timedelta(days=1))
+        if state == "accepted":
+            continue
+        work = lsvc.match(session, ldemo.DEMO, scheme, demand, {
+            "resource_ids": [resources[i % len(resources)].id], "owner_name": owners[i % len(owners)],
+            "owner_role": roles[i % len(roles)], "triage_level": level, "note": "服务管家对接资源、限时办理"},
+            day + dt.timedelta(days=2))
+        if state == "in_progress":
+            continue
+        lsvc.complete_work(session, ldemo.DEMO, work, {"result": "资源已对接到位"}, day + dt.timedelta(days=4))
+        lsvc.resolve(session, ldemo.DEMO, scheme, demand, {"resolution": "服务管家现场对接，已办结",
+                                                            "triage_level": level}, day + dt.timedelta(days=5))
+        if state == "rated":
+            lsvc.rate(session, ldemo.DEMO, demand, {"rating": "5", "rating_comment": "响应快、办得实"},
+                      day + dt.timedelta(days=6))
+    session.flush()
+
+
+def _activities(session: Session, tenant, groups: list[Cluster], today: dt.date) -> None:
+    """金品质 salons and trainings with speakers, participants and attendance; 联组会商 each
+    quarter (the last group has not met yet this quarter, so the dashboard shows it as due)."""
+    from plugins.activities import demo as ademo
+    from plugins.activities import service as asvc
+    from plugins.activities.models import Activity
+
+    if session.scalar(select(func.count()).select_from(Activity).where(Activity.activity_type.like("dongfanghong.%"))):
+        return
+    now = asvc.utc_now()
+    ademo.make_demo(session, tenant, now)  # the engine's own demo first (it only runs on an empty table)
+    types = asvc.types_for(tenant)
+    qs, _ = svc.quarter_bounds(today)
+    last_q = svc.quarter_bounds(qs - dt.timedelta(days=1))[0]
+
+    def add(kind: str, organizer: str, title: str, day: dt.date, start: str, end: str, **extra):
+        return asvc.create_activity(session, ademo.DEMO_ACCESS, tenant, types, {
+            "activity_type": kind, "organizer": organizer, "title": title, "date": day.isoformat(),
+            "start_time": start, "end_time": end, **extra}, now)
+
+    for gi, g in enumerate(groups):
+        add("dongfanghong.group_meeting", f"cluster:{g.id}", f"{g.name}季度会商：梳理企业需求与共建项目",
+            last_q + dt.timedelta(days=20 + gi), "15:00", "17:00", place=f"{g.name}活动阵地")
+        if gi < len(groups) - 1:
+            add("dongfanghong.group_meeting", f"cluster:{g.id}", f"{g.name}季度会商：年度工作总结与评优准备",
+                min(qs + dt.timedelta(days=10 + gi), today - dt.timedelta(days=1)), "15:00", "17:00",
+                place=f"{g.name}活动阵地")
+    salon = add("dongfanghong.salon", "tenant", "金品质主题沙龙：党建引领企业高质量发展", today - dt.timedelta(days=15),
+                "14:30", "17:00", place=f"{tenant.name}党群服务中心",
+                speakers="陈教授，省委党校，党建引领与企业治理\n刘总，湖南某科技公司，党建工作与企业文化融合")
+    training = add("dongfanghong.training", f"cluster:{groups[0].id}", "金品质培训讲堂：发展党员工作规程",
+                   today - dt.timedelta(days=8), "09:00", "11:30", place=f"{tenant.name}党校",
+                   speakers="张老师，区委组织部，发展党员工作规程与档案管理")
+    add("dongfanghong.training", "tenant", "金品质培训讲堂：两新组织书记履职能力提升", today + dt.timedelta(days=20),
+        "09:00", "16:30", place=f"{tenant.name}党校", speakers="李老师，市委党校，书记抓党建述职要点")
+    pmap = svc.group_party_org_ids(session, [g.id for g in groups])
+    for activity, pids in ((salon, [p for ps in pmap.values() for p in ps[:2]]), (training, pmap[groups[0].id][:4])):
+        members = list(session.scalars(select(Member.id).where(Member.party_org_id.in_(pids or [0]))
+                                       .order_by(Member.id).limit(10)))
+        if not members:
+            continue
+        asvc.add_participants(session, ademo.DEMO_ACCESS, activity, members)
+        entries = [asvc.AttendanceEntry(p.id, "present") for p in activity.participants]
+        if len(entries) > 3:
+            entries[-1] = asvc.AttendanceEntry(entries[-1].participant_id, "leave", "外出参展", "yes")
+            entries[-2] = asvc.AttendanceEntry(entries[-2].participant_id, "absent")
+        asvc.record_attendance(session, ademo.DEMO_ACCESS, activity, entries, now)
+    session.flush()
+
+
+def _group_ranking(session: Session, tenant, groups: list[Cluster], today: dt.date) -> None:
+    """量化: this year's 联组工作考核评优 scored and published; the funds reward rule proposes the
+    excellent-group reward for the top group(s) as a result."""
+    from plugins.assessment import demo as ademo
+    from plugins.assessment import service as asvc
+    from plugins.assessment.models import AssessmentRound
+
+    if session.scalar(select(func.count()).select_from(AssessmentRound).where(
+            AssessmentRound.template_key == "dongfanghong.group_ranking")):
+        return
+    ademo.load_demo(session, tenant, today)  # the engine's own demo first (it only runs on an empty table)
+    rnd = asvc.create_round(session, tenant, {
+        "template": "dongfanghong.group_ranking", "period": str(today.year), "target_mode": "chosen",
+        "targets": [g.id for g in groups], "title": f"{today.year}年度联组工作考核评优"})
+    asvc.transition(session, tenant, rnd, "open")
+    asvc.transition(session, tenant, rnd, "start_scoring")
+    rank = {g.id: i for i, g in enumerate(sorted(groups, key=lambda g: (g.id % 3, g.id)))}
+    for sheet in asvc.sheets_of(session, rnd):
+        asvc.save_scores(session, asvc.Access.system("demo"), sheet, {
+            cr.id: (str(max(cr.max_points - rank[sheet.target_id] * (1 + k % 2), 0)), "联组工作台账、会商记录")
+            for k, cr in enumerate(rnd.template.criteria)})
+    asvc.transition(session, tenant, rnd, "submit_review")
+    asvc.transition(session, tenant, rnd, "publish")
+    session.flush()

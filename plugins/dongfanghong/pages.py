@@ -509,3 +509,89 @@ def program_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
     if late:
         out["overdue"].append(f"双向培养：{late} 项已超过计划完成日期")
     return out
+
+
+def gold_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
+    """The dashboard's 四金服务 card: the butler team and the organizations it serves (金品牌); this
+    year's tickets taken at the street / community service stations by triage level and special
+    action (金口碑, within the lists' visibility rules); this year's 金品质 salons and trainings
+    held and the participants present; 金渠道: open demands, active resources, open tasks. A part
+    is None when its plugin is off or not readable."""
+    from plugins.dongfanghong.models import Butler, ButlerOrganization
+
+    enabled = registry().enabled(ctx.tenant.id)
+    out: dict[str, Any] = {
+        "butlers": int(db.scalar(select(func.count()).select_from(Butler).where(Butler.active.is_(True))) or 0),
+        "served": int(db.scalar(select(func.count(func.distinct(ButlerOrganization.organization_id)))
+                                .join(Butler, Butler.id == ButlerOrganization.butler_id)
+                                .where(Butler.active.is_(True))) or 0),
+        "lists": None, "stations": None, "quality": None, "year": today.year}
+    if "lists" in enabled and ctx.can("lists:read"):
+        from plugins.lists import service as lsvc
+        from plugins.lists.models import ListDemand, ListResource, ListStation, ListWork
+
+        scheme, access = lsvc.scheme_for(ctx.tenant), lsvc.Access.of(ctx)
+        out["lists"] = {
+            "demands": svc.count_rows(db, select(ListDemand.id).where(ListDemand.status.in_(lsvc.OPEN_STATUSES),
+                                                                      access.demand_clause())),
+            "resources": svc.count_rows(db, select(ListResource.id).where(ListResource.status == "active",
+                                                                          access.resource_clause())),
+            "works": svc.count_rows(db, select(ListWork.id).where(ListWork.status.in_(lsvc.WORK_ACTIVE),
+                                                                  access.work_clause()))}
+        levels = dict(db.execute(select(ListStation.level, func.count()).where(ListStation.active.is_(True))
+                                 .group_by(ListStation.level)).all())
+        year = (ListDemand.channel == "station", ListDemand.submitted_on >= dt.date(today.year, 1, 1),
+                ListDemand.submitted_on <= dt.date(today.year, 12, 31), access.demand_clause())
+        triage = dict(db.execute(select(ListDemand.triage_level, func.count()).where(*year)
+                                 .group_by(ListDemand.triage_level)).all())
+        actions = dict(db.execute(select(ListDemand.action_tag, func.count()).where(*year)
+                                  .group_by(ListDemand.action_tag)).all())
+        out["stations"] = {"street": int(levels.get("street", 0)), "community": int(levels.get("community", 0)),
+                           "tickets": sum(triage.values()),
+                           "triage": [(c.key, c.label, int(triage.get(c.key, 0))) for c in scheme.triage_levels],
+                           "actions": [(c.key, c.label, int(actions.get(c.key, 0))) for c in scheme.special_actions]}
+    if "activities" in enabled and ctx.can("activities:read"):
+        from plugins.activities import service as actsvc
+        from plugins.activities.models import Activity, ActivityParticipant
+
+        start, end = actsvc.utc_range(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+        held = (select(Activity.id).where(Activity.status == "held", Activity.starts_at >= start,
+                                          Activity.starts_at < end,
+                                          actsvc.visible_clause(db, actsvc.Access.of(ctx))))
+        rows = []
+        for key in ("dongfanghong.salon", "dongfanghong.training"):
+            ids = held.where(Activity.activity_type == key)
+            present = db.scalar(select(func.count()).select_from(ActivityParticipant).where(
+                ActivityParticipant.activity_id.in_(ids), ActivityParticipant.attendance == "present"))
+            rows.append((key, svc.count_rows(db, ids), int(present or 0)))
+        out["quality"] = rows
+    return out
+
+
+def rollout_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
+    """The dashboard's 四步推进 card (DFH-6): the latest campaign of the four-phase template with its
+    tasks per phase (done / all, overdue), and the nominations (选树典型) by status."""
+    from plugins.dongfanghong.models import Nomination
+
+    out: dict[str, Any] = {"campaign": None, "phases": [], "nominations": dict(db.execute(
+        select(Nomination.status, func.count()).group_by(Nomination.status)).all())}
+    if "campaigns" not in registry().enabled(ctx.tenant.id) or not ctx.can("campaigns:read"):
+        return out
+    from plugins.campaigns.models import Campaign, CampaignTask
+    from plugins.campaigns.service import OPEN_STATUSES
+
+    campaign = db.scalar(select(Campaign).where(Campaign.template_key == "dongfanghong.four_phases")
+                         .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1))
+    if campaign is None:
+        return out
+    out["campaign"] = campaign
+    phases: dict[tuple[int, str], list[int]] = {}
+    for pos, title, status, deadline in db.execute(
+            select(CampaignTask.phase_position, CampaignTask.phase_title, CampaignTask.status, CampaignTask.deadline)
+            .where(CampaignTask.campaign_id == campaign.id, CampaignTask.status != "cancelled")):
+        row = phases.setdefault((pos, title), [0, 0, 0])
+        row[0] += status == "done"
+        row[1] += 1
+        row[2] += status in OPEN_STATUSES and deadline < today
+    out["phases"] = [(title, *counts) for (_, title), counts in sorted(phases.items())]
+    return out

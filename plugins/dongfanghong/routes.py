@@ -24,7 +24,7 @@ from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import DutyEntry, Nomination
+from plugins.dongfanghong.models import Butler, DutyEntry, Nomination
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "dongfanghong:read"}
@@ -61,12 +61,15 @@ def dashboard(ctx: Ctx, db: Session) -> Response:
     enabled = registry().enabled(ctx.tenant.id)
     cards = svc.dashboard(db, ctx.tenant, groups, enabled, today, ctx.user.id, ctx.perms)
     figures = cov.counts_by_tenant(db, [ctx.tenant.id]).get(ctx.tenant.id, cov.empty_figures())["all"].as_dict()
-    from plugins.dongfanghong.pages import program_overview
+    from plugins.dongfanghong.pages import gold_overview, program_overview, rollout_overview
 
     program = program_overview(ctx, db, today)
     return render("dongfanghong:Dashboard", ctx=ctx, cards=cards, settings=_settings(ctx), figures=figures,
-                  metrics=cov.METRICS, overdue=svc.overdue(cards, db, enabled, today) + program["overdue"],
-                  fen=svc.fen, program=program,
+                  metrics=cov.METRICS, overdue=svc.overdue(cards, db, enabled, today, ctx.tenant,
+                                      scoped=not (ctx.can(svc.SEE_ALL) or ctx.can(svc.MANAGE_ALL)))
+                  + program["overdue"],
+                  fen=svc.fen, program=program, gold=gold_overview(ctx, db, today),
+                  rollout=rollout_overview(ctx, db, today), year=today.year,
                   unassigned=len(svc.unassigned_party_orgs(db)) if ctx.can("clusters:write") else None)
 
 
@@ -82,6 +85,7 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
     members = [m for m in cl.members_of(db, c) if cl.is_active_member(m)]
     _, party_names = cl.names_of(db, [], [m.party_org_id for m in members])
     staff = svc.staff_of(db, [c.id]).get(c.id)
+    activities, demands = _group_work(ctx, db, c, [m.party_org_id for m in members if m.party_org_id], today)
     history = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "clusters",
                                                       AuditEntry.entity_id == str(c.id))
                               .order_by(AuditEntry.created_at.desc()).limit(20)))
@@ -91,8 +95,38 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
                   party_names=party_names, staff=staff,
                   staff_choices=svc.staff_users(db, ctx.tenant.id) if ctx.can("dongfanghong:write") else [],
                   can_manage=svc.can_manage_group(db, ctx.user.id, ctx.perms, c),
-                  problems=cl.leader_problems(db, c, _types(ctx)), history=history,
+                  problems=cl.leader_problems(db, c, _types(ctx)), history=history, activities=activities,
+                  demands=demands,
                   form=form or {}, errors=errors or {}, today=today)
+
+
+@dataclass
+class GroupWork:
+    """A list on the group page: the rows the user may see (first ``limit``) and the total."""
+
+    rows: list
+    total: int
+    labels: dict[str, str]
+
+
+def _group_work(ctx: Ctx, db: Session, c: Cluster, pids: list[int], today: dt.date,
+                limit: int = 30) -> tuple[GroupWork | None, GroupWork | None]:
+    """This quarter's activities and the demands of the group (the numbers of its dashboard
+    card), filtered by the activities' / lists' own visibility rules; None if the plugin is off."""
+    enabled = registry().enabled(ctx.tenant.id)
+    activities = demands = None
+    if "activities" in enabled and ctx.can("activities:read"):
+        from plugins.activities import service as asvc
+
+        stmt = svc.group_activities_select(c.id, pids, today).where(asvc.visible_clause(db, asvc.Access.of(ctx)))
+        activities = GroupWork(list(db.scalars(stmt.limit(limit))), svc.count_rows(db, stmt),
+                               {t.key: t.label for t in asvc.types_for(ctx.tenant).types})
+    if "lists" in enabled and ctx.can("lists:read"):
+        from plugins.lists import service as lsvc
+
+        stmt = svc.group_demands_select(pids).where(lsvc.Access.of(ctx).demand_clause())
+        demands = GroupWork(list(db.scalars(stmt.limit(limit))), svc.count_rows(db, stmt), lsvc.STATUSES)
+    return activities, demands
 
 
 @get("/groups/{group_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
@@ -126,7 +160,7 @@ def member_add(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
     c = _group(ctx, db, group_id, manage=True)
     form = {"kind": "party_org", "ref": form_value(data, "ref"), "joined_on": form_value(data, "joined_on")}
     try:
-        cl.add_member(db, c, form, _types(ctx))
+        svc.add_group_member(db, c, form, _types(ctx))
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -202,29 +236,48 @@ def regroup_apply(ctx: Ctx, db: Session, data: Form) -> Response:
 # --- butlers (金品牌) --------------------------------------------------------------------------
 
 
-def _butlers_page(ctx, db, q="", role="", form=None, errors=None, status=200):
-    return render("dongfanghong:Butlers", status_code=status, ctx=ctx, rows=svc.butlers(db, q, role), q=q,
-                  role=role, roles=svc.BUTLER_ROLES, form=form or {}, errors=errors or {})
+BUTLER_KEYS = ("name", "role", "unit", "organizations")
+
+
+def _butlers_page(ctx, db, q="", role="", active="", form=None, errors=None, status=200, edit_id=None):
+    return render("dongfanghong:Butlers", status_code=status, ctx=ctx, rows=svc.butlers(db, q, role, active), q=q,
+                  role=role, active=active, roles=svc.BUTLER_ROLES, form=form or {}, errors=errors or {},
+                  edit_id=edit_id)
 
 
 @get("/butlers", opt=READ, include_in_schema=False, sync_to_thread=True)
-def butlers(ctx: Ctx, db: Session, q: str = "", role: str = "", format: str = "") -> Response:
+def butlers(ctx: Ctx, db: Session, q: str = "", role: str = "", active: str = "", format: str = "") -> Response:
     if format == "xlsx":
-        return xlsx_response("服务管家队伍.xlsx", "服务管家", ["姓名", "类别", "所在单位", "服务企业"],
-                             [(b.name, svc.BUTLER_ROLES.get(b.role, b.role), b.unit, "、".join(orgs))
-                              for b, orgs in svc.butlers(db, q, role)])
-    return _butlers_page(ctx, db, q, role)
+        return xlsx_response("服务管家队伍.xlsx", "服务管家", ["姓名", "类别", "所在单位", "状态", "服务企业"],
+                             [(b.name, svc.BUTLER_ROLES.get(b.role, b.role), b.unit, "在岗" if b.active else "停用",
+                               "、".join(orgs)) for b, orgs in svc.butlers(db, q.strip(), role, active)])
+    return _butlers_page(ctx, db, q.strip(), role, active)
 
 
 @post("/butlers", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def butler_add(ctx: Ctx, db: Session, data: Form) -> Response:
-    form = {k: form_value(data, k) for k in ("name", "role", "unit", "organizations")}
+    form = {k: form_value(data, k) for k in BUTLER_KEYS}
     try:
-        svc.add_butler(db, form)
+        svc.save_butler(db, form)
         db.commit()
     except FormErrors as exc:
         db.rollback()
         return _butlers_page(ctx, db, form=form, errors=exc.errors, status=422)
+    return redirect(ctx.url("dongfanghong/butlers"))
+
+
+@post("/butlers/{butler_id:int}", opt=WRITE, include_in_schema=False, sync_to_thread=True)
+def butler_edit(ctx: Ctx, db: Session, butler_id: int, data: Form) -> Response:
+    row = db.get(Butler, butler_id)
+    if row is None:
+        raise NotFoundException("服务管家不存在")
+    form = {k: form_value(data, k) for k in (*BUTLER_KEYS, "active")}
+    try:
+        svc.save_butler(db, form, row)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _butlers_page(ctx, db, form=form, errors=exc.errors, status=422, edit_id=butler_id)
     return redirect(ctx.url("dongfanghong/butlers"))
 
 
@@ -348,5 +401,5 @@ def api_duty_add(ctx: Ctx, db: Session, group_id: int, data: DutyIn) -> DutyOut:
 from plugins.dongfanghong.pages import PAGE_ROUTES as PROGRAM_PAGES  # noqa: E402
 
 PAGE_ROUTES = [dashboard, group_detail, duty_add, duty_export, member_add, member_end, staff_assign, regroup,
-               regroup_apply, butlers, butler_add, nominations, nomination_add, nomination_review, *PROGRAM_PAGES]
+               regroup_apply, butlers, butler_add, butler_edit, nominations, nomination_add, nomination_review, *PROGRAM_PAGES]
 API_ROUTES = [api_groups, api_checklist, api_duty_add]

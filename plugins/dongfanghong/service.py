@@ -193,6 +193,22 @@ def two_new_party_orgs(session: Session) -> list[PartyOrgInfo]:
     return sorted(out, key=lambda p: p.id)
 
 
+def add_group_member(session: Session, cluster: Cluster, raw: Mapping[str, Any], types) -> ClusterMember:
+    """Add a party org to the joint group (``raw``: ref, joined_on). A party org belongs to one
+    joint group at a time: one still in another group is refused with the group's name."""
+    from core.registry.schemas import resolve_party_org
+
+    found, _ = resolve_party_org(session, str(raw.get("ref") or "").strip() or None)
+    if found is not None:
+        other = session.scalar(
+            select(Cluster.name).join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+            .where(Cluster.cluster_type == JOINT_GROUP, Cluster.id != cluster.id, Cluster.archived_on.is_(None),
+                   ClusterMember.party_org_id == found, _active_member_filter(cl.today())))
+        if other:
+            raise FormErrors({"ref": f"成员：该党组织已在「{other}」，请先从原{types[JOINT_GROUP].label}移出"})
+    return cl.add_member(session, cluster, {**raw, "kind": "party_org"}, types)
+
+
 def unassigned_party_orgs(session: Session, on: dt.date | None = None) -> list[PartyOrgInfo]:
     groups = joint_groups(session)
     taken = {pid for pids in group_party_org_ids(session, [g.id for g in groups], on).values() for pid in pids}
@@ -430,7 +446,9 @@ BUTLER_FIELDS = [
 ]
 
 
-def add_butler(session: Session, raw: Mapping[str, Any]) -> Butler:
+def save_butler(session: Session, raw: Mapping[str, Any], butler: Butler | None = None) -> Butler:
+    """Add a butler, or update one: name, role, unit, active (``active`` checkbox on update) and
+    the organizations served (names or credit codes, comma separated; replaces the list)."""
     values, errors = clean(BUTLER_FIELDS, raw)
     role = str(raw.get("role") or "").strip()
     if role not in BUTLER_ROLES:
@@ -447,30 +465,48 @@ def add_butler(session: Session, raw: Mapping[str, Any]) -> Butler:
             orgs.append(found)
     if errors:
         raise FormErrors(errors)
-    b = Butler(name=values["name"], unit=values.get("unit") or "", role=role, active=True)
-    session.add(b)
+    if butler is None:
+        butler = Butler(active=True)
+        session.add(butler)
+    else:
+        butler.active = bool(raw.get("active"))
+    butler.name, butler.unit, butler.role = values["name"], values.get("unit") or "", role
     session.flush()
+    current = {bo.organization_id: bo for bo in session.scalars(
+        select(ButlerOrganization).where(ButlerOrganization.butler_id == butler.id))}
+    for oid, bo in current.items():
+        if oid not in orgs:
+            session.delete(bo)
     for oid in orgs:
-        session.add(ButlerOrganization(butler_id=b.id, organization_id=oid))
+        if oid not in current:
+            session.add(ButlerOrganization(butler_id=butler.id, organization_id=oid))
     session.flush()
-    return b
+    return butler
 
 
-def butlers(session: Session, q: str = "", role: str = "") -> list[tuple[Butler, list[str]]]:
+
+def butlers(session: Session, q: str = "", role: str = "", active: str = "") -> list[tuple[Butler, list[str]]]:
+    """The team with the organizations each serves; ``q`` matches a butler's name or unit or the
+    name of an organization served (who serves enterprise X?); ``active``: "1" / "0"."""
     stmt = select(Butler)
     if q:
-        stmt = stmt.where(or_(Butler.name.like(f"%{q}%"), Butler.unit.like(f"%{q}%")))
+        served = (select(ButlerOrganization.butler_id)
+                  .join(Organization, Organization.id == ButlerOrganization.organization_id)
+                  .where(Organization.name.like(f"%{q}%")))
+        stmt = stmt.where(or_(Butler.name.like(f"%{q}%"), Butler.unit.like(f"%{q}%"), Butler.id.in_(served)))
     if role in BUTLER_ROLES:
         stmt = stmt.where(Butler.role == role)
-    rows = list(session.scalars(stmt.order_by(Butler.role, Butler.name, Butler.id)))
-    served: dict[int, list[str]] = defaultdict(list)
+    if active in ("1", "0"):
+        stmt = stmt.where(Butler.active.is_(active == "1"))
+    rows = list(session.scalars(stmt.order_by(Butler.active.desc(), Butler.role, Butler.name, Butler.id)))
+    served_by: dict[int, list[str]] = defaultdict(list)
     if rows:
         for bid, name in session.execute(
                 select(ButlerOrganization.butler_id, Organization.name)
                 .join(Organization, Organization.id == ButlerOrganization.organization_id)
                 .where(ButlerOrganization.butler_id.in_([b.id for b in rows])).order_by(Organization.name)):
-            served[bid].append(name)
-    return [(b, served[b.id]) for b in rows]
+            served_by[bid].append(name)
+    return [(b, served_by[b.id]) for b in rows]
 
 
 # --- nominations (选树典型) --------------------------------------------------------------------
@@ -554,6 +590,7 @@ class GroupCard:
     demands_open: int | None = None
     demands_closed: int | None = None
     score: str = ""
+    score_round_id: int | None = None
     funds_budget_fen: int | None = None
     funds_paid_fen: int | None = None
     staff: str = ""
@@ -563,15 +600,45 @@ class GroupCard:
     can_manage: bool = False
 
 
-CLOSED_DEMAND = {"resolved", "rated", "closed", "rejected", "cancelled"}
+def group_activities_select(cluster_id: int, party_org_ids: Sequence[int], today: dt.date):
+    """Activities of the quarter containing ``today`` (Asia/Shanghai dates) organized by the group
+    or one of its party orgs, held or planned (not cancelled). Needs the activities plugin."""
+    from plugins.activities.models import Activity
+    from plugins.activities.service import utc_range
+
+    qs, qe = quarter_bounds(today)
+    start, end = utc_range(qs, qe - dt.timedelta(days=1))
+    conds = [Activity.cluster_id == cluster_id]
+    if party_org_ids:
+        conds.append(Activity.party_org_id.in_(list(party_org_ids)))
+    return (select(Activity).where(or_(*conds), Activity.starts_at >= start, Activity.starts_at < end,
+                                   Activity.status != "cancelled").order_by(Activity.starts_at, Activity.id))
+
+
+def group_demands_select(party_org_ids: Sequence[int]):
+    """Demands (lists plugin) of the organizations the group's party orgs cover, open ones first."""
+    from plugins.lists.models import ListDemand
+    from plugins.lists.service import OPEN_STATUSES
+
+    covered = select(PartyOrgCoverage.organization_id).where(PartyOrgCoverage.party_org_id.in_(list(party_org_ids)
+                                                                                              or [-1]))
+    return (select(ListDemand).where(ListDemand.organization_id.in_(covered))
+            .order_by(ListDemand.status.not_in(OPEN_STATUSES), ListDemand.submitted_on.desc(), ListDemand.id.desc()))
+
+
+def count_rows(session: Session, stmt) -> int:
+    return int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
 
 
 def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable[str], today: dt.date,
               user_id: int, perms: Iterable[str]) -> list[GroupCard]:
+    """One card per group: party orgs and members now, activities this quarter (group or its party
+    orgs, not cancelled), demands of the covered organizations (open = 已提交/已受理/办理中, the rest
+    closed), the latest published score of a group assessment, this year's budget and paid funds."""
     enabled = set(enabled)
     ids = [g.id for g in groups]
     pmap = group_party_org_ids(session, ids, today)
-    types = {JOINT_GROUP: joint_group_type()}
+    types = {JOINT_GROUP: joint_group_type(settings_of(tenant.id).group_label)}
     problems = cl.problems_by_cluster(session, groups, types)
     leaders = cl.leader_summaries(session, ids, types, groups)
     staff = staff_of(session, ids)
@@ -586,32 +653,14 @@ def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable
             card.members = int(session.scalar(select(func.count()).select_from(Member)
                                               .where(Member.party_org_id.in_(pids))) or 0)
         if "activities" in enabled:
-            from plugins.activities.models import Activity
-
-            qs, qe = quarter_bounds(today)
-            start = dt.datetime(qs.year, qs.month, 1, tzinfo=dt.timezone.utc)
-            end = dt.datetime(qe.year, qe.month, 1, tzinfo=dt.timezone.utc)
-            conds = [Activity.cluster_id == g.id]
-            if pids:
-                conds.append(Activity.party_org_id.in_(pids))
-            card.activities_quarter = int(session.scalar(
-                select(func.count()).select_from(Activity).where(
-                    or_(*conds), Activity.starts_at >= start, Activity.starts_at < end,
-                    Activity.status != "cancelled")) or 0)
+            card.activities_quarter = count_rows(session, group_activities_select(g.id, pids, today))
         if "lists" in enabled:
             from plugins.lists.models import ListDemand
+            from plugins.lists.service import OPEN_STATUSES
 
-            orgs = list(session.scalars(select(PartyOrgCoverage.organization_id)
-                                        .where(PartyOrgCoverage.party_org_id.in_(pids)))) if pids else []
-            card.demands_open = card.demands_closed = 0
-            if orgs:
-                for status, n in session.execute(select(ListDemand.status, func.count())
-                                                 .where(ListDemand.organization_id.in_(orgs))
-                                                 .group_by(ListDemand.status)):
-                    if status in CLOSED_DEMAND:
-                        card.demands_closed += int(n)
-                    else:
-                        card.demands_open += int(n)
+            stmt = group_demands_select(pids)
+            card.demands_open = count_rows(session, stmt.where(ListDemand.status.in_(OPEN_STATUSES)))
+            card.demands_closed = count_rows(session, stmt.where(ListDemand.status.not_in(OPEN_STATUSES)))
         if "assessment" in enabled:
             from plugins.assessment.models import AssessmentRound, AssessmentSheet
 
@@ -622,6 +671,7 @@ def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable
                 .order_by(AssessmentRound.period_end.desc(), AssessmentRound.id.desc()).limit(1))
             if sheet is not None and sheet.total is not None:
                 card.score = f"{sheet.total}" + (f"（第{sheet.rank}名）" if sheet.rank else "")
+                card.score_round_id = sheet.round_id
         if "funds" in enabled:
             from plugins.funds.models import BudgetLine, Disbursement
 
@@ -640,8 +690,15 @@ def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable
     return cards
 
 
-def overdue(cards: list[GroupCard], session: Session, enabled: Iterable[str], today: dt.date) -> list[str]:
-    """What is overdue: unmet leader rules, groups without a 专干, duty gaps, overdue demands."""
+GROUP_MEETING = "dongfanghong.group_meeting"
+
+
+def overdue(cards: list[GroupCard], session: Session, enabled: Iterable[str], today: dt.date,
+            tenant=None, scoped: bool = False) -> list[str]:
+    """What is overdue or due: unmet leader rules, groups without a 专干, duty gaps, groups that
+    have not held this quarter's 联组会商, overdue demands (``scoped``: only those of the cards'
+    groups, for a user who sees only their own groups), overdue campaign tasks."""
+    enabled = set(enabled)
     out = []
     for c in cards:
         for p in c.problems:
@@ -650,14 +707,29 @@ def overdue(cards: list[GroupCard], session: Session, enabled: Iterable[str], to
             out.append(f"{c.cluster.name}：尚未指定专干")
         for gap in c.gaps:
             out.append(f"{c.cluster.name}：{gap}无记录")
-    if "lists" in set(enabled):
-        from plugins.lists.models import ListDemand
+    if "activities" in enabled and tenant is not None:
+        from plugins.activities import api as activities
 
-        n = session.scalar(select(func.count()).select_from(ListDemand).where(
-            ListDemand.due_on < today, ListDemand.status.not_in(list(CLOSED_DEMAND))))
+        shown = {c.cluster.id for c in cards}
+        for row in activities.due(session, tenant, today, GROUP_MEETING):
+            for o in row.missing:
+                if o.kind == "cluster" and o.id in shown:
+                    out.append(f"{o.name}：{row.period_label}尚未举行{row.type.label}"
+                               f"（已举行 {o.held} 次，应 {row.required} 次）")
+    if "lists" in enabled:
+        from plugins.lists.models import ListDemand
+        from plugins.lists.service import OPEN_STATUSES
+
+        stmt = select(func.count()).select_from(ListDemand).where(ListDemand.due_on < today,
+                                                                  ListDemand.status.in_(OPEN_STATUSES))
+        if scoped:
+            pids = [p for ps in group_party_org_ids(session, [c.cluster.id for c in cards], today).values() for p in ps]
+            stmt = stmt.where(ListDemand.organization_id.in_(select(PartyOrgCoverage.organization_id).where(
+                PartyOrgCoverage.party_org_id.in_(pids or [-1]))))
+        n = session.scalar(stmt)
         if n:
             out.append(f"需求清单：{n} 项需求已超过办理时限")
-    if "campaigns" in set(enabled):
+    if "campaigns" in enabled:
         from plugins.campaigns.service import overdue_tasks
 
         for task in overdue_tasks(session, today)[:10]:

@@ -1,6 +1,6 @@
 """In headless Chromium: the street's 专干 (demo user dfh_staff) walks through the program
-dashboard of 东方红街道, visits 强基工程 and 阵地验收 through the program's sub-navigation, opens a
-joint group, records a duty entry and sees the checklist."""
+dashboard of 东方红街道, visits 强基工程 and 阵地验收 through the program's sub-navigation, follows a
+group's demand figure to the group's page, records a duty entry and sees the checklist."""
 
 from __future__ import annotations
 
@@ -41,8 +41,10 @@ def test_program_dashboard_walk_as_staff(database, tmp_path):
         assert page.is_visible("table.dfh-venues") and page.locator("table.dfh-venues tr.overdue").count() > 0
         page.click("nav.dfh-subnav >> text=总览")
         page.wait_for_url(base + base_path)
-        page.click("table.dfh-groups >> text=第一联组")
-        page.wait_for_url(re.compile(rf".*{base_path}/groups/\d+$"))
+        # a group's demand figure leads to the demands it counts, on the group's page
+        page.click("table.dfh-groups tr:has-text('第一联组') a[href$='#demands']")
+        page.wait_for_url(re.compile(rf".*{base_path}/groups/\d+#demands$"))
+        assert page.is_visible("table.dfh-demands") and page.is_visible("table.dfh-activities")
         assert page.is_visible("text=专干履职清单")
         assert page.is_visible("table.dfh-checklist")
         # an invalid entry is refused with the field message and the input kept

@@ -78,3 +78,46 @@ def test_demo_exercises_the_projects_and_guarantees(database):
         assert before["sectors"] == {"government", "education", "medical", "finance", "talent"}
         demo.load(s, t)
         assert _program_figures(s) == before
+
+
+def _service_figures(s):
+    from plugins.activities.models import Activity, ActivityParticipant, ActivitySpeaker
+    from plugins.assessment.models import AssessmentRound
+    from plugins.lists.models import ListDemand, ListStation
+
+    tickets = list(s.execute(select(ListStation.level, ListDemand.triage_level, ListDemand.action_tag)
+                             .join(ListStation, ListStation.id == ListDemand.station_id)).all())
+    golden = list(s.scalars(select(Activity).where(Activity.activity_type.in_(
+        ("dongfanghong.salon", "dongfanghong.training")))))
+    held = [a.id for a in golden if a.status == "held"]
+    return {
+        "levels": {lvl for lvl, _, _ in tickets}, "triage": {t for _, t, _ in tickets if t},
+        "actions": {a for _, _, a in tickets if a}, "tickets": len(tickets),
+        "golden": len(golden), "speakers": s.scalar(select(func.count()).select_from(ActivitySpeaker).where(
+            ActivitySpeaker.activity_id.in_([a.id for a in golden] or [0]))),
+        "attended": s.scalar(select(func.count()).select_from(ActivityParticipant).where(
+            ActivityParticipant.activity_id.in_(held or [0]), ActivityParticipant.attendance == "present")),
+        "meetings": s.scalar(select(func.count()).select_from(Activity).where(
+            Activity.activity_type == "dongfanghong.group_meeting")),
+        "ranking": list(s.scalars(select(AssessmentRound.state).where(
+            AssessmentRound.template_key == "dongfanghong.group_ranking"))),
+    }
+
+
+def test_demo_exercises_the_gold_services_and_the_ranking(database):
+    """金口碑: tickets at street and community stations, all three triage levels and special actions;
+    金品质: salons / trainings with speakers and attendance; 联组会商; a published group ranking."""
+    t = tree().by_slug["dongfanghong"]
+    with scoped_session(t.id) as s:
+        if not svc.two_new_party_orgs(s):
+            return
+        before = _service_figures(s)
+        assert before["levels"] == {"street", "community"}
+        assert before["triage"] == {"onsite", "integrate", "escalate"}
+        assert before["actions"] == {"solve", "deed", "advice"}
+        assert before["golden"] >= 2 and before["speakers"] >= before["golden"] and before["attended"] > 0
+        assert before["meetings"] >= 3 and before["ranking"] == ["published"]
+        cards = svc.dashboard(s, t, svc.joint_groups(s), ("assessment",), cl.today(), 0, {svc.SEE_ALL})
+        assert all(c.score for c in cards)
+        demo.load(s, t)
+        assert _service_figures(s) == before

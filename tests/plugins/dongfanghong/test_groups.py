@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from core.db import scoped_session
 from core.forms import FormErrors
 from core.plugins import registry
-from core.registry.models import Cluster, ClusterLeader, ClusterMember
+from core.registry.models import Cluster, ClusterLeader, ClusterMember, Organization
 from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import DutyEntry, GroupStaff, Nomination
+from plugins.dongfanghong.models import Butler, DutyEntry, GroupStaff, Nomination
 from tests.helpers import login, post_form, text_of
 
 JG = svc.JOINT_GROUP
@@ -101,6 +101,12 @@ def test_leader_sees_and_manages_only_own_group(world, groups, client, api_token
     assert _post(client, f"{base}/groups/{a}/members/{member.id}/end", {"left_on": "2026-03-01"}).status_code == 303
     r = _post(client, f"{base}/groups/{a}/members", {"ref": str(member.party_org_id), "joined_on": "2026-03-02"})
     assert r.status_code == 303
+    # a party org is in one joint group at a time: another group's is refused, nothing added
+    r = _post(client, f"{base}/groups/{a}/members", {"ref": str(other.party_org_id)})
+    assert r.status_code == 422 and f"成员：该党组织已在「{name_b}」，请先从原联组移出" in r.text
+    with scoped_session(world.street.id) as s:
+        assert s.scalar(select(func.count()).select_from(ClusterMember).where(
+            ClusterMember.cluster_id == a, ClusterMember.party_org_id == other.party_org_id)) == 0
     # staff-only actions stay closed to the 组长
     assert _post(client, f"{base}/groups/{a}/staff", {"staff": world.users["staff"]}).status_code == 403
     with scoped_session(world.street.id) as s:
@@ -213,6 +219,36 @@ def test_butlers(world, groups, client):
     assert r.status_code == 303
     page = client.get(base + "/butlers?role=liaison")
     assert "管家甲" in page.text and "联企专员" in page.text and "测试企业" in page.text
+    with scoped_session(world.street.id) as s:
+        b = s.scalar(select(Butler).where(Butler.name == "管家甲"))
+        names = dict(s.execute(select(Organization.id, Organization.name)
+                               .where(Organization.id.in_(world.orgs[:3]))).all())
+    served = lambda: [n for _, orgs in _butler_rows(world, "管家甲") for n in orgs]  # noqa: E731
+    # who serves enterprise X: the search also matches the organizations served
+    assert "管家甲" in client.get(base + "/butlers", params={"q": names[world.orgs[1]]}).text
+    # an edit replaces the organizations served; a bad one changes nothing (422, field message)
+    r = _post(client, f"{base}/butlers/{b.id}", {"name": "管家甲", "role": "liaison", "active": "1",
+                                                 "organizations": f"{world.orgs[1]},不存在的企业"})
+    assert r.status_code == 422 and "服务企业：第 2 项「不存在的企业」" in text_of(r.text)
+    assert sorted(served()) == sorted([names[world.orgs[0]], names[world.orgs[1]]])
+    r = _post(client, f"{base}/butlers/{b.id}", {"name": "管家甲", "role": "fulltime", "unit": "党群服务中心",
+                                                 "organizations": f"{world.orgs[1]}，{world.orgs[2]}"})
+    assert r.status_code == 303
+    assert sorted(served()) == sorted([names[world.orgs[1]], names[world.orgs[2]]])
+    rows = _butler_rows(world, "管家甲")
+    assert [(b.role, b.unit, b.active) for b, _ in rows] == [("fulltime", "党群服务中心", False)]  # unchecked: 停用
+    assert "管家甲" in client.get(base + "/butlers?active=0").text
+    assert "管家甲" not in client.get(base + "/butlers?active=1").text
+    login(client, world.users["viewer"])
+    assert _post(client, f"{base}/butlers/{b.id}", {"name": "x", "role": "liaison"}).status_code == 403
+    login(client, world.users["ostaff"])
+    assert _post(client, f"/t/{world.other.slug}/dongfanghong/butlers/{b.id}",
+                 {"name": "x", "role": "liaison"}).status_code == 404
+
+
+def _butler_rows(world, name):
+    with scoped_session(world.street.id) as s:
+        return [(b, orgs) for b, orgs in svc.butlers(s, name) if b.name == name]
 
 
 def test_cross_tenant_and_disabled(world, groups, client):
