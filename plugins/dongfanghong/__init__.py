@@ -110,13 +110,8 @@ def register_cluster_types(tenant):
 
 @hookimpl
 def register_nav_items(tenant, settings):
-    return [
-        NavItem(settings["dongfanghong"].brand_name, "dongfanghong", permission=READ, order=20),
-        NavItem("强基工程", "dongfanghong/qiangji", permission=READ, order=21),
-        NavItem("活水工程", "dongfanghong/huoshui", permission=READ, order=22),
-        NavItem("阵地验收", "dongfanghong/venues", permission=READ, order=23),
-        NavItem("经费保障", "dongfanghong/guarantees", permission="funds:read", order=24),
-    ]
+    # one item: every page of the program carries its sub-navigation (dongfanghong:SubNav)
+    return [NavItem(settings["dongfanghong"].brand_name, "dongfanghong", permission=READ, order=20)]
 
 
 @hookimpl

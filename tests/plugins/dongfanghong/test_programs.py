@@ -90,10 +90,12 @@ def test_every_page_renders_and_exports_for_staff(world, prog, client):
                  "nominations"):
         assert f'href="{base(world)}/{path}"' in dash.text, path
     assert "强基工程" in dash.text and "阵地保障" in dash.text and "经费保障" in dash.text
-    # the nav lists the projects and guarantees
+    # the sidebar has the program once; its pages are in the program's sub-navigation
     nav = dash.text.split('id="sidenav"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{base(world)}"' in nav and "强基工程" not in nav
+    subnav = dash.text.split('dfh-subnav"', 1)[1].split("</nav>", 1)[0]
     for label in ("强基工程", "活水工程", "阵地验收", "经费保障"):
-        assert label in nav
+        assert label in subnav
 
 
 def test_pages_answer_404_where_the_program_is_off(world, client):
