@@ -108,6 +108,7 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     "leader_id": "cluster_leaders",
     "job_id": "import_jobs",
     ("clusters", "member_id"): "cluster_members",
+    ("instructors", "attachment_id"): "instructor_visit_attachments",
     ("dongfanghong", "group_id"): "clusters",
     ("dongfanghong", "member_id"): "cluster_members",
 }

@@ -43,7 +43,7 @@ PASSWORD = "iso-pass-2024"
 VICTIM_SLUGS = ("dongfanghong", "wangyuehu", "nanhu", "jinhua")
 #: GET routes whose positive control cannot work with an arbitrary row of the table, and why
 NO_POSITIVE_CONTROL = {
-    "lists/escalations/{demand_id:int}": "only demands escalated to the tenant; the demo escalates none",
+    "lists/escalations/{demand_id:int}": "the escalated demand is the street's row, the route answers at its district",
 }
 
 

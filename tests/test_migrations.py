@@ -95,7 +95,8 @@ def test_rls_policy_revision_upgrades_and_downgrades(empty_url):
     versions, old = state()
     assert "0003_import_jobs" in versions and core_head not in versions
     if BACKEND == "postgresql":
-        assert old.keys() == quals.keys()
+        # tables of later core revisions (0005…) are gone at 0003
+        assert {"organizations", "audit_log", "example_notices"} <= old.keys() <= quals.keys()
         assert all("= ANY ((string_to_array(" in q and "unnest" not in q for q in old.values()), old
         assert old["audit_log"].startswith("((tenant_id IS NULL) OR")
     migrate.upgrade(empty_url)

@@ -962,9 +962,26 @@ class ImportRun:
                                 PartyOrgCoverage.party_org_id == po_id,
                                 PartyOrgCoverage.organization_id.in_(current - covers))):
                             self.session.delete(link)
+                    self._record_coverage(po_id, name, covers - current, current - covers)
             if outcome != "created":
                 outcome = self._count(outcome, cover_changed)
             self.touched.append((row.rownum, node, outcome))
+
+    def _record_coverage(self, po_id: int, po_name: str, added: set[int], removed: set[int]) -> None:
+        """Coverage changed by an import shows in the histories of the party org and of each
+        organization, as when it is changed on the party org's page."""
+        names = dict(self.session.execute(select(Organization.id, Organization.name)
+                                          .where(Organization.id.in_(added | removed))).all())
+        for org_id in sorted(added, key=lambda i: names.get(i, "")):
+            record(self.session, "party_orgs.cover", entity="party_orgs", entity_id=po_id,
+                   summary=f"新增覆盖组织：{names.get(org_id, org_id)}（台账导入）", after={"organization_id": org_id})
+            record(self.session, "organizations.covered", entity="organizations", entity_id=org_id,
+                   summary=f"纳入「{po_name}」覆盖（台账导入）", after={"party_org_id": po_id})
+        for org_id in sorted(removed, key=lambda i: names.get(i, "")):
+            record(self.session, "party_orgs.uncover", entity="party_orgs", entity_id=po_id,
+                   summary=f"移除覆盖组织：{names.get(org_id, org_id)}（台账导入）", before={"organization_id": org_id})
+            record(self.session, "organizations.uncovered", entity="organizations", entity_id=org_id,
+                   summary=f"移出「{po_name}」覆盖（台账导入）", before={"party_org_id": po_id})
 
     def _finish(self) -> None:
         if self.entity.slug != "party_orgs" or not self.touched or self.parents is None:

@@ -165,6 +165,29 @@ class InstructorVisit(TenantOwned, Timestamps, Base):
     follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class InstructorVisitAttachment(TenantOwned, Timestamps, Base):
+    """A photo or document of a visit; the bytes live under the upload directory as
+    ``stored_name`` (see :mod:`core.registry.files`)."""
+
+    __tablename__ = "instructor_visit_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("instructor_visits.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def name(self) -> str:
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
 class Cluster(TenantOwned, Timestamps, Base):
     """A grouping of organizations / party orgs whose type a plugin registers (联组, 党建联盟 …)."""
 
@@ -218,7 +241,7 @@ class CoverageSnapshot(TenantOwned, Base):
 
 REGISTRY_TABLES = [
     Organization, PartyOrg, PartyOrgCoverage, Member, Instructor, InstructorAssignment,
-    InstructorVisit, Cluster, ClusterLeader, ClusterMember, CoverageSnapshot,
+    InstructorVisit, InstructorVisitAttachment, Cluster, ClusterLeader, ClusterMember, CoverageSnapshot,
 ]
 
 

@@ -14,7 +14,8 @@ Accepted:
   its superset).
 
 The size limit is ``LIANDONG_IMPORT_MAX_BYTES`` (or a ``import_max_bytes`` setting), 20 MB
-by default.
+by default. :func:`check_ooxml` (the package checks alone, for .xlsx and .docx) also guards
+the attachments of instructor visits (:mod:`core.registry.files`).
 """
 
 from __future__ import annotations
@@ -135,38 +136,52 @@ def inspect_upload(filename: str | None, data: bytes, *, max_bytes: int | None =
 
 
 def _check_xlsx(data: bytes) -> None:
+    check_ooxml(data, ".xlsx")
+
+
+#: Office Open XML packages accepted as attachments: extension → (label, main part)
+OOXML_PARTS = {".xlsx": ("Excel", "xl/workbook.xml", "工作簿"), ".docx": ("Word", "word/document.xml", "文档")}
+
+
+def check_ooxml(data: bytes, ext: str) -> None:
+    """A .xlsx / .docx package that is safe to store or open: no zip bomb, encryption, macros
+    or DTD, and the main part of its kind present; else :class:`UploadRejected`."""
+    label, main_part, noun = OOXML_PARTS[ext]
+    macro = ("不接受含宏的工作簿（.xlsm），请另存为不含宏的 .xlsx 后再上传" if ext == ".xlsx"
+             else "不接受含宏的 Word 文档（.docm），请另存为不含宏的 .docx 后再上传")
+    broken = f"{label} 文件已损坏或不完整，请重新保存后再上传"
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise UploadRejected("Excel 文件已损坏或不完整，请重新保存后再上传") from None
+        raise UploadRejected(broken) from None
     if len(infos) > MAX_ENTRIES:
-        raise UploadRejected(f"Excel 文件包含的部件过多（{len(infos)} 个），疑似恶意文件，已拒绝")
+        raise UploadRejected(f"{label} 文件包含的部件过多（{len(infos)} 个），疑似恶意文件，已拒绝")
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
-        raise UploadRejected("Excel 文件结构异常（存在重复部件），已拒绝")
+        raise UploadRejected(f"{label} 文件结构异常（存在重复部件），已拒绝")
     uncompressed = sum(i.file_size for i in infos)
     compressed = sum(i.compress_size for i in infos)
     if uncompressed > MAX_UNCOMPRESSED:
-        raise UploadRejected(f"Excel 文件解压后过大（{_mb(uncompressed)}），疑似压缩炸弹，已拒绝")
+        raise UploadRejected(f"{label} 文件解压后过大（{_mb(uncompressed)}），疑似压缩炸弹，已拒绝")
     if uncompressed > 1024 * 1024 and uncompressed > MAX_RATIO * max(compressed, 1):
-        raise UploadRejected("Excel 文件压缩比异常，疑似压缩炸弹，已拒绝")
+        raise UploadRejected(f"{label} 文件压缩比异常，疑似压缩炸弹，已拒绝")
     for info in infos:
         if info.flag_bits & 0x1:
-            raise UploadRejected("Excel 文件已加密，请取消密码后再上传")
+            raise UploadRejected(f"{label} 文件已加密，请取消密码后再上传")
         if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise UploadRejected("Excel 文件压缩比异常，疑似压缩炸弹，已拒绝")
+            raise UploadRejected(f"{label} 文件压缩比异常，疑似压缩炸弹，已拒绝")
     lower = {n.lower() for n in names}
-    if "[content_types].xml" not in lower or "xl/workbook.xml" not in lower:
-        raise UploadRejected("文件类型不正确：这不是有效的 Excel（.xlsx）工作簿")
-    if "xl/vbaproject.bin" in lower or any(n.endswith("vbaproject.bin") for n in lower):
-        raise UploadRejected("不接受含宏的工作簿（.xlsm），请另存为不含宏的 .xlsx 后再上传")
+    if "[content_types].xml" not in lower or main_part not in lower:
+        raise UploadRejected(f"文件类型不正确：这不是有效的 {label}（{ext}）{noun}")
+    if any(n.endswith("vbaproject.bin") for n in lower):
+        raise UploadRejected(macro)
     try:
         content_types = archive.read(next(n for n in names if n.lower() == "[content_types].xml"))
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-        raise UploadRejected("Excel 文件已损坏或不完整，请重新保存后再上传") from None
+        raise UploadRejected(broken) from None
     if b"macroenabled" in content_types.lower():
-        raise UploadRejected("不接受含宏的工作簿（.xlsm），请另存为不含宏的 .xlsx 后再上传")
+        raise UploadRejected(macro)
     for info in infos:
         if not info.filename.lower().endswith((".xml", ".rels")):
             continue
@@ -174,9 +189,9 @@ def _check_xlsx(data: bytes) -> None:
             with archive.open(info) as part:
                 head = part.read(XML_HEAD)
         except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
-            raise UploadRejected("Excel 文件已损坏或不完整，请重新保存后再上传") from None
+            raise UploadRejected(broken) from None
         if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-            raise UploadRejected("Excel 文件包含不允许的 XML 声明（DTD），已拒绝")
+            raise UploadRejected(f"{label} 文件包含不允许的 XML 声明（DTD），已拒绝")
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -195,9 +195,11 @@ def test_drilldown_lists_match_the_numbers(world, client, api_token):
     assert names(_drill(client, headers, slug, "uncovered_no_instructor")) == {"E5", "E7", "E9", "SOC2"}
     assert names(_drill(client, headers, slug, "work_covered", "enterprise")) == {"E1", "E2", "E3", "E4", "E6", "E7"}
     assert "E8" not in names(_drill(client, headers, slug, "total"))
-    # bad metric: 400 in Chinese
-    r = client.get(f"/api/t/{slug}/coverage/orgs", params={"metric": "nope"}, headers=headers)
-    assert r.status_code == 400 and "未知的统计指标" in r.text
+    # bad query values: 422 naming each field, in Chinese
+    r = client.get(f"/api/t/{slug}/coverage/orgs", params={"metric": "nope", "page_size": "abc", "tenant": "x"},
+                   headers=headers)
+    assert r.status_code == 422 and set(r.json()["extra"]["errors"]) == {"metric", "page_size", "tenant"}
+    assert "未知的指标「nope」" in r.json()["extra"]["errors"]["metric"]
 
 
 def test_drilldown_page_and_excel(world, as_user):
@@ -274,6 +276,103 @@ def test_rollup_over_district_sums_streets(world, as_user, api_token):
     assert "组织覆盖率" in svg and "工作覆盖率" in svg and world["tag"] in svg
     assert "<title" in svg and 'role="img"' in svg
 
+
+def _statements(session):
+    """A list that records the SQL ``session`` sends from now on (minus the RLS scope)."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "set_config" not in statement:
+            sent.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", record)
+    return sent, lambda: event.remove(session.get_bind(), "before_cursor_execute", record)
+
+
+def test_drilldown_after_the_dashboard_reuses_its_figures(world):
+    """The coverage page counts the subtree, then previews "应建未建": that preview (and any
+    drill-down of a figure the session just counted) takes its total from the figures — no
+    count, and no query at all for a 0 — and lists exactly the rows of a drill-down that
+    counts by itself, for every metric, kind and tenant set."""
+    from core.db import open_session
+    from core.registry.services import coverage as cov
+    from core.tenancy import tree
+
+    a, b, d = world["ids"]["a"], world["ids"]["b"], world["ids"]["d"]
+    scope = tree().descendant_ids(d)
+    cases = [(m, k, ids) for m in cov.METRICS for k in cov.KINDS for ids in ((a,), (b,), (d,), scope)]
+
+    def page(s, metric, kind, ids):
+        rows, total = cov.drilldown_page(s, cov.drilldown_query(metric, kind, ids), 1, 50)
+        return total, [(r.org.id, r.n_members, r.n_full, r.covered, r.instructed) for r in rows]
+
+    with open_session(d, scope) as s:  # counting by itself (nothing counted in this session)
+        plain = {case: page(s, *case) for case in cases}
+        assert cov.counted_total(s, "total", "all", scope, cov.today()) is None
+    with open_session(d, scope) as s:
+        board = cov.dashboard(s, tree().by_id[d], tree())
+        sent, stop = _statements(s)
+        try:
+            for case in cases:
+                del sent[:]
+                assert page(s, *case) == plain[case], case
+                total = plain[case][0]
+                assert len(sent) == (1 if total else 0), (case, sent)
+                assert not any("OVER ()" in q for q in sent), case  # the total was known
+            assert plain[("should_build", "all", scope)][0] == board.figures["all"]["should_build"] > 0
+            del sent[:]  # a search is not a figure: counted as before
+            rows, total = cov.drilldown_page(s, cov.drilldown_query("total", tenant_ids=scope, q="E"), 1, 50)
+            assert total == len(rows) > 0 and any("OVER ()" in q for q in sent)
+        finally:
+            stop()
+        # another day's figures, or tenants that were not counted, are not reused
+        assert cov.counted_total(s, "total", "all", scope, cov.today() - dt.timedelta(days=1)) is None
+        assert cov.counted_total(s, "total", "all", (*scope, 999_999_999), cov.today()) is None
+        assert cov.counted_total(s, "total", "all", scope, cov.today()) == board.figures["all"]["total"]
+
+
+def test_counted_figures_are_forgotten_on_write_and_at_the_end_of_the_transaction(world):
+    from core.db import open_session
+    from core.registry.models import Organization
+    from core.registry.services import coverage as cov
+
+    a = world["ids"]["a"]
+    with open_session(a) as s:
+        before = cov.counts_by_tenant(s)[a]["all"]["total"]
+        assert cov.counted_total(s, "total", "all", None, cov.today()) == before
+        s.add(Organization(name=f"临时{world['tag']}", kind="enterprise"))
+        s.flush()  # this transaction now has one more organization than it counted
+        assert cov.counted_total(s, "total", "all", None, cov.today()) is None
+        rows, total = cov.drilldown_page(s, cov.drilldown_query("total", tenant_ids=(a,)), 1, 200)
+        assert total == len(rows) == before + 1
+        cov.counts_by_tenant(s)
+        s.rollback()
+        assert cov.counted_total(s, "total", "all", None, cov.today()) is None
+
+
+def test_district_figures_equal_each_streets_own_count_summed(world):
+    """The district roll-up (one statement over the subtree) gives the same numbers as
+    counting each tenant in a session of its own and adding them up."""
+    from core.db import open_session
+    from core.registry.services import coverage as cov
+    from core.tenancy import tree
+
+    d = world["ids"]["d"]
+    scope = tree().descendant_ids(d)
+    with open_session(d, scope) as s:
+        board = cov.dashboard(s, tree().by_id[d], tree())
+    separately = []
+    for tid in scope:
+        with open_session(tid) as s:
+            separately.append(cov.counts_by_tenant(s).get(tid, cov.empty_figures()))
+    summed = cov.sum_figures(separately)
+    assert {k: summed[k].values for k in cov.KINDS} == {k: board.figures[k].values for k in cov.KINDS}
+    for row in board.by_child:
+        ids = (row.tenant.id,) if row.own else tree().descendant_ids(row.tenant.id)
+        part = cov.sum_figures(separately[scope.index(t)] for t in ids)
+        assert {k: part[k].values for k in cov.KINDS} == {k: row.figures[k].values for k in cov.KINDS}
 
 def test_street_cannot_see_outside_its_subtree(world, as_user, api_token):
     a, b = world["slugs"]["a"], world["slugs"]["b"]

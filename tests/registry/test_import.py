@@ -384,8 +384,22 @@ def test_party_orgs_with_parent_in_the_same_file_coverage_and_cycles(as_user, ap
                             .where(PartyOrgCoverage.party_org_id.in_([p.id for p in by_name.values()]))
                             .group_by(PartyOrgCoverage.party_org_id)).all()
         assert dict(covered) == {by_name[branch].id: 1, by_name[joint].id: 2}
+        joint_id, org_a_id = by_name[joint].id, s.scalar(select(Organization.id).where(
+            Organization.credit_code == org_a["统一社会信用代码"]))
+    # the links show as 新增覆盖 in the party org's history and in the organization's
+    history = text_of(client.get(f"/t/{DFH}/party-orgs/{joint_id}").text)
+    assert f"新增覆盖 新增覆盖组织：{org_a['组织名称']}（台账导入）" in history
+    assert f"新增覆盖组织：{org_b['组织名称']}（台账导入）" in history
+    assert f"纳入「{joint}」覆盖（台账导入）" in text_of(client.get(f"/t/{DFH}/organizations/{org_a_id}").text)
     again = api_upload(client, headers, DFH, "party_orgs", "p.xlsx", content, dry_run=False).json()
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    # dropping an organization from the file removes the link, with its history entry
+    rows[2]["覆盖组织"] = org_a["组织名称"]
+    less = api_upload(client, headers, DFH, "party_orgs", "p2.xlsx", xlsx(PO_HEADERS, as_rows(PO_HEADERS, rows)),
+                      dry_run=False).json()
+    assert (less["created"], less["updated"], less["unchanged"]) == (0, 1, 2)
+    assert f"移除覆盖 移除覆盖组织：{org_b['组织名称']}（台账导入）" in text_of(
+        client.get(f"/t/{DFH}/party-orgs/{joint_id}").text)
 
     # a parent that only comes later, and a loop, are reported
     loop = [

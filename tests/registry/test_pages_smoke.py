@@ -8,6 +8,7 @@ covered as soon as it exists; a path parameter the test cannot fill fails the te
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import secrets
 
@@ -79,8 +80,12 @@ def _rng() -> random.Random:
 
 
 @pytest.fixture(scope="module")
-def world(database):
+def world(database, tmp_path_factory):
     """One of everything in 东方红街道, reachable by each role (the secretary's own organization)."""
+    from core.registry import files
+
+    previous_dir = os.environ.get("LIANDONG_REGISTRY_UPLOAD_DIR")
+    os.environ["LIANDONG_REGISTRY_UPLOAD_DIR"] = str(tmp_path_factory.mktemp("visit-files"))
     tid = tenant_id(DFH)
     with scoped_session(tid) as s:
         users = dict(s.execute(select(User.username, User.id).where(
@@ -109,6 +114,8 @@ def world(database):
         visit = InstructorVisit(instructor_id=instructor.id, organization_id=org.id,
                                 visited_on=dt.date(2024, 1, 5), findings="<b>未建团组织</b>", follow_up="跟进")
         s.add(visit)
+        s.flush()
+        attachment = files.store(s, visit, "走访照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, None)
         key = next(iter(cluster_svc.cluster_types(tree().by_slug[DFH])))
         cluster = Cluster(cluster_type=key, name=unique("冒烟组团"))
         s.add(cluster)
@@ -118,7 +125,8 @@ def world(database):
         s.add(link)
         s.flush()
         ids = {"org_id": org.id, "po_id": po.id, "member_id": member.id, "instructor_id": instructor.id,
-               "visit_id": visit.id, "cluster_id": cluster.id, "entity": "members", "idn": idn}
+               "visit_id": visit.id, "attachment_id": attachment.id, "cluster_id": cluster.id, "entity": "members",
+               "idn": idn}
     with scoped_session(tid) as s:
         s.info["skip_audit"] = True
         job = ImportJob(entity="organizations", filename="冒烟.xlsx", file_kind="xlsx", state="checked",
@@ -130,11 +138,15 @@ def world(database):
     yield ids
     with scoped_session(tid) as s:
         s.execute(delete(UserOrganization).where(UserOrganization.organization_id == ids["org_id"]))
+    if previous_dir is None:
+        os.environ.pop("LIANDONG_REGISTRY_UPLOAD_DIR", None)
+    else:
+        os.environ["LIANDONG_REGISTRY_UPLOAD_DIR"] = previous_dir
 
 
 def fill(path: str, ids: dict) -> str:
     out = path
-    for key in ("org_id", "po_id", "member_id", "instructor_id", "visit_id", "cluster_id", "job_id"):
+    for key in ("org_id", "po_id", "member_id", "instructor_id", "visit_id", "attachment_id", "cluster_id", "job_id"):
         out = out.replace("{%s:int}" % key, str(ids[key]))
     out = out.replace("{entity:str}", ids["entity"])
     assert "{" not in out, f"no value for a path parameter of {path}: add it to the world fixture"
@@ -155,8 +167,8 @@ def test_every_get_route_is_known():
     assert len(routes) >= 30
     for path, permission in routes:
         assert permission, f"{path} has no permission"
-        fill(path, {k: 1 for k in ("org_id", "po_id", "member_id", "instructor_id", "visit_id", "cluster_id",
-                                   "job_id")} | {"entity": "members"})
+        fill(path, {k: 1 for k in ("org_id", "po_id", "member_id", "instructor_id", "visit_id", "attachment_id",
+                                   "cluster_id", "job_id")} | {"entity": "members"})
 
 
 @pytest.mark.parametrize("username,slug", USERS, ids=[u for u, _ in USERS])
@@ -183,6 +195,9 @@ def test_every_registry_page_renders(world, as_user, username, slug):
         if path.endswith(("/export", ".xlsx")):
             if not kind.startswith(XLSX) or not r.content.startswith(b"PK"):
                 failures.append(f"{url}: not an xlsx ({kind})")
+        elif path.endswith("/attachments/{attachment_id:int}"):
+            if kind != "image/png" or not r.content.startswith(b"\x89PNG"):
+                failures.append(f"{url}: not the stored photo ({kind})")
         elif path.endswith("/status"):
             if r.json().get("id") != world["job_id"]:
                 failures.append(f"{url}: wrong job status {r.text[:200]}")

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -28,12 +29,13 @@ from core.registry.models import (
     Instructor,
     InstructorAssignment,
     InstructorVisit,
+    InstructorVisitAttachment,
     Organization,
     PartyOrg,
     PartyOrgCoverage,
 )
 from core.registry.schemas import FieldSpec, clean, parse_date, resolve_organization
-from core.registry.services.members import plain, today
+from core.registry.services.members import history, plain, today
 
 INSTRUCTOR_FIELDS = [
     FieldSpec("name", "姓名", required=True, max_length=50),
@@ -395,16 +397,18 @@ def visit_rows(session: Session, visits: list[InstructorVisit]) -> list[VisitRow
     return [VisitRow(v, ins.get(v.instructor_id, ""), orgs.get(v.organization_id, "")) for v in visits]
 
 
-VISIT_EXPORT_HEADERS = ["走访日期", "指导员", "组织", "发现的问题与情况", "跟进措施", "跟进已完成"]
+VISIT_EXPORT_HEADERS = ["走访日期", "指导员", "组织", "发现的问题与情况", "跟进措施", "跟进已完成", "照片与附件"]
 
 
 def visit_export_rows(session: Session, stmt: Select) -> list[list[Any]]:
     visits = list(session.scalars(stmt))
     out = []
     for start in range(0, len(visits), 1000):
-        for r in visit_rows(session, visits[start:start + 1000]):
+        chunk = visits[start:start + 1000]
+        files = visit_attachments(session, [v.id for v in chunk])
+        for r in visit_rows(session, chunk):
             out.append([r.v.visited_on, r.instructor_name, r.organization_name, r.v.findings, r.v.follow_up,
-                        "是" if r.v.follow_up_done else "否"])
+                        "是" if r.v.follow_up_done else "否", "、".join(a.filename for a in files.get(r.v.id, []))])
     return out
 
 
@@ -498,11 +502,94 @@ def update_visit(session: Session, visit: InstructorVisit, raw: Mapping[str, Any
     return visit
 
 
-def delete_visit(session: Session, visit: InstructorVisit, actor: VisitActor) -> None:
+def delete_visit(session: Session, visit: InstructorVisit, actor: VisitActor) -> list[InstructorVisitAttachment]:
+    """Delete the visit and its attachment rows; returns the attachments so that the caller
+    can ``files.discard`` their bytes once the deletion is committed."""
     if not can_edit_visit(visit, actor):
         raise FormErrors({"__all__": "只能删除本人的走访记录"})
+    attachments = visit_attachments(session, [visit.id]).get(visit.id, [])
+    for att in attachments:
+        session.delete(att)
+    session.flush()  # before the visit: no relationship tells the unit of work the order
     session.delete(visit)
     session.flush()
+    return attachments
+
+
+# --- visit attachments (photos, documents) ------------------------------------------------------
+
+
+def visit_attachments(session: Session, visit_ids: list[int]) -> dict[int, list[InstructorVisitAttachment]]:
+    """Attachments of the given visits, oldest first, by visit id."""
+    out: dict[int, list[InstructorVisitAttachment]] = {}
+    if not visit_ids:
+        return out
+    for att in session.scalars(select(InstructorVisitAttachment)
+                               .where(InstructorVisitAttachment.visit_id.in_(visit_ids))
+                               .order_by(InstructorVisitAttachment.id)):
+        out.setdefault(att.visit_id, []).append(att)
+    return out
+
+
+def attachment_counts(session: Session, visit_ids: list[int]) -> dict[int, int]:
+    if not visit_ids:
+        return {}
+    return dict(session.execute(select(InstructorVisitAttachment.visit_id, func.count())
+                                .where(InstructorVisitAttachment.visit_id.in_(visit_ids))
+                                .group_by(InstructorVisitAttachment.visit_id)).all())
+
+
+def attach_files(session: Session, visit: InstructorVisit, uploads: list[tuple[str, bytes]], actor: VisitActor,
+                 user_id: int | None) -> list[InstructorVisitAttachment]:
+    """Store uploaded ``(file name, bytes)`` for ``visit``. On FormErrors (on ``file``) the
+    bytes stored so far are removed; the caller rolls back. Otherwise the caller commits, and
+    calls ``files.discard`` on the result if it rolls back instead."""
+    from core.registry import files
+
+    if not can_edit_visit(visit, actor):
+        raise FormErrors({"__all__": "只能为本人的走访记录上传附件"})
+    stored: list[InstructorVisitAttachment] = []
+    try:
+        for name, data in uploads:
+            att = files.store(session, visit, name, data, user_id)
+            stored.append(att)
+            record(session, "instructor_visits.attach", entity="instructor_visits", entity_id=visit.id,
+                   summary=f"上传附件：{att.filename}", after={"attachment_id": att.id, "filename": att.filename,
+                                                               "size": att.size, "sha256": att.sha256})
+    except Exception:
+        for att in stored:
+            files.discard(att)
+        raise
+    return stored
+
+
+def get_visit_attachment(session: Session, visit: InstructorVisit, attachment_id: int) -> InstructorVisitAttachment:
+    att = session.get(InstructorVisitAttachment, attachment_id)
+    if att is None or att.visit_id != visit.id:
+        raise NotFoundException("附件不存在")
+    return att
+
+
+def delete_visit_attachment(session: Session, visit: InstructorVisit, att: InstructorVisitAttachment,
+                            actor: VisitActor) -> InstructorVisitAttachment:
+    """Delete the row; once the caller committed, ``files.discard(att)`` removes the bytes."""
+    if not can_edit_visit(visit, actor):
+        raise FormErrors({"__all__": "只能删除本人走访记录的附件"})
+    record(session, "instructor_visits.detach", entity="instructor_visits", entity_id=visit.id,
+           summary=f"删除附件：{att.filename}", before={"attachment_id": att.id, "filename": att.filename})
+    session.delete(att)
+    session.flush()
+    return att
+
+
+#: audit columns of a visit that are not form fields, with their Chinese names
+VISIT_HISTORY_LABELS = {"instructor_id": "指导员编号", "organization_id": "组织编号", "attachment_id": "附件编号",
+                        "filename": "文件名", "size": "大小（字节）", "sha256": "SHA-256"}
+
+
+def visit_history(session: Session, tenant_id: int, visit_id: int) -> list:
+    """The visit's audit trail (edits, attachments added and removed), newest first."""
+    return history(session, tenant_id, "instructor_visits", visit_id, specs=VISIT_FIELDS, labels=VISIT_HISTORY_LABELS)
 
 
 def visit_organization_options(session: Session, actor: VisitActor, limit: int = 2000) -> list[tuple[int, str]]:

@@ -25,8 +25,9 @@ from core.models import AuditEntry
 from core.plugin_types import ClusterType
 from core.registry.models import Cluster, ClusterLeader, ClusterMember
 from core.registry.services import clusters as svc
+from core.registry.web import paging
 from core.web.context import Ctx
-from core.web.listing import PAGE_SIZE, paginate
+from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
 
@@ -70,8 +71,8 @@ EXPORT_HEADERS = ["组团名称", "类型", "片区/范围", "牵头组织", "�
 
 
 @get("/clusters", opt=READ, include_in_schema=False, sync_to_thread=True)
-def cluster_list(ctx: Ctx, db: Session, q: str = "", type: str = "", status: str = "active",
-                 page: int = 1, format: str = "") -> Response:
+def cluster_list(ctx: Ctx, db: Session, request: Request, q: str = "", type: str = "", status: str = "active",
+                 format: str = "") -> Response:
     types = _types(ctx)
     status = status if status in svc.STATUSES else "active"
     stmt = svc.list_query(q.strip(), type, status, _only_orgs(ctx, db))
@@ -90,7 +91,7 @@ def cluster_list(ctx: Ctx, db: Session, q: str = "", type: str = "", status: str
         record(db, "clusters.export", entity="clusters", summary=f"导出 {len(rows)} 个组团")
         db.commit()
         return response
-    result = paginate(db, stmt, page, PAGE_SIZE)
+    result = paginate(db, stmt, *paging.page_of(ctx, request.query_params))
     ids = [c.id for c in result.items]
     orgs, parties = svc.names_of(db, [c.lead_organization_id for c in result.items],
                                  [c.lead_party_org_id for c in result.items])
@@ -418,9 +419,13 @@ def api_types(ctx: Ctx) -> list[ClusterTypeOut]:
 
 
 @get("/clusters", opt=READ, sync_to_thread=True, tags=["clusters"])
-def api_list(ctx: Ctx, db: Session, q: str = "", type: str = "", status: str = "active", page: int = 1,
-             page_size: int = PAGE_SIZE) -> ClusterPageOut:
+def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", type: str = "",
+             status: str = "active") -> ClusterPageOut:
+    """Clusters; ``status`` active/archived/all; ``page``, ``page_size`` (1–200) — a bad value
+    answers 422 naming it."""
     types = _types(ctx)
+    page, page_size = paging.api_page(request.query_params, choices={
+        "status": ("状态", svc.STATUSES), "type": ("类型", types)})
     only = _only_orgs(ctx, db)
     result = paginate(db, svc.list_query(q.strip(), type, status if status in svc.STATUSES else "active", only),
                       page, page_size)

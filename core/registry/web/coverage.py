@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,9 @@ from core.excel import xlsx_response
 from core.registry import choices
 from core.registry.models import CoverageSnapshot
 from core.registry.services import coverage as cov
+from core.registry.web import paging
 from core.tenancy import tree
 from core.web.context import Ctx
-from core.web.listing import PAGE_SIZE
 from core.web.render import redirect, render
 from core.web.sessions import get_session
 
@@ -51,15 +51,26 @@ CHILD_COLUMNS = ["total", "org_covered", "work_covered", "has_members", "has_eff
                  "members_no_org", "uncovered_no_instructor"]
 
 
-def _bad(detail: str) -> HTTPException:
-    return HTTPException(status_code=400, detail=detail)
-
-
-def _check_filters(metric: str, kind: str) -> None:
+def _filter_errors(params: Any) -> dict[str, str]:
+    """Problems of a drill-down's query values, by field (Chinese)."""
+    errors: dict[str, str] = {}
+    metric, kind = (params.get("metric") or "total").strip(), (params.get("kind") or "").strip()
     if metric not in cov.METRICS:
-        raise _bad("未知的统计指标")
+        errors["metric"] = f"统计指标：未知的指标「{metric[:30]}」，可选 {'、'.join(cov.METRICS)}"
     if kind and kind not in cov.KINDS:
-        raise _bad("未知的组织类别")
+        errors["kind"] = f"组织类别：未知的类别「{kind[:30]}」，可选 {'、'.join(cov.KINDS)}"
+    paging.integer(params, "tenant", "辖区编号", 1, 2**31 - 1, errors)
+    if (params.get("own") or "").strip().lower() not in ("", "0", "1", "true", "false"):
+        errors["own"] = "仅本级：应为 1 或 0"
+    return errors
+
+
+def _drill_args(params: Any) -> tuple[str, str, int | None, bool, str]:
+    """(metric, kind, tenant, own, q) of a checked drill-down query."""
+    tenant = params.get("tenant")
+    return ((params.get("metric") or "total").strip(), (params.get("kind") or "").strip(),
+            int(tenant) if tenant and tenant.strip() else None,
+            (params.get("own") or "").strip().lower() in ("1", "true"), (params.get("q") or "").strip())
 
 
 def _target(ctx: Ctx, tenant: int | None, own: bool) -> tuple[Any, tuple[int, ...]]:
@@ -147,9 +158,12 @@ def _yes(value: bool) -> str:
 
 
 @get("/coverage/orgs", opt=READ, include_in_schema=False, sync_to_thread=True)
-def coverage_orgs(ctx: Ctx, db: Session, metric: str = "total", kind: str = "", tenant: int | None = None,
-                  own: bool = False, q: str = "", page: int = 1, format: str = "") -> Response:
-    _check_filters(metric, kind)
+def coverage_orgs(ctx: Ctx, db: Session, request: Request, format: str = "") -> Response:
+    params = dict(request.query_params.items())
+    errors = _filter_errors(params)
+    paging.warn(ctx, errors)
+    page, page_size = paging.page_of(ctx, {k: v for k, v in params.items() if k not in errors})
+    metric, kind, tenant, own, q = _drill_args({k: v for k, v in params.items() if k not in errors})
     target, ids = _target(ctx, tenant, own)
     names = _tenant_names()
     stmt = cov.drilldown_query(metric, kind, ids, q.strip())
@@ -167,12 +181,12 @@ def coverage_orgs(ctx: Ctx, db: Session, metric: str = "total", kind: str = "", 
             record(db, "coverage.export", entity="organizations", summary=title)  # on the primary
             db.commit()
             return response
-        items, total = cov.drilldown_page(rs, stmt, page, PAGE_SIZE)
+        items, total = cov.drilldown_page(rs, stmt, page, page_size)
         covering = cov.covering_party_orgs(rs, [r.org.id for r in items])
     query = {"metric": metric, "kind": kind, "tenant": tenant or "", "own": "1" if own else "", "q": q}
     export = ctx.url("coverage/orgs") + "?" + urlencode({k: v for k, v in {**query, "format": "xlsx"}.items() if v})
     return render(
-        "registry:CoverageOrgs", ctx=ctx, title=title, items=items, total=total, page=page, page_size=PAGE_SIZE,
+        "registry:CoverageOrgs", ctx=ctx, title=title, items=items, total=total, page=page, page_size=page_size,
         query=query, export_url=export, metrics=cov.METRICS, kinds=cov.KINDS, covering=covering,
         names=names, slugs=_slugs(), kind_labels=choices.ORG_KINDS, show_tenant=len(ids) > 1,
         target=target,
@@ -292,10 +306,16 @@ class DrillOut:
 
 
 @get("/coverage/orgs", opt=READ, sync_to_thread=True, tags=["coverage"])
-def api_coverage_orgs(ctx: Ctx, metric: str = "total", kind: str = "", tenant: int | None = None,
-                      own: bool = False, q: str = "", page: int = 1, page_size: int = PAGE_SIZE) -> DrillOut:
-    """The organizations behind one figure (same definitions as the counts)."""
-    _check_filters(metric, kind)
+def api_coverage_orgs(ctx: Ctx, request: Request) -> DrillOut:
+    """The organizations behind one figure (same definitions as the counts). Query: ``metric``
+    (default total), ``kind``, ``tenant`` (an id in the subtree), ``own`` (1: that tenant only,
+    not its subtree), ``q``, ``page``, ``page_size`` (1–200); a bad value answers 422 naming it."""
+    params = dict(request.query_params.items())
+    errors = _filter_errors(params)
+    page, page_size = paging.page_values(params, errors)
+    if errors:
+        raise paging.unprocessable(errors)
+    metric, kind, tenant, own, q = _drill_args(params)
     target, ids = _target(ctx, tenant, own)
     with _read(ctx) as rs:
         items, total = cov.drilldown_page(rs, cov.drilldown_query(metric, kind, ids, q.strip()), page, page_size)

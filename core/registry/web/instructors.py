@@ -9,10 +9,13 @@ to their user, for organizations assigned to them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import quote
 
+import anyio
 from litestar import Request, Response, delete, get, patch, post, put
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
@@ -22,15 +25,27 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
-from core.registry.models import Instructor, InstructorAssignment, InstructorVisit, Organization
+from core.registry import files
+from core.registry.models import (
+    Instructor,
+    InstructorAssignment,
+    InstructorVisit,
+    InstructorVisitAttachment,
+    Organization,
+)
+from core.registry.schemas import parse_date, resolve_organization
 from core.registry.services import instructors as svc
 from core.registry.services.members import history, org_scope, today
+from core.registry.web import paging
 from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+#: one request carries at most two full-size files (the proxy allows 21 MB, see deploy/nginx)
+UPLOAD_LIMIT = 2 * files.max_bytes() + 1024 * 1024
 READ = {"permission": "registry:read"}
 WRITE = {"permission": "registry:write"}
 VISIT = {"permission": "instructors:visit"}
@@ -75,11 +90,6 @@ def _q(request: Request, key: str) -> str:
     return (request.query_params.get(key) or "").strip()
 
 
-def _page_no(request: Request) -> int:
-    value = _q(request, "page")
-    return int(value) if value.isdigit() and int(value) > 0 else 1
-
-
 def _audit_export(db: Session, entity: str, summary: str, request: Request) -> None:
     """Exports are recorded like the other registry exports (who took which list, with what filter)."""
     filters = {k: v for k, v in request.query_params.items() if v}
@@ -93,7 +103,7 @@ def _audit_export(db: Session, entity: str, summary: str, request: Request) -> N
 @get("/instructors", opt=READ, include_in_schema=False, sync_to_thread=True)
 def instructor_list(ctx: Ctx, db: Session, request: Request) -> Response:
     q, active = _q(request, "q"), _q(request, "active")
-    page = paginate(db, svc.instructor_query(q, active), _page_no(request))
+    page = paginate(db, svc.instructor_query(q, active), *paging.page_of(ctx, request.query_params))
     rows = svc.instructor_rows(db, page.items, _scope(ctx, db))
     return render("registry:InstructorList", ctx=ctx, page=page, rows=rows, query={"q": q, "active": active},
                   year=today().year)
@@ -148,6 +158,7 @@ def _detail(ctx: Ctx, db: Session, instructor: Instructor, form: dict | None = N
     visits = svc.visit_rows(db, list(db.scalars(svc.visit_query(db, f, scope).limit(20))))
     return render("registry:InstructorDetail", status_code=status, ctx=ctx, row=row, assignments=assignments,
                   visits=visits, form=form or {}, errors=errors or {},
+                  attachment_counts=svc.attachment_counts(db, [r.v.id for r in visits]),
                   organizations=_org_options(db) if ctx.can("registry:write") else [],
                   history=history(db, ctx.tenant.id, "instructors", instructor.id, specs=svc.INSTRUCTOR_FIELDS,
                                   labels=svc.HISTORY_LABELS), today=today().isoformat())
@@ -241,10 +252,12 @@ def _actor(ctx: Ctx, db: Session) -> svc.VisitActor:
 @get("/instructors/visits", opt=READ, include_in_schema=False, sync_to_thread=True)
 def visit_list(ctx: Ctx, db: Session, request: Request) -> Response:
     f = svc.visit_filter(request.query_params)
+    f.page, f.page_size = paging.page_of(ctx, request.query_params)
     scope = _scope(ctx, db)
     page = paginate(db, svc.visit_query(db, f, scope), f.page, f.page_size)
     own = svc.instructor_of_user(db, ctx.user.id)
     return render("registry:InstructorVisits", ctx=ctx, page=page, rows=svc.visit_rows(db, page.items), f=f,
+                  attachment_counts=svc.attachment_counts(db, [v.id for v in page.items]),
                   query=f.query(), instructors=svc.instructor_options(db, only_active=False),
                   organizations=_org_options(db, scope) or [], own=own,
                   actor=_actor(ctx, db) if ctx.can("instructors:visit") else None)
@@ -263,14 +276,48 @@ def _visit_form(ctx: Ctx, db: Session, form: dict, errors: dict, visit: Instruct
                 status: int = 200) -> Response:
     actor = _actor(ctx, db)
     own = db.get(Instructor, actor.instructor_id) if actor.instructor_id else None
+    attachments = svc.visit_attachments(db, [visit.id]).get(visit.id, []) if visit else []
     return render("registry:InstructorVisitForm", status_code=status, ctx=ctx, form=form, errors=errors,
                   visit=visit, actor=actor, own=own, fields={s.key: s for s in svc.VISIT_FIELDS},
                   instructors=svc.instructor_options(db, only_active=False),
-                  organizations=svc.visit_organization_options(db, actor, ORG_SELECT_LIMIT))
+                  organizations=svc.visit_organization_options(db, actor, ORG_SELECT_LIMIT),
+                  attachments=attachments, allowed=files.ALLOWED, max_mb=files.max_bytes() // (1024 * 1024) or 1)
 
 
 def _visit_raw(data: dict[str, Any]) -> dict[str, str]:
     return {s.key: form_value(data, s.key) for s in svc.VISIT_FIELDS}
+
+
+def _uploads(data: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """The chosen files of a multipart form (``file``, possibly several); empty inputs are skipped."""
+    value = data.get("file")
+    out = []
+    for upload in value if isinstance(value, list) else [value]:
+        if isinstance(upload, UploadFile) and (upload.filename or "").strip():
+            upload.file.seek(0)
+            out.append((upload.filename, upload.file.read(files.max_bytes() + 1)))
+    return out
+
+
+def _save_visit(ctx: Ctx, db: Session, data: dict[str, Any], visit: InstructorVisit | None) -> InstructorVisit:
+    """Create or update a visit with the files chosen on its form and commit — all or nothing:
+    on any failure the transaction is rolled back and stored bytes removed, then re-raised."""
+    actor = _actor(ctx, db)
+    raw, uploads = _visit_raw(data), _uploads(data)
+    stored = []
+    try:
+        if visit is None:
+            visit = svc.record_visit(db, raw, actor)
+        else:
+            svc.update_visit(db, visit, raw, actor)
+        stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)
+        db.commit()
+    except Exception:
+        db.rollback()
+        for att in stored:
+            files.discard(att)
+        raise
+    return visit
 
 
 @get("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True)
@@ -279,17 +326,31 @@ def visit_new(ctx: Ctx, db: Session, organization: str = "", instructor: str = "
     return _visit_form(ctx, db, form, {}, None)
 
 
-@post("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True)
-def visit_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
-    raw = _visit_raw(data)
+@post("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True,
+      request_max_body_size=UPLOAD_LIMIT)
+def visit_create(ctx: Ctx, db: Session, request: Request, data: Multipart) -> Response:
     try:
-        svc.record_visit(db, raw, _actor(ctx, db))
-        db.commit()
+        visit = _save_visit(ctx, db, data, None)
     except FormErrors as exc:
-        db.rollback()
-        return _visit_form(ctx, db, raw, exc.errors, None, 422)
+        return _visit_form(ctx, db, _visit_raw(data), exc.errors, None, 422)
     get_session(request).flash("已记录走访")
-    return redirect(ctx.url("instructors/visits"))
+    return redirect(ctx.url(f"instructors/visits/{visit.id}"))
+
+
+@get("/instructors/visits/{visit_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
+def visit_detail(ctx: Ctx, db: Session, visit_id: int) -> Response:
+    return _visit_detail(ctx, db, _visit(ctx, db, visit_id))
+
+
+def _visit_detail(ctx: Ctx, db: Session, visit: InstructorVisit, errors: dict | None = None,
+                  status: int = 200) -> Response:
+    row = svc.visit_rows(db, [visit])[0]
+    actor = _actor(ctx, db) if ctx.can("instructors:visit") else None
+    return render("registry:InstructorVisitDetail", status_code=status, ctx=ctx, row=row,
+                  attachments=svc.visit_attachments(db, [visit.id]).get(visit.id, []),
+                  can_edit=actor is not None and svc.can_edit_visit(visit, actor), errors=errors or {},
+                  allowed=files.ALLOWED, max_mb=files.max_bytes() // (1024 * 1024) or 1,
+                  history=svc.visit_history(db, ctx.tenant.id, visit.id))
 
 
 @get("/instructors/visits/{visit_id:int}/edit", opt=VISIT, include_in_schema=False, sync_to_thread=True)
@@ -300,33 +361,87 @@ def visit_edit(ctx: Ctx, db: Session, visit_id: int) -> Response:
     return _visit_form(ctx, db, svc.visit_form(visit), {}, visit)
 
 
-@post("/instructors/visits/{visit_id:int}/edit", opt=VISIT, include_in_schema=False, sync_to_thread=True)
-def visit_update(ctx: Ctx, db: Session, request: Request, visit_id: int, data: Form) -> Response:
+def _editable_visit(ctx: Ctx, db: Session, visit_id: int) -> tuple[InstructorVisit, svc.VisitActor]:
+    """The visit if the user may change it (their own as an instructor; any as staff), else 404."""
     visit = _visit(ctx, db, visit_id)
     actor = _actor(ctx, db)
     if not svc.can_edit_visit(visit, actor):
         raise NotFoundException("走访记录不存在")
-    raw = _visit_raw(data)
+    return visit, actor
+
+
+@post("/instructors/visits/{visit_id:int}/edit", opt=VISIT, include_in_schema=False, sync_to_thread=True,
+      request_max_body_size=UPLOAD_LIMIT)
+def visit_update(ctx: Ctx, db: Session, request: Request, visit_id: int, data: Multipart) -> Response:
+    visit, _ = _editable_visit(ctx, db, visit_id)
     try:
-        svc.update_visit(db, visit, raw, actor)
-        db.commit()
+        _save_visit(ctx, db, data, visit)
     except FormErrors as exc:
-        db.rollback()
-        return _visit_form(ctx, db, raw, exc.errors, _visit(ctx, db, visit_id), 422)
+        return _visit_form(ctx, db, _visit_raw(data), exc.errors, _visit(ctx, db, visit_id), 422)
     get_session(request).flash("已保存")
-    return redirect(ctx.url("instructors/visits"))
+    return redirect(ctx.url(f"instructors/visits/{visit_id}"))
 
 
 @post("/instructors/visits/{visit_id:int}/delete", opt=VISIT, include_in_schema=False, sync_to_thread=True)
 def visit_delete(ctx: Ctx, db: Session, request: Request, visit_id: int) -> Response:
-    visit = _visit(ctx, db, visit_id)
-    actor = _actor(ctx, db)
-    if not svc.can_edit_visit(visit, actor):
-        raise NotFoundException("走访记录不存在")
-    svc.delete_visit(db, visit, actor)
+    visit, actor = _editable_visit(ctx, db, visit_id)
+    removed = svc.delete_visit(db, visit, actor)
     db.commit()
+    for att in removed:
+        files.discard(att)
     get_session(request).flash("已删除走访记录")
     return redirect(ctx.url("instructors/visits"))
+
+
+@post("/instructors/visits/{visit_id:int}/attachments", opt=VISIT, include_in_schema=False, sync_to_thread=True,
+      request_max_body_size=UPLOAD_LIMIT)
+def visit_attachment_upload(ctx: Ctx, db: Session, request: Request, visit_id: int, data: Multipart) -> Response:
+    visit, actor = _editable_visit(ctx, db, visit_id)
+    stored = []
+    try:
+        uploads = _uploads(data)
+        if not uploads:
+            raise FormErrors({"file": "附件：请选择要上传的文件"})
+        stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)
+        db.commit()
+    except FormErrors as exc:
+        db.rollback()
+        return _visit_detail(ctx, db, _visit(ctx, db, visit_id), exc.errors, 422)
+    except Exception:
+        db.rollback()
+        for att in stored:
+            files.discard(att)
+        raise
+    get_session(request).flash(f"已上传附件 {len(stored)} 个")
+    return redirect(ctx.url(f"instructors/visits/{visit_id}"))
+
+
+def _file_response(att: InstructorVisitAttachment) -> Response:
+    try:
+        content = files.read(att)
+    except FileNotFoundError as exc:
+        raise NotFoundException("附件文件已丢失") from exc
+    disposition = "inline" if att.is_image else "attachment"
+    return Response(content=content, media_type=att.content_type, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.filename)}",
+        "Cache-Control": "private, max-age=3600"})  # nosniff comes from the core headers
+
+
+@get("/instructors/visits/{visit_id:int}/attachments/{attachment_id:int}", opt=READ, include_in_schema=False,
+     sync_to_thread=True)
+def visit_attachment_download(ctx: Ctx, db: Session, visit_id: int, attachment_id: int) -> Response:
+    return _file_response(svc.get_visit_attachment(db, _visit(ctx, db, visit_id), attachment_id))
+
+
+@post("/instructors/visits/{visit_id:int}/attachments/{attachment_id:int}/delete", opt=VISIT,
+      include_in_schema=False, sync_to_thread=True)
+def visit_attachment_delete(ctx: Ctx, db: Session, request: Request, visit_id: int, attachment_id: int) -> Response:
+    visit, actor = _editable_visit(ctx, db, visit_id)
+    att = svc.delete_visit_attachment(db, visit, svc.get_visit_attachment(db, visit, attachment_id), actor)
+    db.commit()
+    files.discard(att)
+    get_session(request).flash(f"已删除附件「{att.filename}」")
+    return redirect(ctx.url(f"instructors/visits/{visit_id}"))
 
 
 # --- organizations that need an instructor ------------------------------------------------------
@@ -335,7 +450,7 @@ def visit_delete(ctx: Ctx, db: Session, request: Request, visit_id: int) -> Resp
 def _uncovered_page(ctx: Ctx, db: Session, request: Request, form: dict | None = None,
                     errors: dict | None = None, status: int = 200) -> Response:
     q = _q(request, "q")
-    page = paginate(db, svc.uncovered_query(q=q, scope=_scope(ctx, db)), _page_no(request))
+    page = paginate(db, svc.uncovered_query(q=q, scope=_scope(ctx, db)), *paging.page_of(ctx, request.query_params))
     return render("registry:InstructorUncovered", status_code=status, ctx=ctx, page=page,
                   rows=svc.uncovered_rows(db, page.items), query={"q": q}, form=form or {}, errors=errors or {},
                   instructors=svc.instructor_options(db) if ctx.can("registry:write") else [],
@@ -377,7 +492,8 @@ def uncovered_assign(ctx: Ctx, db: Session, request: Request, data: Form) -> Res
 ROUTES = [
     instructor_list, instructor_export, instructor_new, instructor_create, instructor_detail, instructor_edit,
     instructor_update, instructor_delete, assignment_create, assignment_end, assignment_delete,
-    visit_list, visit_export, visit_new, visit_create, visit_edit, visit_update, visit_delete,
+    visit_list, visit_export, visit_new, visit_create, visit_detail, visit_edit, visit_update, visit_delete,
+    visit_attachment_upload, visit_attachment_download, visit_attachment_delete,
     uncovered, uncovered_export, uncovered_assign,
 ]
 
@@ -439,6 +555,23 @@ class InstructorPage:
 
 
 @dataclass
+class VisitAttachmentOut:
+    """A photo or document of a visit, served at ``GET …/instructors/visits/<visit>/attachments/<id>``."""
+
+    id: int
+    visit_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+    @classmethod
+    def of(cls, a: InstructorVisitAttachment) -> VisitAttachmentOut:
+        return cls(a.id, a.visit_id, a.filename, a.content_type, a.size, a.sha256, a.created_at)
+
+
+@dataclass
 class VisitOut:
     id: int
     instructor_id: int
@@ -449,12 +582,18 @@ class VisitOut:
     findings: str
     follow_up: str
     follow_up_done: bool
+    attachments: list[VisitAttachmentOut] = field(default_factory=list)
 
     @classmethod
-    def of(cls, r: svc.VisitRow) -> VisitOut:
+    def of(cls, r: svc.VisitRow, attachments: list[InstructorVisitAttachment] | None = None) -> VisitOut:
         v = r.v
         return cls(v.id, v.instructor_id, r.instructor_name, v.organization_id, r.organization_name, v.visited_on,
-                   v.findings, v.follow_up, v.follow_up_done)
+                   v.findings, v.follow_up, v.follow_up_done, [VisitAttachmentOut.of(a) for a in attachments or []])
+
+
+def _visits_out(db: Session, visits: list[InstructorVisit]) -> list[VisitOut]:
+    attachments = svc.visit_attachments(db, [v.id for v in visits])
+    return [VisitOut.of(r, attachments.get(r.v.id)) for r in svc.visit_rows(db, visits)]
 
 
 @dataclass
@@ -490,15 +629,10 @@ def _instructor_out(ctx: Ctx, db: Session, row: Instructor) -> InstructorDetailO
     return InstructorDetailOut(**vars(base), assignments=assignments)
 
 
-def _page_args(request: Request) -> tuple[int, int]:
-    size = _q(request, "page_size")
-    return _page_no(request), (min(int(size), 200) if size.isdigit() and int(size) > 0 else 25)
-
-
 @get("/instructors", opt=READ, sync_to_thread=True, tags=["instructors"])
 def api_instructors(ctx: Ctx, db: Session, request: Request) -> InstructorPage:
-    """Filters: q (name or unit), active (1/0); page, page_size."""
-    page_no, size = _page_args(request)
+    """Filters: q (name or unit), active (1/0); page, page_size (1–200) — a bad value answers 422."""
+    page_no, size = paging.api_page(request.query_params, choices={"active": ("在岗", ("1", "0"))})
     page = paginate(db, svc.instructor_query(_q(request, "q"), _q(request, "active")), page_no, size)
     items = [InstructorOut.of(r) for r in svc.instructor_rows(db, page.items, _scope(ctx, db))]
     return InstructorPage(items, page.total, page.page, page.page_size, page.pages)
@@ -587,16 +721,26 @@ def api_assignment_delete(db: Session, assignment_id: int) -> None:
 @get("/instructors/visits", opt=READ, sync_to_thread=True, tags=["instructors"])
 def api_visits(ctx: Ctx, db: Session, request: Request) -> VisitPage:
     """Filters: instructor (id), organization (id, credit code or name), date_from, date_to,
-    follow_up (open/done); page, page_size."""
+    follow_up (open/done); page, page_size (1–200) — a bad value answers 422 naming it."""
     f = svc.visit_filter(request.query_params)
+    errors: dict[str, str] = {}
+    f.page, f.page_size = paging.page_values(request.query_params, errors)
+    paging.integer(request.query_params, "instructor", "指导员编号", 1, 2**31 - 1, errors)
+    for key, label in (("date_from", "起始日期"), ("date_to", "截止日期")):
+        if f.query()[key] and parse_date(f.query()[key]) is None:
+            errors[key] = f"{label}：日期格式应为 2024-03-01"
+    if f.follow_up not in ("", "open", "done"):
+        errors["follow_up"] = "跟进：应为 open 或 done"
+    paging.references(db, request.query_params, {"organization": ("组织", resolve_organization)}, errors)
+    if errors:
+        raise paging.unprocessable(errors)
     page = paginate(db, svc.visit_query(db, f, _scope(ctx, db)), f.page, f.page_size)
-    return VisitPage([VisitOut.of(r) for r in svc.visit_rows(db, page.items)], page.total, page.page,
-                     page.page_size, page.pages)
+    return VisitPage(_visits_out(db, page.items), page.total, page.page, page.page_size, page.pages)
 
 
 @get("/instructors/visits/{visit_id:int}", opt=READ, sync_to_thread=True, tags=["instructors"])
 def api_visit(ctx: Ctx, db: Session, visit_id: int) -> VisitOut:
-    return VisitOut.of(svc.visit_rows(db, [_visit(ctx, db, visit_id)])[0])
+    return _visits_out(db, [_visit(ctx, db, visit_id)])[0]
 
 
 @post("/instructors/visits", opt=VISIT, sync_to_thread=True, tags=["instructors"])
@@ -609,7 +753,7 @@ def api_visit_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> VisitOut:
     except FormErrors as exc:
         db.rollback()
         raise _invalid(exc) from exc
-    return VisitOut.of(svc.visit_rows(db, [row])[0])
+    return _visits_out(db, [row])[0]
 
 
 @patch("/instructors/visits/{visit_id:int}", opt=VISIT, sync_to_thread=True, tags=["instructors"])
@@ -624,23 +768,79 @@ def api_visit_update(ctx: Ctx, db: Session, visit_id: int, data: dict[str, Any])
     except FormErrors as exc:
         db.rollback()
         raise _invalid(exc) from exc
-    return VisitOut.of(svc.visit_rows(db, [visit])[0])
+    return _visits_out(db, [visit])[0]
 
 
 @delete("/instructors/visits/{visit_id:int}", opt=VISIT, sync_to_thread=True, tags=["instructors"])
 def api_visit_delete(ctx: Ctx, db: Session, visit_id: int) -> None:
-    visit = _visit(ctx, db, visit_id)
-    actor = _actor(ctx, db)
-    if not svc.can_edit_visit(visit, actor):
-        raise NotFoundException("走访记录不存在")
-    svc.delete_visit(db, visit, actor)
+    visit, actor = _editable_visit(ctx, db, visit_id)
+    removed = svc.delete_visit(db, visit, actor)
     db.commit()
+    for att in removed:
+        files.discard(att)
+
+
+@get("/instructors/visits/{visit_id:int}/attachments", opt=READ, sync_to_thread=True, tags=["instructors"])
+def api_visit_attachments(ctx: Ctx, db: Session, visit_id: int) -> list[VisitAttachmentOut]:
+    visit = _visit(ctx, db, visit_id)
+    return [VisitAttachmentOut.of(a) for a in svc.visit_attachments(db, [visit.id]).get(visit.id, [])]
+
+
+@post("/instructors/visits/{visit_id:int}/attachments", opt=VISIT, request_max_body_size=UPLOAD_LIMIT,
+      tags=["instructors"])
+async def api_visit_attachment_upload(ctx: Ctx, db: Session, request: Request,
+                                      visit_id: int) -> list[VisitAttachmentOut]:
+    """Upload photos or documents (multipart/form-data, one or more ``file`` parts: JPG, PNG, PDF,
+    .docx, .xlsx); 422 with ``extra.errors.file`` for a wrong type, size or content — then
+    nothing is stored. The visit is looked up before the body is read, so another tenant's id
+    answers 404 whatever was sent."""
+    visit, actor = await anyio.to_thread.run_sync(lambda: _editable_visit(ctx, db, visit_id))
+    try:
+        form = await request.form()
+        data = {"file": form.getall("file") if "file" in form else []}
+    except Exception as exc:  # not multipart / form data
+        raise _invalid(FormErrors({"file": "附件：请以 multipart/form-data 上传文件"})) from exc
+
+    def run() -> list[VisitAttachmentOut]:
+        stored = []
+        try:
+            uploads = _uploads(data)
+            if not uploads:
+                raise FormErrors({"file": "附件：请选择要上传的文件"})
+            stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)
+            db.commit()
+        except FormErrors as exc:
+            db.rollback()
+            raise _invalid(exc) from exc
+        except Exception:
+            db.rollback()
+            for att in stored:
+                files.discard(att)
+            raise
+        return [VisitAttachmentOut.of(a) for a in stored]
+
+    return await anyio.to_thread.run_sync(run)
+
+
+@get("/instructors/visits/{visit_id:int}/attachments/{attachment_id:int}", opt=READ, sync_to_thread=True,
+     tags=["instructors"])
+def api_visit_attachment_download(ctx: Ctx, db: Session, visit_id: int, attachment_id: int) -> Response:
+    return _file_response(svc.get_visit_attachment(db, _visit(ctx, db, visit_id), attachment_id))
+
+
+@delete("/instructors/visits/{visit_id:int}/attachments/{attachment_id:int}", opt=VISIT, sync_to_thread=True,
+        tags=["instructors"])
+def api_visit_attachment_delete(ctx: Ctx, db: Session, visit_id: int, attachment_id: int) -> None:
+    visit, actor = _editable_visit(ctx, db, visit_id)
+    att = svc.delete_visit_attachment(db, visit, svc.get_visit_attachment(db, visit, attachment_id), actor)
+    db.commit()
+    files.discard(att)
 
 
 @get("/instructors/uncovered", opt=READ, sync_to_thread=True, tags=["instructors"])
 def api_uncovered(ctx: Ctx, db: Session, request: Request) -> UncoveredPage:
     """Operating organizations with no party org or only weak ones, and no active instructor."""
-    page_no, size = _page_args(request)
+    page_no, size = paging.api_page(request.query_params)
     page = paginate(db, svc.uncovered_query(q=_q(request, "q"), scope=_scope(ctx, db)), page_no, size)
     items = [UncoveredOut(r.o.id, r.o.name, r.o.credit_code, r.reason) for r in svc.uncovered_rows(db, page.items)]
     return UncoveredPage(items, page.total, page.page, page.page_size, page.pages)
@@ -649,5 +849,6 @@ def api_uncovered(ctx: Ctx, db: Session, request: Request) -> UncoveredPage:
 API_ROUTES = [
     api_instructors, api_instructor, api_instructor_create, api_instructor_patch, api_instructor_put,
     api_instructor_delete, api_assign, api_assignment_end, api_assignment_delete, api_visits, api_visit,
-    api_visit_create, api_visit_update, api_visit_delete, api_uncovered,
+    api_visit_create, api_visit_update, api_visit_delete, api_visit_attachments, api_visit_attachment_upload,
+    api_visit_attachment_download, api_visit_attachment_delete, api_uncovered,
 ]

@@ -23,8 +23,9 @@ from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import Member
-from core.registry.schemas import MEMBER_FIELDS
+from core.registry.schemas import MEMBER_FIELDS, resolve_organization, resolve_party_org
 from core.registry.services import members as svc
+from core.registry.web import paging
 from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
@@ -75,6 +76,7 @@ def _options(ctx: Ctx, db: Session, member: Member | None = None, include_party_
 
 def _list_page(ctx: Ctx, db: Session, request: Request) -> Response:
     f = svc.member_filter(request.query_params)
+    f.page, f.page_size = paging.page_of(ctx, request.query_params)
     scope = _scope(ctx, db)
     page = paginate(db, svc.member_query(db, f, scope), f.page, f.page_size)
     rows = svc.rows_for(db, page.items)
@@ -309,8 +311,18 @@ def _out(db: Session, member: Member) -> MemberOut:
 def api_list(ctx: Ctx, db: Session, request: Request) -> MemberPage:
     """Filters: q (name part, or an exact ID-card / phone number), status, party_org, organization,
     mobile (out/in/any/no), transfer_rule (code or none), transfer_state, lost_contact (1/0),
-    position (code or none); page, page_size (≤ 200)."""
+    position (code or none); page, page_size (1–200) — a bad value answers 422 naming it."""
     f = svc.member_filter(request.query_params)
+    f.page, f.page_size = paging.api_page(request.query_params, choices={
+        "status": ("政治面貌", choices.MEMBER_STATUSES), "mobile": ("流动党员", ("out", "in", "any", "no")),
+        "transfer_rule": ("转接规则", (*choices.TRANSFER_RULES, "none")),
+        "transfer_state": ("转接状态", choices.TRANSFER_STATES), "lost_contact": ("失联", ("1", "0")),
+        "position": ("职务", (*choices.POSITIONS, "none"))})
+    errors: dict[str, str] = {}
+    paging.references(db, request.query_params, {"party_org": ("所在党组织", resolve_party_org),
+                                                 "organization": ("工作单位", resolve_organization)}, errors)
+    if errors:
+        raise paging.unprocessable(errors)
     page = paginate(db, svc.member_query(db, f, _scope(ctx, db)), f.page, f.page_size)
     return MemberPage([MemberOut.of(r) for r in svc.rows_for(db, page.items)], page.total, page.page,
                       page.page_size, page.pages)

@@ -26,8 +26,8 @@ from core.registry.models import Organization
 from core.registry.schemas import ORGANIZATION_FIELDS
 from core.registry.services import organizations as svc
 from core.registry.services.organizations import Access, OrgFilter, Refused
+from core.registry.web import paging
 from core.web.context import Ctx
-from core.web.listing import PAGE_SIZE
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
 
@@ -54,10 +54,11 @@ def _filter(request: Request) -> OrgFilter:
 
 
 @get("/organizations", opt=READ, include_in_schema=False, sync_to_thread=True)
-def org_list(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Response:
+def org_list(ctx: Ctx, db: Session, request: Request) -> Response:
     access = Access.of(ctx)
     f = _filter(request)
-    result = svc.list_organizations(db, access, f, page)
+    page, page_size = paging.page_of(ctx, request.query_params)
+    result = svc.list_organizations(db, access, f, page, page_size)
     ids = [o.id for o in result.items]
     return render("registry:OrganizationList", ctx=ctx, result=result, f=f, query=f.query(), access=access,
                   covering=svc.covering_party_orgs(db, ids), members=svc.member_counts(db, ids),
@@ -238,16 +239,29 @@ def _out(db: Session, orgs: list[Organization]) -> list[OrganizationOut]:
     return [OrganizationOut.of(o, [p.id for p in covering.get(o.id, [])], counts.get(o.id, 0)) for o in orgs]
 
 
+#: list filters whose values the API checks (422 naming the field)
+API_CHOICES = {
+    "kind": ("类别", choices.ORG_KINDS),
+    "sub_kind": ("细分类型", [k for sub in choices.ORG_SUB_KINDS.values() for k in sub]),
+    "industry": ("行业", choices.INDUSTRIES),
+    "status": ("经营状态", choices.ORG_STATUSES),
+    "coverage": ("党组织覆盖", svc.COVERAGE_FILTERS),
+    "flag": ("标记", svc.FLAG_FILTERS),
+}
+
+
 def _unprocessable(exc: FormErrors) -> HTTPException:
     return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
 
 
 @get("/organizations", opt=READ, sync_to_thread=True, tags=["registry"])
-def api_list(ctx: Ctx, db: Session, q: str = "", kind: str = "", sub_kind: str = "", industry: str = "",
-             status: str = "", community: str = "", building: str = "", coverage: str = "", flag: str = "",
-             page: int = 1, page_size: int = PAGE_SIZE) -> OrganizationPage:
+def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", kind: str = "", sub_kind: str = "",
+             industry: str = "", status: str = "", community: str = "", building: str = "", coverage: str = "",
+             flag: str = "") -> OrganizationPage:
     """Organizations with the list page's filters; ``coverage`` is covered/uncovered, ``flag``
-    e.g. ``has_union`` or ``not_has_union`` (several separated by commas)."""
+    e.g. ``has_union`` or ``not_has_union`` (several separated by commas); ``page``,
+    ``page_size`` (1–200, default 25) — a bad value answers 422 naming it."""
+    page, page_size = paging.api_page(request.query_params, choices=API_CHOICES)
     f = OrgFilter(q=q, kind=kind, sub_kind=sub_kind, industry=industry, status=status, community=community,
                   building=building, coverage=coverage, flag=flag)
     result = svc.list_organizations(db, Access.of(ctx), f, page, page_size)

@@ -28,7 +28,7 @@ from core.registry.services import party_orgs as svc
 from core.registry.services.organizations import Access, Refused
 from core.registry.services.party_orgs import PartyOrgFilter
 from core.web.context import Ctx
-from core.web.listing import PAGE_SIZE
+from core.registry.web import paging
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
 
@@ -53,14 +53,15 @@ FIELDS = {spec.key: spec for spec in PARTY_ORG_FIELDS}
 
 
 @get("/party-orgs", opt=READ, include_in_schema=False, sync_to_thread=True)
-def po_index(ctx: Ctx, db: Session, request: Request, view: str = "", page: int = 1) -> Response:
+def po_index(ctx: Ctx, db: Session, request: Request, view: str = "") -> Response:
     access = Access.of(ctx)
     f = PartyOrgFilter.from_mapping(request.query_params.dict())
     day = svc.today()
     common = {"ctx": ctx, "f": f, "access": access, "opts": OPTIONS, "labels": svc.labels,
               "term_counts": svc.term_counts(db, access, day), "term_of": lambda p: svc.term_status(p, day)}
     if view != "tree" and (view == "list" or f.active):
-        result = svc.list_party_orgs(db, access, f, page)
+        page, page_size = paging.page_of(ctx, request.query_params)
+        result = svc.list_party_orgs(db, access, f, page, page_size)
         ids = [p.id for p in result.items]
         return render("registry:PartyOrgList", view="list", result=result,
                       query={**f.query(), "view": "list"}, export_query=f.query(),
@@ -289,12 +290,17 @@ def _unprocessable(exc: FormErrors) -> HTTPException:
 
 
 @get("/party-orgs", opt=READ, sync_to_thread=True, tags=["registry"])
-def api_list(ctx: Ctx, db: Session, q: str = "", org_type: str = "", formation_mode: str = "", weak: str = "",
-             model: str = "", venue_class: str = "", dissolved: str = "", term: str = "", page: int = 1,
-             page_size: int = PAGE_SIZE) -> PartyOrgPage:
+def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", org_type: str = "", formation_mode: str = "",
+             weak: str = "", model: str = "", venue_class: str = "", dissolved: str = "",
+             term: str = "") -> PartyOrgPage:
     """Party orgs; ``weak``/``model``/``dissolved`` take yes/no, ``venue_class`` 1/2/3/none,
     ``term`` (换届) overdue / due (ends within 90 days) / none (no term end recorded) — live orgs
-    only, the most urgent first."""
+    only, the most urgent first; ``page``, ``page_size`` (1–200) — a bad value answers 422."""
+    page, page_size = paging.api_page(request.query_params, choices={
+        "org_type": ("党组织类型", choices.PARTY_ORG_TYPES), "formation_mode": ("组建方式", choices.FORMATION_MODES),
+        "weak": ("软弱涣散", ("yes", "no")), "model": ("示范", ("yes", "no")),
+        "dissolved": ("已撤销", ("yes", "no")), "venue_class": ("阵地类别", (*choices.VENUE_CLASSES, "none")),
+        "term": ("换届", svc.TERM_FILTERS)})
     access = Access.of(ctx)
     f = PartyOrgFilter(q=q, org_type=org_type, formation_mode=formation_mode, weak=weak, model=model,
                        venue_class=venue_class, dissolved=dissolved, term=term)
