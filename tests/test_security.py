@@ -193,7 +193,8 @@ def test_the_api_crash_is_generic_json():
     ("get", "/no/such/page", 404, "页面不存在"),
     ("get", "/logout", 405, "不支持的请求方式"),
     ("get", "/t/dongfanghong/organizations/not-a-number", 404, "页面不存在"),
-    ("get", "/t/dongfanghong/audit?page=abc", 400, "请求有误"),
+    ("get", "/t/dongfanghong/audit?page=abc", 422, "提交的内容有误"),
+    ("get", "/t/dongfanghong/organizations/99999999999999999999", 404, "页面不存在"),
 ])
 def test_error_pages_are_generic_and_in_chinese(client, method, path, status, title):
     login(client, "dfh_admin")
@@ -226,3 +227,13 @@ def test_login_redirect_keeps_the_page_asked_for(client):
     r = client.get("/t/dongfanghong/organizations", follow_redirects=False)
     assert r.headers["location"] == "/login?next=/t/dongfanghong/organizations"
     assert 'value="/t/dongfanghong/organizations"' in client.get(r.headers["location"]).text
+
+
+def test_api_refuses_ids_and_bodies_no_row_can_match(client, api_token):
+    headers = api_token("dfh_staff")
+    r = client.get("/api/t/dongfanghong/organizations/99999999999999999999", headers=headers)
+    assert r.status_code == 404
+    r = client.get("/api/t/dongfanghong/audit?page=abc", headers=headers)
+    assert r.status_code == 422 and "page" in r.json()["detail"]
+    r = client.post("/api/t/dongfanghong/organizations", json=["not", "an", "object"], headers=headers)
+    assert r.status_code == 422, r.text

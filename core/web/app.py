@@ -6,7 +6,10 @@ from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
@@ -59,11 +62,22 @@ def _stores(settings: Settings):
     return MemoryStore(), MemoryStore()
 
 
+#: the largest id any table holds (BIGINT); a larger path id names nothing
+MAX_ID = 2**63 - 1
+
+
+def _ids_in_range(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    """An integer path id no row can have answers 404 (not the database's overflow error)."""
+    for value in connection.path_params.values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            raise NotFoundException()
+
+
 def _tenant_router(path: str, handlers: list, plugin: str | None = None) -> Router:
     return Router(
         path=path,
         route_handlers=handlers,
-        guards=[tenant_guard(plugin)],
+        guards=[_ids_in_range, tenant_guard(plugin)],
         dependencies={
             "ctx": Provide(provide_ctx, sync_to_thread=False),
             "db": Provide(provide_db),

@@ -55,8 +55,10 @@ def http_exception(request: Request, exc: HTTPException) -> Response:
         detail = "表单已过期或来源无效，请刷新页面后重试"
     if status == 404 and detail in ("Not Found", ""):
         detail = "页面不存在"
-    if isinstance(exc, ValidationException):
-        return _respond(request, 400, "请求参数有误", {"extra": exc.extra})
+    if isinstance(exc, ValidationException):  # a typed parameter or body the framework refused
+        keys = [e["key"] for e in exc.extra or () if isinstance(e, dict) and e.get("key")]
+        detail = _("请求参数有误") + (f"：{'、'.join(keys)}" if keys else "")
+        return _respond(request, 422, detail, {"extra": exc.extra})
     return _respond(request, status, detail, {"extra": exc.extra} if exc.extra and status == 422 else None)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000  # beyond any list; keeps OFFSET within the database's integer range
 
 
 @dataclass
@@ -25,7 +26,7 @@ class PageOf:
 
 
 def paginate(session: Session, stmt: Select, page: int = 1, page_size: int = PAGE_SIZE) -> PageOf:
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)))
