@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, false, func, not_, or_, select
+from sqlalchemy import Select, and_, case, event, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from core.registry.choices import ORG_KINDS
@@ -279,7 +279,40 @@ def counts_by_tenant(session: Session, tenant_ids: Iterable[int] | None = None,
         if row["kind"] in figs and row["kind"] != "all":
             figs[row["kind"]].add(values)
         figs["all"].add(values)
+    counted = set(ids) if tenant_ids is not None else set(session.info.get("tenant_ids") or ())
+    session.info[_COUNTED] = (on, counted, out)
     return out
+
+
+# --- figures a session has counted -------------------------------------------------------------
+
+#: ``session.info`` key: (date, tenant ids counted, tenant id → figures) of the last count
+_COUNTED = "coverage_counted"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_counts(session: Session, *_args) -> None:
+    """A write or a new transaction may change the figures: count again next time."""
+    session.info.pop(_COUNTED, None)
+
+
+def counted_total(session: Session, metric: str, kind: str, tenant_ids: Iterable[int] | None,
+                  on: dt.date) -> int | None:
+    """The figure behind a drill-down if this session's transaction has already counted it.
+
+    The coverage page counts every tenant of the subtree (:func:`dashboard`) and then lists
+    the first organizations of "应建未建": the number of rows is that figure, and when it is 0
+    there is nothing to list. ``None`` when those tenants were not counted (on that date).
+    """
+    memo = session.info.get(_COUNTED)
+    if memo is None or memo[0] != on:
+        return None
+    _on, counted, figures = memo
+    ids = set(tenant_ids) if tenant_ids is not None else set(session.info.get("tenant_ids") or ())
+    if not ids <= counted:
+        return None
+    return sum(figures[t][kind or "all"][metric] for t in ids if t in figures)
 
 
 def sum_figures(parts: Iterable[Mapping[str, Counts]]) -> dict[str, Counts]:
@@ -332,8 +365,9 @@ def drilldown_query(metric: str, kind: str = "", tenant_ids: Iterable[int] | Non
     """Organizations behind a figure, with member counts and flags; ordered by name."""
     if metric not in METRICS:
         raise KeyError(metric)
+    on = on or today()
     j = _joined(on)
-    cond = j.conditions[metric]
+    cond = j.filters[metric]  # the same condition as the figure's, written for WHERE
     stmt = j.stmt.add_columns(
         j.columns["n_members"].label("n_members"),
         j.columns["n_full"].label("n_full"),
@@ -349,6 +383,9 @@ def drilldown_query(metric: str, kind: str = "", tenant_ids: Iterable[int] | Non
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Organization.name.like(like), Organization.credit_code.like(like)))
+    elif not kind or kind in KINDS:  # exactly the organizations of a figure: see counted_total()
+        ids = tuple(tenant_ids) if tenant_ids is not None else None
+        stmt = stmt.execution_options(coverage_figure=(metric, kind or "all", ids, on))
     return stmt.order_by(Organization.name, Organization.id)
 
 
@@ -365,20 +402,38 @@ def drilldown_page(session: Session, stmt: Select, page: int = 1, page_size: int
                    total: int | None = None):
     """(rows, total) of one page of a drill-down statement.
 
-    One pass over the join: the page's organization ids and flags are selected narrow, with
-    the number of all matching rows (``count(*) OVER ()``), then only that page's
-    organizations are loaded. A caller that already knows ``total`` (the figure the link
-    came from) saves the count; past the last page the total is counted separately.
+    One pass over the join: the matching organizations' ids and flags are selected narrow,
+    with the number of all of them (``count(*) OVER ()``), the page is the top of those in
+    name order, and only that page's organizations are loaded. The matches are a sub-query
+    fenced with ``OFFSET 0``, so PostgreSQL plans the whole join (hash or merge joins of the
+    aggregates) instead of one for the first few rows: that plan walks the name index and
+    re-scans the materialized aggregates for every organization (quadratic — an uncovered
+    drill-down of a district took minutes). When ``total`` is known — passed by the caller,
+    or the figure this session has just counted (:func:`counted_total`) — the count is
+    saved, and a page past the end (every page of a 0) is not queried at all; otherwise past
+    the last page the total is counted separately.
     """
     from core.web.listing import MAX_PAGE_SIZE
 
     page = max(1, page)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    figure = stmt.get_execution_options().get("coverage_figure")
+    if total is None and figure is not None:
+        total = counted_total(session, *figure)
+    if total is not None and (page - 1) * page_size >= total:
+        return [], total  # nothing on this page: no need to ask
     sc = stmt.selected_columns
     counted = [func.count().over().label("total")] if total is None else []
+    matching = (
+        stmt.with_only_columns(Organization.id.label("id"), Organization.name.label("name"), sc.n_members,
+                               sc.n_full, sc.covered, sc.instructed, *counted)
+        .order_by(None)
+        .offset(0)
+        .subquery("m")
+    )
     narrow = (
-        stmt.with_only_columns(Organization.id.label("id"), sc.n_members, sc.n_full, sc.covered, sc.instructed,
-                               *counted)
+        select(matching)
+        .order_by(matching.c.name, matching.c.id)
         .limit(page_size)
         .offset((page - 1) * page_size)
         .subquery("pg")
