@@ -271,11 +271,12 @@ def check() -> None:
 @click.option("--keep-days", type=int, default=None,
               help="When PATH is a directory: then delete liandong-* backups older than this many days.")
 def backup_cmd(path: str, url: str | None, keep_days: int | None) -> None:
-    """Back up the whole database to PATH: a file, or a directory (existing, or a name without
-    suffix) for a time-stamped liandong-….dump (PostgreSQL) / .sqlite3 (SQLite) inside.
+    """Back up the whole database and every uploaded file to PATH: a file, or a directory
+    (existing, or a name without suffix) for a time-stamped liandong-….tar inside.
 
-    PostgreSQL: pg_dump -Fc as the owner role; SQLite: the online backup API. Safe while
-    the app runs.
+    The archive holds the database (PostgreSQL: pg_dump -Fc as the owner role; SQLite: the
+    online backup API), the files of every upload directory and a manifest of checksums.
+    Safe while the app runs.
     """
     from pathlib import Path
 
@@ -294,17 +295,25 @@ def backup_cmd(path: str, url: str | None, keep_days: int | None) -> None:
 @cli.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--url", default=None, help="Database URL (default: the owner's, LIANDONG_MIGRATION_DATABASE_URL).")
-@click.confirmation_option(prompt="This replaces every row of the database with the backup. Continue?")
-def restore_cmd(path: str, url: str | None) -> None:
-    """Replace the database's content with the backup at PATH (stop the service first)."""
+@click.option("--uploads-dir", type=click.Path(file_okay=False), default=None,
+              help="Put the uploaded files in DIR/<area> instead of the configured upload directories "
+                   "(restore drills: leave the live files alone).")
+@click.confirmation_option(prompt="This replaces every row of the database and every uploaded file "
+                                  "with the backup. Continue?")
+def restore_cmd(path: str, url: str | None, uploads_dir: str | None) -> None:
+    """Replace the database and the upload directories with the backup at PATH (stop the
+    service first). The whole archive is verified before anything is replaced."""
     from core.backup import BackupError, restore
 
     try:
-        restore(path, url)
+        done = restore(path, url, uploads_dir)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo("restored; run `liandong db upgrade` if the backup is older than this version, "
-               "then start the service")
+    files = ", ".join(f"{area} {n}" for area, n in done["uploads"].items())
+    click.echo("restored the database" + (f" and the uploaded files ({files})" if done["uploads"] else ""))
+    if done["untouched"]:
+        click.echo(f"upload directories not in the backup, left as they are: {', '.join(done['untouched'])}")
+    click.echo("run `liandong db upgrade` if the backup is older than this version, then start the service")
 
 
 @cli.command("export-tenant")
@@ -312,7 +321,8 @@ def restore_cmd(path: str, url: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--decrypt", is_flag=True, help="Write ID-card and phone numbers in clear text (audited).")
 def export_tenant_cmd(slug: str, path: str, decrypt: bool) -> None:
-    """Export every row of one tenant as a zip of JSON and Excel files, one per table."""
+    """Export every row of one tenant as a zip of JSON and Excel files, one per table, with
+    the tenant's uploaded files."""
     from core.backup import BackupError, export_tenant
 
     try:
@@ -320,7 +330,8 @@ def export_tenant_cmd(slug: str, path: str, decrypt: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     total = sum(t["rows"] for t in manifest["tables"].values())
-    click.echo(f"exported {slug}: {len(manifest['tables'])} tables, {total} rows → {path}")
+    files = sum(len(f) for f in manifest["files"].values())
+    click.echo(f"exported {slug}: {len(manifest['tables'])} tables, {total} rows, {files} files → {path}")
 
 
 def main() -> None:

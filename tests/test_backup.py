@@ -1,13 +1,15 @@
 """Backups, the restore drill and the per-tenant export.
 
-The drill: fill a fresh database, fingerprint every table (row count + sha256 of the sorted
-rows), back up, damage the data (delete, update, insert, drop a table), restore, and find
-every fingerprint as it was — on SQLite and on PostgreSQL (pg_dump/pg_restore).
+The drill: fill a fresh database and every upload directory, fingerprint every table (row
+count + checksum of the rows) and every stored file (sha256), back up, damage the data
+(delete, update, insert, drop a table; delete, change, add files), restore, and find every
+fingerprint as it was — on SQLite and on PostgreSQL (pg_dump/pg_restore).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -15,6 +17,7 @@ import secrets
 import shutil
 import stat
 import subprocess
+import tarfile
 import tempfile
 import time
 import zipfile
@@ -61,6 +64,31 @@ def scratch_url(database):
         url = f"sqlite:///{os.path.join(tempfile.mkdtemp(), 'drill.db')}"
         migrate.upgrade(url)
         yield url
+
+
+@pytest.fixture
+def upload_dirs(tmp_path, monkeypatch):
+    """Every upload store's directory moved to a fresh one: ``{area: directory}``."""
+    dirs = {}
+    for area in bk.upload_dirs():
+        dirs[area] = tmp_path / "uploads" / area
+        monkeypatch.setenv(f"LIANDONG_{area.upper()}_UPLOAD_DIR", str(dirs[area]))
+    assert {"registry", "activities", "lists"} <= set(dirs)
+    assert bk.upload_dirs() == dirs
+    return dirs
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def put_files(dirs, tenant: int = 2, other: int = 1) -> None:
+    """Two files of ``tenant`` and one of ``other`` in every area (the stores' layout)."""
+    for area, directory in dirs.items():
+        for tid, name, data in [(tenant, "a1b2.png", PNG + area.encode()),
+                                (tenant, "c3d4.pdf", f"%PDF-1.4 {area} 正文".encode()),
+                                (other, "e5f6.png", PNG + b"other" + area.encode())]:
+            (directory / str(tid)).mkdir(parents=True, exist_ok=True)
+            (directory / str(tid) / name).write_bytes(data)
 
 
 def fill(url: str) -> None:
@@ -144,26 +172,45 @@ def test_libpq_args_keep_the_password_off_the_command_line():
         bk.libpq_args("sqlite:///x.db")
 
 
-def test_restore_drill(scratch_url, tmp_path):
+def test_restore_drill(scratch_url, tmp_path, upload_dirs):
     fill(scratch_url)
+    put_files(upload_dirs)
     before = bk.table_fingerprints(scratch_url)
+    files_before = bk.file_fingerprints()
     rls_before = policies(scratch_url)
     assert before["organizations"][0] == 40 and before["audit_log"][0] == 10
     assert set(Base.metadata.tables) <= set(before)
+    assert all(len(files) == 3 for files in files_before.values())
 
-    written = bk.backup(tmp_path, scratch_url)  # a directory: a time-stamped file inside
-    assert written.parent == tmp_path and written.name.startswith("liandong-")
-    assert written.suffix == (".dump" if BACKEND == "postgresql" else ".sqlite3")
+    backups = tmp_path / "backups"
+    written = bk.backup(backups, scratch_url)  # a directory: a time-stamped file inside
+    assert written.parent == backups and written.name.startswith("liandong-") and written.suffix == ".tar"
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
-    assert not list(tmp_path.glob("*.part"))
+    assert [p.name for p in backups.iterdir()] == [written.name]  # no .part, no staging left
+    with tarfile.open(written) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+        names = set(tar.getnames())
+    db_name = "database.dump" if BACKEND == "postgresql" else "database.sqlite3"
+    assert manifest["backend"] == BACKEND and manifest["database"]["name"] == db_name and db_name in names
+    assert {a: {r: e["sha256"] for r, e in entries.items()} for a, entries in manifest["uploads"].items()} \
+        == files_before
+    assert {f"uploads/{a}/{r}" for a, entries in files_before.items() for r in entries} <= names
 
     damage(scratch_url)
     damaged = bk.table_fingerprints(scratch_url)
     assert damaged != before and "party_org_coverage" not in damaged
+    (upload_dirs["registry"] / "2" / "a1b2.png").unlink()  # lost
+    (upload_dirs["lists"] / "2" / "c3d4.pdf").write_bytes(b"%PDF- overwritten")  # changed
+    (upload_dirs["activities"] / "2" / "extra.png").write_bytes(PNG)  # uploaded after the backup
+    shutil.rmtree(upload_dirs["activities"] / "1")  # a whole tenant's directory gone
+    assert bk.file_fingerprints() != files_before
 
-    bk.restore(written, scratch_url)
+    done = bk.restore(written, scratch_url)
+    assert done["uploads"] == {area: 3 for area in upload_dirs} and done["untouched"] == []
     after = bk.table_fingerprints(scratch_url)
     assert after == before  # every table: same rows, same content
+    assert bk.file_fingerprints() == files_before  # every stored file: same bytes, nothing extra
+    assert not [p for d in upload_dirs.values() for p in d.iterdir() if p.name.startswith(".")]
     printed = CliRunner().invoke(cli, ["db", "fingerprint", "--url", scratch_url])
     assert printed.exit_code == 0, printed.output
     rows = [line.split("\t") for line in printed.output.splitlines()]
@@ -175,19 +222,89 @@ def test_restore_drill(scratch_url, tmp_path):
         assert s.get(Tenant, 2).name == "测试街道"
 
 
-def test_restore_of_a_broken_file_changes_nothing(scratch_url, tmp_path):
+def rewrite(source, target, change) -> None:
+    """Copy the tar ``source`` to ``target``, member data passed through ``change(name, data)``
+    (None drops the member)."""
+    with tarfile.open(source) as src, tarfile.open(target, "w") as dst:
+        for member in src.getmembers():
+            data = change(member.name, src.extractfile(member).read())
+            if data is not None:
+                member.size = len(data)
+                dst.addfile(member, io.BytesIO(data))
+
+
+def test_restore_of_a_broken_file_changes_nothing(scratch_url, tmp_path, upload_dirs):
     fill(scratch_url)
-    before = bk.table_fingerprints(scratch_url)
+    put_files(upload_dirs)
+    good = bk.backup(tmp_path / "good.tar", scratch_url)
+    with open_session(url=scratch_url) as s:  # a change the failed restores must not undo
+        s.execute(update(Tenant).where(Tenant.id == 2).values(name="备份之后改的"))
+        s.commit()
+    (upload_dirs["lists"] / "2" / "new.png").write_bytes(PNG)
+    before, files_before = bk.table_fingerprints(scratch_url), bk.file_fingerprints()
+
+    def manifest_with(**changes):
+        def change(name, data):
+            if name != "manifest.json":
+                return data
+            return json.dumps({**json.loads(data), **changes}).encode()
+        return change
+
     junk = tmp_path / "junk.dump"
     junk.write_bytes(b"PGDMP" + os.urandom(2000) if BACKEND == "postgresql" else b"not a database" * 100)
-    with pytest.raises(bk.BackupError):
-        bk.restore(junk, scratch_url)
-    assert bk.table_fingerprints(scratch_url) == before
+    cases = {
+        junk: None,
+        tmp_path / "file-changed.tar": (lambda n, d: d[:-1] + b"!" if n == "uploads/lists/2/c3d4.pdf" else d,
+                                        "uploads/lists/2/c3d4.pdf: checksum mismatch"),
+        tmp_path / "file-missing.tar": (lambda n, d: None if n == "uploads/registry/1/e5f6.png" else d,
+                                        "missing from the backup"),
+        tmp_path / "db-damaged.tar": (lambda n, d: d[:4096] + bytes(len(d) - 4096) if n.startswith("database.") else d,
+                                      "database.* checksum mismatch"),
+        tmp_path / "unknown-area.tar": (manifest_with(uploads={"photos": {}}), "files of photos"),
+        tmp_path / "other-backend.tar": (manifest_with(backend="mysql"), "backup of a mysql database"),
+        tmp_path / "escape.tar": (manifest_with(uploads={"lists": {"../../evil": {"size": 1, "sha256": "0"}}}),
+                                  "unsafe path"),
+        tmp_path / "no-manifest.tar": (lambda n, d: None if n == "manifest.json" else d, "not a Liandong backup"),
+    }
+    for path, case in cases.items():
+        if case is None:
+            with pytest.raises(bk.BackupError):
+                bk.restore(path, scratch_url)
+        else:
+            rewrite(good, path, case[0])
+            with pytest.raises(bk.BackupError, match=case[1].replace("*", ".*")):
+                bk.restore(path, scratch_url)
+        assert bk.table_fingerprints(scratch_url) == before, path.name
+        assert bk.file_fingerprints() == files_before, path.name
+    assert not (tmp_path.parent / "evil").exists()
+    assert not [p for d in upload_dirs.values() for p in d.iterdir() if p.name.startswith(".")]
     with pytest.raises(bk.BackupError, match="no backup file"):
         bk.restore(tmp_path / "missing.dump", scratch_url)
 
+    # a backup of an older version (the dump or SQLite file alone) restores the database only
+    bare = bk._dump_database(make_url(scratch_url), tmp_path)
+    damage(scratch_url)
+    done = bk.restore(bare, scratch_url)
+    assert done["uploads"] == {} and done["untouched"] == sorted(upload_dirs)
+    assert bk.table_fingerprints(scratch_url) == before and bk.file_fingerprints() == files_before
 
-def test_cli_backup_of_the_live_database_with_retention(database, tmp_path, client):
+    # a drill restores the files elsewhere: the live ones stay as they are
+    drill = tmp_path / "drill"
+    result = CliRunner().invoke(cli, ["restore", str(good), "--yes", "--url", scratch_url,
+                                      "--uploads-dir", str(drill)])
+    assert result.exit_code == 0, result.output
+    assert "uploaded files (activities 3," in result.output
+    with tarfile.open(good) as tar:
+        backed_up = json.loads(tar.extractfile("manifest.json").read())["uploads"]
+    assert bk.file_fingerprints({a: drill / a for a in upload_dirs}) == {
+        a: {r: e["sha256"] for r, e in entries.items()} for a, entries in backed_up.items()}
+    assert bk.file_fingerprints() == files_before
+
+
+def test_cli_backup_of_the_live_database_with_retention(database, tmp_path, client, upload_dirs):
+    put_files(upload_dirs, tenant=tenant_id("dongfanghong"), other=tenant_id("wangyuehu"))
+    tmp_path = tmp_path / "backups"
+    tmp_path.mkdir()
     old = tmp_path / "liandong-20000101-000000.dump"
     old.write_bytes(b"old")
     os.utime(old, (time.time() - 30 * 86400,) * 2)
@@ -200,13 +317,19 @@ def test_cli_backup_of_the_live_database_with_retention(database, tmp_path, clie
     assert "backup written" in result.output and "removed old backup" in result.output
     assert not old.exists() and unrelated.exists()
     made = [p for p in tmp_path.glob("liandong-*")]
-    assert len(made) == 1
+    assert len(made) == 1 and made[0].suffix == ".tar"
+    with tarfile.open(made[0]) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+        db_file = tmp_path / "unpacked" / manifest["database"]["name"]
+        tar.extract(manifest["database"]["name"], db_file.parent)
+        files = {a: {r: e["sha256"] for r, e in entries.items()} for a, entries in manifest["uploads"].items()}
+    assert files == bk.file_fingerprints()
     if BACKEND == "postgresql":
-        listing = subprocess.run(["pg_restore", "--list", str(made[0])], capture_output=True, text=True).stdout
+        listing = subprocess.run(["pg_restore", "--list", str(db_file)], capture_output=True, text=True).stdout
         assert "TABLE DATA public organizations" in listing and "POLICY public organizations tenant_isolation" in listing
     else:
         before = bk.table_fingerprints(database["owner_url"])
-        copy = bk.table_fingerprints(f"sqlite:///{made[0]}")
+        copy = bk.table_fingerprints(f"sqlite:///{db_file}")
         assert copy["tenants"] == before["tenants"] and copy["users"] == before["users"]
 
     second = CliRunner().invoke(cli, ["restore", str(made[0])], input="n\n")
@@ -223,10 +346,11 @@ def test_backup_refuses_a_role_under_row_level_security(database, tmp_path):
 # --- export of one tenant ----------------------------------------------------------------------
 
 
-def test_export_tenant(database, tmp_path):
+def test_export_tenant(database, tmp_path, upload_dirs):
     from core import crypto
 
     dfh, wyh = tenant_id("dongfanghong"), tenant_id("wangyuehu")
+    put_files(upload_dirs, tenant=dfh, other=wyh)
     mine, theirs = unique("导出企业-"), unique("别人的企业-")
     phone = "13800138000"
     with open_session(dfh) as s:
@@ -266,6 +390,17 @@ def test_export_tenant(database, tmp_path):
         r for r in rows("role_assignments") if r["username"] == "dfh_admin").items()
     assert {r["plugin"] for r in rows("tenant_plugins")} >= {"example"}
 
+    # the tenant's uploaded files, and no other tenant's
+    mine_files = bk.file_fingerprints({a: p / str(dfh) for a, p in upload_dirs.items()})
+    assert {a: {r: e["sha256"] for r, e in entries.items()} for a, entries in manifest["files"].items()} == mine_files
+    assert all(len(f) == 2 for f in mine_files.values())
+    stored = {n for n in names if n.startswith("files/")}
+    assert stored == {f"files/{a}/{r}" for a, entries in mine_files.items() for r in entries}
+    for area, entries in mine_files.items():
+        for rel, sha in entries.items():
+            assert hashlib.sha256(zf.read(f"files/{area}/{rel}")).hexdigest() == sha
+    assert not any("e5f6" in n for n in names)  # the other tenant's file
+
     wb = load_workbook(io.BytesIO(zf.read("xlsx/organizations.xlsx")), read_only=True)
     sheet = list(wb.active.iter_rows(values_only=True))
     assert "name" in sheet[0] and "tenant_id" in sheet[0]
@@ -280,6 +415,7 @@ def test_export_tenant(database, tmp_path):
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "tenant.export")
                           .order_by(AuditEntry.id.desc())).first()
         assert entry is not None and entry.tenant_id == dfh and "dfh.zip" in entry.summary
+    assert "6 files" in entry.summary
 
 
 def test_export_tenant_decrypted_and_unknown(database, tmp_path):
