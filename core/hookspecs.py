@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from core.plugin_types import ClusterType, NavItem, Permission, Role, Term, Widget
     from core.tenancy import TenantInfo
+    from core.web.context import Ctx
 
 hookspec = pluggy.HookspecMarker("liandong")
 hookimpl = pluggy.HookimplMarker("liandong")
@@ -110,9 +111,10 @@ def register_nav_items(tenant: TenantInfo, settings: dict[str, Any]) -> list[Nav
 
 @hookspec
 def register_dashboard_widgets(
-    session: Session, tenant: TenantInfo, settings: dict[str, Any]
+    session: Session, tenant: TenantInfo, settings: dict[str, Any], ctx: Ctx
 ) -> list[Widget]:
-    """Cards for the tenant dashboard; ``session`` is scoped to ``tenant``."""
+    """Cards for the tenant dashboard; ``session`` is scoped to ``tenant``; ``ctx`` is the
+    request's context (user, permissions, read-only roll-up sessions) — take it only if needed."""
 
 
 @hookspec

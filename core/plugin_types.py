@@ -100,3 +100,6 @@ class ClusterType:
     member_kinds: tuple[str, ...] = ("organization", "party_org")
     #: free-form extra fields shown on the form: (key, label)
     attributes: tuple[tuple[str, str], ...] = ()
+    #: an organization / party org is a current member of at most one (unarchived) cluster of
+    #: this type: adding one that has not left another is refused, naming that cluster
+    exclusive_members: bool = False

@@ -321,6 +321,8 @@ def test_register_nav_items_per_tenant_with_settings(street):
 
 
 def test_register_dashboard_widgets_get_a_tenant_session(street):
+    from core.web.context import Ctx, CurrentUser
+
     seen = []
 
     def register_dashboard_widgets(session, tenant, settings):
@@ -331,8 +333,9 @@ def test_register_dashboard_widgets_get_a_tenant_session(street):
 
     def widgets():
         with open_session(street.id) as s:
+            ctx = Ctx(user=CurrentUser(0, "hooks", ""), tenant=street, perms=frozenset())
             out = flat(reg.hooks_for(street.id).register_dashboard_widgets(
-                session=s, tenant=street, settings=reg.all_settings(street.id)))
+                session=s, tenant=street, settings=reg.all_settings(street.id), ctx=ctx))
             return s, out
 
     _, out = widgets()

@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 
 from core.hookspecs import hookimpl
-from core.plugin_types import NavItem, Permission, Role
+from core.plugin_types import NavItem, Permission, Role, Widget
 
 HERE = Path(__file__).resolve().parent
 WEB_MODULES = ("organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports")
@@ -84,6 +84,15 @@ def register_cluster_types(tenant):
     from core.registry.services.clusters import builtin_cluster_types
 
     return builtin_cluster_types(tenant)
+
+
+@hookimpl
+def register_dashboard_widgets(ctx):
+    from core.registry.widgets import coverage_widget
+
+    if not ctx.can("coverage:read"):
+        return []  # nothing counted for a card the user may not see
+    return [Widget("两个覆盖", "registry:CoverageWidget", coverage_widget(ctx), permission="coverage:read", order=10)]
 
 
 @hookimpl

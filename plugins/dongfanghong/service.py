@@ -33,7 +33,8 @@ CN_NUMBERS = "一二三四五六七八九十"
 
 
 def joint_group_type(label: str = "联组") -> ClusterType:
-    """The 联组 cluster type: exactly one 组长 and two 副组长; members are party orgs."""
+    """The 联组 cluster type: exactly one 组长 and two 副组长; members are party orgs, each in
+    one 联组 at a time (the registry's generic pages and API refuse a second)."""
     return ClusterType(
         key=JOINT_GROUP,
         label=label,
@@ -41,6 +42,7 @@ def joint_group_type(label: str = "联组") -> ClusterType:
         leaders=(LeaderRule("leader", "组长", 1, 1), LeaderRule("deputy", "副组长", 2, 2)),
         member_kinds=("party_org",),
         attributes=(("community_party_orgs", "联动社区（村）党组织"), ("venue", "联组活动阵地")),
+        exclusive_members=True,
     )
 
 

@@ -11,6 +11,9 @@ Leader rules are enforced here, for the web form and the API alike:
   (``check_cluster``); while it is unmet, pages show a warning (``leader_problems``).
   A cluster may be saved incomplete while it is being set up.
 
+A type with ``exclusive_members`` (Dongfanghong's 联组) takes an organization / party org into
+at most one current membership among its unarchived clusters (``exclusive_conflict``).
+
 Members and leaders are never deleted: leaving / ending sets a date, so history stays.
 The "complete" mark lives in ``Cluster.attributes`` under the reserved key ``_complete``
 (type attributes never start with an underscore).
@@ -407,6 +410,11 @@ def add_member(session: Session, cluster: Cluster, raw: Mapping[str, Any],
             or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > now)))
         if dup:
             errors["ref"] = "成员：已是本组团的成员"
+        elif ct is not None and ct.exclusive_members:
+            other = exclusive_conflict(session, cluster, kind, found)
+            if other:
+                errors["ref"] = (f"成员：该{MEMBER_KINDS[kind]}已在{ct.label}「{other}」中，同一时间只能属于一个"
+                                 f"{ct.label}，请先从「{other}」退出")
     if errors:
         raise FormErrors(errors)
     row = ClusterMember(cluster_id=cluster.id, joined_on=joined,
@@ -415,6 +423,19 @@ def add_member(session: Session, cluster: Cluster, raw: Mapping[str, Any],
     session.add(row)
     session.flush()
     return row
+
+
+def exclusive_conflict(session: Session, cluster: Cluster, kind: str, ref_id: int) -> str | None:
+    """The name of another unarchived cluster of ``cluster``'s type that the organization /
+    party org ``ref_id`` is a current (not left) member of, or None."""
+    column = ClusterMember.organization_id if kind == "organization" else ClusterMember.party_org_id
+    now = today()
+    return session.scalar(
+        select(Cluster.name).join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
+        .where(Cluster.cluster_type == cluster.cluster_type, Cluster.id != cluster.id,
+               Cluster.archived_on.is_(None), column == ref_id,
+               or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > now))
+        .order_by(Cluster.name, Cluster.id).limit(1))
 
 
 def end_member(session: Session, cluster: Cluster, member_id: int, raw: Mapping[str, Any]) -> ClusterMember:

@@ -326,12 +326,14 @@ class ClusterTypeOut:
     member_kinds: list[str]
     leaders: list[LeaderRuleOut]
     attributes: dict[str, str]
+    #: a member belongs to at most one current cluster of this type
+    exclusive_members: bool
 
     @classmethod
     def of(cls, ct: ClusterType) -> ClusterTypeOut:
         return cls(ct.key, ct.label, ct.description, list(ct.member_kinds),
                    [LeaderRuleOut(r.title, r.label, r.min, r.max, svc.rule_text(ct, r)) for r in ct.leaders],
-                   dict(ct.attributes))
+                   dict(ct.attributes), ct.exclusive_members)
 
 
 @dataclass

@@ -31,7 +31,8 @@ def test_demo_groups_and_idempotence(database):
             return
         names, assigned, *_ = before = _figures(s)
         assert names == ["第一联组", "第二联组", "第三联组"]
-        assert assigned == len(two_new)  # 191 with the seed registry
+        # the seed's 191 two-new party orgs, all in a group (other tests may add party orgs later)
+        assert assigned == 191 <= len(two_new)
         types = cl.cluster_types(t)
         for g in svc.joint_groups(s):
             assert cl.check_cluster(s, g, types) == []  # 1 组长 + 2 副组长
