@@ -58,3 +58,17 @@ def test_pages_fall_back_with_a_warning(as_user):
             assert "已按默认值显示" in r.text and f"收到「{value[:20]}」" in r.text, (path, key, value)
     r = client.get(f"/t/{DFH}/coverage/orgs", params={"metric": "nope"})
     assert r.status_code == 200 and "统计指标：未知的指标「nope」" in r.text
+
+
+def test_the_pager_keeps_the_filters_and_the_page_size(client):
+    import html
+    import re
+
+    from tests.helpers import login
+
+    login(client, "dfh_staff")
+    page = client.get(f"/t/{DFH}/organizations", params={"kind": "enterprise", "page_size": "10", "page": "2"})
+    assert page.status_code == 200
+    links = [html.unescape(h) for h in re.findall(r'class="pager".*?</nav>', page.text, re.S)]
+    assert links and "page=1" in links[0] and "page=3" in links[0]
+    assert "page_size=10" in links[0] and "kind=enterprise" in links[0] and links[0].count("page=") == 2
