@@ -86,6 +86,9 @@ class LeaderRule:
     label: str  # shown, e.g. "组长"
     min: int = 0
     max: int | None = None
+    #: the person must name the two-new organization they work in (chosen from its party or
+    #: mass-work staff, as a 联组's 组长 and 副组长 are)
+    from_organization: bool = False
 
 
 @dataclass(frozen=True)

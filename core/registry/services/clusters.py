@@ -481,6 +481,9 @@ def add_leader(session: Session, cluster: Cluster, raw: Mapping[str, Any],
     org_id, problem = resolve_organization(session, _text(raw, "organization") or None)
     if problem:
         errors["organization"] = f"所在单位：{problem}"
+    elif org_id is None and title in rules and rules[title].from_organization:
+        errors["organization"] = (f"所在单位：{rules[title].label}须从两新组织的党务或群团工作人员中产生，"
+                                  "请填写其所在的两新组织")
     active = leaders_of(session, cluster, active_only=True)
     replaced = None
     rep = _text(raw, "replaces")

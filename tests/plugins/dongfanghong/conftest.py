@@ -100,10 +100,10 @@ def groups(world):
         types = cl.cluster_types(world.street)
         for g, (lead, deps) in zip(made, (("leader_a", ("deputy_a", None)), ("leader_b", (None, None)), (None, (None, None)))):
             l = cl.add_leader(s, g, {"title": "leader", "person_name": f"组长{g.id}", "letter_no": f"聘{g.id}-1",
-                                     "appointed_on": "2026-01-05"}, types)
+                                     "appointed_on": "2026-01-05", "organization": str(world.orgs[0])}, types)
             l.user_id = world.ids[lead] if lead else None
             for i, d in enumerate(deps):
                 x = cl.add_leader(s, g, {"title": "deputy", "person_name": f"副组长{g.id}-{i}",
-                                         "appointed_on": "2026-01-05"}, types)
+                                         "appointed_on": "2026-01-05", "organization": str(world.orgs[1])}, types)
                 x.user_id = world.ids[d] if d else None
         return [g.id for g in made]

@@ -32,17 +32,21 @@ def test_leader_rules_enforced(world):
     types = cl.cluster_types(world.street)
     with scoped_session(world.street.id) as s:
         g = cl.create_cluster(s, {"name": "约束测试联组", "cluster_type": JG}, types)
-        cl.add_leader(s, g, {"title": "leader", "person_name": "甲"}, types)
+        with pytest.raises(FormErrors) as e:  # chosen from a two-new organization's staff
+            cl.add_leader(s, g, {"title": "leader", "person_name": "甲"}, types)
+        assert "两新组织" in e.value.errors["organization"]
+        org = str(world.orgs[0])
+        cl.add_leader(s, g, {"title": "leader", "person_name": "甲", "organization": org}, types)
         with pytest.raises(FormErrors) as e:
-            cl.add_leader(s, g, {"title": "leader", "person_name": "乙"}, types)
+            cl.add_leader(s, g, {"title": "leader", "person_name": "乙", "organization": org}, types)
         assert "联组须有且只有 1 名组长" in e.value.errors["title"]
-        cl.add_leader(s, g, {"title": "deputy", "person_name": "丙"}, types)
+        cl.add_leader(s, g, {"title": "deputy", "person_name": "丙", "organization": org}, types)
         with pytest.raises(FormErrors) as e:
             cl.mark_complete(s, g, types)
         assert "副组长须为 2 名（现有 1 名）" in e.value.errors["leaders"]
-        cl.add_leader(s, g, {"title": "deputy", "person_name": "丁"}, types)
+        cl.add_leader(s, g, {"title": "deputy", "person_name": "丁", "organization": org}, types)
         with pytest.raises(FormErrors) as e:
-            cl.add_leader(s, g, {"title": "deputy", "person_name": "戊"}, types)
+            cl.add_leader(s, g, {"title": "deputy", "person_name": "戊", "organization": org}, types)
         assert "副组长须为 2 名" in e.value.errors["title"]
         cl.mark_complete(s, g, types)
         assert cl.is_complete(g)
