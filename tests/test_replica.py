@@ -292,6 +292,7 @@ def test_routing_and_read_your_writes(pair):
     # the user wrote a second ago → primary, and the new row is there at once
     web_session: dict = {}
     name = f"刚写入{secrets.token_hex(3)}"
+    before = time.time()
     with open_session(pair.tenant_id, url=pair.url(replica=False)) as w:
         from core.registry.models import Organization
 
@@ -299,7 +300,7 @@ def test_routing_and_read_your_writes(pair):
         w.add(Organization(name=name, kind="enterprise"))
         w.commit()
     fresh = replica.last_write_at(web_session)
-    assert fresh is not None and time.time() - fresh < 2
+    assert fresh is not None and before <= fresh <= time.time()
     with r.read_session(pair.tenant_id, fresh_write_at=fresh) as s:
         assert s.info[replica.INFO_TARGET] == "primary"
         assert _in_recovery(s) is False
@@ -313,17 +314,17 @@ def test_routing_and_read_your_writes(pair):
 
     saved = os.environ.get("LIANDONG_DATABASE_URL")
     os.environ[replica.REPLICA_ENV] = pair.url(replica=True)
-    os.environ[replica.WINDOW_ENV] = "2"
+    os.environ[replica.WINDOW_ENV] = "60"
     try:
         os.environ["LIANDONG_DATABASE_URL"] = pair.url(replica=False)
         get_settings.cache_clear()
         replica.reset()
-        assert replica.router().window == 2.0
+        assert replica.router().window == 60.0
         with replica.read_session(pair.tenant_id) as s:
             assert _in_recovery(s) is True
         with replica.read_session(pair.tenant_id, fresh_write_at=time.time() - 1) as s:
             assert _in_recovery(s) is False
-        with replica.read_session(pair.tenant_id, fresh_write_at=time.time() - 3) as s:
+        with replica.read_session(pair.tenant_id, fresh_write_at=time.time() - 120) as s:
             assert _in_recovery(s) is True
     finally:
         os.environ.pop(replica.REPLICA_ENV, None)
@@ -436,8 +437,9 @@ def test_no_replica_reads_primary_and_marks_writes(database):
             s.flush()
         s.rollback()
     # per-user mark (API clients without a session cookie)
+    before = time.time()
     replica.note_write(None, user_id=987654)
-    assert time.time() - replica.last_write_at(None, user_id=987654) < 2
+    assert before <= replica.last_write_at(None, user_id=987654) <= time.time()
 
 
 def test_pages_route_reads_and_remember_the_users_writes(database, client, monkeypatch):
@@ -457,7 +459,8 @@ def test_pages_route_reads_and_remember_the_users_writes(database, client, monke
     assert client.get("/t/dongfanghong/coverage").status_code == 200
     assert client.get("/t/dongfanghong/audit").status_code == 200
     assert calls == [None, None]  # nothing written in this web session yet
+    before = time.time()
     r = post_form(client, "/t/dongfanghong/coverage/snapshot", follow_redirects=False)
     assert r.status_code == 303, r.text
     assert client.get("/t/dongfanghong/coverage").status_code == 200
-    assert calls[-1] is not None and time.time() - calls[-1] < 10  # read-your-writes: primary
+    assert calls[-1] is not None and calls[-1] >= before  # the write is remembered: read-your-writes
