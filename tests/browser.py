@@ -57,7 +57,7 @@ def browser_page():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(locale="zh-CN")
-            page.set_default_timeout(15000)
+            page.set_default_timeout(30000)  # a loaded 2-core CI machine
             yield page
         finally:
             browser.close()
