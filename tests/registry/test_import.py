@@ -612,12 +612,10 @@ def test_two_thousand_rows_in_batches(as_user, api_token):
     rows = [[f"{prefix}-{i:04d}", c, "非公企业", "", "", "", "", "", i % 300]
             for i, c in enumerate(sorted(codes))]
     content = xlsx(ORG_HEADERS[:9], rows)
-    started = time.monotonic()
     body = api_upload(client, headers, DFH, "organizations", "many.xlsx", content, dry_run=False).json()
     assert body["state"] == "done" and body["created"] == 2000 and body["total_rows"] == 2000, body
     again = api_upload(client, headers, DFH, "organizations", "many.xlsx", content).json()
-    assert again["unchanged"] == 2000 and again["created"] == 0
-    assert time.monotonic() - started < 60
+    assert again["unchanged"] == 2000 and again["created"] == 0  # speed: bench P5, not a stopwatch here
     with scoped_session(tenant_id(DFH)) as s:
         assert s.scalar(select(func.count(Organization.id)).where(Organization.name.like(f"{prefix}-%"))) == 2000
 
