@@ -14,10 +14,8 @@ from typing import Any
 
 from litestar.exceptions import HTTPException
 
-from core.web.listing import MAX_PAGE_SIZE, PAGE_SIZE
+from core.web.listing import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE
 
-#: pages beyond this are refused (the offset must fit any database's integer)
-MAX_PAGE = 100_000
 _DIGITS = re.compile(r"[0-9]{1,9}")
 
 
