@@ -149,6 +149,19 @@ def due_page(ctx: Ctx, db: Session, on: str = "", type: str = "") -> Response:
                   types=types, access=access, limit=0 if type else DUE_PREVIEW)
 
 
+@get("/due/export", **PAGE)
+def due_export(ctx: Ctx, db: Session, on: str = "", type: str = "") -> Response:
+    access, types, today = _env(ctx)
+    day = svc.parse_date(on) or today
+    rows = svc.due_export_rows(svc.due_rows(db, ctx.tenant, types, day, access, type_key=type))
+    title = f"应办提醒-{day.isoformat()}"
+    response = xlsx_response(f"{title}.xlsx", "应办提醒", svc.DUE_HEADERS, rows)
+    record(db, "activities.export", entity="activities_activities", summary=f"导出{title} {len(rows)} 条",
+           after={"on": day.isoformat(), "type": type} if type else {"on": day.isoformat()})
+    db.commit()
+    return response
+
+
 def _stats(ctx: Ctx, db: Session, period: str, on: str, type: str, kind: str):
     access, types, today = _env(ctx)
     day = svc.parse_date(on) or today
@@ -827,8 +840,8 @@ def api_attachment_download(ctx: Ctx, db: Session, activity_id: int, attachment_
     return _file_response(db, ctx, activity_id, attachment_id)
 
 
-PAGE_ROUTES = [activity_list, activity_export, activity_calendar, due_page, stats_page, stats_export, activity_new, activity_create,
-               activity_edit, activity_update, activity_detail, activity_status, activity_delete, participants_add,
+PAGE_ROUTES = [activity_list, activity_export, activity_calendar, due_page, due_export, stats_page, stats_export,
+               activity_new, activity_create, activity_edit, activity_update, activity_detail, activity_status, activity_delete, participants_add,
                participant_remove, attendance_save, minutes_save, follow_up_add, follow_up_done, follow_up_delete,
                attachment_add, attachment_delete, attachment_upload, attachment_download]
 API_ROUTES = [api_list, api_get, api_create, api_update, api_delete, api_status, api_participants, api_attendance,

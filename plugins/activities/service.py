@@ -1311,6 +1311,15 @@ def due_rows(session: Session, tenant: TenantInfo, types: TypeSet, today: dt.dat
     return out
 
 
+DUE_HEADERS = ["活动类型", "周期", "开始日期", "结束日期", "组织", "已开展（次）", "要求（次）", "计划中（次）"]
+
+
+def due_export_rows(rows: Iterable[DueRow]) -> list[list[Any]]:
+    """Every organizer still missing an activity on the due page (not only the preview)."""
+    return [[r.type.label, r.period_label, r.period_start.isoformat(), r.period_end.isoformat(), o.name, o.held,
+             r.required, o.scheduled] for r in rows for o in r.missing]
+
+
 @dataclass
 class StatsRow:
     """One organizer's activities in a period (for assessments: 一季一考核 …)."""

@@ -124,7 +124,7 @@ def _group_work(ctx: Ctx, db: Session, c: Cluster, pids: list[int], today: dt.da
     if "lists" in enabled and ctx.can("lists:read"):
         from plugins.lists import service as lsvc
 
-        stmt = svc.group_demands_select(pids).where(lsvc.Access.of(ctx).demand_clause())
+        stmt = svc.group_demands_select(c.id, today).where(lsvc.Access.of(ctx).demand_clause())
         demands = GroupWork(list(db.scalars(stmt.limit(limit))), svc.count_rows(db, stmt), lsvc.STATUSES)
     return activities, demands
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.forms import FormErrors
@@ -197,18 +197,8 @@ def two_new_party_orgs(session: Session) -> list[PartyOrgInfo]:
 
 
 def add_group_member(session: Session, cluster: Cluster, raw: Mapping[str, Any], types) -> ClusterMember:
-    """Add a party org to the joint group (``raw``: ref, joined_on). A party org belongs to one
-    joint group at a time: one still in another group is refused with the group's name."""
-    from core.registry.schemas import resolve_party_org
-
-    found, _ = resolve_party_org(session, str(raw.get("ref") or "").strip() or None)
-    if found is not None:
-        other = session.scalar(
-            select(Cluster.name).join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
-            .where(Cluster.cluster_type == JOINT_GROUP, Cluster.id != cluster.id, Cluster.archived_on.is_(None),
-                   ClusterMember.party_org_id == found, _active_member_filter(cl.today())))
-        if other:
-            raise FormErrors({"ref": f"成员：该党组织已在「{other}」，请先从原{types[JOINT_GROUP].label}移出"})
+    """Add a party org to the joint group (``raw``: ref, joined_on); one still in another group
+    is refused by the registry (the type's ``exclusive_members``)."""
     return cl.add_member(session, cluster, {**raw, "kind": "party_org"}, types)
 
 
@@ -618,15 +608,25 @@ def group_activities_select(cluster_id: int, party_org_ids: Sequence[int], today
                                    Activity.status != "cancelled").order_by(Activity.starts_at, Activity.id))
 
 
-def group_demands_select(party_org_ids: Sequence[int]):
-    """Demands (lists plugin) of the organizations the group's party orgs cover, open ones first."""
+def group_demands_select(cluster_id: int, today: dt.date):
+    """Demands (lists plugin) of the group's organizations — the same set the demand list's
+    ``cluster`` filter shows (``lists.service.cluster_org_ids``) — open ones first."""
     from plugins.lists.models import ListDemand
-    from plugins.lists.service import OPEN_STATUSES
+    from plugins.lists.service import OPEN_STATUSES, cluster_org_ids
 
-    covered = select(PartyOrgCoverage.organization_id).where(PartyOrgCoverage.party_org_id.in_(list(party_org_ids)
-                                                                                              or [-1]))
-    return (select(ListDemand).where(ListDemand.organization_id.in_(covered))
+    return (select(ListDemand).where(ListDemand.organization_id.in_(cluster_org_ids(cluster_id, today)))
             .order_by(ListDemand.status.not_in(OPEN_STATUSES), ListDemand.submitted_on.desc(), ListDemand.id.desc()))
+
+
+def group_demand_counts(session: Session, cluster_id: int, today: dt.date, user_id: int | None,
+                        perms: Iterable[str]) -> tuple[int, int]:
+    """Open and closed demands of the group as the principal's demand list filtered by
+    ``cluster=<id>&status=open|closed`` counts them (the dashboard links there)."""
+    from plugins.lists.service import Access, DemandFilter, demand_select
+
+    access = Access(user_id, "", frozenset(p for p in perms if p.startswith("lists:")))
+    return tuple(count_rows(session, demand_select(access, DemandFilter(cluster=str(cluster_id), status=status), today))
+                 for status in ("open", "closed"))  # type: ignore[return-value]
 
 
 def count_rows(session: Session, stmt) -> int:
@@ -636,7 +636,8 @@ def count_rows(session: Session, stmt) -> int:
 def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable[str], today: dt.date,
               user_id: int, perms: Iterable[str]) -> list[GroupCard]:
     """One card per group: party orgs and members now, activities this quarter (group or its party
-    orgs, not cancelled), demands of the covered organizations (open = 已提交/已受理/办理中, the rest
+    orgs, not cancelled), demands of the group's organizations the principal may see in the lists
+    (current members, or covered by current member party orgs; open = 已提交/已受理/办理中, the rest
     closed), the latest published score of a group assessment, this year's budget and paid funds."""
     enabled = set(enabled)
     ids = [g.id for g in groups]
@@ -658,12 +659,7 @@ def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable
         if "activities" in enabled:
             card.activities_quarter = count_rows(session, group_activities_select(g.id, pids, today))
         if "lists" in enabled:
-            from plugins.lists.models import ListDemand
-            from plugins.lists.service import OPEN_STATUSES
-
-            stmt = group_demands_select(pids)
-            card.demands_open = count_rows(session, stmt.where(ListDemand.status.in_(OPEN_STATUSES)))
-            card.demands_closed = count_rows(session, stmt.where(ListDemand.status.not_in(OPEN_STATUSES)))
+            card.demands_open, card.demands_closed = group_demand_counts(session, g.id, today, user_id, perms)
         if "assessment" in enabled:
             from plugins.assessment.models import AssessmentRound, AssessmentSheet
 
@@ -721,14 +717,13 @@ def overdue(cards: list[GroupCard], session: Session, enabled: Iterable[str], to
                                f"（已举行 {o.held} 次，应 {row.required} 次）")
     if "lists" in enabled:
         from plugins.lists.models import ListDemand
-        from plugins.lists.service import OPEN_STATUSES
+        from plugins.lists.service import OPEN_STATUSES, cluster_org_ids
 
         stmt = select(func.count()).select_from(ListDemand).where(ListDemand.due_on < today,
                                                                   ListDemand.status.in_(OPEN_STATUSES))
-        if scoped:
-            pids = [p for ps in group_party_org_ids(session, [c.cluster.id for c in cards], today).values() for p in ps]
-            stmt = stmt.where(ListDemand.organization_id.in_(select(PartyOrgCoverage.organization_id).where(
-                PartyOrgCoverage.party_org_id.in_(pids or [-1]))))
+        if scoped:  # the groups the user leads: their organizations, as the demand list's cluster filter
+            stmt = stmt.where(or_(false(), *(ListDemand.organization_id.in_(cluster_org_ids(c.cluster.id, today))
+                                             for c in cards)))
         n = session.scalar(stmt)
         if n:
             out.append(f"需求清单：{n} 项需求已超过办理时限")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
@@ -152,19 +152,34 @@ def dashboard(ctx: Ctx, db: Session, year: int | None = None) -> Response:
 # --- demands: pages ---------------------------------------------------------------------------------
 
 
+def _demand_filter(db: Session, request: Request) -> tuple[svc.DemandFilter, dict[str, str]]:
+    """The demand list's filter from the query; an unknown cluster is dropped and reported."""
+    f = svc.DemandFilter.from_mapping(_query(request))
+    try:
+        f.check(db)
+    except FormErrors as exc:
+        f.cluster = ""
+        return f, exc.errors
+    return f, {}
+
+
 @get("/demands", **PAGE)
 def demand_list(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Response:
     access, scheme, today = _env(ctx)
-    f = svc.DemandFilter.from_mapping(_query(request))
+    f, errors = _demand_filter(db, request)
     result = svc.list_demands(db, access, f, today, page)
     return render("lists:DemandList", ctx=ctx, v=View(scheme, today), scheme=scheme, result=result, f=f,
-                  query=f.query(), access=access, stations=svc.stations(db))
+                  query=f.query(), access=access, stations=svc.stations(db), clusters=svc.clusters(db),
+                  errors=errors)
 
 
 @get("/demands/export", **PAGE)
 def demand_export(ctx: Ctx, db: Session, request: Request) -> Response:
     access, scheme, today = _env(ctx)
-    f = svc.DemandFilter.from_mapping(_query(request))
+    f, errors = _demand_filter(db, request)
+    if errors:  # never export the unfiltered list for a cluster that does not exist: back to the list
+        _flash(request, errors["cluster"], "error")
+        return redirect(ctx.url("lists/demands") + ("?" + urlencode(f.query()) if f.query() else ""))
     return _xlsx(ctx, db, scheme.demand_list, svc.DEMAND_HEADERS, svc.demand_rows(db, access, scheme, f, today),
                  f.query(), "lists_demands")
 
@@ -1032,9 +1047,14 @@ def api_counters(ctx: Ctx, db: Session, year: int | None = None) -> CountersOut:
 def api_demands(ctx: Ctx, db: Session, request: Request, page: int = 1, page_size: int = PAGE_SIZE) -> DemandPage:
     """Demands with the list page's filters (``q``, ``status`` incl. ``open``/``solved``, ``category``,
     ``urgency``, ``triage``, ``action``, ``channel``, ``station``, ``org``, ``sla``=overdue|due_soon,
-    ``escalated``, ``year``)."""
+    ``escalated``, ``year``, ``cluster`` — organizations in that cluster now, directly or covered by
+    a member party org; an unknown one is a 422 naming it)."""
     access, scheme, today = _env(ctx)
     f = svc.DemandFilter.from_mapping(_query(request))
+    try:
+        f.check(db)
+    except FormErrors as exc:
+        raise _unprocessable(exc) from exc
     result = svc.list_demands(db, access, f, today, page, page_size)
     v = View(scheme, today)
     return DemandPage([_demand_out(db, d, v, full=False) for d in result.items], result.total, result.page,

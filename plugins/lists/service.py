@@ -29,7 +29,7 @@ from core.forms import FormErrors
 from core.models import AuditEntry, User
 from core.permissions import authorizer
 from core.plugins import registry
-from core.registry.models import Organization, UserOrganization
+from core.registry.models import Cluster, ClusterMember, Organization, PartyOrgCoverage, UserOrganization
 from core.tenancy import TenantInfo, tree
 from core.validators import normalize_mobile, validate_mobile
 from core.web.listing import PAGE_SIZE, PageOf, paginate
@@ -1110,7 +1110,29 @@ class Filter:
 
 class DemandFilter(Filter):
     KEYS = ("q", "status", "category", "urgency", "triage", "action", "channel", "station", "org", "sla",
-            "escalated", "year")
+            "escalated", "year", "cluster")
+
+    def check(self, session: Session) -> None:
+        """Refuse a ``cluster`` that is not one of the tenant's clusters (FormErrors naming it)."""
+        if self.cluster and (not self.cluster.isdigit() or session.scalar(
+                select(Cluster.id).where(Cluster.id == int(self.cluster))) is None):
+            raise FormErrors({"cluster": "组团不存在"})
+
+
+def clusters(session: Session) -> list[Cluster]:
+    """The tenant's clusters (archived ones last) for the demand list's filter."""
+    return list(session.scalars(select(Cluster).order_by(Cluster.archived_on.is_not(None), Cluster.name, Cluster.id)))
+
+
+def cluster_org_ids(cluster_id: int, today: dt.date) -> Select:
+    """Organizations in a cluster on ``today``: current organization members, and those covered by
+    its current party-org members (a joint group's members are party orgs)."""
+    current = and_(ClusterMember.cluster_id == cluster_id,
+                   or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > today))
+    direct = select(ClusterMember.organization_id).where(current, ClusterMember.organization_id.is_not(None))
+    covered = (select(PartyOrgCoverage.organization_id)
+               .join(ClusterMember, ClusterMember.party_org_id == PartyOrgCoverage.party_org_id).where(current))
+    return direct.union(covered)
 
 
 def demand_select(access: Access, f: DemandFilter, today: dt.date) -> Select:
@@ -1123,6 +1145,8 @@ def demand_select(access: Access, f: DemandFilter, today: dt.date) -> Select:
         stmt = stmt.where(ListDemand.status.in_(OPEN_STATUSES))
     elif f.status == "solved":
         stmt = stmt.where(ListDemand.status.in_(SOLVED_STATUSES))
+    elif f.status == "closed":
+        stmt = stmt.where(ListDemand.status.not_in(OPEN_STATUSES))
     elif f.status:
         stmt = stmt.where(ListDemand.status == f.status)
     for key, column in (("category", ListDemand.category), ("urgency", ListDemand.urgency),
@@ -1135,6 +1159,8 @@ def demand_select(access: Access, f: DemandFilter, today: dt.date) -> Select:
         stmt = stmt.where(ListDemand.station_id == int(f.station))
     if f.org.isdigit():
         stmt = stmt.where(ListDemand.organization_id == int(f.org))
+    if f.cluster.isdigit():
+        stmt = stmt.where(ListDemand.organization_id.in_(cluster_org_ids(int(f.cluster), today)))
     if f.sla == "overdue":
         stmt = stmt.where(ListDemand.status.in_(OPEN_STATUSES), ListDemand.due_on < today)
     elif f.sla == "due_soon":

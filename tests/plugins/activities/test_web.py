@@ -287,6 +287,20 @@ def test_due_page_shows_the_first_rows_of_each_type_and_links_to_all(client):
     assert "还有 2 个组织未完成，查看全部" in section and "type=theme_day" in section
     one = client.get(f"/t/{slug}/activities/due?on=2016-02-20&type=theme_day").text
     assert one.count('data-organizer="party_org:') == DUE_PREVIEW + 2 and "查看全部" not in one
+    # the Excel export lists every missing organization (not only the preview), cells neutralised, audited
+    assert f'/t/{slug}/activities/due/export?on=2016-02-20&amp;type=' in page.text
+    with scoped_session(sid) as s:
+        s.add(PartyOrg(name=f"=1+1支部{tag}", org_type="branch"))
+    x = client.get(f"/t/{slug}/activities/due/export?on=2016-02-20&type=theme_day")
+    assert x.status_code == 200
+    sheet = list(load_workbook(io.BytesIO(x.content)).active.iter_rows(values_only=True))
+    assert sheet[0] == ("活动类型", "周期", "开始日期", "结束日期", "组织", "已开展（次）", "要求（次）", "计划中（次）")
+    assert len(sheet) == 1 + DUE_PREVIEW + 3
+    assert ("主题党日", "2016年2月", "2016-02-01", "2016-02-29", f"第21党支部{tag}", 0, 1, 0) in sheet
+    assert f"'=1+1支部{tag}" in [r[4] for r in sheet]
+    with scoped_session(sid) as s:
+        assert s.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == "activities.export", AuditEntry.summary == "导出应办提醒-2016-02-20 23 条")) == 1
 
 
 # --- permissions and tenancy -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """In headless Chromium: the street's 专干 (demo user dfh_staff) walks through the program
 dashboard of 东方红街道, visits 强基工程 and 阵地验收 through the program's sub-navigation, follows a
-group's demand figure to the group's page, records a duty entry and sees the checklist."""
+group's open-demand figure to the filtered demand list, opens the group's page, records a duty
+entry and sees the checklist."""
 
 from __future__ import annotations
 
@@ -41,9 +42,17 @@ def test_program_dashboard_walk_as_staff(database, tmp_path):
         assert page.is_visible("table.dfh-venues") and page.locator("table.dfh-venues tr.overdue").count() > 0
         page.click("nav.dfh-subnav >> text=总览")
         page.wait_for_url(base + base_path)
-        # a group's demand figure leads to the demands it counts, on the group's page
-        page.click("table.dfh-groups tr:has-text('第一联组') a[href$='#demands']")
-        page.wait_for_url(re.compile(rf".*{base_path}/groups/\d+#demands$"))
+        # a group's open-demand figure leads to the demand list filtered to exactly those demands
+        link = page.locator("table.dfh-groups tr:has-text('第一联组') a[href*='status=open']")
+        figure = int(link.inner_text())
+        link.click()
+        page.wait_for_url(re.compile(r".*/lists/demands\?cluster=\d+&status=open$"))
+        assert page.locator("select[name=cluster] option:checked").inner_text() == "第一联组"
+        assert page.locator("table#demands tr[data-id]").count() == min(figure, 20)
+        page.go_back()
+        # the group's page lists what its figures count
+        page.click("table.dfh-groups a:text-is('第一联组')")
+        page.wait_for_url(re.compile(rf".*{base_path}/groups/\d+$"))
         assert page.is_visible("table.dfh-demands") and page.is_visible("table.dfh-activities")
         assert page.is_visible("text=专干履职清单")
         assert page.is_visible("table.dfh-checklist")

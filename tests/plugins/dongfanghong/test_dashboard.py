@@ -134,7 +134,13 @@ def test_dashboard_numbers_link_to_their_sources(world, facts, client):
     row = re.search(rf'<tr data-group="{facts.a}">(.*?)</tr>', html, re.S).group(1)
     g = f"{base}/dongfanghong/groups/{facts.a}"
     assert f'<a href="{g}#activities">2</a>' in row
-    assert f'<a href="{g}#demands">2 / 2</a>' in row
+    # 需求 未结/已结: each number links to the demand list filtered to exactly those demands
+    dl = f"{base}/lists/demands?cluster={facts.a}&amp;status="
+    assert f'<a href="{dl}open">2</a> / <a href="{dl}closed">2</a>' in row
+    for status, titles in (("open", {"甲组待受理需求", "甲组已受理需求"}), ("closed", {"甲组已办结需求", "甲组退回需求"})):
+        listed = client.get(f"{base}/lists/demands?cluster={facts.a}&status={status}").text
+        table = listed.split('id="demands"', 1)[1].split("</table>", 1)[0]
+        assert table.count("data-id=") == 2 and set(re.findall(r">(甲组[^<]+需求)<", table)) == titles
     assert f'href="{base}/assessment/rounds/{facts.round_id}/ranking">100.00（第1名）</a>' in row
     row_b = re.search(rf'<tr data-group="{facts.b}">(.*?)</tr>', html, re.S).group(1)
     assert f"{base}/funds/ledger/target?kind=cluster&id={facts.b}&year={TODAY.year}" in row_b

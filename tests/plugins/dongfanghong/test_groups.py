@@ -107,7 +107,7 @@ def test_leader_sees_and_manages_only_own_group(world, groups, client, api_token
     assert r.status_code == 303
     # a party org is in one joint group at a time: another group's is refused, nothing added
     r = _post(client, f"{base}/groups/{a}/members", {"ref": str(other.party_org_id)})
-    assert r.status_code == 422 and f"成员：该党组织已在「{name_b}」，请先从原联组移出" in r.text
+    assert r.status_code == 422 and f"成员：该党组织已在联组「{name_b}」中，同一时间只能属于一个联组" in r.text
     with scoped_session(world.street.id) as s:
         assert s.scalar(select(func.count()).select_from(ClusterMember).where(
             ClusterMember.cluster_id == a, ClusterMember.party_org_id == other.party_org_id)) == 0

@@ -317,6 +317,64 @@ def test_demand_export_uses_the_filters(user, world):
     assert f"{tag}甲" in listing.text and f"{tag}乙" in listing.text and "导出 Excel" in listing.text
 
 
+def test_demand_list_filters_by_cluster(user, world, token, client):
+    """A cluster's demands: its current organization members' and those its current party-org
+    members cover (not a member that has left); closed = not open; an unknown cluster is a field
+    error (page: falls back, API: 422, export: back to the list); a secretary still sees only theirs."""
+    from core.db import scoped_session
+    from core.registry.models import Cluster, ClusterMember, Organization, PartyOrg, PartyOrgCoverage
+
+    tag = unique("组团")
+    with scoped_session(world.street.id) as s:
+        gone = Organization(name=f"已退出企业{tag}", kind="enterprise")
+        outside = Organization(name=f"组外企业{tag}", kind="enterprise")
+        po = PartyOrg(name=f"联合支部{tag}", org_type="branch")
+        cluster = Cluster(cluster_type="test", name=f"测试联组{tag}")
+        s.add_all([gone, outside, po, cluster])
+        s.flush()
+        s.add_all([PartyOrgCoverage(party_org_id=po.id, organization_id=world.orgs["b"]),
+                   ClusterMember(cluster_id=cluster.id, organization_id=world.orgs["a"]),
+                   ClusterMember(cluster_id=cluster.id, party_org_id=po.id),
+                   ClusterMember(cluster_id=cluster.id, organization_id=gone.id, left_on=dt.date(2020, 1, 1))])
+        cid, gone_id, outside_id = cluster.id, gone.id, outside.id
+    with scoped_session(world.street2.id) as s:
+        foreign = Cluster(cluster_type="test", name=f"他街联组{tag}")
+        s.add(foreign)
+        s.flush()
+        foreign_id = foreign.id
+    c = user("staff")
+    a = new_demand(c, world, org="a", title=f"{tag}甲")
+    b = new_demand(c, world, org="b", title=f"{tag}乙")
+    for org_id, title in ((gone_id, "退出"), (outside_id, "组外")):
+        new_demand(c, world, organization_id=str(org_id), title=f"{tag}{title}")
+    assert post_form(c, f"{base(world.street)}/demands/{b}/reject", {"reason": "不属于服务范围"}).status_code in (200, 303)
+    page = c.get(f"{base(world.street)}/demands", params={"q": tag, "cluster": cid})
+    assert f'<option value="{cid}" selected>测试联组{tag}</option>' in page.text
+    assert f'data-id="{a}"' in page.text and f'data-id="{b}"' in page.text
+    assert f"{tag}退出" not in page.text and f"{tag}组外" not in page.text
+    h = token("staff")
+
+    def total(**params) -> int:
+        r = client.get(f"{api(world.street)}/demands", params={"q": tag, **params}, headers=h)
+        assert r.status_code == 200, r.text
+        return r.json()["total"]
+
+    assert (total(), total(cluster=cid), total(cluster=cid, status="open"), total(cluster=cid, status="closed"),
+            total(cluster=cid, status="solved")) == (4, 2, 1, 1, 0)
+    for bad in (foreign_id, 0, "x"):
+        r = client.get(f"{api(world.street)}/demands", params={"cluster": bad}, headers=h)
+        assert r.status_code == 422 and r.json()["extra"]["errors"] == {"cluster": "组团不存在"}
+    fallback = c.get(f"{base(world.street)}/demands", params={"q": tag, "cluster": foreign_id})
+    assert fallback.status_code == 200 and "组团不存在" in fallback.text and f"他街联组{tag}" not in fallback.text
+    assert all(f"{tag}{t}" in fallback.text for t in ("甲", "乙", "退出", "组外"))
+    x = c.get(f"{base(world.street)}/demands/export", params={"q": tag, "cluster": cid, "status": "closed"})
+    assert [row[0] for row in list(load_workbook(io.BytesIO(x.content)).active.iter_rows(values_only=True))[1:]] == [b]
+    x = c.get(f"{base(world.street)}/demands/export", params={"q": tag, "cluster": foreign_id}, follow_redirects=False)
+    assert x.status_code in (302, 303) and "cluster" not in x.headers["location"] and "q=" in x.headers["location"]
+    mine = user("sec_a").get(f"{base(world.street)}/demands", params={"q": tag, "cluster": cid}).text
+    assert f'data-id="{a}"' in mine and f'data-id="{b}"' not in mine
+
+
 def test_overdue_rows_are_highlighted(user, world):
     from tests.plugins.lists.test_service import submit
 
