@@ -12,10 +12,12 @@ from tests.registry.test_import import minimal_xlsx_zip
 def test_every_area_has_one_store_and_its_own_directory(tmp_path, monkeypatch):
     import core.registry.files  # noqa: F401
     import plugins.activities.files  # noqa: F401
+    import plugins.assessment.files  # noqa: F401
+    import plugins.campaigns.files  # noqa: F401
     import plugins.lists.files  # noqa: F401
 
     areas = {s.area for s in stores()}
-    assert {"registry", "lists", "activities"} <= areas
+    assert {"registry", "lists", "activities", "campaigns", "assessment"} <= areas
     assert file_store("lists") is plugins.lists.files.FILES  # one store per area
     monkeypatch.setenv("LIANDONG_LISTS_UPLOAD_DIR", str(tmp_path))
     store = file_store("lists")
@@ -28,7 +30,8 @@ def test_every_area_has_one_store_and_its_own_directory(tmp_path, monkeypatch):
     assert not store.path(7, stored).exists()
 
 
-@pytest.mark.parametrize("area,prefix", [("lists", ""), ("activities", ""), ("registry", "附件：")])
+@pytest.mark.parametrize("area,prefix", [("lists", ""), ("activities", ""), ("campaigns", ""), ("assessment", ""),
+                                         ("registry", "附件：")])
 def test_every_area_refuses_macros_and_disguised_files(area, prefix):
     store = file_store(area)
     macro = minimal_xlsx_zip({"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"x" * 100})

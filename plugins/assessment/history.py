@@ -21,7 +21,7 @@ from plugins.assessment.service import APPEAL_OUTCOMES, APPEAL_STATUSES, SCORE_K
 from plugins.assessment.types import PERIOD_KINDS, SCORING_MODES, TARGET_KINDS
 
 ENTITIES = {"assessment_templates": "考核模板", "assessment_rounds": "考核", "assessment_sheets": "考核表",
-            "assessment_scores": "评分", "assessment_appeals": "申诉"}
+            "assessment_scores": "评分", "assessment_appeals": "申诉", "assessment_attachments": "佐证文件"}
 VERBS = {"create": "新建", "update": "修改", "delete": "删除"}
 LABELS = {
     "key": "模板标识", "version": "版本", "source": "来源", "label": "名称", "description": "说明",
@@ -34,9 +34,11 @@ LABELS = {
     "criterion_id": "指标", "kind": "类别", "value": "分值", "evidence": "佐证", "scored_by": "评分人",
     "body": "申诉内容", "submitted_by": "申诉人", "status": "处理状态", "outcome": "处理结果",
     "resolution": "处理意见", "resolved_by": "处理人", "resolved_at": "处理时间",
+    "filename": "文件名", "content_type": "文件类型", "size": "大小（字节）", "uploaded_by": "上传人",
 }
 HIDDEN = {"id", "tenant_id", "created_at", "updated_at", "template_id", "template_key", "round_id", "sheet_id",
-          "target_id", "cluster_type", "fingerprint", "scored_by_id", "submitted_by_id"}
+          "target_id", "cluster_type", "fingerprint", "scored_by_id", "submitted_by_id", "uploaded_by_id",
+          "sha256", "stored_name"}
 TIMES = {"opened_at", "published_at", "self_submitted_at", "resolved_at"}
 CHOICES = {"state": STATES, "target_kind": TARGET_KINDS, "period_kind": PERIOD_KINDS, "scoring": SCORING_MODES,
            "kind": SCORE_KINDS, "status": APPEAL_STATUSES, "outcome": APPEAL_OUTCOMES,

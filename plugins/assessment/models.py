@@ -180,8 +180,33 @@ class AssessmentAppeal(TenantOwned, Timestamps, Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class AssessmentAttachment(TenantOwned, Timestamps, Base):
+    """A file backing a sheet's evidence: ``kind`` "assessor" (the assessors') or "self" (the
+    self-assessment's); the bytes live in the ``assessment`` file store as ``stored_name``."""
+
+    __tablename__ = "assessment_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("assessment_sheets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="assessor")
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_by: Mapped[str] = mapped_column(String(64), default="")
+
+    @property
+    def name(self) -> str:  # the audit log's summary
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in ("image/jpeg", "image/png")
+
+
 MODELS = [AssessmentTemplateVersion, AssessmentCriterion, AssessmentRound, AssessmentSheet, AssessmentScore,
-          AssessmentAppeal]
+          AssessmentAppeal, AssessmentAttachment]
 
 
 # --- published rounds are immutable ------------------------------------------------------------
@@ -201,14 +226,14 @@ def _was_published(rnd: AssessmentRound | None) -> bool:
 
 @event.listens_for(Session, "before_flush")
 def _guard_published(session: Session, _ctx, _instances) -> None:
-    """Refuse any change to a published round, its sheets and their scores — whatever the
+    """Refuse any change to a published round, its sheets, their scores and files — whatever the
     caller; the services check first and give the same message."""
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, AssessmentRound):
             rnd = obj if obj not in session.new else None
         elif isinstance(obj, AssessmentSheet):
             rnd = session.get(AssessmentRound, obj.round_id) if obj.round_id else None
-        elif isinstance(obj, AssessmentScore):
+        elif isinstance(obj, (AssessmentScore, AssessmentAttachment)):
             sheet = session.get(AssessmentSheet, obj.sheet_id) if obj.sheet_id else None
             rnd = session.get(AssessmentRound, sheet.round_id) if sheet is not None else None
         else:

@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
+import anyio
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import Body, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,11 +31,13 @@ from core.web.listing import PAGE_SIZE, PageOf, paginate
 from core.web.render import form_list, form_value, redirect, render
 from core.web.sessions import get_session
 from core.web.templating import localtime
+from plugins.assessment import files
 from plugins.assessment import service as svc
 from plugins.assessment.api import Result, published_results
 from plugins.assessment.history import history as change_history
 from plugins.assessment.models import (
     AssessmentAppeal,
+    AssessmentAttachment,
     AssessmentRound,
     AssessmentScore,
     AssessmentSheet,
@@ -41,6 +46,8 @@ from plugins.assessment.models import (
 from plugins.assessment.types import PERIOD_KINDS, SCORING_MODES, TARGET_KINDS
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+UPLOAD_LIMIT = files.max_bytes() + 1024 * 1024
 #: ``?state=…`` (``state`` itself is a reserved handler argument in litestar)
 StateQuery = Annotated[str, QueryParameter(name="state", required=False)]
 READ = {"permission": "assessment:read"}
@@ -469,8 +476,10 @@ def _sheet_page(ctx: Ctx, db: Session, sheet: AssessmentSheet, *, errors: dict |
     can_appeal = rnd.state == "published" and (access.manage or (access.self_assess and own))
     appeals = list(db.scalars(select(AssessmentAppeal).where(AssessmentAppeal.sheet_id == sheet.id)
                               .order_by(AssessmentAppeal.created_at.desc(), AssessmentAppeal.id.desc())))
+    attachments = files.attachments_of(db, sheet)
     history = [] if access.own_only else change_history(db, ctx.tenant.id, [
         ("assessment_sheets", [sheet.id]),
+        ("assessment_attachments", [a.id for atts in attachments.values() for a in atts]),
         ("assessment_scores", [s.id for s in (*state.scores.values(), *state.self_scores.values())]),
         ("assessment_appeals", [a.id for a in appeals])], limit=100)
     sections: list[tuple[str, list[Any]]] = []
@@ -480,6 +489,8 @@ def _sheet_page(ctx: Ctx, db: Session, sheet: AssessmentSheet, *, errors: dict |
         sections[-1][1].append(c)
     return render("assessment:Sheet", status_code=status, ctx=ctx, sheet=sheet, rnd=rnd, tmpl=tmpl, state=state,
                   sections=sections, can_score=can_score, can_self=can_self, can_appeal=can_appeal,
+                  attachments=attachments, file_kinds=files.editable_kinds(db, access, sheet),
+                  max_mb=max(1, files.max_bytes() // (1024 * 1024)), allowed_types=files.ALLOWED,
                   appeals=appeals, appeal_statuses=svc.APPEAL_STATUSES, outcomes=svc.APPEAL_OUTCOMES,
                   errors=errors or {}, form=form or {}, which=which, history=history, access=access,
                   target_href=svc.target_href(sheet.target_kind, sheet.target_id), **_labels())
@@ -524,6 +535,98 @@ def sheet_self(ctx: Ctx, db: Session, request: Request, sheet_id: int, data: For
     return _save(ctx, db, request, sheet_id, data, "self")
 
 
+# --- evidence files of a sheet ------------------------------------------------------------------
+
+
+def _attachable(db: Session, access: svc.Access, sheet_id: int, kind: str) -> AssessmentSheet:
+    sheet = _sheet(db, access, sheet_id)  # 404 unless visible
+    if kind not in files.editable_kinds(db, access, sheet):
+        raise PermissionDeniedException(f"现在不能修改{files.KINDS[kind]}")
+    return sheet
+
+
+def _upload(db: Session, access: svc.Access, sheet: AssessmentSheet, kind: str, upload: Any) -> AssessmentAttachment:
+    """Store one uploaded file and commit; FormErrors (nothing saved) on a missing or refused file."""
+    att = None
+    try:
+        if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
+            raise FormErrors({"file": "请选择要上传的文件"})
+        upload.file.seek(0)
+        att = files.store(db, sheet, kind, upload.filename, upload.file.read(files.max_bytes() + 1), access)
+        db.commit()
+    except Exception:
+        db.rollback()
+        if att is not None:
+            files.discard(att)
+        raise
+    return att
+
+
+def _upload_page(ctx: Ctx, db: Session, request: Request, sheet_id: int, kind: str, data: dict[str, Any]) -> Response:
+    access = svc.Access.of(ctx)
+    sheet = _attachable(db, access, sheet_id, kind)
+    try:
+        att = _upload(db, access, sheet, kind, data.get("file"))
+    except FormErrors as exc:
+        return _sheet_page(ctx, db, sheet, errors=exc.errors, which=f"files_{kind}", status=422)
+    _flash(request, f"已上传「{att.filename}」")
+    return redirect(ctx.url(f"assessment/sheets/{sheet.id}") + f"#files-{kind}")
+
+
+@post("/sheets/{sheet_id:int}/scores/attachments", opt=SCORE, request_max_body_size=UPLOAD_LIMIT,
+      include_in_schema=False, sync_to_thread=True)
+def sheet_score_upload(ctx: Ctx, db: Session, request: Request, sheet_id: int, data: Multipart) -> Response:
+    return _upload_page(ctx, db, request, sheet_id, "assessor", data)
+
+
+@post("/sheets/{sheet_id:int}/self/attachments", opt=SELF, request_max_body_size=UPLOAD_LIMIT,
+      include_in_schema=False, sync_to_thread=True)
+def sheet_self_upload(ctx: Ctx, db: Session, request: Request, sheet_id: int, data: Multipart) -> Response:
+    return _upload_page(ctx, db, request, sheet_id, "self", data)
+
+
+def _attachment(db: Session, access: svc.Access, sheet_id: int, attachment_id: int
+                ) -> tuple[AssessmentSheet, AssessmentAttachment]:
+    sheet = _sheet(db, access, sheet_id)
+    att = files.get(db, sheet, attachment_id)
+    if att is None:
+        raise NotFoundException("附件不存在")
+    return sheet, att
+
+
+def _file_response(db: Session, ctx: Ctx, sheet_id: int, attachment_id: int) -> Response:
+    _s, att = _attachment(db, svc.Access.of(ctx), sheet_id, attachment_id)
+    try:
+        content = files.read(att)
+    except FileNotFoundError as exc:
+        raise NotFoundException("附件文件不存在") from exc
+    disposition = "inline" if att.is_image else "attachment"
+    return Response(content=content, media_type=att.content_type, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.filename)}",
+        "Cache-Control": "private, max-age=3600"})
+
+
+@get("/sheets/{sheet_id:int}/attachments/{attachment_id:int}", opt=READ, include_in_schema=False,
+     sync_to_thread=True)
+def sheet_attachment(ctx: Ctx, db: Session, sheet_id: int, attachment_id: int) -> Response:
+    return _file_response(db, ctx, sheet_id, attachment_id)
+
+
+@post("/sheets/{sheet_id:int}/attachments/{attachment_id:int}/delete", opt=READ, include_in_schema=False,
+      sync_to_thread=True)
+def sheet_attachment_delete(ctx: Ctx, db: Session, request: Request, sheet_id: int, attachment_id: int) -> Response:
+    """Guarded by the file's kind: assessors' files by assessors in scoring, self files by the
+    target's secretary while open (staff both) — else 403."""
+    access = svc.Access.of(ctx)
+    sheet, att = _attachment(db, access, sheet_id, attachment_id)
+    _attachable(db, access, sheet_id, att.kind)
+    db.delete(att)
+    db.commit()
+    files.discard(att)
+    _flash(request, f"已删除「{att.filename}」")
+    return redirect(ctx.url(f"assessment/sheets/{sheet.id}") + f"#files-{att.kind}")
+
+
 @post("/sheets/{sheet_id:int}/appeals", opt=SELF, include_in_schema=False, sync_to_thread=True)
 def sheet_appeal(ctx: Ctx, db: Session, request: Request, sheet_id: int, data: Form) -> Response:
     access = svc.Access.of(ctx)
@@ -561,7 +664,8 @@ def appeal_resolve(ctx: Ctx, db: Session, request: Request, appeal_id: int, data
 PAGE_ROUTES = [round_list, template_list, template_new, template_create, template_detail, template_edit,
                template_update, template_copy, template_archive, round_new, round_create, round_detail,
                round_transition, round_add_targets, round_remove_sheet, round_delete, round_ranking, sheet_detail,
-               sheet_scores, sheet_self, sheet_appeal, appeal_resolve]
+               sheet_scores, sheet_self, sheet_appeal, appeal_resolve, sheet_score_upload, sheet_self_upload,
+               sheet_attachment, sheet_attachment_delete]
 
 
 # --- JSON API ------------------------------------------------------------------------------------
@@ -825,6 +929,70 @@ def api_sheet(ctx: Ctx, db: Session, sheet_id: int) -> SheetOut:
 
 
 @dataclass
+class AttachmentOut:
+    """An evidence file of a sheet (``kind`` assessor | self), served at
+    ``GET …/assessment/sheets/<sheet>/attachments/<id>``."""
+
+    id: int
+    sheet_id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    created_at: str
+
+    @classmethod
+    def of(cls, a: AssessmentAttachment) -> AttachmentOut:
+        return cls(a.id, a.sheet_id, a.kind, a.filename, a.content_type, a.size, a.sha256, a.uploaded_by,
+                   a.created_at.isoformat())
+
+
+@get("/sheets/{sheet_id:int}/attachments", opt=READ, sync_to_thread=True, tags=["assessment"])
+def api_sheet_attachments(ctx: Ctx, db: Session, sheet_id: int) -> list[AttachmentOut]:
+    sheet = _sheet(db, svc.Access.of(ctx), sheet_id)
+    return [AttachmentOut.of(a) for atts in files.attachments_of(db, sheet).values() for a in atts]
+
+
+@get("/sheets/{sheet_id:int}/attachments/{attachment_id:int}", opt=READ, sync_to_thread=True, tags=["assessment"])
+def api_sheet_attachment(ctx: Ctx, db: Session, sheet_id: int, attachment_id: int) -> Response:
+    return _file_response(db, ctx, sheet_id, attachment_id)
+
+
+async def _api_upload(ctx: Ctx, db: Session, request: Request, sheet_id: int, kind: str) -> AttachmentOut:
+    """The sheet and the rights are checked before the body is read (another tenant's id → 404)."""
+    access = svc.Access.of(ctx)
+    sheet = await anyio.to_thread.run_sync(lambda: _attachable(db, access, sheet_id, kind))
+    try:
+        form = await request.form()
+    except Exception as exc:  # not multipart / form data
+        raise _unprocessable(FormErrors({"file": "请以 multipart/form-data 上传文件"})) from exc
+    upload = form.get("file")
+
+    def run() -> AttachmentOut:
+        try:
+            return AttachmentOut.of(_upload(db, access, sheet, kind, upload))
+        except FormErrors as exc:
+            raise _unprocessable(exc) from exc
+
+    return await anyio.to_thread.run_sync(run)
+
+
+@post("/sheets/{sheet_id:int}/scores/attachments", opt=SCORE, request_max_body_size=UPLOAD_LIMIT,
+      tags=["assessment"])
+async def api_sheet_score_upload(ctx: Ctx, db: Session, request: Request, sheet_id: int) -> AttachmentOut:
+    """Upload an assessors' evidence file (multipart/form-data: ``file``) while the round is in scoring."""
+    return await _api_upload(ctx, db, request, sheet_id, "assessor")
+
+
+@post("/sheets/{sheet_id:int}/self/attachments", opt=SELF, request_max_body_size=UPLOAD_LIMIT, tags=["assessment"])
+async def api_sheet_self_upload(ctx: Ctx, db: Session, request: Request, sheet_id: int) -> AttachmentOut:
+    """Upload a self-assessment evidence file (multipart/form-data: ``file``) while the round is open."""
+    return await _api_upload(ctx, db, request, sheet_id, "self")
+
+
+@dataclass
 class ScoreIn:
     value: str | None = None
     evidence: str = ""
@@ -938,4 +1106,5 @@ def api_results(ctx: Ctx, db: Session, template_key: str | None = None, target_k
 
 API_ROUTES = [api_templates, api_template, api_template_create, api_rounds, api_round, api_round_create,
               api_round_transition, api_sheet, api_sheet_scores, api_sheet_self, api_sheet_appeal,
-              api_appeal_resolve, api_results]
+              api_appeal_resolve, api_results, api_sheet_attachments, api_sheet_attachment, api_sheet_score_upload,
+              api_sheet_self_upload]

@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import quote
 
+import anyio
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,10 +25,13 @@ from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_list, redirect, render
 from core.web.sessions import get_session
+from plugins.campaigns import files
 from plugins.campaigns import service as svc
-from plugins.campaigns.models import Campaign, CampaignReport, CampaignTask, ReportObligation
+from plugins.campaigns.models import Campaign, CampaignAttachment, CampaignReport, CampaignTask, ReportObligation
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+UPLOAD_LIMIT = files.max_bytes() + 1024 * 1024
 READ = {"permission": "campaigns:read"}
 WRITE = {"permission": "campaigns:write"}
 REPORT = {"permission": "campaigns:report"}
@@ -215,9 +221,13 @@ def tasks_export(db: Session, q: str = "", status: str = "", overdue: str = "") 
 def _task_page(ctx: Ctx, db: Session, task_id: int, form: dict | None = None, errors: dict | None = None,
                code: int = 200) -> Response:
     task = svc.get_task(db, task_id)
+    atts = files.attachments_of(db, task)
     return render("campaigns:TaskDetail", status_code=code, ctx=ctx, v=View(svc.local_today()), task=task,
                   actions=svc.allowed_actions(task), form=form or {}, errors=errors or {},
-                  history=svc.history(db, "campaigns_tasks", [task.id], ctx.tenant.id))
+                  attachments=atts, can_attach=ctx.can("campaigns:write") and task.status != "cancelled",
+                  max_mb=max(1, files.max_bytes() // (1024 * 1024)), allowed_types=files.ALLOWED,
+                  history=svc.history(db, "campaigns_tasks", [task.id], ctx.tenant.id)
+                  + svc.history(db, "campaigns_attachments", [a.id for a in atts], ctx.tenant.id))
 
 
 @get("/tasks/{task_id:int}", opt=READ, **PAGE)
@@ -236,6 +246,77 @@ def task_action(ctx: Ctx, db: Session, task_id: int, action: str, data: Form) ->
         db.rollback()
         return _task_page(ctx, db, task_id, raw, exc.errors, 422)
     return redirect(ctx.url(f"campaigns/tasks/{task_id}"))
+
+
+def _attachable(db: Session, task_id: int) -> CampaignTask:
+    task = svc.get_task(db, task_id)  # 404 unless the task is this tenant's
+    if task.status == "cancelled":
+        raise PermissionDeniedException("已取消的任务不能再修改佐证材料")
+    return task
+
+
+def _attachment(db: Session, task_id: int, attachment_id: int) -> tuple[CampaignTask, CampaignAttachment]:
+    task = svc.get_task(db, task_id)
+    att = files.get(db, task, attachment_id)
+    if att is None:
+        raise NotFoundException("附件不存在")
+    return task, att
+
+
+def _upload(db: Session, task: CampaignTask, upload: Any, user_id: int | None) -> CampaignAttachment:
+    """Store one uploaded file and commit; FormErrors (nothing saved) on a missing or refused file."""
+    att = None
+    try:
+        if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
+            raise FormErrors({"file": "请选择要上传的文件"})
+        upload.file.seek(0)
+        att = files.store(db, task, upload.filename, upload.file.read(files.max_bytes() + 1), user_id)
+        db.commit()
+    except Exception:
+        db.rollback()
+        if att is not None:
+            files.discard(att)
+        raise
+    return att
+
+
+@post("/tasks/{task_id:int}/attachments", opt=WRITE, request_max_body_size=UPLOAD_LIMIT, **PAGE)
+def attachment_upload(ctx: Ctx, db: Session, request: Request, task_id: int, data: Multipart) -> Response:
+    task = _attachable(db, task_id)
+    try:
+        att = _upload(db, task, data.get("file"), ctx.user.id)
+    except FormErrors as exc:
+        return _task_page(ctx, db, task_id, {}, exc.errors, 422)
+    get_session(request).flash(f"已上传「{att.filename}」")
+    return redirect(ctx.url(f"campaigns/tasks/{task_id}") + "#attachments")
+
+
+def _file_response(db: Session, task_id: int, attachment_id: int) -> Response:
+    _task, att = _attachment(db, task_id, attachment_id)
+    try:
+        content = files.read(att)
+    except FileNotFoundError as exc:
+        raise NotFoundException("附件文件不存在") from exc
+    disposition = "inline" if att.is_image else "attachment"
+    return Response(content=content, media_type=att.content_type, headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.filename)}",
+        "Cache-Control": "private, max-age=3600"})
+
+
+@get("/tasks/{task_id:int}/attachments/{attachment_id:int}", opt=READ, **PAGE)
+def attachment_download(db: Session, task_id: int, attachment_id: int) -> Response:
+    return _file_response(db, task_id, attachment_id)
+
+
+@post("/tasks/{task_id:int}/attachments/{attachment_id:int}/delete", opt=WRITE, **PAGE)
+def attachment_delete(ctx: Ctx, db: Session, request: Request, task_id: int, attachment_id: int) -> Response:
+    _attachable(db, task_id)
+    _task, att = _attachment(db, task_id, attachment_id)
+    db.delete(att)
+    db.commit()
+    files.discard(att)
+    get_session(request).flash(f"已删除「{att.filename}」")
+    return redirect(ctx.url(f"campaigns/tasks/{task_id}") + "#attachments")
 
 
 @get("/overdue", opt=READ, **PAGE)
@@ -539,6 +620,54 @@ def api_task_transition(db: Session, task_id: int, data: dict[str, Any]) -> Task
     return TaskOut.of(task, today)
 
 
+@dataclass
+class AttachmentOut:
+    """An evidence file of a task, served at ``GET …/campaigns/tasks/<task>/attachments/<id>``."""
+
+    id: int
+    task_id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, a: CampaignAttachment) -> AttachmentOut:
+        return cls(a.id, a.task_id, a.filename, a.content_type, a.size, a.sha256, a.created_at)
+
+
+@get("/tasks/{task_id:int}/attachments", opt=READ, **API)
+def api_attachments(db: Session, task_id: int) -> list[AttachmentOut]:
+    return [AttachmentOut.of(a) for a in files.attachments_of(db, svc.get_task(db, task_id))]
+
+
+@post("/tasks/{task_id:int}/attachments", opt=WRITE, request_max_body_size=UPLOAD_LIMIT, tags=["campaigns"])
+async def api_attachment_upload(ctx: Ctx, db: Session, request: Request, task_id: int) -> AttachmentOut:
+    """Upload an evidence file (multipart/form-data: ``file``); 422 with ``extra.errors`` for a
+    wrong type, size or content. The task is looked up before the body is read, so another
+    tenant's id answers 404 whatever was sent. Database work runs in a worker thread."""
+    task = await anyio.to_thread.run_sync(lambda: _attachable(db, task_id))
+    try:
+        form = await request.form()
+    except Exception as exc:  # not multipart / form data
+        raise _unprocessable(FormErrors({"file": "请以 multipart/form-data 上传文件"})) from exc
+    upload = form.get("file")
+
+    def run() -> AttachmentOut:
+        try:
+            return AttachmentOut.of(_upload(db, task, upload, ctx.user.id))
+        except FormErrors as exc:
+            raise _unprocessable(exc) from exc
+
+    return await anyio.to_thread.run_sync(run)
+
+
+@get("/tasks/{task_id:int}/attachments/{attachment_id:int}", opt=READ, **API)
+def api_attachment_download(db: Session, task_id: int, attachment_id: int) -> Response:
+    return _file_response(db, task_id, attachment_id)
+
+
 @get("/overdue", opt=READ, **API)
 def api_overdue(ctx: Ctx) -> list[TaskOut]:
     today = svc.local_today()
@@ -587,7 +716,8 @@ def api_report_submit(ctx: Ctx, db: Session, obligation_id: int, data: dict[str,
 
 PAGE_ROUTES = [home, home_export, create, detail, detail_export, phase_create, task_create, close, tasks,
                tasks_export, task_detail, task_action, overdue, overdue_export, reports, obligation_create,
-               obligation_detail, obligation_export, obligation_toggle, report_form, report_submit]
+               obligation_detail, obligation_export, obligation_toggle, report_form, report_submit,
+               attachment_upload, attachment_download, attachment_delete]
 API_ROUTES = [api_templates, api_campaigns, api_campaign_create, api_campaign, api_task_create, api_tasks, api_task,
               api_task_transition, api_overdue, api_obligations, api_obligation_create, api_obligation_status,
-              api_report_submit]
+              api_report_submit, api_attachments, api_attachment_upload, api_attachment_download]
