@@ -23,6 +23,9 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
 from core.forms import FormErrors
 from core.registry.upload_safety import OOXML_PARTS, UploadRejected, check_ooxml
 
@@ -38,6 +41,26 @@ TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 IMAGE_TYPES = ("image/jpeg", "image/png")
 ALLOWED = "JPG、PNG、PDF、Word（.docx）、Excel（.xlsx）"
+
+
+class StoredFile:
+    """Columns of a row that points at a file of a :class:`FileStore` (mixed into each area's
+    attachment model, next to its own parent key)."""
+
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(80))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @property
+    def name(self) -> str:  # the audit log's summary
+        return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in IMAGE_TYPES
 
 
 class FileStore:
@@ -115,11 +138,14 @@ _STORES: dict[str, FileStore] = {}
 
 
 def file_store(area: str, prefix: str = "") -> FileStore:
-    """The store of ``area`` (made on first call; one per area)."""
-    if area not in _STORES:
-        _STORES[area] = FileStore(area, prefix)
+    """Make and register the store of ``area`` — once, in the area's ``files`` module (a second
+    registration of the area is a programming error)."""
+    if area in _STORES:
+        raise ValueError(f"file store {area!r} is already registered")
+    _STORES[area] = FileStore(area, prefix)
     return _STORES[area]
 
 
 def stores() -> list[FileStore]:
+    """Every registered store (the backup saves each one's directory)."""
     return list(_STORES.values())

@@ -5,22 +5,27 @@ from __future__ import annotations
 import pytest
 
 from core.forms import FormErrors
+import core.registry.files  # noqa: F401  (each area registers its store in its files module)
+import plugins.activities.files  # noqa: F401
+import plugins.assessment.files  # noqa: F401
+import plugins.campaigns.files  # noqa: F401
+import plugins.lists.files
 from core.uploads import file_store, stores
 from tests.registry.test_import import minimal_xlsx_zip
 
 
-def test_every_area_has_one_store_and_its_own_directory(tmp_path, monkeypatch):
-    import core.registry.files  # noqa: F401
-    import plugins.activities.files  # noqa: F401
-    import plugins.assessment.files  # noqa: F401
-    import plugins.campaigns.files  # noqa: F401
-    import plugins.lists.files  # noqa: F401
+def store_of(area: str):
+    return next(s for s in stores() if s.area == area)
 
-    areas = {s.area for s in stores()}
-    assert {"registry", "lists", "activities", "campaigns", "assessment"} <= areas
-    assert file_store("lists") is plugins.lists.files.FILES  # one store per area
+
+def test_every_area_has_one_store_and_its_own_directory(tmp_path, monkeypatch):
+    areas = [s.area for s in stores()]
+    assert {"registry", "lists", "activities", "campaigns", "assessment"} <= set(areas)
+    assert len(areas) == len(set(areas)) and store_of("lists") is plugins.lists.files.FILES
+    with pytest.raises(ValueError):
+        file_store("lists")  # one store per area
     monkeypatch.setenv("LIANDONG_LISTS_UPLOAD_DIR", str(tmp_path))
-    store = file_store("lists")
+    store = store_of("lists")
     stored, digest = store.save(7, "合同.pdf", b"%PDF-1.4 x")
     assert store.path(7, stored) == tmp_path / "7" / stored and stored.endswith(".pdf") and "合同" not in stored
     assert store.read(7, stored) == b"%PDF-1.4 x" and len(digest) == 64
@@ -33,7 +38,7 @@ def test_every_area_has_one_store_and_its_own_directory(tmp_path, monkeypatch):
 @pytest.mark.parametrize("area,prefix", [("lists", ""), ("activities", ""), ("campaigns", ""), ("assessment", ""),
                                          ("registry", "附件：")])
 def test_every_area_refuses_macros_and_disguised_files(area, prefix):
-    store = file_store(area)
+    store = store_of(area)
     macro = minimal_xlsx_zip({"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"x" * 100})
     with pytest.raises(FormErrors) as refused:
         store.check("表.xlsx", macro)

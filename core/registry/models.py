@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned, Timestamps
+from core.uploads import StoredFile
 
 
 class Organization(TenantOwned, Timestamps, Base):
@@ -165,27 +166,13 @@ class InstructorVisit(TenantOwned, Timestamps, Base):
     follow_up_done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class InstructorVisitAttachment(TenantOwned, Timestamps, Base):
+class InstructorVisitAttachment(StoredFile, TenantOwned, Timestamps, Base):
     """A photo or document of a visit; the bytes live under the upload directory as
     ``stored_name`` (see :mod:`core.registry.files`)."""
 
     __tablename__ = "instructor_visit_attachments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("instructor_visits.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(80))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    @property
-    def name(self) -> str:
-        return self.filename
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class Cluster(TenantOwned, Timestamps, Base):

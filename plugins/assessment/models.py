@@ -21,6 +21,7 @@ from sqlalchemy.types import TypeDecorator
 
 from core.db import Base, TenantOwned, Timestamps
 from core.forms import FormErrors
+from core.uploads import StoredFile
 
 
 class Fixed(TypeDecorator):
@@ -180,7 +181,7 @@ class AssessmentAppeal(TenantOwned, Timestamps, Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class AssessmentAttachment(TenantOwned, Timestamps, Base):
+class AssessmentAttachment(StoredFile, TenantOwned, Timestamps, Base):
     """A file backing a sheet's evidence: ``kind`` "assessor" (the assessors') or "self" (the
     self-assessment's); the bytes live in the ``assessment`` file store as ``stored_name``."""
 
@@ -188,21 +189,7 @@ class AssessmentAttachment(TenantOwned, Timestamps, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sheet_id: Mapped[int] = mapped_column(ForeignKey("assessment_sheets.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="assessor")
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(80))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_by: Mapped[str] = mapped_column(String(64), default="")
-
-    @property
-    def name(self) -> str:  # the audit log's summary
-        return self.filename
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type in ("image/jpeg", "image/png")
 
 
 MODELS = [AssessmentTemplateVersion, AssessmentCriterion, AssessmentRound, AssessmentSheet, AssessmentScore,

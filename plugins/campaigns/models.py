@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, TenantOwned, Timestamps
+from core.uploads import StoredFile
 
 
 class Campaign(TenantOwned, Timestamps, Base):
@@ -81,27 +82,13 @@ class CampaignReport(TenantOwned, Timestamps, Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class CampaignAttachment(TenantOwned, Timestamps, Base):
+class CampaignAttachment(StoredFile, TenantOwned, Timestamps, Base):
     """A file backing a task's evidence (photo, PDF, Word/Excel), owned like its task; the bytes
     live in the ``campaigns`` file store as ``stored_name``."""
 
     __tablename__ = "campaigns_attachments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("campaigns_tasks.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(80))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    @property
-    def name(self) -> str:  # the audit log's summary
-        return self.filename
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type in ("image/jpeg", "image/png")
 
 
 MODELS = [Campaign, CampaignPhase, CampaignTask, ReportObligation, CampaignReport, CampaignAttachment]

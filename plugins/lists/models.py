@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned, Timestamps
+from core.uploads import StoredFile
 
 
 class ListStation(TenantOwned, Timestamps, Base):
@@ -148,22 +149,12 @@ class ListComment(TenantOwned, Timestamps, Base):
     body: Mapped[str] = mapped_column(Text)
 
 
-class ListAttachment(TenantOwned, Timestamps, Base):
+class ListAttachment(StoredFile, TenantOwned, Timestamps, Base):
     """A file attached to a demand; the bytes live under the upload directory as ``stored_name``."""
 
     __tablename__ = "lists_attachments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     demand_id: Mapped[int] = mapped_column(ForeignKey("lists_demands.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_name: Mapped[str] = mapped_column(String(80))
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    @property
-    def name(self) -> str:
-        return self.filename
 
 
 MODELS = [ListStation, ListDemand, ListResource, ListWork, ListWorkResource, ListComment, ListAttachment]
