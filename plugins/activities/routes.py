@@ -12,13 +12,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from urllib.parse import quote
 
 import anyio
 from litestar import Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from core.plugins import registry
 from core.web.context import Ctx
 from core.web.render import form_list, form_value, redirect, render
 from core.web.sessions import get_session
+from core.uploads import file_response
 from plugins.activities import files
 from plugins.activities import service as svc
 from plugins.activities.models import Activity
@@ -434,14 +434,7 @@ def attachment_upload(ctx: Ctx, db: Session, request: Request, activity_id: int,
 def _file_response(db: Session, ctx: Ctx, activity_id: int, attachment_id: int) -> Response:
     activity = svc.get_activity(db, Access.of(ctx), activity_id)  # 404 unless visible
     att = svc.get_attachment(activity, attachment_id)
-    try:
-        content = files.read(att)
-    except FileNotFoundError as exc:
-        raise NotFoundException("附件文件不存在") from exc
-    disposition = "inline" if att.is_image else "attachment"
-    return Response(content=content, media_type=att.content_type, headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.filename)}",
-        "Cache-Control": "private, max-age=3600"})  # nosniff comes from the core headers
+    return file_response(att, files.read)
 
 
 @get("/{activity_id:int}/attachments/{attachment_id:int}", **PAGE)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio
 from litestar import Request, Response, get, post
@@ -31,6 +30,7 @@ from core.web.listing import PAGE_SIZE, PageOf, paginate
 from core.web.render import form_list, form_value, redirect, render
 from core.web.sessions import get_session
 from core.web.templating import localtime
+from core.uploads import file_response
 from plugins.assessment import files
 from plugins.assessment import service as svc
 from plugins.assessment.api import Result, published_results
@@ -596,14 +596,7 @@ def _attachment(db: Session, access: svc.Access, sheet_id: int, attachment_id: i
 
 def _file_response(db: Session, ctx: Ctx, sheet_id: int, attachment_id: int) -> Response:
     _s, att = _attachment(db, svc.Access.of(ctx), sheet_id, attachment_id)
-    try:
-        content = files.read(att)
-    except FileNotFoundError as exc:
-        raise NotFoundException("附件文件不存在") from exc
-    disposition = "inline" if att.is_image else "attachment"
-    return Response(content=content, media_type=att.content_type, headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.filename)}",
-        "Cache-Control": "private, max-age=3600"})
+    return file_response(att, files.read)
 
 
 @get("/sheets/{sheet_id:int}/attachments/{attachment_id:int}", opt=READ, include_in_schema=False,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio
 from litestar import Request, Response, get, post
@@ -25,6 +24,7 @@ from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_list, redirect, render
 from core.web.sessions import get_session
+from core.uploads import file_response
 from plugins.campaigns import files
 from plugins.campaigns import service as svc
 from plugins.campaigns.models import Campaign, CampaignAttachment, CampaignReport, CampaignTask, ReportObligation
@@ -293,14 +293,7 @@ def attachment_upload(ctx: Ctx, db: Session, request: Request, task_id: int, dat
 
 def _file_response(db: Session, task_id: int, attachment_id: int) -> Response:
     _task, att = _attachment(db, task_id, attachment_id)
-    try:
-        content = files.read(att)
-    except FileNotFoundError as exc:
-        raise NotFoundException("附件文件不存在") from exc
-    disposition = "inline" if att.is_image else "attachment"
-    return Response(content=content, media_type=att.content_type, headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.filename)}",
-        "Cache-Control": "private, max-age=3600"})
+    return file_response(att, files.read)
 
 
 @get("/tasks/{task_id:int}/attachments/{attachment_id:int}", opt=READ, **PAGE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
@@ -31,6 +31,7 @@ from core.web.context import Ctx
 from core.web.listing import PAGE_SIZE, paginate
 from core.web.render import redirect, render
 from core.web.sessions import get_session
+from core.uploads import file_response
 from plugins.lists import files
 from plugins.lists import service as svc
 from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListStation, ListWork
@@ -385,13 +386,7 @@ def _attachment(db: Session, access: Access, attachment_id: int) -> tuple[ListAt
 @get("/attachments/{attachment_id:int}", **PAGE)
 def attachment_download(ctx: Ctx, db: Session, attachment_id: int) -> Response:
     att, _demand = _attachment(db, Access.of(ctx), attachment_id)
-    try:
-        data = files.read(att)
-    except FileNotFoundError as exc:
-        raise NotFoundException("附件文件已丢失") from exc
-    return Response(content=data, media_type=att.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}",
-        "X-Content-Type-Options": "nosniff"})
+    return file_response(att, files.read)
 
 
 @post("/attachments/{attachment_id:int}/delete", **PAGE)

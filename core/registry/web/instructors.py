@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio
 from litestar import Request, Response, delete, get, patch, post, put
@@ -41,6 +40,7 @@ from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
+from core.uploads import file_response
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -417,14 +417,7 @@ def visit_attachment_upload(ctx: Ctx, db: Session, request: Request, visit_id: i
 
 
 def _file_response(att: InstructorVisitAttachment) -> Response:
-    try:
-        content = files.read(att)
-    except FileNotFoundError as exc:
-        raise NotFoundException("附件文件已丢失") from exc
-    disposition = "inline" if att.is_image else "attachment"
-    return Response(content=content, media_type=att.content_type, headers={
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(att.filename)}",
-        "Cache-Control": "private, max-age=3600"})  # nosniff comes from the core headers
+    return file_response(att, files.read)
 
 
 @get("/instructors/visits/{visit_id:int}/attachments/{attachment_id:int}", opt=READ, include_in_schema=False,
