@@ -1,0 +1,20 @@
+"""The page shell: the sidebar's sections."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import login
+
+
+def test_the_sidebar_is_grouped_in_sections(client):
+    """工作台 first, then 台账 (the registry), 工作 (programs and building blocks), 管理 — each
+    heading once, over its own items."""
+    login(client, "dfh_admin")
+    page = client.get("/t/dongfanghong/").text
+    nav = page.split('id="sidenav"', 1)[1].split("</nav>", 1)[0]
+    headings = re.findall(r'<div class="nav-section">([^<]+)</div>', nav)
+    assert headings == ["台账", "工作", "管理"]
+    order = [nav.index(x) for x in ("工作台", "nav-section\">台账", "两新组织", "nav-section\">工作", "红色“联”动力",
+                                    "需求清单", "nav-section\">管理", "操作日志")]
+    assert order == sorted(order)
