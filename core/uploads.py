@@ -124,18 +124,30 @@ class FileStore:
         path.write_bytes(data)
         return stored, hashlib.sha256(data).hexdigest()
 
-    def read(self, tenant_id: int, stored_name: str) -> bytes:
-        path = self.path(tenant_id, stored_name) if stored_name else None
+    def add(self, session: Any, row: StoredFile) -> StoredFile:
+        """Insert ``row`` for bytes :meth:`save` wrote; if the insert fails the bytes go too.
+        The caller commits, and calls :meth:`discard` if it rolls back instead."""
+        session.add(row)
+        try:
+            session.flush()
+        except Exception:
+            self.discard(row)
+            raise
+        return row
+
+    def read(self, row: Any) -> bytes:
+        """The bytes of ``row`` (tenant_id, stored_name); FileNotFoundError if gone or never stored."""
+        path = self.path(row.tenant_id, row.stored_name) if row.stored_name else None
         if path is None or not path.is_file():
-            raise FileNotFoundError(stored_name)
+            raise FileNotFoundError(row.stored_name or getattr(row, "filename", ""))
         return path.read_bytes()
 
-    def discard(self, tenant_id: int, stored_name: str) -> None:
-        """Remove stored bytes (after a rollback, or once the row's deletion is committed)."""
-        if not stored_name:
+    def discard(self, row: Any) -> None:
+        """Remove the bytes of ``row`` (after a rollback, or once its deletion is committed)."""
+        if not row.stored_name:
             return
         try:
-            self.path(tenant_id, stored_name).unlink()
+            self.path(row.tenant_id, row.stored_name).unlink()
         except OSError:
             pass
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from core.forms import FormErrors
@@ -28,10 +30,11 @@ def test_every_area_has_one_store_and_its_own_directory(tmp_path, monkeypatch):
     store = store_of("lists")
     stored, digest = store.save(7, "合同.pdf", b"%PDF-1.4 x")
     assert store.path(7, stored) == tmp_path / "7" / stored and stored.endswith(".pdf") and "合同" not in stored
-    assert store.read(7, stored) == b"%PDF-1.4 x" and len(digest) == 64
+    row = SimpleNamespace(tenant_id=7, stored_name=stored)
+    assert store.read(row) == b"%PDF-1.4 x" and len(digest) == 64
     with pytest.raises(FileNotFoundError):
-        store.read(8, stored)  # another tenant's directory
-    store.discard(7, stored)
+        store.read(SimpleNamespace(tenant_id=8, stored_name=stored))  # another tenant's directory
+    store.discard(row)
     assert not store.path(7, stored).exists()
 
 

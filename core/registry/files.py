@@ -13,7 +13,7 @@ from core.uploads import ALLOWED, file_store  # noqa: F401  (ALLOWED: shown on t
 
 MAX_PER_VISIT = 10
 FILES = file_store("registry", prefix="附件：")
-check, max_bytes, upload_dir = FILES.check, FILES.max_bytes, FILES.directory
+check, max_bytes, upload_dir, read, discard = FILES.check, FILES.max_bytes, FILES.directory, FILES.read, FILES.discard
 
 
 def store(session: Session, visit: InstructorVisit, filename: str, data: bytes,
@@ -29,18 +29,4 @@ def store(session: Session, visit: InstructorVisit, filename: str, data: bytes,
     att = InstructorVisitAttachment(tenant_id=visit.tenant_id, visit_id=visit.id, filename=name,
                                     content_type=content_type, size=len(data), sha256=digest,
                                     stored_name=stored, uploaded_by_id=user_id)
-    session.add(att)
-    try:
-        session.flush()
-    except Exception:
-        discard(att)
-        raise
-    return att
-
-
-def read(att: InstructorVisitAttachment) -> bytes:
-    return FILES.read(att.tenant_id, att.stored_name)
-
-
-def discard(att: InstructorVisitAttachment) -> None:
-    FILES.discard(att.tenant_id, att.stored_name)
+    return FILES.add(session, att)

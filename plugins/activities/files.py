@@ -16,7 +16,7 @@ from plugins.activities.models import Activity, ActivityAttachment
 
 MAX_PER_ACTIVITY = 30
 FILES = file_store("activities")
-check, max_bytes, upload_dir = FILES.check, FILES.max_bytes, FILES.directory
+check, max_bytes, upload_dir, read, discard = FILES.check, FILES.max_bytes, FILES.directory, FILES.read, FILES.discard
 
 
 def stored_count(session: Session, activity_id: int) -> int:
@@ -36,19 +36,4 @@ def store(session: Session, activity: Activity, filename: str, data: bytes, kind
                              size_bytes=len(data), description=description, content_type=content_type,
                              sha256=digest, stored_name=stored, uploaded_by_id=user_id)
     activity.attachments.append(att)
-    try:
-        session.flush()
-    except Exception:
-        discard(att)
-        raise
-    return att
-
-
-def read(att: ActivityAttachment) -> bytes:
-    if not att.stored_name:
-        raise FileNotFoundError(att.filename)
-    return FILES.read(att.tenant_id, att.stored_name)
-
-
-def discard(att: ActivityAttachment) -> None:
-    FILES.discard(att.tenant_id, att.stored_name)
+    return FILES.add(session, att)

@@ -21,7 +21,7 @@ from plugins.assessment.models import AssessmentAttachment, AssessmentSheet
 KINDS = {"assessor": "评分佐证材料", "self": "自评佐证材料"}
 MAX_PER_SHEET = 20
 FILES = file_store("assessment")
-check, max_bytes, upload_dir = FILES.check, FILES.max_bytes, FILES.directory
+check, max_bytes, upload_dir, read, discard = FILES.check, FILES.max_bytes, FILES.directory, FILES.read, FILES.discard
 
 
 def editable_kinds(session: Session, access: svc.Access, sheet: AssessmentSheet) -> set[str]:
@@ -57,23 +57,9 @@ def store(session: Session, sheet: AssessmentSheet, kind: str, filename: str, da
     att = AssessmentAttachment(tenant_id=sheet.tenant_id, sheet_id=sheet.id, kind=kind, filename=name,
                                content_type=content_type, size=len(data), sha256=digest, stored_name=stored,
                                uploaded_by_id=access.user_id, uploaded_by=access.username)
-    session.add(att)
-    try:
-        session.flush()
-    except Exception:
-        discard(att)
-        raise
-    return att
+    return FILES.add(session, att)
 
 
 def get(session: Session, sheet: AssessmentSheet, attachment_id: int) -> AssessmentAttachment | None:
     att = session.get(AssessmentAttachment, attachment_id)
     return att if att is not None and att.sheet_id == sheet.id else None
-
-
-def read(att: AssessmentAttachment) -> bytes:
-    return FILES.read(att.tenant_id, att.stored_name)
-
-
-def discard(att: AssessmentAttachment) -> None:
-    FILES.discard(att.tenant_id, att.stored_name)

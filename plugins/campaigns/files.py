@@ -13,7 +13,7 @@ from plugins.campaigns.models import CampaignAttachment, CampaignTask
 
 MAX_PER_TASK = 20
 FILES = file_store("campaigns")
-check, max_bytes, upload_dir = FILES.check, FILES.max_bytes, FILES.directory
+check, max_bytes, upload_dir, read, discard = FILES.check, FILES.max_bytes, FILES.directory, FILES.read, FILES.discard
 
 
 def attachments_of(session: Session, task: CampaignTask) -> list[CampaignAttachment]:
@@ -31,23 +31,9 @@ def store(session: Session, task: CampaignTask, filename: str, data: bytes, user
     stored, digest = FILES.save(task.tenant_id, name, data)
     att = CampaignAttachment(tenant_id=task.tenant_id, task_id=task.id, filename=name, content_type=content_type,
                              size=len(data), sha256=digest, stored_name=stored, uploaded_by_id=user_id)
-    session.add(att)
-    try:
-        session.flush()
-    except Exception:
-        discard(att)
-        raise
-    return att
+    return FILES.add(session, att)
 
 
 def get(session: Session, task: CampaignTask, attachment_id: int) -> CampaignAttachment | None:
     att = session.get(CampaignAttachment, attachment_id)
     return att if att is not None and att.task_id == task.id else None
-
-
-def read(att: CampaignAttachment) -> bytes:
-    return FILES.read(att.tenant_id, att.stored_name)
-
-
-def discard(att: CampaignAttachment) -> None:
-    FILES.discard(att.tenant_id, att.stored_name)

@@ -12,7 +12,7 @@ from plugins.lists.models import ListAttachment, ListDemand
 
 MAX_PER_DEMAND = 10
 FILES = file_store("lists")
-check, max_bytes, upload_dir = FILES.check, FILES.max_bytes, FILES.directory
+check, max_bytes, upload_dir, read, discard = FILES.check, FILES.max_bytes, FILES.directory, FILES.read, FILES.discard
 
 
 def store(session: Session, demand: ListDemand, filename: str, data: bytes, user_id: int | None) -> ListAttachment:
@@ -24,18 +24,4 @@ def store(session: Session, demand: ListDemand, filename: str, data: bytes, user
     stored, digest = FILES.save(demand.tenant_id, name, data)
     att = ListAttachment(tenant_id=demand.tenant_id, demand_id=demand.id, filename=name, content_type=content_type,
                          size=len(data), sha256=digest, stored_name=stored, uploaded_by_id=user_id)
-    session.add(att)
-    try:
-        session.flush()
-    except Exception:
-        discard(att)
-        raise
-    return att
-
-
-def read(att: ListAttachment) -> bytes:
-    return FILES.read(att.tenant_id, att.stored_name)
-
-
-def discard(att: ListAttachment) -> None:
-    FILES.discard(att.tenant_id, att.stored_name)
+    return FILES.add(session, att)
