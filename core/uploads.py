@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response
+from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 
 from sqlalchemy import ForeignKey, Integer, String
@@ -132,6 +133,28 @@ class FileStore:
             session.flush()
         except Exception:
             self.discard(row)
+            raise
+        return row
+
+    def read_upload(self, upload: Any) -> tuple[str, bytes]:
+        """(file name, bytes) of a form's file field — at most one byte over the limit, so
+        :meth:`check` can refuse it — or ``("", b"")`` when no file was chosen."""
+        if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
+            return "", b""
+        upload.file.seek(0)
+        return upload.filename, upload.file.read(self.max_bytes() + 1)
+
+    def commit_new(self, session: Any, make: Callable[[], StoredFile]) -> StoredFile:
+        """``make()`` stores a file and inserts its row; commit — or, on any failure, roll back,
+        remove the bytes and re-raise."""
+        row = None
+        try:
+            row = make()
+            session.commit()
+        except Exception:
+            session.rollback()
+            if row is not None:
+                self.discard(row)
             raise
         return row
 

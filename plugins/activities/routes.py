@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Request, Response, delete, get, post, put
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.params import Body
@@ -402,21 +401,9 @@ def _upload(db: Session, ctx: Ctx, activity: Activity, data: dict[str, Any]):
     failure roll back, remove the stored bytes and re-raise."""
     upload = data.get("file")
     raw = {k: form_value(data, k) for k in ("kind", "description")}
-    att = None
-    try:
-        if isinstance(upload, UploadFile) and (upload.filename or "").strip():
-            upload.file.seek(0)
-            name, content = upload.filename, upload.file.read(files.max_bytes() + 1)
-        else:
-            name, content = "", b""
-        att = svc.upload_attachment(db, Access.of(ctx), activity, raw, name, content)
-        db.commit()
-    except Exception:
-        db.rollback()
-        if att is not None:
-            files.discard(att)
-        raise
-    return att
+    name, content = files.FILES.read_upload(upload)
+    return files.FILES.commit_new(db, lambda: svc.upload_attachment(db, Access.of(ctx), activity, raw, name,
+                                                                    content))
 
 
 @post("/{activity_id:int}/attachments/upload", request_max_body_size=UPLOAD_LIMIT, **PAGE_W)

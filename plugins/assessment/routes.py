@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import Body, QueryParameter
@@ -547,19 +546,8 @@ def _attachable(db: Session, access: svc.Access, sheet_id: int, kind: str) -> As
 
 def _upload(db: Session, access: svc.Access, sheet: AssessmentSheet, kind: str, upload: Any) -> AssessmentAttachment:
     """Store one uploaded file and commit; FormErrors (nothing saved) on a missing or refused file."""
-    att = None
-    try:
-        if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
-            raise FormErrors({"file": "请选择要上传的文件"})
-        upload.file.seek(0)
-        att = files.store(db, sheet, kind, upload.filename, upload.file.read(files.max_bytes() + 1), access)
-        db.commit()
-    except Exception:
-        db.rollback()
-        if att is not None:
-            files.discard(att)
-        raise
-    return att
+    name, content = files.FILES.read_upload(upload)
+    return files.FILES.commit_new(db, lambda: files.store(db, sheet, kind, name, content, access))
 
 
 def _upload_page(ctx: Ctx, db: Session, request: Request, sheet_id: int, kind: str, data: dict[str, Any]) -> Response:

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import anyio
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import Body
@@ -265,19 +264,8 @@ def _attachment(db: Session, task_id: int, attachment_id: int) -> tuple[Campaign
 
 def _upload(db: Session, task: CampaignTask, upload: Any, user_id: int | None) -> CampaignAttachment:
     """Store one uploaded file and commit; FormErrors (nothing saved) on a missing or refused file."""
-    att = None
-    try:
-        if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
-            raise FormErrors({"file": "请选择要上传的文件"})
-        upload.file.seek(0)
-        att = files.store(db, task, upload.filename, upload.file.read(files.max_bytes() + 1), user_id)
-        db.commit()
-    except Exception:
-        db.rollback()
-        if att is not None:
-            files.discard(att)
-        raise
-    return att
+    name, content = files.FILES.read_upload(upload)
+    return files.FILES.commit_new(db, lambda: files.store(db, task, name, content, user_id))
 
 
 @post("/tasks/{task_id:int}/attachments", opt=WRITE, request_max_body_size=UPLOAD_LIMIT, **PAGE)
