@@ -25,7 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import PY, REPO, Row, app_env, cpu_seconds, emit, log, peak_rss_kib, rss_now_kib, use_env
+from bench.common import (
+    PY,
+    REPO,
+    Row,
+    app_env,
+    cpu_seconds,
+    emit,
+    log,
+    peak_rss_kib,
+    rss_now_kib,
+    use_env,
+)
 
 
 def write_workbook(path: Path, n: int) -> None:

@@ -126,9 +126,8 @@ def main() -> None:
 
     migrate.upgrade(args.owner)
     if args.app_role and args.owner.startswith("postgresql"):
-        from core.pg import create_app_role
-
         from bench.common import APP_PW, APP_ROLE
+        from core.pg import create_app_role
 
         with get_engine(args.owner).begin() as conn:
             create_app_role(conn, APP_ROLE, APP_PW)

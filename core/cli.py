@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from core import events  # noqa: F401
 from core.config import get_settings
 from core.db import get_engine
-from core.tenancy import operator_session
 from core.plugins import registry
+from core.tenancy import operator_session
 
 
 @click.group()
@@ -226,8 +226,8 @@ def users_create(username: str, password: str, display_name: str) -> None:
 @click.option("--tenant", "slug", required=True, help="tenant slug, or * for platform-wide")
 @click.option("--role", required=True)
 def users_grant(username: str, slug: str, role: str) -> None:
-    from core.permissions import PLATFORM, build_catalog
     from core.forms import FormErrors
+    from core.permissions import PLATFORM, build_catalog
     from core.services.users import grant_role
     from core.tenancy import tree
 

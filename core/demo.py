@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core import revisions
+from core.config import get_settings
 from core.db import scoped_session
 from core.models import User
 from core.permissions import PLATFORM, build_catalog, sync_role_permissions
@@ -11,8 +13,6 @@ from core.plugins import registry
 from core.services.users import create_user, grant_role
 from core.tenancy import operator_session, tree
 from core.tenants_sync import load_specs, sync
-from core.config import get_settings
-from core import revisions
 
 DEMO_PASSWORD = "demo1234"
 

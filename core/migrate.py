@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic import op
+from alembic import command, op
 from alembic.config import Config
 from sqlalchemy import text
 

@@ -21,15 +21,14 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Response
 from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
-
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 

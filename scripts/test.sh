@@ -15,6 +15,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+echo "== ruff =="
+.venv/bin/ruff check .
+
 workers="${LIANDONG_TEST_WORKERS:-2}"
 echo "== SQLite =="
 LIANDONG_TEST_DB=sqlite .venv/bin/pytest -n "$workers" "$@"

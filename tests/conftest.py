@@ -8,7 +8,6 @@ without BYPASSRLS — as in production. Under ``CI=true`` a missing PostgreSQL f
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -101,8 +100,9 @@ def database() -> Iterator[dict]:
     revisions.reset()
     migrate.upgrade(owner_url)
     if BACKEND == "postgresql":
-        from core.pg import create_app_role
         from sqlalchemy.engine import make_url
+
+        from core.pg import create_app_role
 
         with get_engine(owner_url).begin() as conn:
             url = make_url(app_url)

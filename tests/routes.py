@@ -201,7 +201,7 @@ def synthesize_row(conn, table_name: str, tenant_id: int, *, user_id: int) -> di
         else:
             values[col.name] = _dummy(col)
     pk = conn.execute(insert(table).values(**values)).inserted_primary_key
-    return dict(conn.execute(select(table).where(*[c == v for c, v in zip(table.primary_key.columns, pk)]))
+    return dict(conn.execute(select(table).where(*[c == v for c, v in zip(table.primary_key.columns, pk, strict=False)]))
                 .one()._mapping)
 
 

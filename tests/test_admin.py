@@ -124,7 +124,7 @@ def test_users_roles_and_audit(client):
     r = post_form(client, "/t/yuelu/admin/users/grant",
                   {"username": username, "role": "viewer", "tenant_id": str(tenant_id("nanhu"))})
     assert r.status_code == 422 and "本辖区范围内" in r.text
-    audit = client.get(f"/t/yuelu/audit?action=role.grant&user=yuelu_admin").text
+    audit = client.get("/t/yuelu/audit?action=role.grant&user=yuelu_admin").text
     assert username in audit
     with open_session(tenant_id("dongfanghong")) as s:
         s.info["tenant_ids"] = (tenant_id("dongfanghong"),)

@@ -32,7 +32,7 @@ from core import backup as bk
 from core import migrate
 from core.cli import cli
 from core.db import Base, open_session, tenant_owned_tables
-from core.models import AuditEntry, Tenant, TenantPlugin
+from core.models import AuditEntry, Tenant
 from core.plugins import registry
 from core.registry.models import Organization
 from plugins.example.models import Notice

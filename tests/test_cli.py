@@ -18,7 +18,7 @@ def run(*args):
 
 def test_tenants_sync_is_idempotent(database, tmp_path):
     district, street = unique("cli-d-"), unique("cli-s-")
-    (tmp_path / f"{district}.toml").write_text(textwrap.dedent(f"""
+    (tmp_path / f"{district}.toml").write_text(textwrap.dedent("""
         name = "测试区"
         level = "district"
     """), encoding="utf-8")

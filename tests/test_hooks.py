@@ -20,6 +20,7 @@ import click
 import pluggy
 import pytest
 from click.testing import CliRunner
+from jinjax.exceptions import ComponentNotFound
 from litestar import get
 from litestar.testing import TestClient
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,7 +32,17 @@ from core.db import open_session, scoped_session
 from core.hookspecs import hookimpl
 from core.models import TenantPlugin
 from core.permissions import build_catalog
-from core.plugin_types import ClusterType, LeaderRule, NavItem, NoSettings, Permission, PluginMeta, Role, Term, Widget
+from core.plugin_types import (
+    ClusterType,
+    LeaderRule,
+    NavItem,
+    NoSettings,
+    Permission,
+    PluginMeta,
+    Role,
+    Term,
+    Widget,
+)
 from core.plugins import PluginError, PluginRegistry, SettingsError, registry, set_registry
 from core.services.tenants import TenantForm, create_tenant
 from core.tenancy import TenantInfo, operator_session, tree
@@ -39,7 +50,6 @@ from core.terms import default_terms, terms_for
 from core.web.context import Ctx
 from core.web.render import get_catalog, set_catalog
 from tests.helpers import login, unique
-
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -191,7 +201,7 @@ def test_register_components_under_the_plugin_prefix(tmp_path):
     catalog = build_components(reg.pm)
     html = catalog.render("hkc:Hello", name="<b>张三</b>")
     assert '<p class="hello">你好，&lt;b&gt;张三&lt;/b&gt;</p>' in html  # autoescaped
-    with pytest.raises(Exception):
+    with pytest.raises(ComponentNotFound):
         catalog.render("Hello", name="x")  # only under the prefix
 
 

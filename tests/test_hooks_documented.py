@@ -29,7 +29,7 @@ def doc_sections() -> dict[str, str]:
     text = DOCS.read_text(encoding="utf-8")
     parts = re.split(r"^(#{2,3} .*)$", text, flags=re.M)
     sections = {}
-    for heading, body in zip(parts[1::2], parts[2::2]):
+    for heading, body in zip(parts[1::2], parts[2::2], strict=False):
         if heading.startswith("### "):
             sections[heading[4:].strip()] = body
     return sections

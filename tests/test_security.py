@@ -19,7 +19,6 @@ from core.web.errors import HANDLERS
 from tests.helpers import csrf, login, post_form, text_of
 from tests.routes import tenant_routes
 
-
 HTTPS = "https://testserver.local"  # a Secure cookie is only sent back over https
 
 

@@ -6,12 +6,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.forms import FormErrors
 import core.registry.files  # noqa: F401  (each area registers its store in its files module)
 import plugins.activities.files  # noqa: F401
 import plugins.assessment.files  # noqa: F401
 import plugins.campaigns.files  # noqa: F401
 import plugins.lists.files
+from core.forms import FormErrors
 from core.uploads import file_store, stores
 from tests.registry.test_import import minimal_xlsx_zip
 

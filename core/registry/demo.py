@@ -448,7 +448,12 @@ def plan_figures(plan: Plan, on: dt.date) -> dict[str, dict[str, int]] | None:
     (预备/转正 dates), instructors while assigned. ``None`` if that module is missing.
     """
     try:
-        from core.registry.services.coverage import KINDS, MEMBER_STATUSES, METRICS, SHOULD_BUILD_MIN_FULL
+        from core.registry.services.coverage import (
+            KINDS,
+            MEMBER_STATUSES,
+            METRICS,
+            SHOULD_BUILD_MIN_FULL,
+        )
     except ImportError:  # pragma: no cover - the coverage service is part of the registry
         return None
     width: dict[int, int] = {}
@@ -883,7 +888,7 @@ class _Builder:
         community_counters: dict[tuple[str, str], int] = {}
         building_counters: dict[str, int] = {}
 
-        for kind, spec in p.kinds.items():
+        for kind in p.kinds:
             parent = parents[kind]
             # 党总支 of large organizations, with sub-branches
             for n_sub in generals[kind]:
@@ -1055,7 +1060,7 @@ class _Builder:
             self.plan.party_orgs[po]["is_weak"] = True
         for po in model:
             self.plan.party_orgs[po]["is_model"] = True
-        for i, po in enumerate(self.plan.party_orgs):
+        for po in self.plan.party_orgs:
             if po["is_model"] or po["org_type"] == "committee":
                 cls = 1
             elif po["is_weak"]:

@@ -7,11 +7,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import ApiToken, User
 from core.audit import record
+from core.forms import FormErrors
+from core.models import ApiToken, User
 from core.permissions import PLATFORM, PLATFORM_ADMIN, grant, revoke
 from core.security import hash_password, new_token, password_problem
-from core.forms import FormErrors
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 

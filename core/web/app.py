@@ -15,8 +15,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 
-from core import events  # noqa: F401  (registers cache invalidation listeners)
-from core import replica
+from core import (
+    events,  # noqa: F401  (registers cache invalidation listeners)
+    replica,
+)
 from core.config import Settings, get_settings
 from core.plugins import CORE_PLUGINS, registry
 from core.web import api
@@ -52,7 +54,6 @@ async def _security_headers(message, scope) -> None:
 def _stores(settings: Settings):
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
-
         from redis.asyncio import Redis
 
         # short timeouts: a Redis that stops answering must fail requests fast (503), not hang them

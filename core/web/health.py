@@ -219,7 +219,7 @@ def exposition(data: dict[str, Any]) -> str:
     ]
     for kind in sorted(data["buckets"]):
         row = data["buckets"][kind]
-        for bound, value in zip(BUCKETS, row):
+        for bound, value in zip(BUCKETS, row, strict=False):
             lines.append(f'liandong_request_duration_seconds_bucket{{kind="{kind}",le="{bound}"}} {value}')
         count = data["counts"].get(kind, 0)
         lines.append(f'liandong_request_duration_seconds_bucket{{kind="{kind}",le="+Inf"}} {count}')

@@ -21,7 +21,7 @@ class LoginLimiter:
     async def blocked(self, username: str, ip: str) -> int:
         """Seconds until another attempt is allowed (0: allowed now)."""
         wait = 0
-        for key, limit in zip(self._keys(username, ip), (self.attempts, self.attempts_per_ip)):
+        for key, limit in zip(self._keys(username, ip), (self.attempts, self.attempts_per_ip), strict=False):
             raw = await self.store.get(key)
             if raw is not None and int(raw) >= limit:
                 wait = max(wait, (await self.store.expires_in(key)) or self.window)

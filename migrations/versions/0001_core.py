@@ -10,7 +10,6 @@ from alembic import op
 from core.builtin import CORE_ROLES
 from core.migrate import disable_tenant_rls, enable_tenant_rls
 
-
 revision = '0001_core'
 down_revision = None
 branch_labels = ('core',)

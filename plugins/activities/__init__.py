@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
-from plugins.activities import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
+from plugins.activities import (
+    hookspecs,  # noqa: F401  (plugin-defined hooks, added by the registry)
+)
 
 HERE = Path(__file__).resolve().parent
 

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-
 import anyio
 from litestar import Request, Response, delete, get, post, put
 from litestar.enums import RequestEncodingType
@@ -24,10 +23,10 @@ from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.plugins import registry
+from core.uploads import file_response
 from core.web.context import Ctx
 from core.web.render import form_list, form_value, redirect, render
 from core.web.sessions import get_session
-from core.uploads import file_response
 from plugins.activities import files
 from plugins.activities import service as svc
 from plugins.activities.models import Activity

@@ -72,7 +72,7 @@ def load_demo(session: Session, tenant, today: dt.date | None = None) -> None:
     svc.transition(session, tenant, rnd, "start_scoring")
     points_of = {po.id: DEMO_SCORES[i] for i, po in enumerate(party_orgs)}
     for sheet in svc.sheets_of(session, rnd):
-        values = {c.key: (p, f"已查阅{c.evidence}") for c, p in zip(DEMO_TEMPLATE.criteria, points_of[sheet.target_id])}
+        values = {c.key: (p, f"已查阅{c.evidence}") for c, p in zip(DEMO_TEMPLATE.criteria, points_of[sheet.target_id], strict=False)}
         svc.save_scores_by_key(session, access, sheet, values, comment="演示评语：工作扎实，台账规范。")
     svc.transition(session, tenant, rnd, "submit_review")
     svc.transition(session, tenant, rnd, "publish")

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
+from core.uploads import file_response
 from core.web.context import Ctx
 from core.web.listing import PAGE_SIZE, PageOf, paginate
 from core.web.render import form_list, form_value, redirect, render
 from core.web.sessions import get_session
 from core.web.templating import localtime
-from core.uploads import file_response
 from plugins.assessment import files
 from plugins.assessment import service as svc
 from plugins.assessment.api import Result, published_results

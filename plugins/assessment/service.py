@@ -1047,7 +1047,7 @@ def ranking(session: Session, rnd: AssessmentRound, sheets: list[AssessmentSheet
     else:
         tmpl = template_value(rnd.template)
         complete = [s for s in sheets if states[s.id].total is not None]
-        ranks = dict(zip((s.id for s in complete), competition_ranks([states[s.id].total for s in complete])))
+        ranks = dict(zip((s.id for s in complete), competition_ranks([states[s.id].total for s in complete]), strict=False))
         rows = [RankRow(s, states[s.id].total, states[s.id].self_total, tmpl.grade(states[s.id].total),
                         ranks.get(s.id), states[s.id].scored, states[s.id].criteria) for s in sheets]
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.sheet.target_name, r.sheet.id))
@@ -1059,7 +1059,7 @@ def _publish(session: Session, tenant, rnd: AssessmentRound, sheets: list[Assess
     tmpl = template_value(rnd.template)
     states = sheet_states(session, rnd, sheets)
     ranks = competition_ranks([states[s.id].total for s in sheets])
-    for sheet, rank in zip(sheets, ranks):
+    for sheet, rank in zip(sheets, ranks, strict=False):
         st = states[sheet.id]
         sheet.total, sheet.self_total = st.total, st.self_total
         sheet.grade, sheet.rank = tmpl.grade(st.total), rank

@@ -19,14 +19,20 @@ from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.tenancy import tree
+from core.uploads import file_response
 from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_list, redirect, render
 from core.web.sessions import get_session
-from core.uploads import file_response
 from plugins.campaigns import files
 from plugins.campaigns import service as svc
-from plugins.campaigns.models import Campaign, CampaignAttachment, CampaignReport, CampaignTask, ReportObligation
+from plugins.campaigns.models import (
+    Campaign,
+    CampaignAttachment,
+    CampaignReport,
+    CampaignTask,
+    ReportObligation,
+)
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]

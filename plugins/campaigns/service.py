@@ -29,7 +29,13 @@ from core.forms import FormErrors
 from core.models import AuditEntry
 from core.plugins import registry
 from core.tenancy import TenantInfo, tree
-from plugins.campaigns.models import Campaign, CampaignPhase, CampaignReport, CampaignTask, ReportObligation
+from plugins.campaigns.models import (
+    Campaign,
+    CampaignPhase,
+    CampaignReport,
+    CampaignTask,
+    ReportObligation,
+)
 from plugins.campaigns.types import CampaignTemplate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -13,7 +13,15 @@ from core.registry.models import Cluster, ClusterLeader, Member, Organization, P
 from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import (
-    Butler, ButlerOrganization, Cooperation, Cultivation, DuesRecord, DutyEntry, GroupStaff, MemberProfile, Nomination,
+    Butler,
+    ButlerOrganization,
+    Cooperation,
+    Cultivation,
+    DuesRecord,
+    DutyEntry,
+    GroupStaff,
+    MemberProfile,
+    Nomination,
     VenueCheck,
 )
 
@@ -133,7 +141,7 @@ def _leaders(session: Session, groups: list[Cluster]) -> None:
 def _staff(session: Session, tenant, groups: list[Cluster]) -> None:
     users = svc.staff_users(session, tenant.id)
     users.sort(key=lambda u: (u.username != "dfh_staff", u.username))
-    for g, u in zip(groups, users):
+    for g, u in zip(groups, users, strict=False):
         session.add(GroupStaff(cluster_id=g.id, user_id=u.id, assigned_on=APPOINTED))
     session.flush()
 
@@ -147,7 +155,7 @@ def _duties(session: Session, groups: list[Cluster], today: dt.date) -> None:
                                     .where(PartyOrgCoverage.party_org_id.in_(pmap[g.id] or [0]))
                                     .order_by(PartyOrgCoverage.organization_id).limit(10)))
         for mi, m in enumerate(months):
-            for ki, (kind, label) in enumerate(svc.DUTY_KINDS.items()):
+            for ki, kind in enumerate(svc.DUTY_KINDS):
                 if (gi + mi + ki) % 4 == 3:  # leave a few gaps so the checklist shows them
                     continue
                 title = {"attend": f"参加{g.name}{m.month}月联组会商", "report": f"报送{g.name}{m.month}月工作动态",
@@ -327,11 +335,10 @@ def _dues(session: Session, today: dt.date) -> None:
 
 def _resource_partners(session: Session, tenant, today: dt.date) -> None:
     """Resource partners of the five sectors on the lists engine's resource list (活水)."""
+    from plugins.dongfanghong.projects import SECTORS
     from plugins.lists import demo as ldemo
     from plugins.lists import service as lsvc
     from plugins.lists.models import ListResource
-
-    from plugins.dongfanghong.projects import SECTORS
 
     if session.scalar(select(func.count()).select_from(ListResource).where(
             ListResource.provider_kind.in_([k for k in SECTORS if k != "government"]))):

@@ -17,14 +17,14 @@ from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.models import AuditEntry
 from core.plugins import registry
-from core.registry.models import Cluster, Organization, PartyOrg
+from core.registry.models import Cluster
 from core.registry.services import clusters as cl
 from core.registry.services import coverage as cov
 from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import Butler, DutyEntry, Nomination
+from plugins.dongfanghong.models import Butler, Nomination
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "dongfanghong:read"}

@@ -16,7 +16,13 @@ from core.forms import FormErrors
 from core.models import CasbinRule, User
 from core.plugin_types import ClusterType, LeaderRule
 from core.registry.models import (
-    Cluster, ClusterLeader, ClusterMember, Member, Organization, PartyOrg, PartyOrgCoverage,
+    Cluster,
+    ClusterLeader,
+    ClusterMember,
+    Member,
+    Organization,
+    PartyOrg,
+    PartyOrgCoverage,
 )
 from core.registry.schemas import FieldSpec, clean, resolve_organization
 from core.registry.services import clusters as cl
@@ -232,7 +238,7 @@ def apply_regroup(session: Session, n: int, label: str = "联组", on: dt.date |
             session.add(c)
             targets.append(c)
     session.flush()
-    for g, c in zip(proposal, targets):
+    for g, c in zip(proposal, targets, strict=False):
         for p in g.party_orgs:
             session.add(ClusterMember(cluster_id=c.id, party_org_id=p.id, joined_on=on))
     session.flush()
@@ -288,7 +294,11 @@ def can_manage_group(session: Session, user_id: int, perms: Iterable[str], clust
 # --- 专干 (one per group, one group per 专干) ---------------------------------------------------
 
 from plugins.dongfanghong.models import (  # noqa: E402
-    Butler, ButlerOrganization, DutyEntry, GroupStaff, Nomination,
+    Butler,
+    ButlerOrganization,
+    DutyEntry,
+    GroupStaff,
+    Nomination,
 )
 
 

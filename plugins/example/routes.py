@@ -11,8 +11,8 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
-from core.plugins import registry
 from core.forms import FormErrors
+from core.plugins import registry
 from core.web.context import Ctx
 from core.web.render import form_value, redirect, render
 from plugins.example.models import Notice

@@ -27,11 +27,11 @@ from core.models import User
 from core.plugins import registry
 from core.registry.models import Organization
 from core.tenancy import tree
+from core.uploads import file_response
 from core.web.context import Ctx
 from core.web.listing import PAGE_SIZE, paginate
 from core.web.render import redirect, render
 from core.web.sessions import get_session
-from core.uploads import file_response
 from plugins.lists import files
 from plugins.lists import service as svc
 from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListStation, ListWork

@@ -29,7 +29,13 @@ from core.forms import FormErrors
 from core.models import AuditEntry, User
 from core.permissions import authorizer
 from core.plugins import registry
-from core.registry.models import Cluster, ClusterMember, Organization, PartyOrgCoverage, UserOrganization
+from core.registry.models import (
+    Cluster,
+    ClusterMember,
+    Organization,
+    PartyOrgCoverage,
+    UserOrganization,
+)
 from core.tenancy import TenantInfo, tree
 from core.validators import normalize_mobile, validate_mobile
 from core.web.listing import PAGE_SIZE, PageOf, paginate

@@ -71,7 +71,11 @@ def test_validate_leaders_messages():
 
 
 def test_builtin_type_available_everywhere(database):
-    from core.registry.services.clusters import BUILTIN_CLUSTER_TYPE, builtin_cluster_types, cluster_types
+    from core.registry.services.clusters import (
+        BUILTIN_CLUSTER_TYPE,
+        builtin_cluster_types,
+        cluster_types,
+    )
     from core.tenancy import tree
 
     t = tree().by_slug["jinhua"]

@@ -48,7 +48,12 @@ def world(database):
     from core import revisions
     from core.db import scoped_session
     from core.registry.models import (
-        Instructor, InstructorAssignment, Member, Organization, PartyOrg, PartyOrgCoverage,
+        Instructor,
+        InstructorAssignment,
+        Member,
+        Organization,
+        PartyOrg,
+        PartyOrgCoverage,
     )
     from core.tenancy import operator_session, tree
 

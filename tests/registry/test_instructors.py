@@ -269,7 +269,7 @@ def test_uncovered_organizations(client, as_user, api_token):
     cover(dissolved, dissolved=True)
     guided = make_org(name=f"{tag}有指导员")
     ended = make_org(name=f"{tag}指导已结束")
-    closed = make_org(name=f"{tag}注销", status="closed")
+    make_org(name=f"{tag}注销", status="closed")
     ins = make_instructor()
     assign(ins, guided, start="2022-01-01")
     assign(ins, ended, start="2021-01-01", end="2021-12-31")

@@ -15,7 +15,8 @@ from core.db import scoped_session
 from core.models import AuditEntry, User
 from core.registry.models import Member, Organization, PartyOrg, UserOrganization
 from core.validators import generate_id_number
-from tests.helpers import post_form as _post_form, tenant_id, text_of, unique
+from tests.helpers import post_form as _post_form
+from tests.helpers import tenant_id, text_of, unique
 
 DFH, WYH = "dongfanghong", "wangyuehu"
 

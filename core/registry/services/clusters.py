@@ -32,7 +32,14 @@ from sqlalchemy.orm import Session
 
 from core.forms import FormErrors
 from core.plugin_types import ClusterType, LeaderRule
-from core.registry.models import Cluster, ClusterLeader, ClusterMember, Organization, PartyOrg, UserOrganization
+from core.registry.models import (
+    Cluster,
+    ClusterLeader,
+    ClusterMember,
+    Organization,
+    PartyOrg,
+    UserOrganization,
+)
 from core.registry.schemas import FieldSpec, clean, resolve_organization, resolve_party_org
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -28,7 +28,13 @@ from core.audit import record
 from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import ClusterMember, Member, Organization, PartyOrg, PartyOrgCoverage
-from core.registry.schemas import PARTY_ORG_FIELDS, clean, clean_party_org, resolve_organization, resolve_party_org
+from core.registry.schemas import (
+    PARTY_ORG_FIELDS,
+    clean,
+    clean_party_org,
+    resolve_organization,
+    resolve_party_org,
+)
 from core.registry.services.members import today
 from core.registry.services.organizations import Access, HistoryRow, Refused, history
 from core.web.listing import PAGE_SIZE, PageOf, paginate

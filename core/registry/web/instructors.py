@@ -36,11 +36,11 @@ from core.registry.schemas import parse_date, resolve_organization
 from core.registry.services import instructors as svc
 from core.registry.services.members import history, org_scope, today
 from core.registry.web import paging
+from core.uploads import file_response
 from core.web.context import Ctx
 from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
-from core.uploads import file_response
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]

@@ -27,8 +27,8 @@ from core.registry.schemas import PARTY_ORG_FIELDS
 from core.registry.services import party_orgs as svc
 from core.registry.services.organizations import Access, Refused
 from core.registry.services.party_orgs import PartyOrgFilter
-from core.web.context import Ctx
 from core.registry.web import paging
+from core.web.context import Ctx
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import extend_scope
+from core.forms import FormErrors
 from core.models import TENANT_LEVELS, Tenant, User
 from core.permissions import PLATFORM, PLATFORM_ADMIN, authorizer, build_catalog
 from core.plugins import PluginError, SettingsError, registry
 from core.services import tenants as tenant_service
 from core.services import users as user_service
-from core.forms import FormErrors
 from core.services.tenants import TenantForm
 from core.tenancy import TenantInfo, tree
 from core.terms import default_terms

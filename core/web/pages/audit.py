@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Response, get
+
 from core.services.audit_query import PAGE_SIZE, AuditFilter, query_audit
 from core.tenancy import tree
 from core.web.context import Ctx

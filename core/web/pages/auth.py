@@ -12,8 +12,8 @@ from litestar.utils.scope.state import ScopeState
 from sqlalchemy import select
 
 from core.audit import record
-from core.i18n import gettext as _
 from core.db import open_session
+from core.i18n import gettext as _
 from core.models import User
 from core.permissions import authorizer
 from core.security import verify_password

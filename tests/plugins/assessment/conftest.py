@@ -174,7 +174,7 @@ def score(street: Street, round_id: int, values: dict[int, list[str]], kind: str
         criteria = rnd.template.criteria
         sheets = {sh.target_id: sh for sh in svc.sheets_of(s, rnd)}
         for target_id, points in values.items():
-            entries = {c.id: (p, evidence) for c, p in zip(criteria, points)}
+            entries = {c.id: (p, evidence) for c, p in zip(criteria, points, strict=False)}
             svc.save_scores(s, svc.Access.system(), sheets[target_id], entries, kind)
 
 

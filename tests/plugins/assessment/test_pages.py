@@ -13,7 +13,12 @@ from sqlalchemy import func, select
 from core.models import AuditEntry
 from core.plugins import registry
 from plugins.assessment import service as svc
-from plugins.assessment.models import AssessmentAppeal, AssessmentRound, AssessmentScore, AssessmentSheet
+from plugins.assessment.models import (
+    AssessmentAppeal,
+    AssessmentRound,
+    AssessmentScore,
+    AssessmentSheet,
+)
 from tests.helpers import post_form, tenant_id, text_of, unique
 from tests.plugins.assessment.conftest import advance, make_round, score, sheet_ids, tenant_session
 
@@ -321,7 +326,6 @@ def test_dashboard_widget_shows_the_latest_published_round(world, login_as):
 
 def test_demo_data_through_the_hook_and_pages(database, login_as):
     from core.registry.models import PartyOrg
-
     from tests.plugins.assessment.conftest import _street
 
     street = _street("asm-hook-")
@@ -344,7 +348,6 @@ def test_demo_data_through_the_hook_and_pages(database, login_as):
 def test_disabling_keeps_the_data_and_answers_404(database, login_as):
     from core import revisions
     from core.tenancy import operator_session
-
     from tests.plugins.assessment.conftest import _street
 
     street = _street("asm-off-")

@@ -35,7 +35,6 @@ from tests.plugins.assessment.conftest import (
     tenant_session,
     user_id,
 )
-from tests.plugins.assessment import testprog
 
 D = Decimal
 PO = "testprog.po_quarterly"
@@ -193,7 +192,7 @@ def test_self_assessment_rights(world):
     def self_save(target, values):
         with tenant_session(a.info, sec.username) as s:
             sheet = s.get(AssessmentSheet, sheets[target])
-            entries = {c.id: (v, "自查记录") for c, v in zip(sheet.round.template.criteria, values)}
+            entries = {c.id: (v, "自查记录") for c, v in zip(sheet.round.template.criteria, values, strict=False)}
             try:
                 svc.save_scores(s, sec, sheet, entries, "self", comment="自评说明")
             except FormErrors as exc:

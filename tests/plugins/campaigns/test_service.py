@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
-
 from litestar.exceptions import NotFoundException
+from sqlalchemy import select
 
 from core import revisions
 from core.db import open_session, scoped_session

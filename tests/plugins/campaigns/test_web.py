@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from core.db import open_session
 from core.models import AuditEntry
-from core.tenancy import tree
 from plugins.campaigns.models import Campaign, CampaignReport, CampaignTask
 from tests.helpers import login, post_form, text_of, unique
 

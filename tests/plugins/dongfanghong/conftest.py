@@ -3,9 +3,8 @@ party orgs covering them with members, users in every role. The demo tenants sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import datetime as dt
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -14,10 +13,10 @@ from core.db import scoped_session
 from core.permissions import build_catalog
 from core.plugins import registry
 from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage
+from core.registry.services import clusters as cl
 from core.services.tenants import TenantForm, create_tenant
 from core.services.users import create_user, grant_role
 from core.tenancy import TenantInfo, operator_session, tree
-from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
 from tests.helpers import tenant_id, unique
 
@@ -98,7 +97,7 @@ def groups(world):
     with scoped_session(world.street.id) as s:
         made = svc.apply_regroup(s, 3, on=dt.date(2026, 1, 5))
         types = cl.cluster_types(world.street)
-        for g, (lead, deps) in zip(made, (("leader_a", ("deputy_a", None)), ("leader_b", (None, None)), (None, (None, None)))):
+        for g, (lead, deps) in zip(made, (("leader_a", ("deputy_a", None)), ("leader_b", (None, None)), (None, (None, None))), strict=False):
             l = cl.add_leader(s, g, {"title": "leader", "person_name": f"组长{g.id}", "letter_no": f"聘{g.id}-1",
                                      "appointed_on": "2026-01-05", "organization": str(world.orgs[0])}, types)
             l.user_id = world.ids[lead] if lead else None

@@ -8,9 +8,17 @@ from core.db import scoped_session
 from core.registry.models import ClusterLeader
 from core.registry.services import clusters as cl
 from core.tenancy import tree
-from plugins.dongfanghong import demo, service as svc
+from plugins.dongfanghong import demo
+from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import (
-    Butler, Cooperation, Cultivation, DuesRecord, DutyEntry, GroupStaff, MemberProfile, Nomination, VenueCheck,
+    Butler,
+    Cooperation,
+    Cultivation,
+    DuesRecord,
+    DutyEntry,
+    MemberProfile,
+    Nomination,
+    VenueCheck,
 )
 from tests.helpers import login
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core.db import scoped_session
 from core.forms import FormErrors
 from core.plugins import registry
-from core.registry.models import Cluster, ClusterLeader, ClusterMember, Organization
+from core.registry.models import Cluster, ClusterMember, Organization
 from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import Butler, DutyEntry, GroupStaff, Nomination

@@ -18,7 +18,13 @@ from core.registry.services import clusters as cl
 from plugins.dongfanghong import guarantees as gsvc
 from plugins.dongfanghong import projects as psvc
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import Cooperation, Cultivation, DuesRecord, MemberProfile, VenueCheck
+from plugins.dongfanghong.models import (
+    Cooperation,
+    Cultivation,
+    DuesRecord,
+    MemberProfile,
+    VenueCheck,
+)
 from plugins.funds.models import BudgetLine, Disbursement
 from plugins.lists.models import ListResource
 from tests.helpers import login, post_form, text_of

@@ -8,9 +8,22 @@ from types import SimpleNamespace
 
 from plugins.dongfanghong import Settings
 from plugins.dongfanghong.guarantees import (
-    EntitlementRow, GroupFact, LeaderFact, PartyOrgFact, entitlements, summarize, venue_state,
+    EntitlementRow,
+    GroupFact,
+    LeaderFact,
+    PartyOrgFact,
+    entitlements,
+    summarize,
+    venue_state,
 )
-from plugins.dongfanghong.projects import MemberFacts, Structure, age_on, percent, structures, total_of
+from plugins.dongfanghong.projects import (
+    MemberFacts,
+    Structure,
+    age_on,
+    percent,
+    structures,
+    total_of,
+)
 
 TODAY = dt.date(2026, 11, 22)
 

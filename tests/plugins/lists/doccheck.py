@@ -20,7 +20,7 @@ def sections() -> dict[str, str]:
     """``#### name`` heading → its text up to the next heading."""
     text = DOCS.read_text(encoding="utf-8")
     parts = re.split(r"^(#{2,4} .*)$", text, flags=re.M)
-    return {h[5:].strip(): body for h, body in zip(parts[1::2], parts[2::2]) if h.startswith("#### ")}
+    return {h[5:].strip(): body for h, body in zip(parts[1::2], parts[2::2], strict=False) if h.startswith("#### ")}
 
 
 def check_documented(hook: str) -> str:

@@ -226,7 +226,7 @@ def test_transition_inputs_are_checked_in_chinese(world):
     for bad, message in (("0", "评分须在 1–5 之间"), ("6", "评分须在 1–5 之间"), ("好", "评分须为整数"),
                          ("", "请选择 1–5 分的评价")):
         with pytest.raises(FormErrors) as exc:
-            act(world, d.id, lambda s, a, x: svc.rate(s, a, x, {"rating": bad}, TODAY))
+            act(world, d.id, lambda s, a, x, bad=bad: svc.rate(s, a, x, {"rating": bad}, TODAY))
         assert exc.value.errors == {"rating": message}
     assert reload(world, d.id).status == "resolved"
 
@@ -349,7 +349,7 @@ def test_match_refuses_full_expired_withdrawn_and_duplicate_resources(world):
     before = run(world.street, lambda s: s.scalar(select(func.count(ListWork.id))))
     for res, day, message in cases:
         with pytest.raises(FormErrors) as exc:
-            act(world, second.id, lambda s, a, x: svc.match(s, a, DEFAULT, x, {**base, "resource_ids": [res.id]}, day))
+            act(world, second.id, lambda s, a, x, res=res, day=day: svc.match(s, a, DEFAULT, x, {**base, "resource_ids": [res.id]}, day))
         assert exc.value.errors == {"resource_ids": message}
     assert run(world.street, lambda s: s.scalar(select(func.count(ListWork.id)))) == before
     assert reload(world, second.id).status == "submitted"  # nothing half-done
@@ -484,8 +484,7 @@ def test_escalation_reaches_only_the_parent_district(world, program):
     assert exc.value.errors == {"status": f"已上报「{world.district.name}」，请等待答复"}
     # an escalation in the other district
     o = submit(world, org="x", tenant=world.other_street, access=world.access("ostaff", *STAFF_PERMS))
-    for step in ("accept",):
-        act(world, o.id, lambda s, a, y: svc.accept(s, a, DEFAULT, y, {}, TODAY), tenant=world.other_street)
+    act(world, o.id, lambda s, a, y: svc.accept(s, a, DEFAULT, y, {}, TODAY), tenant=world.other_street)
     act(world, o.id, lambda s, a, y: svc.escalate(s, a, DEFAULT, y, {"escalation_reason": "另一区"}, TODAY),
         tenant=world.other_street)
 
@@ -709,7 +708,7 @@ def test_rollup_ties_are_broken_by_name(world):
                for i, name in enumerate(("乙", "甲", "丙"))]
     revisions.poll(force=True)
     t = tree()
-    for tid, overdue in zip(ids, (1, 1, 2)):
+    for tid, overdue in zip(ids, (1, 1, 2), strict=False):
         with scoped_session(tid) as s:
             org = Organization(name=unique("并列企业"), kind="enterprise")
             s.add(org)

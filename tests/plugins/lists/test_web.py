@@ -322,7 +322,13 @@ def test_demand_list_filters_by_cluster(user, world, token, client):
     members cover (not a member that has left); closed = not open; an unknown cluster is a field
     error (page: falls back, API: 422, export: back to the list); a secretary still sees only theirs."""
     from core.db import scoped_session
-    from core.registry.models import Cluster, ClusterMember, Organization, PartyOrg, PartyOrgCoverage
+    from core.registry.models import (
+        Cluster,
+        ClusterMember,
+        Organization,
+        PartyOrg,
+        PartyOrgCoverage,
+    )
 
     tag = unique("组团")
     with scoped_session(world.street.id) as s:
