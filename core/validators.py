@@ -20,6 +20,9 @@ from datetime import date
 
 __all__ = [
     "CREDIT_CODE_CHARSET",
+    "compact",
+    "normalize_text",
+    "to_halfwidth",
     "birth_date_from_id",
     "gender_from_id",
     "generate_credit_code",
@@ -31,6 +34,36 @@ __all__ = [
     "validate_id_number",
     "validate_mobile",
 ]
+
+# --------------------------------------------------------------------------
+# Input text: the one normaliser of forms, the API and imports
+# --------------------------------------------------------------------------
+
+#: full-width ASCII (U+FF01–U+FF5E) → ASCII, the ideographic and no-break spaces → space
+_HALFWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20, 0x00A0: 0x20, 0x202F: 0x20}
+_SPACES_RE = re.compile(r"\s+")
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width letters, digits and ASCII punctuation (``１２３ＡＢＣ，``) and the ideographic
+    space as their half-width forms; every other character unchanged."""
+    return text.translate(_HALFWIDTH)
+
+
+def normalize_text(value: str | None) -> str:
+    """Free text as typed or pasted: zero-width characters removed, the ideographic / no-break
+    spaces and runs of whitespace (line breaks too) become one space, trimmed. Chinese
+    punctuation is kept (``（``, ``，`` are part of names)."""
+    text = _INVISIBLE_RE.sub("", value or "")
+    return _SPACES_RE.sub(" ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
+
+
+def compact(value: str | None) -> str:
+    """A code, number or date as typed: half-width, without any whitespace (``９１ ４３０１`` →
+    ``914301``). Used before validating credit codes, ID numbers, phones, integers and dates."""
+    return _SPACES_RE.sub("", _INVISIBLE_RE.sub("", to_halfwidth(value or "")))
+
 
 # --------------------------------------------------------------------------
 # Unified social credit code (GB 32100-2015)
@@ -48,8 +81,8 @@ _DIVISION_RE = re.compile(r"[0-9]{6}")
 
 
 def normalize_credit_code(code: str | None) -> str:
-    """Strip surrounding whitespace and upper-case the code."""
-    return (code or "").strip().upper()
+    """Half-width, without whitespace, upper-cased."""
+    return compact(code).upper()
 
 
 def _credit_check_char(body: str) -> str:
@@ -115,8 +148,8 @@ _MIN_BIRTH = date(1900, 1, 1)
 
 
 def normalize_id_number(idn: str | None) -> str:
-    """Strip surrounding whitespace and upper-case a trailing ``x``."""
-    return (idn or "").strip().upper()
+    """Half-width, without whitespace, a trailing ``x`` upper-cased."""
+    return compact(idn).upper()
 
 
 def _id_check_char(body: str) -> str:
@@ -200,7 +233,7 @@ def normalize_mobile(phone: str | None) -> str:
     The result is the bare 11-digit number for valid input; invalid input is
     returned cleaned but otherwise unchanged.
     """
-    phone = _SEPARATORS_RE.sub("", phone or "")
+    phone = _SEPARATORS_RE.sub("", compact(phone))
     for prefix in ("+86", "0086", "86"):
         if phone.startswith(prefix) and len(phone) == len(prefix) + 11:
             return phone[len(prefix):]

@@ -78,7 +78,7 @@ def test_credit_code_single_substitution_is_detected():
 
 @pytest.mark.parametrize(
     "code",
-    ["", "9135010", "91350100M000100Y4", "91350100M000100Y433", "9135 0100M000100Y43"],
+    ["", "9135010", "91350100M000100Y4", "91350100M000100Y433", "9135 0100M000100Y4"],
 )
 def test_credit_code_wrong_length(code):
     assert validate_credit_code(code) == "统一社会信用代码应为18位"
@@ -298,7 +298,6 @@ def test_mobile_second_digit_range(prefix):
         ("1381234567a", "手机号含有无效字符"),
         ("+8513812345678", "手机号含有无效字符"),
         ("(138)12345678", "手机号含有无效字符"),
-        ("１３８１２３４５６７８", "手机号含有无效字符"),  # full-width digits
     ],
 )
 def test_invalid_mobiles(raw, message):
@@ -309,3 +308,36 @@ def test_normalize_mobile_keeps_invalid_input_recognisable():
     # an "86" that is not a country prefix (wrong total length) is kept
     assert normalize_mobile("86123") == "86123"
     assert normalize_mobile(None) == ""
+
+
+def test_one_normaliser_for_full_width_input_and_spaces():
+    from core.validators import compact, normalize_text, to_halfwidth
+
+    assert to_halfwidth("９１４３０１ＡＢ，（公司）\u3000") == "914301AB,(公司) "
+    assert compact(" ９１ ４３０１\u3000ab\u200b ") == "914301ab"
+    assert normalize_text("  长沙\u3000某某\n 公司\u200b ") == "长沙 某某 公司"
+    code = VALID_CREDIT_CODES[0]
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    assert normalize_credit_code(" " + wide[:6] + " " + wide[6:]) == code
+    assert validate_credit_code(wide) is None
+    assert normalize_mobile("１３８ ００１３ ８０００") == "13800138000"
+    assert normalize_id_number("１１０１０５１９４９１２３１００２ｘ") == "11010519491231002X"
+
+
+def test_forms_and_imports_read_chinese_dates_checkmarks_and_variants():
+    import datetime as dt
+
+    from core.registry.schemas import ORGANIZATION_FIELDS, FieldSpec, clean_value, parse_date
+
+    for text in ("2019年3月5日", "2019.3.5", "２０１９年３月５日", "2019/03/05", "20190305", "2019-03-05 00:00:00"):
+        assert parse_date(text) == dt.date(2019, 3, 5), text
+    flag = FieldSpec("x", "建有工会", "bool")
+    assert [clean_value(flag, v)[0] for v in ("是", "√", "否", "×", "有", "无")] == [True, True, False, False, True, False]
+    kind = next(s for s in ORGANIZATION_FIELDS if s.key == "kind")
+    assert clean_value(kind, "民营企业") == ("enterprise", None)
+    assert clean_value(kind, "社团") == ("social", None)
+    assert clean_value(kind, " 非公企业 ") == ("enterprise", None)
+    value, problem = clean_value(kind, "国有企业")
+    assert value is None and "无效的选项「国有企业」" in problem
+    count = FieldSpec("n", "从业人员数", "int")
+    assert clean_value(count, "１,２００") == (1200, None)

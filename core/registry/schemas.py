@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import crypto, validators
-from core.registry import choices
+from core.registry import choices, synonyms
 from core.registry.models import Organization, PartyOrg
 
-TRUE = {"1", "true", "yes", "on", "是", "有", "y", "√", "✓"}
-FALSE = {"0", "false", "no", "off", "否", "无", "n", ""}
+TRUE = {"1", "true", "yes", "on", "是", "有", "y", "√", "✓", "✔", "对", "已建", "已"}
+FALSE = {"0", "false", "no", "off", "否", "无", "n", "", "×", "x", "✗", "✕", "✘", "没有", "未建", "未", "不是"}
 
 
 @dataclass(frozen=True)
@@ -41,18 +41,26 @@ def _choice(spec: FieldSpec, value: str) -> tuple[Any, str | None]:
     for code, label in spec.choices.items():
         if value == str(code) or value == label:
             return code, None
+    wanted = synonyms.choice_label(spec.choices.values(), value)
+    if wanted is not None:
+        return next(code for code, label in spec.choices.items() if label == wanted), None
     return None, f"{spec.label}：无效的选项「{value}」，可选：{'、'.join(spec.choices.values())}"
 
 
 def parse_date(value: Any) -> dt.date | None:
+    """A date from a cell or a form: ``2019-03-05``, ``2019/3/5``, ``2019.3.5``, ``2019年3月5日``,
+    ``20190305``, full-width digits, a trailing ``00:00:00``; ``None`` if it is not one."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
+    text = validators.normalize_text(validators.to_halfwidth(str(value)))
+    if " " in text and text.split(" ", 1)[1].replace(":", "").isdigit():
+        text = text.split(" ", 1)[0]  # a time of day after the date
+    text = validators.compact(text).replace("/", "-").replace(".", "-")
     for sep in ("年", "月"):
         text = text.replace(sep, "-")
-    text = text.rstrip("日").rstrip("-")
+    text = text.rstrip("日号").rstrip("-")
     parts = text.split("-")
     if len(parts) == 3 and all(p.isdigit() for p in parts):
         try:
@@ -83,15 +91,21 @@ def clean_value(spec: FieldSpec, raw: Any) -> tuple[Any, str | None]:
         return raw, None
     if isinstance(raw, (list, tuple, set, dict)):  # a JSON array/object where one value belongs
         return None, f"{spec.label}：格式无效，应为单个值"
-    value = str(raw).strip()
     kind = spec.kind
+    if kind == "text":
+        value = str(raw).strip()
+    elif kind in ("int", "bool"):
+        value = validators.compact(str(raw))
+    else:
+        value = validators.normalize_text(str(raw))
     if kind in ("str", "text"):
         if len(value) > spec.max_length:
             return None, f"{spec.label}：最多 {spec.max_length} 个字符"
         return value, None
     if kind == "int":
         try:
-            number = int(float(value)) if isinstance(raw, float) else int(value)
+            digits = value.replace(",", "")
+            number = int(float(digits)) if isinstance(raw, float) or digits.endswith(".0") else int(digits)
         except ValueError:
             return None, f"{spec.label}：须为整数"
         if spec.min is not None and number < spec.min:

@@ -255,7 +255,7 @@ def test_api_crud_and_validation(client, api_token):
     assert listing.json()["total"] == 1 and listing.json()["items"][0]["id"] == po_id
 
     r = client.post("/api/t/dongfanghong/party-orgs",
-                    json={"name": "", "org_type": "支部", "formation_mode": "x", "founded_on": "昨天"}, headers=h)
+                    json={"name": "", "org_type": "党小组", "formation_mode": "x", "founded_on": "昨天"}, headers=h)
     assert r.status_code == 422
     errors = r.json()["extra"]["errors"]
     assert set(errors) >= {"name", "org_type", "formation_mode", "founded_on"}
