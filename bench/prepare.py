@@ -36,7 +36,7 @@ def bench_user() -> None:
         sync_role_permissions(s, catalog)
         user = s.scalar(select(User).where(User.username == BENCH_USER))
         if user is None:
-            user = create_user(s, BENCH_USER, BENCH_PASSWORD, "压测管理员")
+            user = create_user(s, BENCH_USER, BENCH_PASSWORD, "压测管理员", seeded=True)
         grant_role(s, user, "platform_admin", PLATFORM, catalog.roles)
 
 

@@ -221,6 +221,22 @@ def users_create(username: str, password: str, display_name: str) -> None:
     click.echo(f"created {username}")
 
 
+@users.command("password")
+@click.argument("username")
+@click.option("--password", required=True)
+def users_password(username: str, password: str) -> None:
+    """Reset a user's password (the password policy applies)."""
+    from core.forms import FormErrors
+    from core.services.users import set_password
+
+    try:
+        with operator_session() as s:
+            set_password(s, _user(s, username), password)
+    except FormErrors as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from exc
+    click.echo(f"password of {username} reset")
+
+
 @users.command("grant")
 @click.argument("username")
 @click.option("--tenant", "slug", required=True, help="tenant slug, or * for platform-wide")

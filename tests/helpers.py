@@ -36,3 +36,16 @@ def unique(prefix: str = "t") -> str:
 
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+class ManualClock:
+    """A clock the test moves (``create_app(clock=…)``): time passes only when told to."""
+
+    def __init__(self, start: float = 1_800_000_000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

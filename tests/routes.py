@@ -422,7 +422,7 @@ def make_user(prefix: str, password: str, grants: list[tuple[str, int]]) -> tupl
 
     roles = build_catalog(registry().pm).roles
     with operator_session("test") as s:
-        user = create_user(s, unique(prefix), password, prefix)
+        user = create_user(s, unique(prefix), password, prefix, seeded=True)
         for role, tenant_id in grants:
             grant_role(s, user, role, tenant_id, roles)
         return user.username, {"Authorization": f"Bearer {issue_token(s, user, 'test')}"}

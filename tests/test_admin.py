@@ -113,7 +113,7 @@ def test_users_roles_and_audit(client):
     r = post_form(client, "/t/yuelu/admin/users/new",
                   {"username": username, "display_name": "新专干", "password": "short",
                    "role": "staff", "tenant_id": str(tenant_id("dongfanghong"))})
-    assert r.status_code == 422 and "密码至少 8 位" in r.text
+    assert r.status_code == 422 and "密码至少 10 位" in r.text
     r = post_form(client, "/t/yuelu/admin/users/new",
                   {"username": username, "display_name": "新专干", "password": "goodpass123",
                    "role": "staff", "tenant_id": str(tenant_id("dongfanghong"))})

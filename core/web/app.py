@@ -19,6 +19,7 @@ from core import (
     events,  # noqa: F401  (registers cache invalidation listeners)
     replica,
 )
+from core.clock import Clock, system_clock
 from core.config import Settings, get_settings
 from core.plugins import CORE_PLUGINS, registry
 from core.web import api
@@ -87,7 +88,8 @@ def _tenant_router(path: str, handlers: list, plugin: str | None = None) -> Rout
     )
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
+    """The application; ``clock`` is the time source of sign-in checks (tests pass their own)."""
     settings = settings or get_settings()
     reg = registry()
     reg.pm.hook.register_models()  # import every plugin's models before any query
@@ -117,8 +119,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[*auth.ROUTES, *api.ROUTES, *HEALTH_ROUTES, choose_locale, *routers, *static],
         middleware=[
-            DefineMiddleware(SessionMiddleware, store=session_store, max_age=settings.session_max_age,
-                             secure=settings.secure_cookies),
+            DefineMiddleware(SessionMiddleware, store=session_store,
+                             idle_timeout=settings.session_idle_timeout,
+                             absolute_timeout=settings.session_absolute_timeout,
+                             secure=settings.secure_cookies, clock=clock),
             LocaleMiddleware,
         ],
         csrf_config=CSRFConfig(
@@ -137,5 +141,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         limit_store, settings.login_attempts, settings.login_window, settings.login_attempts_per_ip
     )
     app.state.settings = settings
+    app.state.clock = clock
     install_metrics(app)
     return app

@@ -1,10 +1,15 @@
-"""Server-side sessions with an id that is renewed on login.
+"""Server-side sessions with an id that is renewed on login, and idle/absolute timeouts.
 
 The cookie holds only a random id (HttpOnly, SameSite=Lax; Secure when ``LIANDONG_SECURE_COOKIES``
 is set or the request came over https — behind a proxy, uvicorn's ``proxy_headers`` turns
 ``X-Forwarded-Proto: https`` into the request's scheme); the data
 lives in a litestar :class:`~litestar.stores.base.Store` — memory by default, Redis when
 ``LIANDONG_REDIS_URL`` is set so that every worker sees the same sessions.
+
+A session ends when it has not been used for ``LIANDONG_SESSION_IDLE_TIMEOUT`` seconds or was
+started more than ``LIANDONG_SESSION_ABSOLUTE_TIMEOUT`` seconds ago (defaults 30 min / 12 h),
+measured by the app's injected clock (:mod:`core.clock`): the stored data carries when the
+session began (``_born``, reset by :meth:`SessionData.renew`) and was last used (``_seen``).
 """
 
 from __future__ import annotations
@@ -17,8 +22,12 @@ from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.stores.base import Store
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.clock import Clock, system_clock
+
 COOKIE = "ld_session"
 SCOPE_KEY = "ld_session"
+#: last-use times closer than this are not written back (one store write per minute, not per request)
+SEEN_RESOLUTION = 60
 
 
 class SessionData(dict):
@@ -47,8 +56,9 @@ class SessionData(dict):
         self.modified = True
 
     def renew(self) -> None:
+        """A new id; the absolute timeout counts from now (sign-in)."""
         self.old_sid, self.sid = self.sid, None
-        self.modified = True
+        self.pop("_born")
 
     def flash(self, message: str, kind: str = "success") -> None:
         self["flash"] = [*self.get("flash", []), [kind, message]]
@@ -58,11 +68,20 @@ class SessionData(dict):
 
 
 class SessionMiddleware:
-    def __init__(self, app: ASGIApp, store: Store, max_age: int, secure: bool):
+    def __init__(self, app: ASGIApp, store: Store, idle_timeout: int, absolute_timeout: int, secure: bool,
+                 clock: Clock = system_clock):
         self.app = app
         self.store = store
-        self.max_age = max_age
+        self.idle_timeout = idle_timeout
+        self.absolute_timeout = absolute_timeout
         self.secure = secure
+        self.clock = clock
+
+    def _expired(self, data: dict[str, Any], now: float) -> bool:
+        born, seen = data.get("_born"), data.get("_seen")
+        if born is None or seen is None:
+            return True
+        return now - seen > self.idle_timeout or now - born > self.absolute_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,13 +89,22 @@ class SessionMiddleware:
             return
         sid = _cookie(scope, COOKIE)
         data: dict[str, Any] = {}
+        expired = False
+        now = self.clock()
         if sid:
-            raw = await self.store.get(sid, renew_for=self.max_age)
+            raw = await self.store.get(sid, renew_for=self.idle_timeout)
             if raw:
                 data = json.loads(raw)
+                expired = self._expired(data, now)
             else:
                 sid = None
-        session = SessionData(sid, data)
+        if expired:  # ended: the stored data is deleted and the cookie cleared on the way out
+            session = SessionData(sid, {})
+            session.modified = True
+        else:
+            session = SessionData(sid, data)
+            if data and now - data["_seen"] >= SEEN_RESOLUTION:
+                session["_seen"] = now
         scope[SCOPE_KEY] = session  # type: ignore[literal-required]
 
         secure = self.secure or scope.get("scheme") == "https"
@@ -99,8 +127,12 @@ class SessionMiddleware:
             return
         if not session.sid:
             session.sid = secrets.token_urlsafe(32)
-        await self.store.set(session.sid, json.dumps(dict(session)), expires_in=self.max_age)
-        headers.add("set-cookie", self._cookie(session.sid, self.max_age, secure).to_header(header=""))
+        now = self.clock()
+        data = dict(session)
+        data.setdefault("_born", now)
+        data.setdefault("_seen", now)
+        await self.store.set(session.sid, json.dumps(data), expires_in=self.idle_timeout)
+        headers.add("set-cookie", self._cookie(session.sid, self.absolute_timeout, secure).to_header(header=""))
 
     def _cookie(self, value: str, max_age: int, secure: bool) -> Cookie:
         return Cookie(

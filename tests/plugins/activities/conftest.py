@@ -79,7 +79,7 @@ def world(database) -> World:
                                   ("leader", "org_secretary", st), ("viewer", "viewer", st),
                                   ("instructor", "instructor", st), ("ostaff", "staff", ot)):
             name = f"a{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户")
+            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
             grant_role(s, u, role, tenant.id, roles)
             users[key], ids[key] = name, u.id
         st_id, ot_id, tt_id = st.id, ot.id, tt.id

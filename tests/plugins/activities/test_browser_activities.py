@@ -40,7 +40,7 @@ def test_theme_day_from_reminder_to_calendar(database):
         street = create_tenant(s, TenantForm(slug=slug, name=f"活动浏览器街道{tag}", level="street",
                                              parent_id=tenant_id("yuelu")))
         registry().set_enabled(s, street, "activities", True)
-        staff = create_user(s, f"abstaff_{tag}", PASSWORD, "街道专干")
+        staff = create_user(s, f"abstaff_{tag}", PASSWORD, "街道专干", seeded=True)
         grant_role(s, staff, "staff", street.id, build_catalog(registry().pm).roles)
         sid = street.id
     revisions.poll(force=True)

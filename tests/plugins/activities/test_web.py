@@ -274,7 +274,7 @@ def test_due_page_shows_the_first_rows_of_each_type_and_links_to_all(client):
         street = create_tenant(s, TenantForm(slug=f"actm-{tag}", name=f"活动多支部街道{tag}", level="street",
                                              parent_id=tenant_id("yuelu")))
         registry().set_enabled(s, street, "activities", True)
-        staff = create_user(s, f"amstaff_{tag}", "demo1234", "街道专干")
+        staff = create_user(s, f"amstaff_{tag}", "demo1234", "街道专干", seeded=True)
         grant_role(s, staff, "staff", street.id, build_catalog(registry().pm).roles)
         sid, slug = street.id, street.slug
     revisions.poll(force=True)

@@ -103,7 +103,7 @@ def world(database) -> World:
     roles = build_catalog(registry().pm).roles
     with operator_session() as s:
         for role, username in users.items():
-            user = create_user(s, username, PASSWORD, f"测试{role}")
+            user = create_user(s, username, PASSWORD, f"测试{role}", seeded=True)
             core_role = {"secretary": "org_secretary", "staff_b": "staff"}.get(role, role)
             grant_role(s, user, core_role, (b if role == "staff_b" else a).info.id, roles)
     sec_id = user_id(users["secretary"])

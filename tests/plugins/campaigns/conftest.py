@@ -59,7 +59,7 @@ def world(database) -> World:
         for key, role, tenant in (("dstaff", "staff", d), ("staff", "staff", s1), ("s2staff", "staff", s2),
                                   ("viewer", "viewer", s1), ("ostaff", "staff", od), ("osstaff", "staff", os_)):
             name = f"c{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户")
+            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
             grant_role(s, u, role, tenant.id, roles)
             users[key], ids[key] = name, u.id
         tids = {k: t.id for k, t in (("d", d), ("s1", s1), ("s2", s2), ("od", od), ("os", os_))}

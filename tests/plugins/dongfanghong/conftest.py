@@ -77,7 +77,7 @@ def world(database) -> World:
                              ("leader_b", "org_secretary", street), ("deputy_a", "org_secretary", street),
                              ("viewer", "viewer", street), ("ostaff", "staff", other), ("bstaff", "staff", bare)):
             name = f"dfh{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户")
+            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
             grant_role(s, u, role, t.id, roles)
             w.users[key], w.ids[key] = name, u.id
     revisions.poll(force=True)

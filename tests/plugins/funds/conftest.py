@@ -52,7 +52,7 @@ def world(database) -> World:
         for key, role, tenant in (("staff", "staff", a), ("admin", "tenant_admin", a), ("viewer", "viewer", a),
                                   ("secretary", "org_secretary", a), ("staff_b", "staff", b)):
             name = f"f{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户")
+            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
             grant_role(s, u, role, tenant.id, roles)
             users[key] = name
         ids = (a.id, b.id)

@@ -75,7 +75,7 @@ def world(database) -> World:
                                   ("provider2", "lists_provider", s1), ("viewer", "viewer", s1),
                                   ("dstaff", "staff", d), ("s2staff", "staff", s2), ("ostaff", "staff", od)):
             name = f"l{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户")
+            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
             grant_role(s, u, role, tenant.id, roles)
             users[key], ids[key] = name, u.id
         ids_ = {k: t.id for k, t in (("d", d), ("s1", s1), ("s2", s2), ("od", od), ("os", os_))}

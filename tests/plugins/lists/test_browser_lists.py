@@ -52,8 +52,8 @@ def test_demand_from_submission_to_rated_resolution(database):
                                              parent_id=tenant_id("yuelu")))
         registry().set_enabled(s, street, "lists", True)
         roles = build_catalog(registry().pm).roles
-        secretary = create_user(s, f"lbsec_{tag}", PASSWORD, "企业书记")
-        staff = create_user(s, f"lbstaff_{tag}", PASSWORD, "街道专干")
+        secretary = create_user(s, f"lbsec_{tag}", PASSWORD, "企业书记", seeded=True)
+        staff = create_user(s, f"lbstaff_{tag}", PASSWORD, "街道专干", seeded=True)
         grant_role(s, secretary, "org_secretary", street.id, roles)
         grant_role(s, staff, "staff", street.id, roles)
         sid, sec_id = street.id, secretary.id
