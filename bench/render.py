@@ -33,7 +33,7 @@ def main() -> None:
     from core.plugins import registry
     from core.web.templating import build_catalog
 
-    catalog = build_catalog(registry().pm)
+    catalog = build_catalog(registry())
     catalog.add_folder(HERE / "components", prefix="bench")
     env = catalog.jinja_env.overlay(loader=jinja2.FileSystemLoader(str(HERE / "templates")))
     template = env.get_template("list_page.html")

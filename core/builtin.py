@@ -1,6 +1,8 @@
 """The core's own hook implementations: core is a plugin of its own hooks (as in Datasette).
 
-Always enabled for every tenant.
+Always enabled for every tenant. Its pages (dashboard, tenant admin, audit log) are mounted
+from :func:`register_routes` like any plugin's, at the tenant's top level (``/t/<slug>/``),
+and ``core/static`` is served at ``/static/core/`` by :func:`register_static`.
 """
 
 from __future__ import annotations
@@ -39,14 +41,27 @@ CORE_ROLES = [
 ]
 
 
-@hookimpl
-def register_permissions():
-    return CORE_PERMISSIONS
+#: read by the plugin manager's conventions (register_permissions / register_roles)
+PERMISSIONS, ROLES = CORE_PERMISSIONS, CORE_ROLES
 
 
 @hookimpl
-def register_roles():
-    return CORE_ROLES
+def register_routes():
+    from core.web.pages import admin, audit, home
+
+    return [*home.ROUTES, *admin.ROUTES, *audit.ROUTES]
+
+
+@hookimpl
+def register_api_routes():
+    from core.web.api import TENANT_ROUTES
+
+    return TENANT_ROUTES
+
+
+@hookimpl
+def register_static():
+    return HERE / "static"
 
 
 @hookimpl

@@ -55,4 +55,5 @@ def load_demo(echo=print) -> None:
     for tenant in t.by_id.values():
         with scoped_session(tenant.id) as s:
             s.info["username"] = "demo"
-            reg.hooks_for(tenant.id).register_demo_data(session=s, tenant=tenant)
+            # plugin by plugin, dependencies first: the registry, then engines, then programs
+            reg.each_for(tenant.id, "register_demo_data", session=s, tenant=tenant)

@@ -1,12 +1,22 @@
 """Every hook a Liandong plugin can implement — the one list.
 
 Naming (DESIGN.md): ``register_*`` returns things to collect; ``prepare_*`` changes an
-object in place; ``on_*`` reacts to an event. Hooks marked *per tenant* are called only on
-the plugins the tenant has enabled (see :meth:`core.plugins.PluginRegistry.hooks_for`); the
-others are called once on every installed plugin. Implementations are synchronous and cheap.
+object in place; ``on_*`` reacts to an event. Three groups:
 
-Each hook is documented with an example in ``docs/plugins.md``; ``tests/test_hooks_documented.py``
-fails if one is not.
+* *installation-wide* hooks are called once on every installed plugin;
+* *events* (``on_plugin_*``) are called on every installed plugin, whichever changed;
+* *per tenant* hooks are called only on the core and the plugins the tenant enabled (see
+  :meth:`core.plugins.PluginRegistry.each_for` and ``hooks_for``); a ``settings`` argument
+  is the calling plugin's own validated settings for that tenant.
+
+A plugin package need not implement the hooks that follow from its layout
+(``models.MODELS``, ``routes.PAGE_ROUTES`` / ``API_ROUTES``, ``PERMISSIONS``, ``ROLES``,
+``migrations/versions``, ``components/``, ``static/``): see :func:`core.plugins.conventions`.
+Implementations are synchronous and cheap. Each hook is documented with an example in
+``docs/plugins.md``; ``tests/test_hooks_documented.py`` fails if one is not.
+
+This module imports nothing of the web layer (not even for type checking), so plugins and
+the core import it without a cycle.
 """
 
 from __future__ import annotations
@@ -19,11 +29,11 @@ import pluggy
 if TYPE_CHECKING:
     import click
     from jinja2 import Environment
+    from pydantic import BaseModel
     from sqlalchemy.orm import Session
 
-    from core.plugin_types import ClusterType, NavItem, Permission, Role, Term, Widget
+    from core.plugin_types import ClusterType, NavItem, Permission, Role, Term, Viewer, Widget
     from core.tenancy import TenantInfo
-    from core.web.context import Ctx
 
 hookspec = pluggy.HookspecMarker("liandong")
 hookimpl = pluggy.HookimplMarker("liandong")
@@ -38,42 +48,49 @@ def register_routes() -> list[Any]:
 
     Called once when the app is built. For a tenant that has not enabled the plugin, every
     one of them answers 404. Give each handler ``opt={"permission": "..."}``.
+    Convention: ``<package>.routes.PAGE_ROUTES``.
     """
 
 
 @hookspec
 def register_api_routes() -> list[Any]:
-    """Like :func:`register_routes`, mounted under ``/api/t/{slug}/<plugin>/``."""
+    """Like :func:`register_routes`, mounted under ``/api/t/{slug}/<plugin>/``.
+    Convention: ``<package>.routes.API_ROUTES``."""
 
 
 @hookspec
 def register_models() -> list[type]:
-    """SQLAlchemy model classes the plugin owns (imported so alembic and RLS see them)."""
+    """SQLAlchemy model classes the plugin owns (imported so alembic and RLS see them).
+    Convention: ``<package>.models.MODELS``."""
 
 
 @hookspec
 def register_migrations() -> Path | None:
-    """The plugin's alembic ``versions`` directory (branch label = plugin name)."""
+    """The plugin's alembic ``versions`` directory (branch label = plugin name), or ``None``
+    for a plugin without tables. Convention: ``<package>/migrations/versions``."""
 
 
 @hookspec
 def register_permissions() -> list[Permission]:
-    """Permissions the plugin checks, with Chinese labels."""
+    """Permissions the plugin checks, with Chinese labels. Convention: ``PERMISSIONS``."""
 
 
 @hookspec
 def register_roles() -> list[Role]:
-    """Roles the plugin adds, or permissions it grants to existing roles."""
+    """Roles the plugin adds, or permissions it grants to existing roles. Convention: ``ROLES``."""
 
 
 @hookspec
 def register_components() -> Path | None:
-    """A folder of jinjax components, registered under the prefix ``<plugin name>``."""
+    """A folder of jinjax components, registered under the prefix ``<plugin name>``.
+    Convention: ``<package>/components``."""
 
 
 @hookspec
 def register_static() -> Path | None:
-    """A folder of static files, served at ``/static/<plugin name>/``."""
+    """A folder of static files, served at ``/static/<plugin name>/``; a ``<name>.css`` in it
+    is linked by the layout on the pages of tenants that enabled the plugin.
+    Convention: ``<package>/static``."""
 
 
 @hookspec
@@ -91,7 +108,21 @@ def prepare_jinja_env(env: Environment) -> None:
     """Add filters or tests to the shared Jinja environment (never request data)."""
 
 
-# --- per tenant: called only on the plugins the tenant enabled --------------------------
+# --- events: called on every installed plugin, whichever plugin changed ------------------
+
+
+@hookspec
+def on_plugin_enabled(session: Session, tenant: TenantInfo, plugin: str) -> None:
+    """``plugin`` was just enabled for ``tenant`` — by the admin page, the API or
+    ``tenants sync``, all through :meth:`core.plugins.PluginRegistry.set_enabled`."""
+
+
+@hookspec
+def on_plugin_disabled(session: Session, tenant: TenantInfo, plugin: str) -> None:
+    """``plugin`` was just disabled for ``tenant``; its data stays."""
+
+
+# --- per tenant: called only on the core and the plugins the tenant enabled ---------------
 
 
 @hookspec
@@ -99,34 +130,24 @@ def register_cluster_types(tenant: TenantInfo) -> list[ClusterType]:
     """Cluster types available to ``tenant`` (联组, 党建联盟 …) with their leader rules."""
 
 
-
 @hookspec
-def register_nav_items(tenant: TenantInfo, settings: dict[str, Any]) -> list[NavItem]:
+def register_nav_items(tenant: TenantInfo, settings: BaseModel) -> list[NavItem]:
     """Sidebar entries for ``tenant`` (``NavItem.section`` groups them); items whose permission
-    the user lacks are hidden.
-
-    ``settings`` maps plugin name → that plugin's validated settings object for the tenant.
-    """
+    the user lacks are hidden. ``settings``: this plugin's settings for the tenant."""
 
 
 @hookspec
 def register_dashboard_widgets(
-    session: Session, tenant: TenantInfo, settings: dict[str, Any], ctx: Ctx
+    session: Session, tenant: TenantInfo, settings: BaseModel, viewer: Viewer
 ) -> list[Widget]:
-    """Cards for the tenant dashboard; ``session`` is scoped to ``tenant``; ``ctx`` is the
-    request's context (user, permissions, read-only roll-up sessions) — take it only if needed."""
+    """Cards for the tenant dashboard; ``session`` is scoped to ``tenant``; ``settings`` is
+    this plugin's. ``viewer`` is the user the dashboard is drawn for (:class:`Viewer`: their
+    permissions and read-only roll-up session) — a card over the subtree needs it; take it
+    only then."""
 
 
 @hookspec
 def register_demo_data(session: Session, tenant: TenantInfo) -> None:
-    """Create demo rows for ``tenant`` (scoped session). Must be idempotent."""
-
-
-@hookspec
-def on_plugin_enabled(session: Session, tenant: TenantInfo, plugin: str) -> None:
-    """``plugin`` was just enabled for ``tenant`` (called on every installed plugin)."""
-
-
-@hookspec
-def on_plugin_disabled(session: Session, tenant: TenantInfo, plugin: str) -> None:
-    """``plugin`` was just disabled for ``tenant``; its data stays."""
+    """Create demo rows for ``tenant`` (scoped session). Called plugin by plugin, each one's
+    dependencies first (the core's registry, then engines, then programs). Idempotent per
+    row: never skip because some row of the table already exists."""

@@ -19,10 +19,7 @@ def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(REPO_ROOT / "migrations"))
     locations = [str(REPO_ROOT / "migrations" / "versions")]
-    for impl in registry().pm.hook.register_migrations.get_hookimpls():
-        path = impl.function()
-        if path:
-            locations.append(str(Path(path)))
+    locations += [str(Path(path)) for path in registry().pm.hook.register_migrations()]
     cfg.set_main_option("version_locations", " ".join(locations))
     cfg.set_main_option("path_separator", "space")
     cfg.set_main_option("sqlalchemy.url", (url or get_settings().owner_database_url).replace("%", "%%"))

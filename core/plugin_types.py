@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.tenancy import TenantInfo
 
 
 class NoSettings(BaseModel):
@@ -67,6 +72,25 @@ class Widget:
     props: dict[str, Any] = field(default_factory=dict)
     permission: str | None = None
     order: int = 100
+
+
+class Viewer(Protocol):
+    """The user a dashboard is rendered for, as the ``viewer`` of ``register_dashboard_widgets``.
+
+    A card is drawn for one person: what it may count depends on their permissions, and a
+    card over the tenant's whole subtree reads through their roll-up session. The web
+    request's ``Ctx`` is one; a test or a report may pass any object with these members.
+    """
+
+    tenant: TenantInfo
+
+    def can(self, permission: str) -> bool: ...
+
+    def subtree(self) -> tuple[int, ...]: ...
+
+    def read_rollup_session(self, permission: str) -> Session:
+        """A read-only session over the subtree, after checking ``permission``."""
+        ...
 
 
 @dataclass(frozen=True)

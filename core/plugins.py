@@ -1,11 +1,21 @@
-"""The plugin manager: installed plugins, per-tenant enablement, per-tenant hook calls."""
+"""The plugin manager: installed plugins, their conventions, per-tenant enablement and hook calls.
+
+Hooks are always called through pluggy: ``reg.pm.hook.<name>()`` for every plugin at once,
+:meth:`PluginRegistry.each` / :meth:`PluginRegistry.each_for` plugin by plugin (when the caller
+needs to know whose result it is, or each plugin gets its own settings) and
+:meth:`PluginRegistry.hooks_for` for the plugins one tenant enabled.
+"""
 
 from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from importlib.util import find_spec
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -17,12 +27,75 @@ from sqlalchemy.orm import Session
 from core import hookspecs, revisions
 from core.db import open_session
 from core.models import TenantPlugin
-from core.plugin_types import PluginMeta
+from core.plugin_types import NoSettings, PluginMeta
 
 ENTRY_POINT_GROUP = "liandong.plugins"
 CORE = "core"
 #: parts of the core written as plugins of its own hooks: always enabled, not listed
 CORE_PLUGINS = {CORE: "core.builtin", "registry": "core.registry"}
+
+
+#: suffix of the pluggy name under which a plugin's conventional hook implementations run
+CONVENTIONS_SUFFIX = ".conventions"
+
+
+class Conventions:
+    """The hook implementations :func:`conventions` made for one plugin package."""
+
+    def __init__(self, package: str):
+        self.package = package
+
+    def __repr__(self) -> str:
+        return f"<conventions of {self.package}>"
+
+
+def conventions(module: ModuleType) -> Conventions:
+    """Hook implementations that follow from a plugin package's layout, for each of these hooks
+    the package does not implement itself:
+
+    ``register_models`` → ``<package>.models.MODELS``; ``register_routes`` /
+    ``register_api_routes`` → ``<package>.routes.PAGE_ROUTES`` / ``API_ROUTES``;
+    ``register_permissions`` / ``register_roles`` → the package's ``PERMISSIONS`` / ``ROLES``;
+    ``register_migrations`` / ``register_components`` / ``register_static`` → the folders
+    ``migrations/versions``, ``components`` and ``static`` next to ``__init__.py``.
+    Submodules are imported only when the hook is called.
+    """
+    package = module.__name__
+    impls = Conventions(package)
+    here = Path(module.__file__).resolve().parent if getattr(module, "__path__", None) else None
+
+    def add(hook: str, fn) -> None:
+        if not hasattr(module, hook):
+            setattr(impls, hook, hookspecs.hookimpl(fn))
+
+    def submodule(name: str) -> ModuleType | None:
+        if here is None or find_spec(f"{package}.{name}") is None:
+            return None
+        return importlib.import_module(f"{package}.{name}")
+
+    def attribute(mod_name: str, attr: str):
+        def impl():
+            mod = submodule(mod_name)
+            return list(getattr(mod, attr, ())) if mod is not None else None
+        return impl
+
+    def folder(*parts: str):
+        def impl():
+            path = here.joinpath(*parts) if here is not None else None
+            return path if path is not None and path.is_dir() else None
+        return impl
+
+    add("register_models", attribute("models", "MODELS"))
+    add("register_routes", attribute("routes", "PAGE_ROUTES"))
+    add("register_api_routes", attribute("routes", "API_ROUTES"))
+    if hasattr(module, "PERMISSIONS"):
+        add("register_permissions", lambda: list(module.PERMISSIONS))
+    if hasattr(module, "ROLES"):
+        add("register_roles", lambda: list(module.ROLES))
+    add("register_migrations", folder("migrations", "versions"))
+    add("register_components", folder("components"))
+    add("register_static", folder("static"))
+    return impls
 
 
 class PluginError(ValueError):
@@ -89,8 +162,11 @@ class PluginRegistry:
     def __init__(self, modules: dict[str, ModuleType] | None = None):
         self.pm = pluggy.PluginManager("liandong")
         self.pm.add_hookspecs(hookspecs)
+        #: always-on parts (the core's, and programs a test installs without ``meta``)
+        self.parts: list[str] = []
         for name, module_name in CORE_PLUGINS.items():
-            self.pm.register(importlib.import_module(module_name), name=name)
+            self._register(importlib.import_module(module_name), name)
+            self.parts.append(name)
         self.meta: dict[str, PluginMeta] = {}
         self.modules: dict[str, ModuleType] = {}
         if modules is None:
@@ -105,7 +181,7 @@ class PluginRegistry:
             meta: PluginMeta | None = getattr(module, "meta", None)
             if meta is None or meta.name != name:
                 raise RuntimeError(f"plugin {name!r}: module {module.__name__} lacks meta with that name")
-            self.pm.register(module, name=name)
+            self._register(module, name)
             self.meta[name] = meta
             self.modules[name] = module
         for name, meta in self.meta.items():
@@ -115,8 +191,62 @@ class PluginRegistry:
         self.pm.check_pending()
         self._enablement: dict[int, dict[str, Enablement]] | None = None
         self._subsets: dict[frozenset[str], TenantHooks] = {}
+        self._own: dict[str, TenantHooks] = {}
         self._lock = threading.Lock()
         revisions.on_change("plugins", self._invalidate)
+
+    def _register(self, module: object, name: str) -> None:
+        self.pm.register(module, name=name)
+        if isinstance(module, ModuleType):
+            self.pm.register(conventions(module), name=name + CONVENTIONS_SUFFIX)
+
+    def _unregister(self, name: str) -> None:
+        for n in (name, name + CONVENTIONS_SUFFIX):
+            if self.pm.has_plugin(n):
+                self.pm.unregister(name=n)
+
+    def _hooks_changed(self) -> None:
+        self._subsets.clear()
+        self._own.clear()
+
+    # --- installing a plugin while running (tests) --------------------------------------
+
+    def add(self, module: ModuleType, name: str | None = None) -> str:
+        """Register ``module``: a plugin if it has ``meta`` (enabled per tenant), else an
+        always-on part (a test's program that only implements hooks). Returns its name."""
+        meta: PluginMeta | None = getattr(module, "meta", None)
+        name = name or (meta.name if meta else module.__name__)
+        if meta is not None and meta.name != name:
+            raise RuntimeError(f"plugin {name!r}: module {module.__name__} lacks meta with that name")
+        specs = getattr(module, "hookspecs", None)
+        if specs is not None:
+            self.pm.add_hookspecs(specs)
+        self._register(module, name)
+        if meta is not None:
+            self.meta[name], self.modules[name] = meta, module
+        else:
+            self.parts.append(name)
+        self.pm.check_pending()
+        self._hooks_changed()
+        return name
+
+    def remove(self, name: str) -> None:
+        """Undo :meth:`add`."""
+        self._unregister(name)
+        self.meta.pop(name, None)
+        self.modules.pop(name, None)
+        if name in self.parts:
+            self.parts.remove(name)
+        self._hooks_changed()
+
+    @contextmanager
+    def installed(self, module: ModuleType, name: str | None = None) -> Iterator[str]:
+        """``with registry().installed(module):`` — the plugin is there inside the block only."""
+        name = self.add(module, name)
+        try:
+            yield name
+        finally:
+            self.remove(name)
 
     # --- what is installed ------------------------------------------------------------
 
@@ -126,6 +256,15 @@ class PluginRegistry:
 
     def dependents(self, name: str) -> list[str]:
         return [n for n, m in self.meta.items() if name in m.depends]
+
+    @property
+    def order(self) -> list[str]:
+        """Every registered plugin: the always-on parts, then the installed plugins with
+        each one's dependencies before it (engines before the programs built on them)."""
+        out = list(self.parts)
+        for name in sorted(self.meta):
+            out.extend(n for n in self.dependency_closure(name) if n not in out)
+        return out
 
     def dependency_closure(self, name: str) -> list[str]:
         """``name``'s dependencies, deepest first, ``name`` last."""
@@ -190,9 +329,40 @@ class PluginRegistry:
         enabled = self.enabled(tenant_id)
         hooks = self._subsets.get(enabled)
         if hooks is None:
-            excluded = [self.modules[n] for n in self.meta if n not in enabled]
+            names = {m for n in self.meta if n not in enabled for m in (n, n + CONVENTIONS_SUFFIX)}
+            excluded = [p for p in self.pm.get_plugins() if self.pm.get_name(p) in names]
             hooks = self._subsets[enabled] = TenantHooks(self.pm, excluded)
         return hooks
+
+    def hooks_of(self, name: str) -> TenantHooks:
+        """Hook callers that reach the plugin ``name`` (and its conventions) only."""
+        hooks = self._own.get(name)
+        if hooks is None:
+            own = {name, name + CONVENTIONS_SUFFIX}
+            others = [p for p in self.pm.get_plugins() if self.pm.get_name(p) not in own]
+            hooks = self._own[name] = TenantHooks(self.pm, others)
+        return hooks
+
+    def each(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call ``hook`` plugin by plugin in :attr:`order`: ``(plugin name, result)`` pairs,
+        ``None`` results dropped. For callers that need to know whose result it is."""
+        return [(name, result) for name in self.order
+                for result in getattr(self.hooks_of(name), hook)(**kwargs)]
+
+    def each_for(self, tenant_id: int, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Like :meth:`each` for a per-tenant hook: the always-on parts and the plugins the
+        tenant enabled, in :attr:`order`; a hook that takes ``settings`` gets each plugin's own."""
+        enabled = self.enabled(tenant_id)
+        takes_settings = "settings" in (getattr(self.pm.hook, hook).spec.argnames or ())
+        out = []
+        for name in self.order:
+            if name in self.meta and name not in enabled:
+                continue
+            call = dict(kwargs)
+            if takes_settings:
+                call["settings"] = self.settings(tenant_id, name) if name in self.meta else NoSettings()
+            out.extend((name, result) for result in getattr(self.hooks_of(name), hook)(**call))
+        return out
 
     def validate_settings(self, name: str, values: dict[str, Any]) -> BaseModel:
         model = self.meta[name].settings
@@ -209,7 +379,7 @@ class PluginRegistry:
         """
         if name not in self.meta:
             raise PluginError(f"未安装插件「{name}」")
-        current = set(self.enabled(tenant.id))
+        current = self.enabled_in(session, tenant.id)
         if enabled:
             targets = [n for n in self.dependency_closure(name) if n not in current]
         else:
@@ -236,6 +406,11 @@ class PluginRegistry:
             for n in targets:
                 hook(session=session, tenant=tenant, plugin=n)
         return targets
+
+    def enabled_in(self, session: Session, tenant_id: int) -> set[str]:
+        """The tenant's enabled plugins as ``session`` sees them (its uncommitted changes too)."""
+        return set(session.scalars(select(TenantPlugin.plugin).where(
+            TenantPlugin.tenant_id == tenant_id, TenantPlugin.enabled.is_(True)))) & set(self.meta)
 
     def save_settings(self, session: Session, tenant_id: int, name: str, values: dict[str, Any]) -> BaseModel:
         validated = self.validate_settings(name, values)

@@ -201,7 +201,8 @@ def test_meta_and_hooks_are_valid(plugin):
 
 
 def test_migration_is_on_its_own_branch(plugin):
-    [revision] = sorted(plugin.register_migrations().glob("*.py"))
+    [versions] = PluginRegistry(modules={NAME: plugin}).hooks_of(NAME).register_migrations()
+    [revision] = sorted(versions.glob("*.py"))
     ns = runpy.run_path(str(revision))
     assert ns["revision"] == f"{NAME}_0001"
     assert ns["branch_labels"] == (NAME,)
@@ -209,8 +210,9 @@ def test_migration_is_on_its_own_branch(plugin):
 
 
 def test_components_and_static(plugin):
-    assert (plugin.register_components() / "Page.jinja").is_file()
-    assert (plugin.register_static() / f"{NAME}.css").is_file()
+    hooks = PluginRegistry(modules={NAME: plugin}).hooks_of(NAME)
+    [components], [static] = hooks.register_components(), hooks.register_static()
+    assert (components / "Page.jinja").is_file() and (static / f"{NAME}.css").is_file()
 
 
 def test_settings_are_validated(plugin):

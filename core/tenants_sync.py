@@ -12,7 +12,9 @@ enables with their settings::
     enabled = true
     board_title = "街道公告"
 
-Running it twice changes nothing the second time.
+Plugins are switched on and off through the same service as the admin page and the API
+(:meth:`core.plugins.PluginRegistry.set_enabled`). Running it twice changes nothing the
+second time.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from sqlalchemy.orm import Session
 from core import revisions
 from core.db import extend_scope
 from core.models import TENANT_LEVELS, Tenant, TenantPlugin
-from core.plugins import registry
+from core.plugins import PluginError, registry
+from core.tenancy import TenantInfo
 
 
 @dataclass
@@ -77,7 +80,6 @@ def _parents_first(specs: list[TenantSpec]) -> list[TenantSpec]:
 
 def sync(session: Session, specs: list[TenantSpec]) -> list[str]:
     """Create/update tenants and plugin enablement. Returns a line per change made."""
-    reg = registry()
     changes: list[str] = []
     for spec in specs:
         tenant = session.scalar(select(Tenant).where(Tenant.slug == spec.slug))
@@ -100,34 +102,41 @@ def sync(session: Session, specs: list[TenantSpec]) -> list[str]:
                 for k, v in diff.items():
                     setattr(tenant, k, v)
                 changes.append(f"updated tenant {spec.slug}: {', '.join(diff)}")
-        for name, conf in spec.plugins.items():
-            if name not in reg.meta:
-                raise ValueError(f"{spec.slug}: plugin {name!r} is not installed")
-            conf = dict(conf)
-            enabled = bool(conf.pop("enabled", True))
-            settings = reg.validate_settings(name, conf).model_dump(mode="json")
-            row = session.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id,
-                                                            TenantPlugin.plugin == name))
-            if row is None:
-                session.add(TenantPlugin(tenant_id=tenant.id, plugin=name, enabled=enabled,
-                                         settings=settings, version=reg.meta[name].version))
-                changes.append(f"{spec.slug}: plugin {name} {'enabled' if enabled else 'added'}")
-            elif (row.enabled, row.settings) != (enabled, settings):
-                row.enabled, row.settings = enabled, settings
-                changes.append(f"{spec.slug}: plugin {name} updated")
-        session.flush()
-        _check_dependencies(session, tenant.id, spec.slug)
+        changes += _sync_plugins(session, tenant, spec)
     if changes:
         revisions.bump(session, "tenants")
         revisions.bump(session, "plugins")
     return changes
 
 
-def _check_dependencies(session: Session, tenant_id: int, slug: str) -> None:
+def _sync_plugins(session: Session, tenant: Tenant, spec: TenantSpec) -> list[str]:
+    """Settings, then enablement through :meth:`PluginRegistry.set_enabled` — the admin page's
+    and the API's path: ``on_plugin_enabled`` fires, dependencies are enabled with the plugin
+    (and said so), disabling one that an enabled plugin needs is refused with the reason."""
     reg = registry()
-    enabled = set(session.scalars(select(TenantPlugin.plugin).where(
-        TenantPlugin.tenant_id == tenant_id, TenantPlugin.enabled.is_(True))))
-    for name in enabled:
-        missing = [d for d in reg.meta[name].depends if d not in enabled]
-        if missing:
-            raise ValueError(f"{slug}: plugin {name} needs {', '.join(missing)} enabled too")
+    changes: list[str] = []
+    wanted: dict[str, bool] = {}
+    for name, conf in spec.plugins.items():
+        if name not in reg.meta:
+            raise ValueError(f"{spec.slug}: plugin {name!r} is not installed")
+        conf = dict(conf)
+        wanted[name] = bool(conf.pop("enabled", True))
+        settings = reg.validate_settings(name, conf).model_dump(mode="json")
+        row = session.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == tenant.id,
+                                                        TenantPlugin.plugin == name))
+        if row is None or dict(row.settings or {}) != settings:
+            reg.save_settings(session, tenant.id, name, conf)
+            changes.append(f"{spec.slug}: plugin {name} settings saved")
+    info = TenantInfo(id=tenant.id, slug=tenant.slug, name=tenant.name, level=tenant.level,
+                      parent_id=tenant.parent_id, archived=tenant.archived_at is not None,
+                      host=tenant.host, terms=dict(tenant.terms or {}))
+    # disable first (a plugin switched off may be one another switched-off plugin needed)
+    for name, enabled in sorted(wanted.items(), key=lambda kv: kv[1]):
+        try:
+            changed = reg.set_enabled(session, info, name, enabled)
+        except PluginError as exc:
+            raise ValueError(f"{spec.slug}: {exc}") from exc
+        for n in changed:
+            why = f" (needed by {name})" if n != name else ""
+            changes.append(f"{spec.slug}: plugin {n} {'enabled' if enabled else 'disabled'}{why}")
+    return changes

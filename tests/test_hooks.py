@@ -198,7 +198,7 @@ def test_register_components_under_the_plugin_prefix(tmp_path):
 
     (tmp_path / "Hello.jinja").write_text('{#def name #}\n<p class="hello">你好，{{ name }}</p>\n', encoding="utf-8")
     reg = PluginRegistry(modules={"hkc": make_plugin("hkc", register_components=lambda: tmp_path)})
-    catalog = build_components(reg.pm)
+    catalog = build_components(reg)
     html = catalog.render("hkc:Hello", name="<b>张三</b>")
     assert '<p class="hello">你好，&lt;b&gt;张三&lt;/b&gt;</p>' in html  # autoescaped
     with pytest.raises(ComponentNotFound):
@@ -212,9 +212,11 @@ def test_register_static_folders(tmp_path):
         "hks": make_plugin("hks", register_static=lambda: tmp_path),
         "hkn": make_plugin("hkn", register_static=lambda: None),
     })
-    assert ("hks", tmp_path) in plugin_static_dirs(reg.pm)
-    assert all(name != "hkn" for name, _ in plugin_static_dirs(reg.pm))
-    assert ("example", Path(plugins.example.__file__).parent / "static") in plugin_static_dirs(registry().pm)
+    assert ("hks", tmp_path) in plugin_static_dirs(reg)
+    assert all(name != "hkn" for name, _ in plugin_static_dirs(reg))
+    # by convention: the package's static/ folder, without a hook
+    assert not hasattr(plugins.example, "register_static")
+    assert ("example", Path(plugins.example.__file__).parent / "static") in plugin_static_dirs(registry())
     # served at /static/<plugin>/ — see test_register_static_served_for_every_tenant below
 
 
@@ -259,11 +261,11 @@ def test_prepare_jinja_env_adds_filters():
         env.filters["hk_shout"] = lambda s: f"{s}！"
 
     reg = PluginRegistry(modules={"hkj": make_plugin("hkj", prepare_jinja_env=prepare_jinja_env)})
-    env = build_components(reg.pm).jinja_env
+    env = build_components(reg).jinja_env
     assert env.from_string("{{ '注意' | hk_shout }}").render() == "注意！"
     assert env.autoescape is True  # plugins extend the shared, autoescaping environment
-    assert "hk_shout" not in build_components(registry().pm).jinja_env.filters
-    assert "excerpt" in build_components(registry().pm).jinja_env.filters  # the example's
+    assert "hk_shout" not in build_components(registry()).jinja_env.filters
+    assert "excerpt" in build_components(registry()).jinja_env.filters  # the example's
 
 
 # --- per-tenant hooks ----------------------------------------------------------------------
@@ -312,14 +314,14 @@ def test_register_nav_items_per_tenant_with_settings(street):
         menu_label: str = Field("测试菜单", title="菜单名称", min_length=1, max_length=10)
 
     def register_nav_items(tenant, settings):
-        return [NavItem(settings["hknav"].menu_label, "hknav", permission="tenant:view", order=60)]
+        return [NavItem(settings.menu_label, "hknav", permission="tenant:view", order=60)]  # its own settings
 
     reg = PluginRegistry(modules={"hknav": make_plugin("hknav", settings=NavSettings,
                                                        register_nav_items=register_nav_items)})
 
     def labels():
-        hooks = reg.hooks_for(street.id)
-        return [i.label for i in flat(hooks.register_nav_items(tenant=street, settings=reg.all_settings(street.id)))]
+        return [i.label for _name, batch in reg.each_for(street.id, "register_nav_items", tenant=street)
+                for i in batch]
 
     assert "测试菜单" not in labels()
     assert "工作台" in labels()  # the core's items are always there
@@ -335,7 +337,8 @@ def test_register_dashboard_widgets_get_a_tenant_session(street):
 
     seen = []
 
-    def register_dashboard_widgets(session, tenant, settings):
+    def register_dashboard_widgets(session, tenant, settings, viewer):
+        assert isinstance(settings, NoSettings) and viewer.can("tenant:view")
         seen.append((session, tenant.id, session.info.get("tenant_ids")))
         return [Widget("测试卡片", "hkw:Card", {"n": 1}, permission="tenant:view")]
 
@@ -343,9 +346,10 @@ def test_register_dashboard_widgets_get_a_tenant_session(street):
 
     def widgets():
         with open_session(street.id) as s:
-            ctx = Ctx(user=CurrentUser(0, "hooks", ""), tenant=street, perms=frozenset())
-            out = flat(reg.hooks_for(street.id).register_dashboard_widgets(
-                session=s, tenant=street, settings=reg.all_settings(street.id), ctx=ctx))
+            ctx = Ctx(user=CurrentUser(0, "hooks", ""), tenant=street, perms=frozenset({"tenant:view"}))
+            out = [w for _name, batch in reg.each_for(street.id, "register_dashboard_widgets",
+                                                       session=s, tenant=street, viewer=ctx)
+                   for w in batch if w.component.startswith("hkw:")]
             return s, out
 
     _, out = widgets()
@@ -366,7 +370,7 @@ def test_register_demo_data_only_for_enabled_tenants(street):
 
     def load():  # what core.demo.load_demo does for each tenant
         with scoped_session(street.id) as s:
-            reg.hooks_for(street.id).register_demo_data(session=s, tenant=street)
+            reg.each_for(street.id, "register_demo_data", session=s, tenant=street)
 
     load()
     assert calls == []
@@ -434,11 +438,13 @@ def test_on_plugin_disabled_keeps_data(street):
     assert events_seen == [("off", street.id, "hkoff")]
     assert set_enabled(reg, street, "hkoff", False) == []  # already off: no event
     assert len(events_seen) == 1
+    with operator_session() as s:
+        s.add(Notice(tenant_id=street.id, title="停用前的公告"))
     set_enabled(reg, street, "example", False)
     assert events_seen[-1] == ("off", street.id, "example")
-    with open_session(street.id) as s:  # the example's notices are still there, plus its trace
+    with open_session(street.id) as s:  # the example's notices are still there
         titles = list(s.scalars(select(Notice.title)))
-    assert f"{street.name}已开通公告栏" in titles and "公告栏曾被停用（数据已保留）" in titles
+    assert titles == ["停用前的公告"]
     with open_session() as s:
         row = s.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == street.id,
                                                   TenantPlugin.plugin == "example"))
@@ -620,3 +626,82 @@ def test_register_nav_items_and_register_dashboard_widgets_in_the_page(web):
     set_enabled(reg, street, "hkweb", False)
     page = client.get(f"/t/{street.slug}/")
     assert "钩子测试菜单" not in page.text and "钩子测试卡片" not in page.text
+
+
+# --- conventions: what a plugin package gets without implementing the hook -----------------
+
+
+def test_conventions_answer_register_models_routes_permissions_roles_migrations_components_static():
+    """The example implements none of these hooks; the plugin manager answers from its layout."""
+    from plugins.example import models, routes
+
+    for hook in ("register_models", "register_routes", "register_api_routes", "register_permissions",
+                 "register_roles", "register_migrations", "register_components", "register_static"):
+        assert not hasattr(plugins.example, hook), hook
+    reg = PluginRegistry(modules={"example": plugins.example})
+    own = reg.hooks_of("example")
+    here = Path(plugins.example.__file__).parent
+    assert own.register_models() == [models.MODELS]
+    assert own.register_routes() == [routes.PAGE_ROUTES] and own.register_api_routes() == [routes.API_ROUTES]
+    assert own.register_permissions() == [plugins.example.PERMISSIONS]
+    assert own.register_roles() == [plugins.example.ROLES]
+    assert own.register_migrations() == [here / "migrations" / "versions"]
+    assert own.register_components() == [here / "components"]
+    assert own.register_static() == [here / "static"]
+    # through pluggy for every plugin at once, too
+    assert here / "migrations" / "versions" in reg.pm.hook.register_migrations()
+
+
+def test_conventions_yield_to_the_plugins_own_hook_and_to_a_missing_folder(tmp_path):
+    module = make_plugin("hkown", register_static=lambda: tmp_path)  # not a package: no folders
+    reg = PluginRegistry(modules={"hkown": module})
+    own = reg.hooks_of("hkown")
+    assert own.register_static() == [tmp_path]
+    assert own.register_migrations() == [] and own.register_routes() == []
+
+
+def test_core_pages_are_routes_of_the_builtin_part():
+    from core.web.pages import home
+
+    reg = PluginRegistry(modules={})
+    [core_routes] = [routes for name, routes in reg.each("register_routes") if name == "core"]
+    assert home.dashboard in core_routes
+
+
+def test_each_for_calls_plugins_in_dependency_order_with_their_own_settings(street):
+    calls = []
+
+    class OwnSettings(BaseModel):
+        word: str = "基"
+
+    def demo(name):
+        def register_demo_data(session, tenant):
+            calls.append(name)
+        return register_demo_data
+
+    def nav(settings):
+        return [NavItem(settings.word, "x")]
+
+    reg = PluginRegistry(modules={
+        "aprogram": make_plugin("aprogram", depends=("zengine",), register_demo_data=demo("aprogram")),
+        "zengine": make_plugin("zengine", settings=OwnSettings, register_demo_data=demo("zengine"),
+                               register_nav_items=nav),
+    })
+    assert reg.order[-2:] == ["zengine", "aprogram"]  # not alphabetical: the engine first
+    set_enabled(reg, street, "aprogram")
+    with scoped_session(street.id) as s:
+        reg.each_for(street.id, "register_demo_data", session=s, tenant=street)
+    assert calls == ["zengine", "aprogram"]
+    items = [i.label for name, batch in reg.each_for(street.id, "register_nav_items", tenant=street)
+             if name == "zengine" for i in batch]
+    assert items == ["基"]
+
+
+def test_installed_adds_a_plugin_for_a_block_and_removes_it():
+    module = types.ModuleType("hk_installed")
+    module.register_terms = hookimpl(lambda: [Term("hk_installed_word", "临时")])
+    reg = PluginRegistry(modules={})
+    with reg.installed(module, "hkinst") as name:
+        assert name == "hkinst"
+        assert any(t.key == "hk_installed_word" for batch in reg.pm.hook.register_terms() for t in batch)
+    assert not any(t.key == "hk_installed_word" for batch in reg.pm.hook.register_terms() for t in batch)

@@ -2,17 +2,17 @@
 
 Always enabled. Pages live at ``/t/<slug>/organizations`` … and the API at
 ``/api/t/<slug>/organizations`` …; each web module exports ``ROUTES`` and ``API_ROUTES``.
+Permissions, roles, ``components/`` and ``static/`` follow the plugin conventions
+(:func:`core.plugins.conventions`).
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, Role, Widget
 
-HERE = Path(__file__).resolve().parent
 WEB_MODULES = ("organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports")
 
 PERMISSIONS = [
@@ -50,16 +50,6 @@ def register_models():
 
 
 @hookimpl
-def register_permissions():
-    return PERMISSIONS
-
-
-@hookimpl
-def register_roles():
-    return ROLES
-
-
-@hookimpl
 def register_routes():
     return [r for m in WEB_MODULES for r in _web(m).ROUTES]
 
@@ -70,16 +60,6 @@ def register_api_routes():
 
 
 @hookimpl
-def register_static():
-    return HERE / "static"
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
-
-
-@hookimpl
 def register_cluster_types(tenant):
     from core.registry.services.clusters import builtin_cluster_types
 
@@ -87,12 +67,13 @@ def register_cluster_types(tenant):
 
 
 @hookimpl
-def register_dashboard_widgets(ctx):
+def register_dashboard_widgets(viewer):
     from core.registry.widgets import coverage_widget
 
-    if not ctx.can("coverage:read"):
+    if not viewer.can("coverage:read"):
         return []  # nothing counted for a card the user may not see
-    return [Widget("两个覆盖", "registry:CoverageWidget", coverage_widget(ctx), permission="coverage:read", order=10)]
+    return [Widget("两个覆盖", "registry:CoverageWidget", coverage_widget(viewer), permission="coverage:read",
+                   order=10)]
 
 
 @hookimpl

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
@@ -27,13 +25,11 @@ from core.web.context import provide_ctx, provide_db, tenant_guard
 from core.web.errors import HANDLERS
 from core.web.health import HEALTH_ROUTES, install_metrics
 from core.web.locale import LocaleMiddleware, choose_locale
-from core.web.pages import admin, audit, auth, home
+from core.web.pages import auth
 from core.web.ratelimit import LoginLimiter
 from core.web.render import set_catalog
 from core.web.sessions import SessionMiddleware
 from core.web.templating import build_catalog, plugin_static_dirs
-
-STATIC = Path(__file__).resolve().parent.parent / "static"
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -93,27 +89,20 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     settings = settings or get_settings()
     reg = registry()
     reg.pm.hook.register_models()  # import every plugin's models before any query
-    set_catalog(build_catalog(reg.pm, auto_reload=settings.debug))
+    set_catalog(build_catalog(reg, auto_reload=settings.debug))
 
-    routers = [
-        _tenant_router("/t/{slug:str}", [*home.ROUTES, *admin.ROUTES, *audit.ROUTES]),
-        _tenant_router("/api/t/{slug:str}", api.TENANT_ROUTES),
-    ]
+    routers = []
     for hook, prefix in (("register_routes", "/t/{slug:str}"), ("register_api_routes", "/api/t/{slug:str}")):
-        for impl in getattr(reg.pm.hook, hook).get_hookimpls():
-            handlers = impl.function() or []
+        for name, handlers in reg.each(hook):
             if not handlers:
                 continue
-            name = impl.plugin_name
             if name in CORE_PLUGINS:  # core parts own top-level tenant paths, always on
                 routers.append(_tenant_router(prefix, handlers))
             else:
                 routers.append(_tenant_router(f"{prefix}/{name}", handlers, name))
 
-    static = [create_static_files_router(path="/static/core", directories=[STATIC], include_in_schema=False)]
-    for name, path in plugin_static_dirs(reg.pm):
-        static.append(create_static_files_router(path=f"/static/{name}", directories=[path],
-                                                 include_in_schema=False))
+    static = [create_static_files_router(path=f"/static/{name}", directories=[path], include_in_schema=False)
+              for name, path in plugin_static_dirs(reg)]
 
     session_store, limit_store = _stores(settings)
     app = Litestar(

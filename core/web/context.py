@@ -92,16 +92,15 @@ class Ctx:
     @property
     def stylesheets(self) -> list[str]:
         """Stylesheets of the plugins this tenant enabled."""
-        sheets = plugin_stylesheets(registry().pm)
+        sheets = plugin_stylesheets(registry())
         return [sheets[n] for n in sorted(registry().enabled(self.tenant.id)) if n in sheets]
 
     @property
     def nav(self) -> list[NavItem]:
         if self._nav is None:
             items: list[NavItem] = []
-            hooks = registry().hooks_for(self.tenant.id)
-            for batch in hooks.register_nav_items(tenant=self.tenant, settings=self.settings):
-                items.extend(i for i in batch or () if not i.permission or i.permission in self.perms)
+            for _plugin, batch in registry().each_for(self.tenant.id, "register_nav_items", tenant=self.tenant):
+                items.extend(i for i in batch if not i.permission or i.permission in self.perms)
             self._nav = sorted(items, key=lambda i: (i.order, i.label))
         return self._nav
 

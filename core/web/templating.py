@@ -33,7 +33,8 @@ def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(SHANGHAI).strftime(fmt)
 
 
-def build_catalog(pm, *, auto_reload: bool = False) -> jinjax.Catalog:
+def build_catalog(reg, *, auto_reload: bool = False) -> jinjax.Catalog:
+    """The component catalog of ``reg`` (a :class:`core.plugins.PluginRegistry`)."""
     env = jinja2.Environment(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -44,28 +45,21 @@ def build_catalog(pm, *, auto_reload: bool = False) -> jinjax.Catalog:
     env.filters["localtime"] = localtime
     env.globals["nav_sections"] = NAV_SECTIONS
     env.filters["tojson_attr"] = lambda v: Markup.escape(__import__("json").dumps(v, ensure_ascii=False))
-    pm.hook.prepare_jinja_env(env=env)
+    reg.pm.hook.prepare_jinja_env(env=env)
     catalog = jinjax.Catalog(jinja_env=env, auto_reload=auto_reload)
     catalog.add_folder(COMPONENTS)
-    for name, path in _plugin_folders(pm, "register_components"):
-        catalog.add_folder(path, prefix=name)
+    for name, path in reg.each("register_components"):
+        catalog.add_folder(Path(path), prefix=name)
     return catalog
 
 
-def _plugin_folders(pm, hook: str):
-    caller = getattr(pm.hook, hook)
-    for impl in caller.get_hookimpls():
-        path = impl.function()
-        if path:
-            yield impl.plugin_name, Path(path)
-
-
-def plugin_static_dirs(pm) -> list[tuple[str, Path]]:
-    return list(_plugin_folders(pm, "register_static"))
+def plugin_static_dirs(reg) -> list[tuple[str, Path]]:
+    """(plugin name, folder) of every plugin that serves static files (the core's too)."""
+    return [(name, Path(path)) for name, path in reg.each("register_static")]
 
 
 @lru_cache(maxsize=4)
-def plugin_stylesheets(pm) -> dict[str, str]:
+def plugin_stylesheets(reg) -> dict[str, str]:
     """Plugin name → URL of ``<name>.css`` in its static folder, for plugins that ship one."""
-    return {name: f"/static/{name}/{name}.css" for name, path in plugin_static_dirs(pm)
+    return {name: f"/static/{name}/{name}.css" for name, path in plugin_static_dirs(reg)
             if (path / f"{name}.css").exists()}

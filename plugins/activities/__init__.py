@@ -9,8 +9,6 @@ per organizer and period through :mod:`plugins.activities.api`.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, Field
 
 from core.hookspecs import hookimpl
@@ -18,8 +16,6 @@ from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.activities import (
     hookspecs,  # noqa: F401  (plugin-defined hooks, added by the registry)
 )
-
-HERE = Path(__file__).resolve().parent
 
 
 class Settings(BaseModel):
@@ -42,79 +38,34 @@ PERMISSIONS = [
     Permission("activities:write", "登记组织活动与出勤（党组织书记限本党组织）"),
 ]
 BOTH = ("activities:read", "activities:write")
-
-
-@hookimpl
-def register_models():
-    from plugins.activities.models import MODELS
-
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return HERE / "migrations" / "versions"
-
-
-@hookimpl
-def register_routes():
-    from plugins.activities.routes import PAGE_ROUTES
-
-    return PAGE_ROUTES
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.activities.routes import API_ROUTES
-
-    return API_ROUTES
-
-
-@hookimpl
-def register_permissions():
-    return PERMISSIONS
-
-
-@hookimpl
-def register_roles():
-    return [
-        Role("tenant_admin", permissions=BOTH),
-        Role("staff", permissions=BOTH),
-        Role("instructor", permissions=("activities:read",)),
-        Role("org_secretary", permissions=BOTH),
-        Role("viewer", permissions=("activities:read",)),
-    ]
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
-
-
-@hookimpl
-def register_static():
-    return HERE / "static"
+ROLES = [
+    Role("tenant_admin", permissions=BOTH),
+    Role("staff", permissions=BOTH),
+    Role("instructor", permissions=("activities:read",)),
+    Role("org_secretary", permissions=BOTH),
+    Role("viewer", permissions=("activities:read",)),
+]
 
 
 @hookimpl
 def register_nav_items(tenant, settings):
     # one entry: the list, the calendar and the due reminders are tabs of the same section
-    return [NavItem(settings["activities"].title, "activities", permission="activities:read", order=60)]
+    return [NavItem(settings.title, "activities", permission="activities:read", order=60)]
 
 
 @hookimpl
 def register_dashboard_widgets(session, tenant, settings):
-    if not settings["activities"].show_widget:
+    if not settings.show_widget:
         return []
     from plugins.activities import service as svc
 
     today = svc.local_today()
-    return [Widget(f"{settings['activities'].title} · 应办提醒", "activities:Widget",
+    return [Widget(f"{settings.title} · 应办提醒", "activities:Widget",
                    {"w": svc.widget_data(session, tenant, today), "href": f"/t/{tenant.slug}/activities/due"},
                    permission="activities:read", order=60)]
 
 
-@hookimpl(trylast=True)  # after the registry's and the programs' demo rows (party orgs, members)
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.activities.demo import make_demo
 

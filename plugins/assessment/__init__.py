@@ -7,15 +7,11 @@ Programs configure it with ``register_assessment_templates`` and react to
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Term, Widget
 from plugins.assessment import hookspecs  # noqa: F401  (plugin-defined hooks, see PluginRegistry)
-
-HERE = Path(__file__).resolve().parent
 
 meta = PluginMeta(
     name="assessment",
@@ -33,58 +29,13 @@ PERMISSIONS = [
 ]
 
 ALL = ("assessment:read", "assessment:write", "assessment:score", "assessment:self")
-
-
-@hookimpl
-def register_models():
-    from plugins.assessment.models import MODELS
-
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return HERE / "migrations" / "versions"
-
-
-@hookimpl
-def register_routes():
-    from plugins.assessment.routes import PAGE_ROUTES
-
-    return PAGE_ROUTES
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.assessment.routes import API_ROUTES
-
-    return API_ROUTES
-
-
-@hookimpl
-def register_permissions():
-    return PERMISSIONS
-
-
-@hookimpl
-def register_roles():
-    return [
-        Role("tenant_admin", permissions=ALL),
-        Role("staff", permissions=ALL),
-        Role("instructor", permissions=("assessment:read", "assessment:score")),
-        Role("org_secretary", permissions=("assessment:read", "assessment:self")),
-        Role("viewer", permissions=("assessment:read",)),
-    ]
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
-
-
-@hookimpl
-def register_static():
-    return HERE / "static"
+ROLES = [
+    Role("tenant_admin", permissions=ALL),
+    Role("staff", permissions=ALL),
+    Role("instructor", permissions=("assessment:read", "assessment:score")),
+    Role("org_secretary", permissions=("assessment:read", "assessment:self")),
+    Role("viewer", permissions=("assessment:read",)),
+]
 
 
 @hookimpl
@@ -112,7 +63,7 @@ def register_dashboard_widgets(session, tenant, settings):
                    permission="assessment:write", order=60)]
 
 
-@hookimpl(trylast=True)
+@hookimpl
 def register_demo_data(session, tenant):
     """After the registry's demo data (``trylast``): the party orgs must exist."""
     from plugins.assessment.demo import load_demo

@@ -6,13 +6,9 @@ One engine, configured by programs through the ``register_campaign_templates`` h
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.campaigns import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
-
-HERE = Path(__file__).resolve().parent
 
 meta = PluginMeta(
     name="campaigns",
@@ -28,53 +24,13 @@ PERMISSIONS = [
     Permission("campaigns:report", "报送定期报表"),
 ]
 ALL = tuple(p.name for p in PERMISSIONS)
-
-
-@hookimpl
-def register_models():
-    from plugins.campaigns.models import MODELS
-
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return HERE / "migrations" / "versions"
-
-
-@hookimpl
-def register_routes():
-    from plugins.campaigns.routes import PAGE_ROUTES
-
-    return PAGE_ROUTES
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.campaigns.routes import API_ROUTES
-
-    return API_ROUTES
-
-
-@hookimpl
-def register_permissions():
-    return PERMISSIONS
-
-
-@hookimpl
-def register_roles():
-    return [
-        Role("tenant_admin", permissions=ALL),
-        Role("staff", permissions=ALL),
-        Role("instructor", permissions=("campaigns:read",)),
-        Role("org_secretary", permissions=("campaigns:read",)),
-        Role("viewer", permissions=("campaigns:read",)),
-    ]
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
+ROLES = [
+    Role("tenant_admin", permissions=ALL),
+    Role("staff", permissions=ALL),
+    Role("instructor", permissions=("campaigns:read",)),
+    Role("org_secretary", permissions=("campaigns:read",)),
+    Role("viewer", permissions=("campaigns:read",)),
+]
 
 
 @hookimpl
@@ -100,7 +56,7 @@ def register_dashboard_widgets(session, tenant, settings):
                    permission="campaigns:read", order=60)]
 
 
-@hookimpl(trylast=True)
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.campaigns.demo import make_demo
 

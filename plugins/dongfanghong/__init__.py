@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, Field
 
-from core.plugin_types import PluginMeta
-
-HERE = Path(__file__).resolve().parent
+from core.hookspecs import hookimpl
+from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 
 
 class Settings(BaseModel):
@@ -36,69 +33,26 @@ meta = PluginMeta(
     settings=Settings,
 )
 
-
-from core.hookspecs import hookimpl  # noqa: E402
-from core.plugin_types import NavItem, Permission, Role, Widget  # noqa: E402
-
 READ, WRITE, ALL_GROUPS = "dongfanghong:read", "dongfanghong:write", "dongfanghong:groups_all"
+PERMISSIONS = [
+    Permission(READ, "查看红色“联”动力（联组、专干履职、三项工程、阵地、合作、服务管家、推荐）"),
+    Permission(WRITE, "管理红色“联”动力（指定专干、服务管家、推荐评审、阵地验收、经费保障、所有联组）"),
+    Permission(ALL_GROUPS, "查看全部联组（否则只看本人任组长/副组长的联组）"),
+]
+ROLES = [
+    Role("tenant_admin", permissions=(READ, WRITE, ALL_GROUPS)),
+    Role("staff", permissions=(READ, WRITE, ALL_GROUPS)),
+    Role("instructor", permissions=(READ, ALL_GROUPS)),
+    Role("viewer", permissions=(READ, ALL_GROUPS)),
+    # an org secretary who is a 组长 / 副组长 sees (and as 组长 manages) only their own group
+    Role("org_secretary", permissions=(READ,)),
+]
 
 
 def _settings(tenant):
     from core.plugins import registry
 
     return registry().settings(tenant.id, "dongfanghong")
-
-
-@hookimpl
-def register_models():
-    from plugins.dongfanghong.models import MODELS
-
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return HERE / "migrations" / "versions"
-
-
-@hookimpl
-def register_routes():
-    from plugins.dongfanghong.routes import PAGE_ROUTES
-
-    return PAGE_ROUTES
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.dongfanghong.routes import API_ROUTES
-
-    return API_ROUTES
-
-
-@hookimpl
-def register_permissions():
-    return [
-        Permission(READ, "查看红色“联”动力（联组、专干履职、三项工程、阵地、合作、服务管家、推荐）"),
-        Permission(WRITE, "管理红色“联”动力（指定专干、服务管家、推荐评审、阵地验收、经费保障、所有联组）"),
-        Permission(ALL_GROUPS, "查看全部联组（否则只看本人任组长/副组长的联组）"),
-    ]
-
-
-@hookimpl
-def register_roles():
-    return [
-        Role("tenant_admin", permissions=(READ, WRITE, ALL_GROUPS)),
-        Role("staff", permissions=(READ, WRITE, ALL_GROUPS)),
-        Role("instructor", permissions=(READ, ALL_GROUPS)),
-        Role("viewer", permissions=(READ, ALL_GROUPS)),
-        # an org secretary who is a 组长 / 副组长 sees (and as 组长 manages) only their own group
-        Role("org_secretary", permissions=(READ,)),
-    ]
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
 
 
 @hookimpl
@@ -111,7 +65,7 @@ def register_cluster_types(tenant):
 @hookimpl
 def register_nav_items(tenant, settings):
     # one item: every page of the program carries its sub-navigation (dongfanghong:SubNav)
-    return [NavItem(settings["dongfanghong"].brand_name, "dongfanghong", permission=READ, order=20)]
+    return [NavItem(settings.brand_name, "dongfanghong", permission=READ, order=20)]
 
 
 @hookimpl
@@ -119,7 +73,7 @@ def register_dashboard_widgets(session, tenant, settings):
     from plugins.dongfanghong.service import joint_groups
 
     groups = joint_groups(session)
-    return [Widget(settings["dongfanghong"].brand_name, "dongfanghong:Widget",
+    return [Widget(settings.brand_name, "dongfanghong:Widget",
                    {"groups": groups, "href": f"/t/{tenant.slug}/dongfanghong"}, permission=READ, order=20)]
 
 

@@ -12,3 +12,4 @@ class Notice(TenantOwned, Timestamps, Base):
     title: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text, default="")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+MODELS = [Notice]

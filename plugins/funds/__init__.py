@@ -7,15 +7,11 @@ propose reward disbursements from published results.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, Field
 
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.funds import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
-
-HERE = Path(__file__).resolve().parent
 
 
 class Settings(BaseModel):
@@ -37,51 +33,11 @@ PERMISSIONS = [
     Permission("funds:approve", "审批拨付申请、登记拨付"),
 ]
 ALL = tuple(p.name for p in PERMISSIONS)
-
-
-@hookimpl
-def register_models():
-    from plugins.funds.models import MODELS
-
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return HERE / "migrations" / "versions"
-
-
-@hookimpl
-def register_routes():
-    from plugins.funds.routes import PAGE_ROUTES
-
-    return PAGE_ROUTES
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.funds.routes import API_ROUTES
-
-    return API_ROUTES
-
-
-@hookimpl
-def register_permissions():
-    return PERMISSIONS
-
-
-@hookimpl
-def register_roles():
-    return [
-        Role("tenant_admin", permissions=ALL),
-        Role("staff", permissions=ALL),
-        Role("viewer", permissions=("funds:read",)),
-    ]
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
+ROLES = [
+    Role("tenant_admin", permissions=ALL),
+    Role("staff", permissions=ALL),
+    Role("viewer", permissions=("funds:read",)),
+]
 
 
 @hookimpl
@@ -113,7 +69,7 @@ def on_round_published(session, tenant, round):
     propose_rewards(session, tenant, round, local_today())
 
 
-@hookimpl(trylast=True)
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.funds.demo import make_demo
 

@@ -8,15 +8,11 @@ union of its programs' schemes, or the default scheme when none registers one.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, Field
 
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.lists import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
-
-HERE = Path(__file__).resolve().parent
 
 
 class Settings(BaseModel):
@@ -41,59 +37,14 @@ PERMISSIONS = [
     Permission("lists:offer", "发布本单位资源、认领需求（资源提供方）"),
 ]
 ALL = tuple(p.name for p in PERMISSIONS if p.name not in ("lists:submit", "lists:offer"))
-
-
-@hookimpl
-def register_models():
-    from plugins.lists.models import MODELS
-
-    return MODELS
-
-
-@hookimpl
-def register_migrations():
-    return HERE / "migrations" / "versions"
-
-
-@hookimpl
-def register_routes():
-    from plugins.lists.routes import PAGE_ROUTES
-
-    return PAGE_ROUTES
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.lists.routes import API_ROUTES
-
-    return API_ROUTES
-
-
-@hookimpl
-def register_permissions():
-    return PERMISSIONS
-
-
-@hookimpl
-def register_roles():
-    return [
-        Role("tenant_admin", permissions=ALL),
-        Role("staff", permissions=ALL),
-        Role("instructor", permissions=("lists:read",)),
-        Role("org_secretary", permissions=("lists:read", "lists:submit")),
-        Role("viewer", permissions=("lists:read",)),
-        Role("lists_provider", "资源提供方", permissions=("tenant:view", "lists:read", "lists:offer")),
-    ]
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
-
-
-@hookimpl
-def register_static():
-    return HERE / "static"
+ROLES = [
+    Role("tenant_admin", permissions=ALL),
+    Role("staff", permissions=ALL),
+    Role("instructor", permissions=("lists:read",)),
+    Role("org_secretary", permissions=("lists:read", "lists:submit")),
+    Role("viewer", permissions=("lists:read",)),
+    Role("lists_provider", "资源提供方", permissions=("tenant:view", "lists:read", "lists:offer")),
+]
 
 
 @hookimpl
@@ -103,7 +54,7 @@ def register_nav_items(tenant, settings):
 
     scheme = scheme_for(tenant)
     items = [
-        NavItem(settings["lists"].title, "lists/dashboard", permission="lists:read", order=40),
+        NavItem(settings.title, "lists/dashboard", permission="lists:read", order=40),
         NavItem(scheme.demand_list, "lists/demands", permission="lists:read", order=41),
         NavItem(scheme.resource_list, "lists/resources", permission="lists:read", order=42),
         NavItem(scheme.work_list_label, "lists/works", permission="lists:read", order=43),
@@ -116,18 +67,18 @@ def register_nav_items(tenant, settings):
 
 @hookimpl
 def register_dashboard_widgets(session, tenant, settings):
-    if not settings["lists"].show_widget:
+    if not settings.show_widget:
         return []
     from plugins.lists.service import counters, local_today, scheme_for
 
     scheme = scheme_for(tenant)
-    return [Widget(settings["lists"].title, "lists:Widget",
+    return [Widget(settings.title, "lists:Widget",
                    {"c": counters(session, scheme, local_today()), "scheme": scheme,
                     "href": f"/t/{tenant.slug}/lists/dashboard"},
                    permission="lists:read", order=40)]
 
 
-@hookimpl(trylast=True)  # after the registry's and the programs' demo rows (organizations)
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.lists.demo import make_demo
 

@@ -12,10 +12,10 @@ from core.web.render import render
 
 
 def collect_widgets(ctx: Ctx, db: Session) -> list:
-    hooks = registry().hooks_for(ctx.tenant.id)
     widgets = []
-    for batch in hooks.register_dashboard_widgets(session=db, tenant=ctx.tenant, settings=ctx.settings, ctx=ctx):
-        widgets.extend(w for w in batch or () if not w.permission or ctx.can(w.permission))
+    for _plugin, batch in registry().each_for(ctx.tenant.id, "register_dashboard_widgets",
+                                              session=db, tenant=ctx.tenant, viewer=ctx):
+        widgets.extend(w for w in batch if not w.permission or ctx.can(w.permission))
     return sorted(widgets, key=lambda w: (w.order, w.title))
 
 

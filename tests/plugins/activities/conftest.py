@@ -178,10 +178,5 @@ def program():
     """Register a test program (its types reach every tenant while registered); yields its events."""
     reg = registry()
     events: list = []
-    reg.pm.register(make_program(PROGRAM_TYPES, events), name="testprog_activities")
-    reg._subsets.clear()
-    try:
+    with reg.installed(make_program(PROGRAM_TYPES, events), "testprog_activities"):
         yield events
-    finally:
-        reg.pm.unregister(name="testprog_activities")
-        reg._subsets.clear()

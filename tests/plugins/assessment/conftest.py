@@ -124,14 +124,9 @@ def program() -> Iterator[Any]:
     """The test program plugin, registered into the live registry for one test."""
     reg = registry()
     testprog.reset()
-    reg.pm.register(testprog, name="testprog_assessment")
-    reg._subsets.clear()
-    try:
+    with reg.installed(testprog, "testprog_assessment"):
         yield testprog
-    finally:
-        reg.pm.unregister(name="testprog_assessment")
-        reg._subsets.clear()
-        testprog.reset()
+    testprog.reset()
 
 
 @pytest.fixture

@@ -102,10 +102,5 @@ def make_program(events: list) -> ModuleType:
 def program():
     reg = registry()
     events: list = []
-    reg.pm.register(make_program(events), name="testprog_campaigns")
-    reg._subsets.clear()
-    try:
+    with reg.installed(make_program(events), "testprog_campaigns"):
         yield events
-    finally:
-        reg.pm.unregister(name="testprog_campaigns")
-        reg._subsets.clear()

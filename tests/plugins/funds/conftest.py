@@ -95,10 +95,5 @@ def program():
     module.register_assessment_templates = register_assessment_templates
     module.register_reward_rules = register_reward_rules
     reg = registry()
-    reg.pm.register(module, name="testprog_funds")
-    reg._subsets.clear()
-    try:
+    with reg.installed(module, "testprog_funds"):
         yield module
-    finally:
-        reg.pm.unregister(name="testprog_funds")
-        reg._subsets.clear()

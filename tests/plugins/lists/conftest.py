@@ -139,10 +139,5 @@ def program():
     reg = registry()
     events: list = []
     module = make_program(PROGRAM_SCHEME, events=events)
-    reg.pm.register(module, name="testprog_lists")
-    reg._subsets.clear()
-    try:
+    with reg.installed(module, "testprog_lists"):
         yield events
-    finally:
-        reg.pm.unregister(name="testprog_lists")
-        reg._subsets.clear()
