@@ -52,6 +52,11 @@ def set_locale(locale: str) -> contextvars.Token:
     return _locale.set(locale if locale in LOCALES else "zh_CN")
 
 
+def reset_locale(token: contextvars.Token) -> None:
+    """Undo the :func:`set_locale` that returned ``token``."""
+    _locale.reset(token)
+
+
 def gettext(message: str) -> str:
     locale = _locale.get()
     if locale == "zh_CN":

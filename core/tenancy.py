@@ -97,6 +97,11 @@ def tree() -> TenantTree:
     return current
 
 
+def loaded_tree() -> TenantTree | None:
+    """The tenant tree if this worker has it loaded already (no I/O), else ``None``."""
+    return _tree
+
+
 def _load() -> TenantTree:
     with open_session() as s:
         rows = s.scalars(select(Tenant)).all()

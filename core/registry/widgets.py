@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.registry.services import coverage as cov
-from core.registry.web.coverage import _read, drill_url
+from core.registry.web.coverage import drill_url, read_session
 from core.tenancy import tree
 
 #: tenant levels whose coverage a district's / city's card ranks ("the streets")
@@ -17,7 +17,7 @@ def coverage_widget(ctx):
     the streets with the lowest organizational coverage — one count over the subtree, on the
     coverage pages' read session."""
     t = tree()
-    with _read(ctx) as rs:
+    with read_session(ctx) as rs:
         per_tenant = cov.counts_by_tenant(rs, ctx.subtree())
     streets = []
     if t.children.get(ctx.tenant.id):

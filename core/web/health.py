@@ -250,7 +250,7 @@ def _known_slugs():
     """The tenant tree if this worker has it loaded (no I/O here), else ``None``."""
     from core import tenancy
 
-    return tenancy._tree  # noqa: SLF001 — read-only peek at the worker's cache
+    return tenancy.loaded_tree()
 
 
 async def tenant_label(scope: Scope) -> str:

@@ -36,7 +36,7 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
         finally:
             if token is not None:
-                i18n._locale.reset(token)
+                i18n.reset_locale(token)
 
 
 @post("/locale", include_in_schema=False)

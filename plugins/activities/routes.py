@@ -19,6 +19,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -499,7 +500,7 @@ class ActivityOut:
     def of(cls, a: Activity, types: TypeSet, name: str) -> ActivityOut:
         return cls(a.id, a.activity_type, types.label(a.activity_type), a.title,
                    svc.organizer_value(a.organizer_kind, a.organizer_id), a.organizer_kind, a.organizer_id, name,
-                   svc.aware(a.starts_at), svc.aware(a.ends_at), svc._fmt(a.starts_at), svc._fmt(a.ends_at), a.place,
+                   svc.aware(a.starts_at), svc.aware(a.ends_at), clock.local_minute(a.starts_at), clock.local_minute(a.ends_at), a.place,
                    a.status, svc.STATUSES.get(a.status, a.status), AttendanceOut.of(svc.attendance_summary(a)))
 
 

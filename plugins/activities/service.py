@@ -31,6 +31,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from core import clock
 from core.forms import FormErrors
 from core.models import AuditEntry
 from core.plugins import registry
@@ -1090,10 +1091,6 @@ EXPORT_HEADERS = ["活动类型", "活动主题", "组织单位", "开始时间"
                   "参加人数", "出席", "请假", "缺席", "出席率"]
 
 
-def _fmt(value: dt.datetime) -> str:
-    return to_local(value).strftime("%Y-%m-%d %H:%M")
-
-
 def export_rows(session: Session, access: Access, types: TypeSet, f: ActivityFilter) -> Iterator[list[Any]]:
     stmt = activity_select(session, access, f).options(selectinload(Activity.participants),
                                                        selectinload(Activity.speakers))
@@ -1101,7 +1098,7 @@ def export_rows(session: Session, access: Access, types: TypeSet, f: ActivityFil
     names = organizer_names(session, acts)
     for a in acts:
         r = attendance_summary(a)
-        yield [types.label(a.activity_type), a.title, names.get(a.id, ""), _fmt(a.starts_at), _fmt(a.ends_at),
+        yield [types.label(a.activity_type), a.title, names.get(a.id, ""), clock.local_minute(a.starts_at), clock.local_minute(a.ends_at),
                a.place, STATUSES.get(a.status, a.status), "、".join(s.name for s in a.speakers), r.participants,
                r.present, r.leave, r.absent,
                "" if r.rate is None else f"{r.rate:.0%}"]
@@ -1469,7 +1466,7 @@ def _readable(values: dict[str, Any] | None, types: TypeSet | None = None) -> di
             v = ORGANIZER_KINDS.get(v, v)
         elif k in ("starts_at", "ends_at") and isinstance(v, str):
             try:
-                v = _fmt(dt.datetime.fromisoformat(v))
+                v = clock.local_minute(dt.datetime.fromisoformat(v))
             except ValueError:
                 pass
         elif isinstance(v, bool):

@@ -47,6 +47,7 @@ from plugins.assessment.models import (
     AssessmentSheet,
     AssessmentTemplateVersion,
 )
+from plugins.assessment.results import published_round
 from plugins.assessment.types import (
     PERIOD_KINDS,
     SCORING_MODES,
@@ -56,8 +57,8 @@ from plugins.assessment.types import (
     GradeBand,
     Section,
     competition_ranks,
-    dec,
     quantize,
+    template_value,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -350,27 +351,6 @@ def registered_templates(tenant) -> dict[str, AssessmentTemplate]:
         for t in batch or ():
             out.setdefault(t.key, t)
     return dict(sorted(out.items(), key=lambda kv: (kv[1].order, kv[1].label)))
-
-
-def template_value(row: AssessmentTemplateVersion) -> AssessmentTemplate:
-    """The stored version as a value (the arithmetic lives on :class:`AssessmentTemplate`)."""
-    sections: list[Section] = []
-    current: tuple[str, str] | None = None
-    items: list[Criterion] = []
-    for c in row.criteria:
-        if current is not None and c.section_key != current[0]:
-            sections.append(Section(current[0], current[1], tuple(items)))
-            items = []
-        current = (c.section_key, c.section_label)
-        items.append(Criterion(c.key, c.label, c.max_points, c.weight, c.evidence, c.description))
-    if current is not None:
-        sections.append(Section(current[0], current[1], tuple(items)))
-    return AssessmentTemplate(
-        key=row.key, label=row.label, target_kind=row.target_kind, period_kind=row.period_kind,
-        sections=tuple(sections), grade_bands=tuple(GradeBand(label, dec(m)) for label, m in row.grade_bands),
-        scoring=row.scoring, scale_max=row.scale_max, rating_max=row.rating_max, precision=row.precision,
-        cluster_type=row.cluster_type, self_assessment=row.self_assessment, description=row.description,
-    )
 
 
 def latest_version(session: Session, key: str) -> AssessmentTemplateVersion | None:
@@ -1054,8 +1034,6 @@ def ranking(session: Session, rnd: AssessmentRound, sheets: list[AssessmentSheet
 
 
 def _publish(session: Session, tenant, rnd: AssessmentRound, sheets: list[AssessmentSheet]) -> AssessmentRound:
-    from plugins.assessment.api import published_round
-
     tmpl = template_value(rnd.template)
     states = sheet_states(session, rnd, sheets)
     ranks = competition_ranks([states[s.id].total for s in sheets])

@@ -258,3 +258,24 @@ class AssessmentTemplate:
     def fingerprint(self) -> str:
         blob = json.dumps(self.definition(), ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def template_value(row: Any) -> AssessmentTemplate:
+    """The stored version as a value (the arithmetic lives on :class:`AssessmentTemplate`)."""
+    sections: list[Section] = []
+    current: tuple[str, str] | None = None
+    items: list[Criterion] = []
+    for c in row.criteria:
+        if current is not None and c.section_key != current[0]:
+            sections.append(Section(current[0], current[1], tuple(items)))
+            items = []
+        current = (c.section_key, c.section_label)
+        items.append(Criterion(c.key, c.label, c.max_points, c.weight, c.evidence, c.description))
+    if current is not None:
+        sections.append(Section(current[0], current[1], tuple(items)))
+    return AssessmentTemplate(
+        key=row.key, label=row.label, target_kind=row.target_kind, period_kind=row.period_kind,
+        sections=tuple(sections), grade_bands=tuple(GradeBand(label, dec(m)) for label, m in row.grade_bands),
+        scoring=row.scoring, scale_max=row.scale_max, rating_max=row.rating_max, precision=row.precision,
+        cluster_type=row.cluster_type, self_assessment=row.self_assessment, description=row.description,
+    )

@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.models import User
 from core.registry.models import Cluster, ClusterLeader, Member, Organization, PartyOrgCoverage
 from core.registry.services import clusters as cl
@@ -72,44 +73,42 @@ def _yuan(fen: int) -> str:
 
 def _funds(session: Session, tenant, groups: list[Cluster], settings, today: dt.date) -> None:
     """Per group: the year's work budget (one payment made) and the leaders' stipends (DFH-5)."""
-    from plugins.funds import service as fsvc
-    from plugins.funds.models import BudgetLine
+    from plugins.funds import api as funds
 
-    if session.scalar(select(func.count()).select_from(BudgetLine).where(
-            BudgetLine.target_kind == "cluster", BudgetLine.target_id.in_([g.id for g in groups]))):
+    if session.scalar(select(func.count()).select_from(funds.BudgetLine).where(
+            funds.BudgetLine.target_kind == "cluster", funds.BudgetLine.target_id.in_([g.id for g in groups]))):
         return
     year = str(today.year)
     stipends = settings.leader_stipend_fen + 2 * settings.deputy_stipend_fen
     for i, g in enumerate(groups):
-        work = fsvc.create_line(session, tenant, {"year": year, "target_kind": "cluster", "target_id": str(g.id),
+        work = funds.create_line(session, tenant, {"year": year, "target_kind": "cluster", "target_id": str(g.id),
                                                   "category": "work", "title": f"{g.name}年度工作经费",
                                                   "amount": _yuan(settings.group_budget_fen)})
         if stipends:
-            fsvc.create_line(session, tenant, {"year": year, "target_kind": "cluster", "target_id": str(g.id),
+            funds.create_line(session, tenant, {"year": year, "target_kind": "cluster", "target_id": str(g.id),
                                                "category": "subsidy", "title": "正、副联组长工作补贴",
                                                "amount": _yuan(stipends)})
-        paid = fsvc.request_disbursement(session, work, {"amount": f"{3000 * (i + 1)}.00",
+        paid = funds.request_disbursement(session, work, {"amount": f"{3000 * (i + 1)}.00",
                                                          "purpose": "联组会商及沙龙培训", "payee": g.name}, today, "demo")
-        fsvc.decide(session, paid, "approve", {}, today, "demo")
-        fsvc.decide(session, paid, "pay", {}, today, "demo")
+        funds.decide(session, paid, "approve", {}, today, "demo")
+        funds.decide(session, paid, "pay", {}, today, "demo")
 
 
 def _campaign(session: Session, tenant, today: dt.date) -> None:
     """The four-phase rollout (DFH-6) started from the program's template, early tasks done."""
-    from plugins.campaigns import service as csvc
-    from plugins.campaigns.models import Campaign, CampaignTask
+    from plugins.campaigns import api as campaigns
 
     key = "dongfanghong.four_phases"
-    if session.scalar(select(func.count()).select_from(Campaign).where(Campaign.template_key == key)):
+    if session.scalar(select(func.count()).select_from(campaigns.Campaign).where(
+            campaigns.Campaign.template_key == key)):
         return
-    campaign = csvc.create_campaign(session, tenant, {
+    campaign = campaigns.create_campaign(session, tenant, {
         "title": f"{today.year}年红色“联”动力四步推进", "year": str(today.year), "start_on": f"{today.year}-01-01",
         "template_key": key, "description": "调查摸底 → 会议动员、成立联组 → 持续推进 → 总结提升、选树典型"})
-    tasks = list(session.scalars(select(CampaignTask).where(CampaignTask.campaign_id == campaign.id)
-                                 .order_by(CampaignTask.deadline, CampaignTask.id)))
+    tasks = sorted(campaigns.tasks_of(session, campaign), key=lambda t: (t.deadline, t.id))
     for task in tasks[:4]:
         if task.deadline <= today:
-            csvc.transition(session, task, "complete", {"evidence": "已完成并归档", "completed_on": task.deadline.isoformat()},
+            campaigns.transition(session, task, "complete", {"evidence": "已完成并归档", "completed_on": task.deadline.isoformat()},
                             today)
 
 
@@ -336,15 +335,12 @@ def _dues(session: Session, today: dt.date) -> None:
 def _resource_partners(session: Session, tenant, today: dt.date) -> None:
     """Resource partners of the five sectors on the lists engine's resource list (活水)."""
     from plugins.dongfanghong.projects import SECTORS
-    from plugins.lists import demo as ldemo
-    from plugins.lists import service as lsvc
-    from plugins.lists.models import ListResource
+    from plugins.lists import api as lists
 
-    if session.scalar(select(func.count()).select_from(ListResource).where(
-            ListResource.provider_kind.in_([k for k in SECTORS if k != "government"]))):
+    if session.scalar(select(func.count()).select_from(lists.ListResource).where(
+            lists.ListResource.provider_kind.in_([k for k in SECTORS if k != "government"]))):
         return
-    ldemo.make_demo(session, tenant, today)  # the engine's own demo first (it only runs on an empty list)
-    scheme = lsvc.scheme_for(tenant)
+    lists.load_demo(session, tenant, today)  # the engine's own demo first (it only runs on an empty list)
     rows = [
         ("government", "企业开办“一件事一次办”帮办", "岳麓区政务服务中心东方红分中心", "policy"),
         ("education", "职工子女入学政策咨询", "东方红学校", "talent"),
@@ -354,7 +350,7 @@ def _resource_partners(session: Session, tenant, today: dt.date) -> None:
         ("talent", "高校毕业生招聘对接", "岳麓区人才服务中心", "talent"),
     ]
     for i, (kind, title, provider, category) in enumerate(rows):
-        lsvc.create_resource(session, ldemo.DEMO, scheme, {
+        lists.create_resource(session, lists.system_access("demo"), tenant, {
             "title": title, "provider_kind": kind, "provider_name": provider, "category": category,
             "contact_name": "联络员", "capacity": str(10 + i),
             "description": "以社区（村）党组织为纽带，面向辖区两新组织提供服务。"}, today)
@@ -364,9 +360,10 @@ def _resource_partners(session: Session, tenant, today: dt.date) -> None:
 def _guarantee_proposals(session: Session, tenant, settings, today: dt.date) -> None:
     """The start-up funds and venue subsidies of the year proposed into the funds ledger."""
     from plugins.dongfanghong import guarantees as gsvc
-    from plugins.funds.models import Disbursement
+    from plugins.funds import api as funds
 
-    if session.scalar(select(func.count()).select_from(Disbursement).where(Disbursement.source == gsvc.SOURCE)):
+    if session.scalar(select(func.count()).select_from(funds.Disbursement).where(
+            funds.Disbursement.source == gsvc.SOURCE)):
         return
     for kind in ("startup", "venue"):
         gsvc.propose(session, tenant, today.year, kind, settings, today, "demo")
@@ -389,18 +386,18 @@ def _stations_and_tickets(session: Session, tenant, groups: list[Cluster], today
     the groups' enterprises, triaged into the three resolution levels and tagged with the special
     actions (我为企业解个难 / 办实事 / 支个招); matched to resources as 任务清单 items owned by a
     service butler in one of the claimer roles; resolved, in progress, accepted and overdue ones."""
-    from plugins.lists import demo as ldemo
-    from plugins.lists import service as lsvc
-    from plugins.lists.models import ListResource, ListStation
+    from plugins.lists import api as lists
 
+    ListResource, ListStation = lists.ListResource, lists.ListStation
+    demo = lists.system_access("demo")
     if session.scalar(select(func.count()).select_from(ListStation).where(ListStation.level == "community")):
         return
-    scheme = lsvc.scheme_for(tenant)
+    scheme = lists.scheme(tenant)
     street = session.scalar(select(ListStation).where(ListStation.level == "street").order_by(ListStation.id))
     communities = [c for c in (g.area.split("、")[0] if g.area else "" for g in groups) if c]
     stations = [street] if street is not None else []
     for community in dict.fromkeys(communities):
-        stations.append(lsvc.create_station(session, ldemo.DEMO, {
+        stations.append(lists.create_station(session, demo, {
             "name": f"{community}{scheme.station_label}", "level": "community", "community": community,
             "address": f"{community}党群服务中心"}))
     stations = [st for st in stations if st is not None]
@@ -426,26 +423,26 @@ def _stations_and_tickets(session: Session, tenant, groups: list[Cluster], today
             continue
         org, station = orgs[(i // len(per_group)) % len(orgs)], stations[i % len(stations)]
         day = today - dt.timedelta(days=ago)
-        demand = lsvc.submit_demand(session, ldemo.DEMO, scheme, {
+        demand = lists.submit_demand(session, demo, tenant, {
             "organization_id": str(org.id), "title": title, "category": category, "urgency": urgency,
             "action_tag": action, "station_id": str(station.id), "contact_name": "企业联络员",
             "description": f"{org.name}在{station.name}提出：{title}。"}, day)
         if state == "submitted":
             continue
-        lsvc.accept(session, ldemo.DEMO, scheme, demand, {"triage_level": level}, day + dt.timedelta(days=1))
+        lists.accept(session, demo, tenant, demand, {"triage_level": level}, day + dt.timedelta(days=1))
         if state == "accepted":
             continue
-        work = lsvc.match(session, ldemo.DEMO, scheme, demand, {
+        work = lists.match(session, demo, tenant, demand, {
             "resource_ids": [resources[i % len(resources)].id], "owner_name": owners[i % len(owners)],
             "owner_role": roles[i % len(roles)], "triage_level": level, "note": "服务管家对接资源、限时办理"},
             day + dt.timedelta(days=2))
         if state == "in_progress":
             continue
-        lsvc.complete_work(session, ldemo.DEMO, work, {"result": "资源已对接到位"}, day + dt.timedelta(days=4))
-        lsvc.resolve(session, ldemo.DEMO, scheme, demand, {"resolution": "服务管家现场对接，已办结",
+        lists.complete_work(session, demo, work, {"result": "资源已对接到位"}, day + dt.timedelta(days=4))
+        lists.resolve(session, demo, tenant, demand, {"resolution": "服务管家现场对接，已办结",
                                                             "triage_level": level}, day + dt.timedelta(days=5))
         if state == "rated":
-            lsvc.rate(session, ldemo.DEMO, demand, {"rating": "5", "rating_comment": "响应快、办得实"},
+            lists.rate(session, demo, demand, {"rating": "5", "rating_comment": "响应快、办得实"},
                       day + dt.timedelta(days=6))
     session.flush()
 
@@ -453,20 +450,19 @@ def _stations_and_tickets(session: Session, tenant, groups: list[Cluster], today
 def _activities(session: Session, tenant, groups: list[Cluster], today: dt.date) -> None:
     """金品质 salons and trainings with speakers, participants and attendance; 联组会商 each
     quarter (the last group has not met yet this quarter, so the dashboard shows it as due)."""
-    from plugins.activities import demo as ademo
-    from plugins.activities import service as asvc
-    from plugins.activities.models import Activity
+    from plugins.activities import api as activities
 
+    Activity = activities.Activity
     if session.scalar(select(func.count()).select_from(Activity).where(Activity.activity_type.like("dongfanghong.%"))):
         return
-    now = asvc.utc_now()
-    ademo.make_demo(session, tenant, now)  # the engine's own demo first (it only runs on an empty table)
-    types = asvc.types_for(tenant)
+    now = clock.utcnow()
+    activities.load_demo(session, tenant, now)  # the engine's own demo first (it only runs on an empty table)
+    system = activities.system_access()
     qs, _ = svc.quarter_bounds(today)
     last_q = svc.quarter_bounds(qs - dt.timedelta(days=1))[0]
 
     def add(kind: str, organizer: str, title: str, day: dt.date, start: str, end: str, **extra):
-        return asvc.create_activity(session, ademo.DEMO_ACCESS, tenant, types, {
+        return activities.create_activity(session, system, tenant, {
             "activity_type": kind, "organizer": organizer, "title": title, "date": day.isoformat(),
             "start_time": start, "end_time": end, **extra}, now)
 
@@ -491,36 +487,34 @@ def _activities(session: Session, tenant, groups: list[Cluster], today: dt.date)
                                        .order_by(Member.id).limit(10)))
         if not members:
             continue
-        asvc.add_participants(session, ademo.DEMO_ACCESS, activity, members)
-        entries = [asvc.AttendanceEntry(p.id, "present") for p in activity.participants]
+        activities.add_participants(session, system, activity, members)
+        entries = [activities.AttendanceEntry(p.id, "present") for p in activity.participants]
         if len(entries) > 3:
-            entries[-1] = asvc.AttendanceEntry(entries[-1].participant_id, "leave", "外出参展", "yes")
-            entries[-2] = asvc.AttendanceEntry(entries[-2].participant_id, "absent")
-        asvc.record_attendance(session, ademo.DEMO_ACCESS, activity, entries, now)
+            entries[-1] = activities.AttendanceEntry(entries[-1].participant_id, "leave", "外出参展", "yes")
+            entries[-2] = activities.AttendanceEntry(entries[-2].participant_id, "absent")
+        activities.record_attendance(session, system, activity, entries, now)
     session.flush()
 
 
 def _group_ranking(session: Session, tenant, groups: list[Cluster], today: dt.date) -> None:
     """量化: this year's 联组工作考核评优 scored and published; the funds reward rule proposes the
     excellent-group reward for the top group(s) as a result."""
-    from plugins.assessment import demo as ademo
-    from plugins.assessment import service as asvc
-    from plugins.assessment.models import AssessmentRound
+    from plugins.assessment import api as assessment
 
-    if session.scalar(select(func.count()).select_from(AssessmentRound).where(
-            AssessmentRound.template_key == "dongfanghong.group_ranking")):
+    if session.scalar(select(func.count()).select_from(assessment.AssessmentRound).where(
+            assessment.AssessmentRound.template_key == "dongfanghong.group_ranking")):
         return
-    ademo.load_demo(session, tenant, today)  # the engine's own demo first (it only runs on an empty table)
-    rnd = asvc.create_round(session, tenant, {
+    assessment.load_demo(session, tenant, today)  # the engine's own demo first (it only runs on an empty table)
+    rnd = assessment.create_round(session, tenant, {
         "template": "dongfanghong.group_ranking", "period": str(today.year), "target_mode": "chosen",
         "targets": [g.id for g in groups], "title": f"{today.year}年度联组工作考核评优"})
-    asvc.transition(session, tenant, rnd, "open")
-    asvc.transition(session, tenant, rnd, "start_scoring")
+    assessment.transition(session, tenant, rnd, "open")
+    assessment.transition(session, tenant, rnd, "start_scoring")
     rank = {g.id: i for i, g in enumerate(sorted(groups, key=lambda g: (g.id % 3, g.id)))}
-    for sheet in asvc.sheets_of(session, rnd):
-        asvc.save_scores(session, asvc.Access.system("demo"), sheet, {
-            cr.id: (str(max(cr.max_points - rank[sheet.target_id] * (1 + k % 2), 0)), "联组工作台账、会商记录")
+    for sheet in assessment.sheets_of(session, rnd):
+        assessment.save_scores(session, assessment.system_access("demo"), sheet, {
+            cr.key: (str(max(cr.max_points - rank[sheet.target_id] * (1 + k % 2), 0)), "联组工作台账、会商记录")
             for k, cr in enumerate(rnd.template.criteria)})
-    asvc.transition(session, tenant, rnd, "submit_review")
-    asvc.transition(session, tenant, rnd, "publish")
+    assessment.transition(session, tenant, rnd, "submit_review")
+    assessment.transition(session, tenant, rnd, "publish")
     session.flush()

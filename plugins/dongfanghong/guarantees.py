@@ -157,11 +157,11 @@ def apply_venue_check(session: Session, raw: Mapping[str, Any], visible: set[int
     """Register an application for the acceptance of a party org's venue as class 1/2/3. One
     waiting application per party org; an org with an accepted venue may only apply for a higher
     class (一类 is the highest)."""
-    from plugins.dongfanghong.projects import _party_org
+    from plugins.dongfanghong.projects import party_org_field
 
     today = today or cl.today()
     values, errors = clean(CHECK_FIELDS, raw)
-    po = _party_org(session, raw.get("party_org_id"), visible, errors)
+    po = party_org_field(session, raw.get("party_org_id"), visible, errors)
     ref = str(raw.get("target_class") or "").strip()
     target = int(ref) if ref in ("1", "2", "3") else None
     if target is None:
@@ -247,12 +247,12 @@ def pending_checks(session: Session, visible: set[int] | None) -> list[VenueChec
 def record_dues(session: Session, raw: Mapping[str, Any], today: dt.date | None = None) -> DuesRecord:
     """The dues a party org handed in for a year (registering the same org and year again updates
     it). Amount in yuan, exact to the fen."""
-    from plugins.dongfanghong.projects import _party_org
-    from plugins.funds.service import parse_yuan
+    from plugins.dongfanghong.projects import party_org_field
+    from plugins.funds.api import parse_yuan
 
     today = today or cl.today()
     errors: dict[str, str] = {}
-    po = _party_org(session, raw.get("party_org_id"), None, errors)
+    po = party_org_field(session, raw.get("party_org_id"), None, errors)
     year_text = str(raw.get("year") or "").strip()
     year = int(year_text) if year_text.isdigit() else 0
     if not 2000 <= year <= today.year:
@@ -292,7 +292,7 @@ def dues_select(year: int | None = None, q: str = "") -> Select:
 @dataclass(frozen=True)
 class FundKind:
     label: str  # also the title of the budget line the proposals go to
-    category: str  # funds.service.CATEGORIES
+    category: str  # funds.api.CATEGORIES
     target_kind: str  # cluster | party_org
     line_only: bool = False  # a budget line, no disbursement (the group's yearly work budget)
 
@@ -451,7 +451,7 @@ class EntitlementRow:
 
 
 def status_rows(session: Session, year: int, ents: list[Entitlement]) -> list[EntitlementRow]:
-    from plugins.funds.models import BudgetLine, Disbursement
+    from plugins.funds.api import BudgetLine, Disbursement
 
     rows = [EntitlementRow(e) for e in ents]
     found: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -508,23 +508,23 @@ def summarize(rows: Iterable[EntitlementRow]) -> list[KindSummary]:
 def _line_for(session: Session, tenant, year: int, e: Entitlement, need_fen: int):
     """The target's budget line for this kind and year: created with what is needed, or raised by the
     shortfall (the program's settings are the budget authority for its entitlements)."""
-    from plugins.funds import service as fsvc
-    from plugins.funds.models import BudgetLine
+    from plugins.funds import api as funds
 
+    BudgetLine = funds.BudgetLine
     kind = FUND_KINDS[e.kind]
     line = session.scalar(select(BudgetLine).where(
         BudgetLine.year == year, BudgetLine.target_kind == e.target_kind, BudgetLine.target_id == e.target_id,
         BudgetLine.category == kind.category, BudgetLine.title == kind.label).order_by(BudgetLine.id).limit(1))
     if line is None:
-        return fsvc.create_line(session, tenant, {
+        return funds.create_line(session, tenant, {
             "year": str(year), "target_kind": e.target_kind, "target_id": str(e.target_id),
-            "category": kind.category, "title": kind.label, "amount": fsvc.yuan_plain(need_fen),
+            "category": kind.category, "title": kind.label, "amount": funds.yuan_plain(need_fen),
             "note": "由红色“联”动力经费保障规则生成"})
     if kind.line_only:  # a budget: raise it by what is missing
-        return fsvc.update_line_amount(session, line, {"amount": fsvc.yuan_plain(line.amount_fen + need_fen)})
-    shortfall = need_fen - fsvc.remaining_fen(session, line)
+        return funds.set_line_amount(session, line, {"amount": funds.yuan_plain(line.amount_fen + need_fen)})
+    shortfall = need_fen - funds.remaining_fen(session, line)
     if shortfall > 0:
-        fsvc.update_line_amount(session, line, {"amount": fsvc.yuan_plain(line.amount_fen + shortfall)})
+        funds.set_line_amount(session, line, {"amount": funds.yuan_plain(line.amount_fen + shortfall)})
     return line
 
 
@@ -533,9 +533,9 @@ def propose(session: Session, tenant, year: int, kind: str, settings: Any, today
     """Propose into the funds ledger what is outstanding for ``kind`` in ``year``: budget lines for
     group budgets, ``requested`` disbursements for the rest. Returns how many entitlements were
     proposed (0: nothing outstanding)."""
-    from plugins.funds import service as fsvc
-    from plugins.funds.models import Disbursement
+    from plugins.funds import api as funds
 
+    Disbursement = funds.Disbursement
     if kind not in FUND_KINDS:
         raise FormErrors({"kind": "经费类别：请选择有效的类别"})
     if not 2000 <= year <= today.year + 1:
@@ -553,8 +553,8 @@ def propose(session: Session, tenant, year: int, kind: str, settings: Any, today
         count = len(list(session.scalars(select(Disbursement.id).where(
             Disbursement.source == SOURCE, or_(Disbursement.source_key == base,
                                                Disbursement.source_key.like(base + "#%"))))))
-        fsvc.request_disbursement(
-            session, line, {"amount": fsvc.yuan_plain(need), "purpose": f"{FUND_KINDS[kind].label}：{e.basis}"[:200],
+        funds.request_disbursement(
+            session, line, {"amount": funds.yuan_plain(need), "purpose": f"{FUND_KINDS[kind].label}：{e.basis}"[:200],
                             "payee": e.payee[:200]}, today, username or "系统（经费保障规则）", source=SOURCE,
             source_key=base if count == 0 else f"{base}#{count + 1}")
         n += 1

@@ -86,14 +86,14 @@ def _groups(db: Session, ids: set[int] | None = None) -> list[Cluster]:
 def _secretary_rounds(ctx: Ctx, db: Session) -> list[Any] | None:
     if not ctx.can("assessment:read"):
         return None
-    from plugins.assessment.models import AssessmentRound
+    from plugins.assessment.api import AssessmentRound
 
     return list(db.scalars(select(AssessmentRound).where(AssessmentRound.template_key == SECRETARY_REVIEW)
                            .order_by(AssessmentRound.id.desc()).limit(5)))
 
 
 def _round_states() -> dict[str, str]:
-    from plugins.assessment.service import STATES
+    from plugins.assessment.api import STATES
 
     return STATES
 
@@ -238,15 +238,15 @@ def _group_scope(ctx: Ctx, db: Session) -> set[int] | None:
 
 def _huoshui_page(ctx: Ctx, db: Session, group: str = "", q: str = "", year: str = "", page: int = 1,
                   form=None, errors=None, rform=None, rerrors=None, code: int = 200) -> Response:
-    from plugins.lists import service as lsvc
+    from plugins.lists import api as lists
 
     today = cl.today()
     scope = _group_scope(ctx, db)
     stmt = psvc.cooperation_select(("community",), _int(group), "", q, _int(year), scope)
     result = paginate(db, stmt, page)
-    sectors = psvc.resource_partners(db, lsvc.Access.of(ctx), today) if ctx.can("lists:read") else None
+    sectors = psvc.resource_partners(db, lists.access_of(ctx), today) if ctx.can("lists:read") else None
     manageable = _manageable_groups(ctx, db)
-    scheme = lsvc.scheme_for(ctx.tenant)
+    scheme = lists.scheme(ctx.tenant)
     return render("dongfanghong:Huoshui", status_code=code, ctx=ctx, result=result, sectors=sectors,
                   groups=_groups(db, scope), group=group, q=q, year=year, areas=psvc.COOPERATION_AREAS,
                   group_names=gsvc.group_names(db), partners=psvc.community_partners(_groups(db, scope)),
@@ -289,11 +289,11 @@ def cobuild_add(ctx: Ctx, db: Session, data: Form) -> Response:
 
 @post("/huoshui/resources", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def resource_add(ctx: Ctx, db: Session, data: Form) -> Response:
-    from plugins.lists import service as lsvc
+    from plugins.lists import api as lists
 
     form = {k: form_value(data, k) for k in RESOURCE_KEYS}
     try:
-        psvc.add_resource_partner(db, lsvc.Access.of(ctx), ctx.tenant, form, cl.today())
+        psvc.add_resource_partner(db, lists.access_of(ctx), ctx.tenant, form, cl.today())
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -494,9 +494,9 @@ def program_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
                            "venues": venues, "cooperation": year_coop, "resources": None, "funds": None,
                            "overdue": []}
     if ctx.can("lists:read"):
-        from plugins.lists import service as lsvc
+        from plugins.lists import api as lists
 
-        out["resources"] = sum(s.active for s in psvc.resource_partners(db, lsvc.Access.of(ctx), today, 0))
+        out["resources"] = sum(s.active for s in psvc.resource_partners(db, lists.access_of(ctx), today, 0))
     if ctx.can("funds:read"):
         out["funds"] = [s for s in gsvc.summarize(gsvc.fund_rows(db, today.year, _settings(ctx))) if s.outstanding]
         for s in out["funds"]:
@@ -527,16 +527,16 @@ def gold_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
                                 .where(Butler.active.is_(True))) or 0),
         "lists": None, "stations": None, "quality": None, "year": today.year}
     if "lists" in enabled and ctx.can("lists:read"):
-        from plugins.lists import service as lsvc
-        from plugins.lists.models import ListDemand, ListResource, ListStation, ListWork
+        from plugins.lists import api as lists
+        from plugins.lists.api import ListDemand, ListResource, ListStation, ListWork
 
-        scheme, access = lsvc.scheme_for(ctx.tenant), lsvc.Access.of(ctx)
+        scheme, access = lists.scheme(ctx.tenant), lists.access_of(ctx)
         out["lists"] = {
-            "demands": svc.count_rows(db, select(ListDemand.id).where(ListDemand.status.in_(lsvc.OPEN_STATUSES),
+            "demands": svc.count_rows(db, select(ListDemand.id).where(ListDemand.status.in_(lists.OPEN_STATUSES),
                                                                       access.demand_clause())),
             "resources": svc.count_rows(db, select(ListResource.id).where(ListResource.status == "active",
                                                                           access.resource_clause())),
-            "works": svc.count_rows(db, select(ListWork.id).where(ListWork.status.in_(lsvc.WORK_ACTIVE),
+            "works": svc.count_rows(db, select(ListWork.id).where(ListWork.status.in_(lists.WORK_ACTIVE),
                                                                   access.work_clause()))}
         levels = dict(db.execute(select(ListStation.level, func.count()).where(ListStation.active.is_(True))
                                  .group_by(ListStation.level)).all())
@@ -551,13 +551,13 @@ def gold_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
                            "triage": [(c.key, c.label, int(triage.get(c.key, 0))) for c in scheme.triage_levels],
                            "actions": [(c.key, c.label, int(actions.get(c.key, 0))) for c in scheme.special_actions]}
     if "activities" in enabled and ctx.can("activities:read"):
-        from plugins.activities import service as actsvc
-        from plugins.activities.models import Activity, ActivityParticipant
+        from plugins.activities import api as activities
+        from plugins.activities.api import Activity, ActivityParticipant
 
-        start, end = actsvc.utc_range(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+        start, end = activities.utc_range(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
         held = (select(Activity.id).where(Activity.status == "held", Activity.starts_at >= start,
                                           Activity.starts_at < end,
-                                          actsvc.visible_clause(db, actsvc.Access.of(ctx))))
+                                          activities.visible_clause(db, activities.access_of(ctx))))
         rows = []
         for key in ("dongfanghong.salon", "dongfanghong.training"):
             ids = held.where(Activity.activity_type == key)
@@ -577,8 +577,7 @@ def rollout_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
         select(Nomination.status, func.count()).group_by(Nomination.status)).all())}
     if "campaigns" not in registry().enabled(ctx.tenant.id) or not ctx.can("campaigns:read"):
         return out
-    from plugins.campaigns.models import Campaign, CampaignTask
-    from plugins.campaigns.service import OPEN_STATUSES
+    from plugins.campaigns.api import OPEN_STATUSES, Campaign, CampaignTask
 
     campaign = db.scalar(select(Campaign).where(Campaign.template_key == "dongfanghong.four_phases")
                          .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1))

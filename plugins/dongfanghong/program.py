@@ -18,7 +18,7 @@ PROVIDER_KINDS = (("government", "政务"), ("education", "教育"), ("medical",
 
 
 def list_scheme():
-    from plugins.lists.types import Choice, ListScheme
+    from plugins.lists.api import Choice, ListScheme
 
     return ListScheme(
         key="dongfanghong.three_lists",
@@ -42,7 +42,7 @@ def list_scheme():
 
 
 def activity_types():
-    from plugins.activities.types import ActivityType, Cadence
+    from plugins.activities.api import ActivityType, Cadence
 
     return [
         ActivityType("dongfanghong.salon", "金品质主题沙龙", ("tenant", "cluster", "party_org"), has_speakers=True,
@@ -62,7 +62,7 @@ def activity_types():
 
 
 def assessment_templates():
-    from plugins.assessment.types import AssessmentTemplate, Criterion, Section
+    from plugins.assessment.api import AssessmentTemplate, Criterion, Section
 
     C = Criterion
     return [
@@ -104,7 +104,7 @@ def assessment_templates():
 
 
 def reward_rules(settings):
-    from plugins.funds.types import RewardRule
+    from plugins.funds.api import RewardRule
 
     rank_fen = {r: settings.excellent_reward_fen for r in range(1, settings.excellent_top_n + 1)}
     return [RewardRule(key="dongfanghong.excellent_group", label="优秀联组奖励工作经费",
@@ -115,7 +115,7 @@ def reward_rules(settings):
 
 
 def campaign_templates():
-    from plugins.campaigns.types import CampaignTemplate, PhaseTemplate, TaskTemplate
+    from plugins.campaigns.api import CampaignTemplate, PhaseTemplate, TaskTemplate
 
     T = TaskTemplate
     return [CampaignTemplate(

@@ -336,8 +336,10 @@ CULTIVATION_FIELDS = [
 ]
 
 
-def _party_org(session: Session, raw_id: Any, visible: set[int] | None, errors: dict[str, str],
-               key: str = "party_org_id", label: str = "党组织") -> PartyOrg | None:
+def party_org_field(session: Session, raw_id: Any, visible: set[int] | None, errors: dict[str, str],
+                    key: str = "party_org_id", label: str = "党组织") -> PartyOrg | None:
+    """The live party org a form field names (within ``visible``, if given); else ``None`` with
+    the Chinese message in ``errors[key]``."""
     ref = str(raw_id or "").strip()
     if not ref:
         errors[key] = f"{label}：必填"
@@ -372,7 +374,7 @@ def add_cultivation(session: Session, raw: Mapping[str, Any], visible: set[int] 
     direction = str(raw.get("direction") or "").strip()
     if direction not in DIRECTIONS:
         errors["direction"] = "培养方向：请选择把党员培养成业务骨干或把业务骨干培养成党员"
-    po = _party_org(session, raw.get("party_org_id"), visible, errors)
+    po = party_org_field(session, raw.get("party_org_id"), visible, errors)
     if values.get("started_on") and values["started_on"] > today:
         errors["started_on"] = "开始日期：不能晚于今天"
     if values.get("started_on") and values.get("target_on") and values["target_on"] < values["started_on"]:
@@ -612,15 +614,14 @@ class SectorRow:
 def resource_partners(session: Session, access: Any, today: dt.date, per_sector: int = 5) -> list[SectorRow]:
     """Per sector (政务、教育、医疗、金融、人才): how many resources of that provider kind the lists
     engine holds, how many can take a demand today, and the latest few (through the lists
-    service, so the lists' own visibility rules apply)."""
-    from plugins.lists import service as lsvc
+    api, so the lists' own visibility rules apply)."""
+    from plugins.lists import api as lists
 
     out = []
     for key, label in SECTORS.items():
-        f = lsvc.ResourceFilter(provider_kind=key)
-        stmt = lsvc.resource_select(access, f, today)
+        stmt = lists.resources(access, today, provider_kind=key)
         total = int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
-        avail = lsvc.resource_select(access, lsvc.ResourceFilter(provider_kind=key, available="1"), today)
+        avail = lists.resources(access, today, provider_kind=key, available="1")
         active = int(session.scalar(select(func.count()).select_from(avail.order_by(None).subquery())) or 0)
         shown = list(session.scalars(avail.limit(per_sector)))
         out.append(SectorRow(key, label, active, total, shown))
@@ -629,16 +630,15 @@ def resource_partners(session: Session, access: Any, today: dt.date, per_sector:
 
 def add_resource_partner(session: Session, access: Any, tenant, raw: Mapping[str, Any], today: dt.date):
     """Register a resource partner of one of the five sectors on the lists engine's resource list
-    (``plugins.lists.service.create_resource``; its validation and permission rules apply)."""
-    from plugins.lists import service as lsvc
+    (``plugins.lists.api.create_resource``; its validation and permission rules apply)."""
+    from plugins.lists import api as lists
 
-    scheme = lsvc.scheme_for(tenant)
     kind = str(raw.get("provider_kind") or "").strip()
     if kind in SECTORS:
-        return lsvc.create_resource(session, access, scheme, raw, today)
+        return lists.create_resource(session, access, tenant, raw, today)
     errors = {"provider_kind": "资源领域：请选择政务、教育、医疗、金融或人才"}
     try:
-        lsvc.clean_resource(session, access, scheme, {**raw, "provider_kind": next(iter(SECTORS))}, today)
+        lists.check_resource(session, access, tenant, {**raw, "provider_kind": next(iter(SECTORS))}, today)
     except FormErrors as exc:
         errors = {**exc.errors, **errors}
     raise FormErrors(errors)

@@ -116,16 +116,17 @@ def _group_work(ctx: Ctx, db: Session, c: Cluster, pids: list[int], today: dt.da
     enabled = registry().enabled(ctx.tenant.id)
     activities = demands = None
     if "activities" in enabled and ctx.can("activities:read"):
-        from plugins.activities import service as asvc
+        from plugins.activities import api as activities_api
 
-        stmt = svc.group_activities_select(c.id, pids, today).where(asvc.visible_clause(db, asvc.Access.of(ctx)))
+        stmt = svc.group_activities_select(c.id, pids, today).where(
+            activities_api.visible_clause(db, activities_api.access_of(ctx)))
         activities = GroupWork(list(db.scalars(stmt.limit(limit))), svc.count_rows(db, stmt),
-                               {t.key: t.label for t in asvc.types_for(ctx.tenant).types})
+                               {t.key: t.label for t in activities_api.activity_types(ctx.tenant)})
     if "lists" in enabled and ctx.can("lists:read"):
-        from plugins.lists import service as lsvc
+        from plugins.lists import api as lists
 
-        stmt = svc.group_demands_select(c.id, today).where(lsvc.Access.of(ctx).demand_clause())
-        demands = GroupWork(list(db.scalars(stmt.limit(limit))), svc.count_rows(db, stmt), lsvc.STATUSES)
+        stmt = svc.group_demands_select(c.id, today).where(lists.access_of(ctx).demand_clause())
+        demands = GroupWork(list(db.scalars(stmt.limit(limit))), svc.count_rows(db, stmt), lists.STATUSES)
     return activities, demands
 
 

@@ -606,8 +606,7 @@ class GroupCard:
 def group_activities_select(cluster_id: int, party_org_ids: Sequence[int], today: dt.date):
     """Activities of the quarter containing ``today`` (Asia/Shanghai dates) organized by the group
     or one of its party orgs, held or planned (not cancelled). Needs the activities plugin."""
-    from plugins.activities.models import Activity
-    from plugins.activities.service import utc_range
+    from plugins.activities.api import Activity, utc_range
 
     qs, qe = quarter_bounds(today)
     start, end = utc_range(qs, qe - dt.timedelta(days=1))
@@ -620,9 +619,8 @@ def group_activities_select(cluster_id: int, party_org_ids: Sequence[int], today
 
 def group_demands_select(cluster_id: int, today: dt.date):
     """Demands (lists plugin) of the group's organizations — the same set the demand list's
-    ``cluster`` filter shows (``lists.service.cluster_org_ids``) — open ones first."""
-    from plugins.lists.models import ListDemand
-    from plugins.lists.service import OPEN_STATUSES, cluster_org_ids
+    ``cluster`` filter shows (``lists.api.cluster_org_ids``) — open ones first."""
+    from plugins.lists.api import OPEN_STATUSES, ListDemand, cluster_org_ids
 
     return (select(ListDemand).where(ListDemand.organization_id.in_(cluster_org_ids(cluster_id, today)))
             .order_by(ListDemand.status.not_in(OPEN_STATUSES), ListDemand.submitted_on.desc(), ListDemand.id.desc()))
@@ -632,10 +630,10 @@ def group_demand_counts(session: Session, cluster_id: int, today: dt.date, user_
                         perms: Iterable[str]) -> tuple[int, int]:
     """Open and closed demands of the group as the principal's demand list filtered by
     ``cluster=<id>&status=open|closed`` counts them (the dashboard links there)."""
-    from plugins.lists.service import Access, DemandFilter, demand_select
+    from plugins.lists import api as lists
 
-    access = Access(user_id, "", frozenset(p for p in perms if p.startswith("lists:")))
-    return tuple(count_rows(session, demand_select(access, DemandFilter(cluster=str(cluster_id), status=status), today))
+    access = lists.Access(user_id, "", frozenset(p for p in perms if p.startswith("lists:")))
+    return tuple(count_rows(session, lists.demands(access, today, cluster=str(cluster_id), status=status))
                  for status in ("open", "closed"))  # type: ignore[return-value]
 
 
@@ -671,18 +669,14 @@ def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable
         if "lists" in enabled:
             card.demands_open, card.demands_closed = group_demand_counts(session, g.id, today, user_id, perms)
         if "assessment" in enabled:
-            from plugins.assessment.models import AssessmentRound, AssessmentSheet
+            from plugins.assessment.api import latest_result
 
-            sheet = session.scalar(
-                select(AssessmentSheet).join(AssessmentRound, AssessmentRound.id == AssessmentSheet.round_id)
-                .where(AssessmentSheet.target_kind == "cluster", AssessmentSheet.target_id == g.id,
-                       AssessmentRound.state == "published")
-                .order_by(AssessmentRound.period_end.desc(), AssessmentRound.id.desc()).limit(1))
-            if sheet is not None and sheet.total is not None:
-                card.score = f"{sheet.total}" + (f"（第{sheet.rank}名）" if sheet.rank else "")
-                card.score_round_id = sheet.round_id
+            result = latest_result(session, "cluster", g.id)
+            if result is not None:
+                card.score = f"{result.total}（第{result.rank}名）"
+                card.score_round_id = result.round_id
         if "funds" in enabled:
-            from plugins.funds.models import BudgetLine, Disbursement
+            from plugins.funds.api import BudgetLine, Disbursement
 
             lines = list(session.scalars(select(BudgetLine.id).where(
                 BudgetLine.target_kind == "cluster", BudgetLine.target_id == g.id, BudgetLine.year == today.year)))
@@ -726,8 +720,7 @@ def overdue(cards: list[GroupCard], session: Session, enabled: Iterable[str], to
                     out.append(f"{o.name}：{row.period_label}尚未举行{row.type.label}"
                                f"（已举行 {o.held} 次，应 {row.required} 次）")
     if "lists" in enabled:
-        from plugins.lists.models import ListDemand
-        from plugins.lists.service import OPEN_STATUSES, cluster_org_ids
+        from plugins.lists.api import OPEN_STATUSES, ListDemand, cluster_org_ids
 
         stmt = select(func.count()).select_from(ListDemand).where(ListDemand.due_on < today,
                                                                   ListDemand.status.in_(OPEN_STATUSES))
@@ -738,7 +731,7 @@ def overdue(cards: list[GroupCard], session: Session, enabled: Iterable[str], to
         if n:
             out.append(f"需求清单：{n} 项需求已超过办理时限")
     if "campaigns" in enabled:
-        from plugins.campaigns.service import overdue_tasks
+        from plugins.campaigns.api import overdue_tasks
 
         for task in overdue_tasks(session, today)[:10]:
             out.append(f"推进任务：{task.title}（截止 {task.deadline.isoformat()}）已逾期")

@@ -17,9 +17,10 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import Body
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import search
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -35,7 +36,7 @@ from core.web.sessions import get_session
 from plugins.lists import files
 from plugins.lists import service as svc
 from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListStation, ListWork
-from plugins.lists.service import Access, _like
+from plugins.lists.service import Access
 from plugins.lists.types import EffectiveScheme
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -628,9 +629,7 @@ class StationFilter(svc.Filter):
 def _station_stmt(f: StationFilter):
     stmt = select(ListStation)
     if f.q:
-        p = _like(f.q)
-        stmt = stmt.where(or_(ListStation.name.ilike(p, escape="\\"), ListStation.community.ilike(p, escape="\\"),
-                              ListStation.address.ilike(p, escape="\\")))
+        stmt = stmt.where(search.matches(f.q, ListStation.name, ListStation.community, ListStation.address))
     if f.level in svc.STATION_LEVELS:
         stmt = stmt.where(ListStation.level == f.level)
     if f.active in ("0", "1"):
@@ -709,8 +708,7 @@ class EscalationFilter(svc.Filter):
 def _escalation_stmt(ctx: Ctx, f: EscalationFilter):
     stmt = svc.escalation_select(ctx.tenant.id)
     if f.q:
-        p = _like(f.q)
-        stmt = stmt.where(or_(ListDemand.title.ilike(p, escape="\\"), ListDemand.org_name.ilike(p, escape="\\")))
+        stmt = stmt.where(search.matches(f.q, ListDemand.title, ListDemand.org_name))
     if f.state in svc.ESCALATION_STATUSES:
         stmt = stmt.where(ListDemand.escalation_status == f.state)
     if f.tenant.isdigit():

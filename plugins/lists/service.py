@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import crypto
+from core import crypto, search
 from core.forms import FormErrors
 from core.models import AuditEntry, User
 from core.permissions import authorizer
@@ -1095,10 +1095,6 @@ def attachments_of(session: Session, demand_id: int) -> list[ListAttachment]:
 # --- lists and filters ------------------------------------------------------------------------
 
 
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 class Filter:
     KEYS: tuple[str, ...] = ()
 
@@ -1144,9 +1140,7 @@ def cluster_org_ids(cluster_id: int, today: dt.date) -> Select:
 def demand_select(access: Access, f: DemandFilter, today: dt.date) -> Select:
     stmt = select(ListDemand).where(access.demand_clause())
     if f.q:
-        p = _like(f.q)
-        stmt = stmt.where(or_(ListDemand.title.ilike(p, escape="\\"), ListDemand.org_name.ilike(p, escape="\\"),
-                              ListDemand.description.ilike(p, escape="\\")))
+        stmt = stmt.where(search.matches(f.q, ListDemand.title, ListDemand.org_name, ListDemand.description))
     if f.status == "open":
         stmt = stmt.where(ListDemand.status.in_(OPEN_STATUSES))
     elif f.status == "solved":
@@ -1216,10 +1210,7 @@ class ResourceFilter(Filter):
 def resource_select(access: Access, f: ResourceFilter, today: dt.date) -> Select:
     stmt = select(ListResource).where(access.resource_clause())
     if f.q:
-        p = _like(f.q)
-        stmt = stmt.where(or_(ListResource.title.ilike(p, escape="\\"),
-                              ListResource.provider_name.ilike(p, escape="\\"),
-                              ListResource.description.ilike(p, escape="\\")))
+        stmt = stmt.where(search.matches(f.q, ListResource.title, ListResource.provider_name, ListResource.description))
     if f.category:
         stmt = stmt.where(ListResource.category == f.category)
     if f.provider_kind:
@@ -1248,8 +1239,7 @@ class WorkFilter(Filter):
 def work_select(access: Access, f: WorkFilter, today: dt.date) -> Select:
     stmt = select(ListWork).where(access.work_clause())
     if f.q:
-        p = _like(f.q)
-        stmt = stmt.where(or_(ListWork.title.ilike(p, escape="\\"), ListWork.owner_name.ilike(p, escape="\\")))
+        stmt = stmt.where(search.matches(f.q, ListWork.title, ListWork.owner_name))
     for key, column in (("kind", ListWork.kind), ("triage", ListWork.triage_level),
                         ("role", ListWork.owner_role), ("side", ListWork.claim_side)):
         value = getattr(f, key)

@@ -113,7 +113,7 @@ def _rollup(ctx: Ctx) -> Session:
     return rs
 
 
-def _read(ctx: Ctx) -> Session:
+def read_session(ctx: Ctx) -> Session:
     """The same scope, read-only: on the replica when one is configured and fresh enough."""
     return ctx.read_rollup_session("coverage:read")
 
@@ -127,7 +127,7 @@ def _dashboard(ctx: Ctx, rs: Session) -> DashboardData:
 
 @get("/coverage", opt=READ, include_in_schema=False, sync_to_thread=True)
 def coverage_page(ctx: Ctx) -> Response:
-    with _read(ctx) as rs:
+    with read_session(ctx) as rs:
         data = _dashboard(ctx, rs)
         stmt = cov.drilldown_query("should_build", tenant_ids=ctx.subtree())
         should_build, should_total = cov.drilldown_page(rs, stmt, 1, 10)
@@ -169,7 +169,7 @@ def coverage_orgs(ctx: Ctx, db: Session, request: Request, format: str = "") -> 
     stmt = cov.drilldown_query(metric, kind, ids, q.strip())
     kind_label = cov.KINDS.get(kind or "all")
     title = f"{cov.METRICS[metric]} · {kind_label} · {target.name}{'（本级直属）' if own else ''}"
-    with _read(ctx) as rs:
+    with read_session(ctx) as rs:
         if format == "xlsx":
             rows = (
                 [r.org.name, r.org.credit_code or "", choices.ORG_KINDS.get(r.org.kind, r.org.kind),
@@ -268,7 +268,7 @@ class CoverageOut:
 @get("/coverage", opt=READ, sync_to_thread=True, tags=["coverage"])
 def api_coverage(ctx: Ctx) -> CoverageOut:
     """Figures of the tenant's subtree by kind, one entry per child tenant, the 12-month trend."""
-    with _read(ctx) as rs:
+    with read_session(ctx) as rs:
         data = _dashboard(ctx, rs)
     return CoverageOut(
         ctx.tenant.id, ctx.tenant.slug, ctx.tenant.name, ByKindOut.of(data.board.figures),
@@ -317,7 +317,7 @@ def api_coverage_orgs(ctx: Ctx, request: Request) -> DrillOut:
         raise paging.unprocessable(errors)
     metric, kind, tenant, own, q = _drill_args(params)
     target, ids = _target(ctx, tenant, own)
-    with _read(ctx) as rs:
+    with read_session(ctx) as rs:
         items, total = cov.drilldown_page(rs, cov.drilldown_query(metric, kind, ids, q.strip()), page, page_size)
     return DrillOut(
         metric, kind or "all", target.id, total, max(page, 1), page_size,
