@@ -35,13 +35,15 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -58,6 +60,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from core import validators
 from core.audit import record
 from core.db import Base, TenantOwned, Timestamps, open_session, utcnow
+from core.registry import mapping as column_mapping
+from core.registry import synonyms
 from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage
 from core.registry.schemas import (
     MEMBER_FIELDS,
@@ -83,8 +87,14 @@ MAX_ROWS = 200_000
 MAX_HEADER_COLUMNS = 200
 #: rows searched for the header (a title row above it is common)
 HEADER_SEARCH_ROWS = 10
+#: data rows read before the columns are mapped (their values help to recognise columns)
+SAMPLE_ROWS = 50
+#: values per column kept for the mapping page
+SAMPLE_VALUES = 3
 #: rows whose name starts with this are the template's example and are skipped
 EXAMPLE_MARK = "【示例】"
+#: the column added to the error workbook
+ERROR_COLUMN = "错误说明"
 #: a running job whose row was not touched for this long is shown as interrupted
 STALE_AFTER = dt.timedelta(minutes=10)
 #: uploads up to this size are checked/imported within the request; bigger ones in a thread
@@ -116,7 +126,7 @@ class ImportJob(TenantOwned, Timestamps, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     username: Mapped[str] = mapped_column(String(64), default="")
-    entity: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(40))
     filename: Mapped[str] = mapped_column(String(200), default="")
     file_kind: Mapped[str] = mapped_column(String(8))  # xlsx | csv
     encoding: Mapped[str] = mapped_column(String(20), default="")
@@ -136,6 +146,12 @@ class ImportJob(TenantOwned, Timestamps, Base):
     ignored_columns: Mapped[list[Any] | None] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the file's columns and how they map: {"headers", "mapping", "source", "samples"}
+    columns: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: imported (or to import) only its valid rows, the others returned in ``error_file``
+    valid_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: the rows not imported by a valid-rows import, with 错误说明 (an .xlsx)
+    error_file: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     @property
     def state_label(self) -> str:
@@ -169,6 +185,24 @@ class ImportJob(TenantOwned, Timestamps, Base):
     @property
     def can_confirm(self) -> bool:
         return self.state == "checked" and not self.has_errors and self.changes > 0
+
+    @property
+    def can_import_valid(self) -> bool:
+        """Some rows are wrong, others would be written: "import only the valid rows" is offered."""
+        return self.state == "checked" and not self.message and bool(self.error_count) and self.changes > 0
+
+    @property
+    def mapped_columns(self) -> list[tuple[str, str]]:
+        """(the file's header, the field it is imported as) of each imported column."""
+        entity = get_entity(self.entity)
+        info = self.columns or {}
+        return [(str(h), entity.label_of(k) if entity else k)
+                for h, k in zip(info.get("headers") or [], info.get("mapping") or [], strict=False) if k]
+
+    @property
+    def mapped(self) -> bool:
+        """The file was read far enough to map its columns (the mapping step can be shown)."""
+        return bool(self.columns and self.columns.get("headers"))
 
     @property
     def processed(self) -> int:
@@ -218,6 +252,20 @@ class Entity:
     #: raw reference key → id column
     refs: dict[str, str]
     example: dict[str, Any]
+    #: field label → other names of its column; choice label → other words for it
+    #: (added to the one table of :mod:`core.registry.synonyms`)
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    choice_synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        synonyms.extend(self.synonyms, self.choice_synonyms)
+
+    def header_keys(self) -> set[str]:
+        """Every header (compared form) that names one of the fields."""
+        keys: set[str] = set()
+        for spec in self.fields:
+            keys |= synonyms.header_names(spec.label) | {synonyms.header_key(spec.key)}
+        return keys
 
     def label_of(self, key: str) -> str:
         for spec in self.fields:
@@ -406,22 +454,18 @@ class Table:
     close: Callable[[], None] = lambda: None
 
 
-def _header_text(value: Any) -> str:
-    text = "" if value is None else str(value)
-    text = "".join(text.split())  # any whitespace, incl. full-width and line breaks
-    return text.rstrip("*＊").strip()
-
-
 def _find_header(rows: list[tuple[int, Sequence[Any]]], known: set[str]) -> tuple[int, list[Any]]:
+    """The header row: the first of the top rows naming two known columns (or the one naming
+    most). ``known`` holds compared forms (:func:`core.registry.synonyms.header_key`)."""
     best: tuple[int, int, list[Any]] | None = None
     for rownum, values in rows:
-        hits = sum(1 for v in values if _header_text(v) in known)
+        hits = sum(1 for v in values if v is not None and synonyms.header_key(v) in known)
         if hits and (best is None or hits > best[0]):
             best = (hits, rownum, list(values))
         if hits >= 2:
             break
     if best is None:
-        raise FileProblem("未找到表头：请使用下载的模板，第一行应为列名（例如「" + "」「".join(sorted(known)[:2]) + "」）")
+        raise FileProblem("未找到表头：前 10 行中没有一行包含可识别的列名；请使用下载的模板，或把列名放在数据上方的一行")
     return best[1], best[2]
 
 
@@ -433,6 +477,9 @@ def _trim(values: Sequence[Any]) -> list[Any]:
 
 
 def open_table(content: bytes, kind: str, encoding: str, known: set[str]) -> Table:
+    """The header row and a stream of the rows below it; ``known``: header texts (labels,
+    keys, synonyms) that identify the header row."""
+    known = {synonyms.header_key(k) for k in known}
     if kind == "xlsx":
         return _open_xlsx(content, known)
     return _open_csv(content, encoding, known)
@@ -571,6 +618,10 @@ class Report:
     more_problems: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     message: str = ""
+    #: the file's headers, the mapping used and where it came from, sample values per column
+    columns: dict[str, Any] | None = None
+    #: the error workbook of a valid-rows import
+    error_file: bytes | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -601,20 +652,50 @@ class _Row:
     values: dict[str, Any]
     errors: dict[str, str]
     key: Any = None
+    cells: Sequence[Any] = ()
+
+
+def _sample_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    return str(value).strip()[:40]
 
 
 class ImportRun:
-    """Check (``commit=False``) or import (``commit=True``) the rows of one table."""
+    """Check (``commit=False``) or import (``commit=True``) the rows of one table.
+
+    ``mapping`` (field key per column, "" = not imported) is the user's; without it the
+    tenant's last mapping for the same headers is used, else one is proposed
+    (:mod:`core.registry.mapping`). ``valid_only``: an import writes the valid rows and
+    returns the others as an error workbook (``report.error_file``) instead of writing
+    nothing.
+    """
 
     def __init__(self, session: Session, entity: Entity, *, commit: bool,
-                 progress: Callable[[int, int | None], None] | None = None):
+                 progress: Callable[[int, int | None], None] | None = None,
+                 mapping: Sequence[str] | None = None, valid_only: bool = False):
         self.session = session
         self.entity = entity
         self.commit = commit
+        self.valid_only = valid_only
+        self.chosen = list(mapping) if mapping is not None else None
         self.progress = progress or (lambda n, total: None)
         self.report = Report()
         self.present: set[str] = set()
         self.columns: list[tuple[int, FieldSpec]] = []
+        self.headers: list[Any] = []
+        #: field key → the file's header of its column (problems name the user's column)
+        self.header_of: dict[str, str] = {}
+        #: rows not imported by a valid-rows import: (row number, cells, errors)
+        self.bad_rows: list[tuple[int, Sequence[Any], dict[str, str]]] = []
+        #: party orgs: names of rows with errors → their row number
+        self.bad_names: dict[str, int] = {}
         self.seen: dict[Any, int] = {}
         self.ref_cache: dict[tuple[str, str], tuple[int | None, str | None]] = {}
         self.processed = 0
@@ -625,40 +706,62 @@ class ImportRun:
         self.touched: list[tuple[int, Any, str]] = []  # (row, node, outcome)
 
     # -- headers --
-    def map_headers(self, headers: list[Any]) -> None:
-        by_label: dict[str, FieldSpec] = {}
-        for spec in self.entity.fields:
-            by_label[spec.label] = spec
-            by_label[spec.key] = spec
+    def choose_mapping(self, headers: list[Any], sample: list[Sequence[Any]]) -> list[str]:
+        """The mapping to use, recorded in ``report.columns`` for the mapping step."""
+        keys = {spec.key for spec in self.entity.fields}
+        source = "chosen"
+        mapping = self.chosen if self.chosen is not None and len(self.chosen) == len(headers) else None
+        if mapping is None:
+            source = "remembered"
+            mapping = column_mapping.remembered(self.session, self.entity.slug, headers)
+        if mapping is None or any(k and k not in keys for k in mapping):
+            source = "proposed"
+            mapping = column_mapping.propose(self.entity.fields, headers, sample, _cell)
+        samples = [[_sample_text(row[i]) for row in sample[:SAMPLE_VALUES] if i < len(row)]
+                   for i in range(len(headers))]
+        self.report.columns = {"headers": ["" if h is None else str(h).strip() for h in headers], "mapping": list(mapping),
+                               "source": source, "samples": samples}
+        return list(mapping)
+
+    def map_headers(self, headers: list[Any], mapping: Sequence[str] | None = None) -> None:
+        """Take the columns of ``mapping`` (default: proposed from the headers alone)."""
+        if mapping is None:
+            mapping = column_mapping.propose(self.entity.fields, headers, [], _cell)
+        self.headers = list(headers)
+        by_key = {spec.key: spec for spec in self.entity.fields}
         used: dict[str, str] = {}
         duplicates = []
         for index, header in enumerate(headers):
-            text = _header_text(header)
-            if not text:
-                continue
-            spec = by_label.get(text)
+            text = "" if header is None else str(header).strip()
+            key = mapping[index] if index < len(mapping) else ""
+            spec = by_key.get(key) if key else None
             if spec is None:
-                self.report.ignored_columns.append(str(header).strip())
+                if text:
+                    self.report.ignored_columns.append(text)
                 continue
             if spec.key in used:
                 duplicates.append(spec.label)
                 continue
-            used[spec.key] = text
+            used[spec.key] = text or spec.label
             self.columns.append((index, spec))
         self.present = set(used)
+        self.header_of = used
         if duplicates:
-            raise FileProblem("表头中有重复的列：" + "、".join(duplicates))
+            raise FileProblem("多个列对应了同一项：" + "、".join(duplicates) + "；请在“核对列的对应”中修改")
         missing = [self.entity.label_of(k) for k in self.entity.required_columns if k not in self.present]
         if missing:
-            raise FileProblem("缺少必填列：" + "、".join(missing) + "；请使用下载的模板")
+            raise FileProblem("没有找到必填的列：" + "、".join(missing)
+                              + "；请在“核对列的对应”中为它们选择文件中的列，或使用下载的模板")
 
     # -- the pass --
     def execute(self, table: Table) -> Report:
         self.total_hint = table.total_hint
         try:
-            self.map_headers(table.headers)
-            batch: list[tuple[int, dict[str, Any]]] = []
-            for rownum, values in table.rows:
+            sample = list(islice(table.rows, SAMPLE_ROWS))
+            mapping = self.choose_mapping(table.headers, [values for _n, values in sample])
+            self.map_headers(table.headers, mapping)
+            batch: list[tuple[int, dict[str, Any], Sequence[Any]]] = []
+            for rownum, values in chain(sample, table.rows):
                 if rownum - table.header_row > MAX_ROWS:
                     raise FileProblem(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入")
                 raw = {}
@@ -668,16 +771,18 @@ class ImportRun:
                 if all(_blank(v) for v in raw.values()):
                     continue
                 name = raw.get("name")
-                if isinstance(name, str) and name.startswith(EXAMPLE_MARK):
+                if isinstance(name, str) and name.startswith(EXAMPLE_MARK) or column_mapping.is_total_row(values):
                     self.report.skipped += 1
                     continue
-                batch.append((rownum, raw))
+                batch.append((rownum, raw, values))
                 if len(batch) >= BATCH:
                     self._batch(batch)
                     batch = []
             if batch:
                 self._batch(batch)
             self._finish()
+            if self.bad_rows and not self.report.message:
+                self.report.error_file = self.error_workbook()
         except FileProblem as exc:
             self.report.message = str(exc)
         self.progress(self.processed, self.processed)
@@ -685,23 +790,30 @@ class ImportRun:
 
     @property
     def writing(self) -> bool:
-        """Write rows? Only when importing and nothing failed yet (a failed import only checks on)."""
+        """Write rows? Only when importing and nothing failed yet (a failed import only checks on);
+        a valid-rows import writes every valid row unless the file as a whole failed."""
+        if self.valid_only:
+            return self.commit and not self.report.message
         return self.commit and not self.report.has_errors
 
-    def _problem(self, row: _Row | int, key: str, message: str) -> None:
-        label = self.entity.label_of(key) if key else ""
-        rownum = row.rownum if isinstance(row, _Row) else row
-        self.report.add_problem(rownum, label, _strip_label(label, message))
+    def column_name(self, key: str) -> str:
+        """The Chinese name of a field's column: the file's own header, else the field's label."""
+        return self.header_of.get(key) or self.entity.label_of(key) if key else ""
 
-    def _batch(self, items: list[tuple[int, dict[str, Any]]]) -> None:
+    def _problem(self, row: _Row | int, key: str, message: str) -> None:
+        column = self.column_name(key)
+        rownum = row.rownum if isinstance(row, _Row) else row
+        self.report.add_problem(rownum, column, _strip_label(column, _strip_label(self.entity.label_of(key), message)))
+
+    def _batch(self, items: list[tuple[int, dict[str, Any], Sequence[Any]]]) -> None:
         rows = []
-        for rownum, raw in items:
+        for rownum, raw, cells in items:
             values, errors = self.entity.cleaner(raw)
             for key, value in raw.items():
                 if isinstance(value, _NumericId):
                     errors[key] = (f"{self.entity.label_of(key)}：被 Excel 存成了数字，后几位已丢失；"
                                    "请把该列设为“文本”格式后重新填写")
-            rows.append(_Row(rownum, raw, values, errors))
+            rows.append(_Row(rownum, raw, values, errors, cells=cells))
         handler = getattr(self, f"_batch_{self.entity.slug}")
         handler(rows)
         for row in rows:
@@ -709,12 +821,50 @@ class ImportRun:
                 self.report.errors += 1
                 for key, message in row.errors.items():
                     self._problem(row, key, message)
+                if self.valid_only and self.commit:
+                    self.bad_rows.append((row.rownum, row.cells, dict(row.errors)))
         self.report.total += len(rows)
         self.processed += len(rows)
         if self.writing:
             self._flush()
         self.session.expunge_all()
         self.progress(self.processed, self.total_hint)
+
+    def error_workbook(self) -> bytes:
+        """The rows not imported: the file's columns as they were, plus 错误说明; bad cells red."""
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font, PatternFill
+
+        from core.excel import neutralise
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet((self.entity.label + "（未导入的行）")[:31])
+        bold, red = Font(bold=True), PatternFill("solid", fgColor="FFC7CE")
+        width = len(self.headers)
+        index_of = {spec.key: index for index, spec in self.columns}
+        head = []
+        for text in [*self.headers, ERROR_COLUMN]:
+            cell = WriteOnlyCell(ws, value=neutralise(text))
+            cell.font = bold
+            head.append(cell)
+        ws.append(head)
+        for _rownum, cells, errors in self.bad_rows:
+            bad = {index_of[k] for k in errors if k in index_of}
+            out = []
+            for index in range(width):
+                value = cells[index] if index < len(cells) else None
+                cell = WriteOnlyCell(ws, value=neutralise(value))
+                if index in bad:
+                    cell.fill = red
+                out.append(cell)
+            note = "；".join(f"{self.column_name(k)}：{_strip_label(self.entity.label_of(k), m)}"
+                            for k, m in errors.items())
+            out.append(WriteOnlyCell(ws, value=neutralise(note)))
+            ws.append(out)
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
 
     def _flush(self) -> None:
         self.session.flush()
@@ -922,6 +1072,9 @@ class ImportRun:
                     parent_name = str(parent_name).strip()
                     if name and parent_name == name:
                         row.errors.setdefault("parent", "上级党组织：不能是本党组织自己")
+                    elif parent_name in self.bad_names and parent_name not in self.file_names:
+                        row.errors.setdefault("parent", f"上级党组织：「{parent_name}」所在的第 "
+                                                        f"{self.bad_names[parent_name]} 行有错误，请一并修改")
                     elif parent_name in self.file_names:
                         parent_node = self.file_names[parent_name]
                     else:
@@ -940,9 +1093,11 @@ class ImportRun:
                         row.errors.setdefault("covers", f"覆盖组织：{problem}")
                     elif found:
                         covers.add(found)
-            if name and "name" not in row.errors:
+            if name and not row.errors:
                 node = obj.id if obj is not None else ("row", row.rownum)
                 self.file_names.setdefault(name, node)
+            elif name and "name" not in row.errors and obj is None:
+                self.bad_names.setdefault(name, row.rownum)
             if row.errors or name is None:
                 continue
             writing = self.writing
@@ -1002,6 +1157,9 @@ class ImportRun:
             current = self.parents.get(node)
             while current is not None and len(seen) < 100_000:
                 if current == node:
+                    if self.valid_only and self.commit:
+                        self.report.message = ("上级党组织设置后会形成循环，未写入任何数据；"
+                                               "请按问题清单修改后重新检查")
                     self.report.errors += 1
                     self._problem(rownum, "parent", "上级党组织：设置后会形成循环（上级的上级指回了本党组织）")
                     if outcome == "created":
@@ -1074,14 +1232,20 @@ def create_job(tenant_id: int, user_id: int | None, username: str, entity: Entit
         return job.id
 
 
-def claim_for_import(tenant_id: int, job_id: int) -> bool:
-    """Atomically move a clean checked job to ``importing`` (a double click imports once)."""
+def claim_for_import(tenant_id: int, job_id: int, *, valid_only: bool = False) -> bool:
+    """Atomically move a checked job to ``importing`` (a double click imports once): a clean
+    one, or with ``valid_only`` one that has valid rows to write besides its bad ones."""
     with _book(tenant_id) as s:
+        ready = [ImportJob.id == job_id, ImportJob.state == "checked", ImportJob.message == "",
+                 ImportJob.content.is_not(None)]
+        if valid_only:
+            ready.append(ImportJob.created_count + ImportJob.updated_count > 0)
+        else:
+            ready.append(ImportJob.error_count == 0)
         result = s.execute(
             update(ImportJob)
-            .where(ImportJob.id == job_id, ImportJob.state == "checked", ImportJob.error_count == 0,
-                   ImportJob.message == "", ImportJob.content.is_not(None))
-            .values(state="importing", processed_rows=0, updated_at=utcnow())
+            .where(*ready)
+            .values(state="importing", processed_rows=0, updated_at=utcnow(), valid_only=valid_only)
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
@@ -1116,6 +1280,10 @@ def _save(tenant_id: int, job_id: int, report: Report, state: str, *, clear_cont
         more_problems=report.more_problems, ignored_columns=report.ignored_columns,
         message=report.message, finished_at=utcnow(), updated_at=utcnow(),
     )
+    if report.columns is not None:
+        values["columns"] = report.columns
+    if report.error_file is not None:
+        values["error_file"] = report.error_file
     if clear_content:
         values["content"] = None
     with _book(tenant_id) as s:
@@ -1147,6 +1315,10 @@ def _execute(job_id: int, tenant_id: int, user_id: int | None, username: str, co
         entity = get_entity(job.entity)
         content, kind, encoding = job.content, job.file_kind, job.encoding
         checked_total = job.total_rows if commit else None
+        columns = job.columns or {}
+        # the import uses the mapping its check used; a check, the one the user chose
+        chosen = columns.get("mapping") if commit or columns.get("source") == "chosen" else None
+        valid_only = bool(job.valid_only) and commit
     if entity is None or content is None:
         _save(tenant_id, job_id, Report(message="上传的文件已过期，请重新上传"), "failed" if commit else "checked",
               clear_content=False)
@@ -1164,8 +1336,8 @@ def _execute(job_id: int, tenant_id: int, user_id: int | None, username: str, co
         last[0] = now
         _set_progress(tenant_id, job_id, n, total, db_write=not (sqlite and commit))
 
-    run = ImportRun(work, entity, commit=commit, progress=progress)
-    known = {s.label for s in entity.fields} | {s.key for s in entity.fields}
+    run = ImportRun(work, entity, commit=commit, progress=progress, mapping=chosen, valid_only=valid_only)
+    known = entity.header_keys()
     ok = False
     table = None
     try:
@@ -1179,10 +1351,11 @@ def _execute(job_id: int, tenant_id: int, user_id: int | None, username: str, co
                 table.total_hint = checked_total
             run.execute(table)
         report = run.report
-        if commit and not report.has_errors:
+        if commit and not report.message and (valid_only or not report.has_errors):
             if report.created or report.updated:
+                left = f"，{report.errors} 行有错误未导入" if report.errors else ""
                 record(work, "imports.commit", entity="import_jobs", entity_id=job_id,
-                       summary=f"导入{entity.label}：新增 {report.created}，更新 {report.updated}")
+                       summary=f"导入{entity.label}：新增 {report.created}，更新 {report.updated}{left}")
             work.commit()
             ok = True
         else:
@@ -1197,6 +1370,28 @@ def _execute(job_id: int, tenant_id: int, user_id: int | None, username: str, co
         work.close()
     state = "checked" if not commit else ("done" if ok else "failed")
     _save(tenant_id, job_id, run.report, state, clear_content=ok)
+    columns = run.report.columns
+    if ok and columns:
+        remember_mapping(tenant_id, entity.slug, columns["headers"], columns["mapping"])
+
+
+def remember_mapping(tenant_id: int, entity: str, headers: Sequence[Any], mapping: Sequence[str]) -> None:
+    """Keep the tenant's mapping for the next file with the same headers."""
+    with _book(tenant_id) as s:
+        column_mapping.remember(s, entity, headers, mapping)
+
+
+def choose_mapping(tenant_id: int, job_id: int, mapping: Sequence[str]) -> None:
+    """The user's mapping for a checked job: remembered, and the job is checked again with it."""
+    with _book(tenant_id) as s:
+        job = s.get(ImportJob, job_id)
+        columns = dict(job.columns or {})
+        columns.update(mapping=list(mapping), source="chosen")
+        job.columns = columns
+        job.state = "checking"
+        job.processed_rows = 0
+        headers = columns.get("headers") or []
+    remember_mapping(tenant_id, job.entity, headers, mapping)
 
 
 def start_job(job_id: int, tenant_id: int, user_id: int | None, username: str, *, commit: bool,

@@ -257,7 +257,7 @@ def test_missing_required_column_and_header_below_a_title(as_user, api_token):
     client = as_user("dfh_staff")
     content = xlsx(["组织名称", "地址"], [[unique("缺列"), "x"]])
     body = api_upload(client, headers, DFH, "organizations", "a.xlsx", content).json()
-    assert "缺少必填列：类别" in body["message"] and not body["can_confirm"]
+    assert "没有找到必填的列：类别" in body["message"] and not body["can_confirm"]
     # a title row above the header is fine
     wb = Workbook()
     ws = wb.active

@@ -131,7 +131,10 @@ def world(database, tmp_path_factory):
         s.info["skip_audit"] = True
         job = ImportJob(entity="organizations", filename="冒烟.xlsx", file_kind="xlsx", state="checked",
                         total_rows=3, processed_rows=3, created_count=2, error_count=1,
-                        problems=[[3, "类别", "无效的选项「不存在」"]])
+                        problems=[[3, "类别", "无效的选项「不存在」"]],
+                        columns={"headers": ["单位全称", "性质"], "mapping": ["name", "kind"], "source": "proposed",
+                                 "samples": [["冒烟企业"], ["民营企业"]]},
+                        error_file=b"PK\x03\x04 error workbook")
         s.add(job)
         s.flush()
         ids["job_id"] = job.id

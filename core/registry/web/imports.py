@@ -6,23 +6,30 @@ Pages (``/t/<slug>/…``, permission ``registry:import``):
 * ``POST imports`` — multipart upload: safety checks, then the check (dry run);
 * ``GET  imports/<entity>/template.xlsx`` — the template;
 * ``GET  imports/jobs/<id>`` — progress and the per-row report; ``…/status`` as JSON for polling;
-* ``POST imports/jobs/<id>/confirm`` — "确认导入": the all-or-nothing import.
+* ``GET/POST imports/jobs/<id>/mapping`` — the mapping step: which field each column of the
+  file is (a select per column); saving it remembers it for the tenant and checks again;
+* ``POST imports/jobs/<id>/confirm`` — "确认导入": the all-or-nothing import; with
+  ``valid_only=1`` "只导入正确的行": the valid rows, the others into an error workbook;
+* ``GET  imports/jobs/<id>/errors.xlsx`` — that workbook (the file's columns + 错误说明).
 
 API (``/api/t/<slug>/…``): ``POST imports/<entity>?dry_run=true|false`` (multipart ``file``),
-``GET imports/jobs/<id>``, ``POST imports/jobs/<id>/confirm``, ``GET imports/<entity>/template.xlsx``.
+``GET imports/jobs/<id>``, ``PUT imports/jobs/<id>/mapping``, ``POST imports/jobs/<id>/confirm
+[?valid_only=true]``, ``GET imports/jobs/<id>/errors.xlsx``, ``GET imports/<entity>/template.xlsx``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Response, get, post
+from litestar import Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.excel import XLSX
@@ -36,6 +43,8 @@ IMPORT = {"permission": "registry:import"}
 #: the request limit of upload handlers: the file limit plus room for the multipart envelope
 BODY_LIMIT = max_upload_bytes() + 1024 * 1024
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+NOT_READY = "这个文件不能导入：检查有问题、没有需要写入的内容，或已经在导入/已导入"
 
 
 def _entity_or_404(slug: str):
@@ -52,11 +61,43 @@ def _job_or_404(db: Session, job_id: int) -> ImportJob:
     return job
 
 
-def _template_response(entity) -> Response:
-    data = importer.template_bytes(entity)
-    filename = f"{entity.label}导入模板.xlsx"
+def _xlsx(data: bytes, filename: str) -> Response:
     return Response(content=data, media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+def _template_response(entity) -> Response:
+    return _xlsx(importer.template_bytes(entity), f"{entity.label}导入模板.xlsx")
+
+
+def _errors_response(db: Session, job_id: int) -> Response:
+    job = _job_or_404(db, job_id)
+    data = db.scalar(select(ImportJob.error_file).where(ImportJob.id == job.id))
+    if not data:
+        raise NotFoundException("这个导入没有未导入的行")
+    stem = job.filename.rsplit(".", 1)[0] or job.entity_label
+    return _xlsx(data, f"{stem}（未导入的行）.xlsx")
+
+
+def check_mapping(entity, headers: Sequence[Any], mapping: Sequence[str]) -> dict[str, str]:
+    """Field-level problems of a mapping chosen by the user (``col_<i>`` → message)."""
+    keys = {spec.key for spec in entity.fields}
+    errors: dict[str, str] = {}
+    first: dict[str, int] = {}
+    for index, key in enumerate(mapping):
+        if not key:
+            continue
+        if key not in keys:
+            errors[f"col_{index}"] = "无效的选项"
+        elif key in first:
+            errors[f"col_{index}"] = (f"「{entity.label_of(key)}」已对应第 {first[key] + 1} 列"
+                                      f"「{headers[first[key]]}」，一项只能对应一列")
+        else:
+            first[key] = index
+    missing = [entity.label_of(k) for k in entity.required_columns if k not in first]
+    if missing:
+        errors["mapping"] = "必填项没有对应的列：" + "、".join(missing)
+    return errors
 
 
 def _read_upload(upload: Any) -> tuple[str, bytes]:
@@ -129,19 +170,67 @@ def job_status(ctx: Ctx, db: Session, job_id: int) -> dict[str, Any]:
             "total": job.total_rows, "percent": job.percent, "label": job.state_label}
 
 
+def _mapping_page(ctx: Ctx, job: ImportJob, mapping: Sequence[str], errors: dict[str, str],
+                  status: int = 200) -> Response:
+    entity = get_entity(job.entity)
+    columns = job.columns or {}
+    headers = columns.get("headers") or []
+    samples = columns.get("samples") or [[] for _ in headers]
+    required = set(entity.required_columns) | {s.key for s in entity.fields if s.required}
+    return render("registry:ImportMapping", status_code=status, ctx=ctx, job=job,
+                  rows=list(zip(range(len(headers)), headers, samples, list(mapping) + [""] * len(headers),
+                                strict=False)),
+                  fields=[(s.key, s.label, s.key in required) for s in entity.fields],
+                  source=columns.get("source", ""), errors=errors)
+
+
+@get("/imports/jobs/{job_id:int}/mapping", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def mapping_form(ctx: Ctx, db: Session, job_id: int) -> Response:
+    job = _job_or_404(db, job_id)
+    if not job.mapped or get_entity(job.entity) is None:
+        raise NotFoundException("这个文件还没有可对应的列")
+    return _mapping_page(ctx, job, job.columns.get("mapping") or [], {})
+
+
+@post("/imports/jobs/{job_id:int}/mapping", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def mapping_save(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
+    job = _job_or_404(db, job_id)
+    entity = get_entity(job.entity)
+    if not job.mapped or entity is None:
+        raise NotFoundException("这个文件还没有可对应的列")
+    headers = job.columns.get("headers") or []
+    mapping = [form_value(data, f"col_{i}") for i in range(len(headers))]
+    errors = check_mapping(entity, headers, mapping)
+    if job.state != "checked" or job.running:
+        errors["mapping"] = "这个文件正在处理或已经导入，不能再修改列的对应"
+    if errors:
+        return _mapping_page(ctx, job, mapping, errors, status=409 if job.state != "checked" else 422)
+    size = job.size
+    db.rollback()
+    importer.choose_mapping(ctx.tenant.id, job.id, mapping)
+    importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=False,
+                       background=size > importer.sync_limit_bytes())
+    return redirect(ctx.url(f"imports/jobs/{job_id}"))
+
+
 @post("/imports/jobs/{job_id:int}/confirm", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
-def confirm(ctx: Ctx, db: Session, job_id: int) -> Response:
+def confirm(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
     job = _job_or_404(db, job_id)
     size = job.size
-    if not importer.claim_for_import(ctx.tenant.id, job.id):
+    valid_only = form_value(data, "valid_only") in ("1", "true", "on")
+    if not importer.claim_for_import(ctx.tenant.id, job.id, valid_only=valid_only):
         db.rollback()
         job = _job_or_404(db, job_id)
         return render("registry:ImportJob", status_code=409, ctx=ctx, job=job,
-                      list_url=ctx.url("imports"), max_problems=importer.MAX_PROBLEMS,
-                      notice="这个文件不能导入：检查有问题、没有需要写入的内容，或已经在导入/已导入")
+                      list_url=ctx.url("imports"), max_problems=importer.MAX_PROBLEMS, notice=NOT_READY)
     importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=True,
                        background=size > importer.sync_limit_bytes())
     return redirect(ctx.url(f"imports/jobs/{job_id}"))
+
+
+@get("/imports/jobs/{job_id:int}/errors.xlsx", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
+def error_workbook(db: Session, job_id: int) -> Response:
+    return _errors_response(db, job_id)
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -157,6 +246,20 @@ class ProblemOut:
     row: int
     column: str
     message: str
+
+
+@dataclass
+class ColumnOut:
+    header: str
+    field: str
+    label: str
+
+
+@dataclass
+class MappingIn:
+    """Field key per column of the file, in the file's order ("" = not imported)."""
+
+    mapping: list[str]
 
 
 @dataclass
@@ -177,19 +280,33 @@ class ImportJobOut:
     message: str
     more_problems: int
     can_confirm: bool
+    can_import_valid: bool
+    valid_only: bool
     status_url: str
+    #: where the mapping came from: proposed | remembered | chosen
+    mapping_source: str = ""
+    columns: list[ColumnOut] = field(default_factory=list)
+    error_file_url: str | None = None
     problems: list[ProblemOut] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, job: ImportJob, slug: str) -> ImportJobOut:
+        entity = get_entity(job.entity)
+        info = job.columns or {}
+        columns = [ColumnOut(str(h), str(k), entity.label_of(k) if entity and k else "")
+                   for h, k in zip(info.get("headers") or [], info.get("mapping") or [], strict=False)]
         return cls(
             id=job.id, entity=job.entity, filename=job.filename, state=job.state, state_label=job.state_label,
             running=job.running, total_rows=job.total_rows, processed_rows=job.processed,
             created=job.created_count, updated=job.updated_count, unchanged=job.unchanged_count,
             errors=job.error_count, skipped=job.skipped_count, message=job.message,
             more_problems=job.more_problems, can_confirm=job.can_confirm,
+            can_import_valid=job.can_import_valid, valid_only=bool(job.valid_only),
             status_url=f"/api/t/{slug}/imports/jobs/{job.id}",
+            mapping_source=str(info.get("source", "")), columns=columns,
+            error_file_url=(f"/api/t/{slug}/imports/jobs/{job.id}/errors.xlsx"
+                            if job.state == "done" and job.valid_only and job.error_count else None),
             problems=[ProblemOut(int(p[0]), str(p[1]), str(p[2])) for p in job.problems or []],
             ignored_columns=[str(c) for c in job.ignored_columns or []],
         )
@@ -230,15 +347,47 @@ def api_job(ctx: Ctx, db: Session, job_id: int) -> ImportJobOut:
 
 
 @post("/imports/jobs/{job_id:int}/confirm", opt=IMPORT, sync_to_thread=True, tags=["imports"], status_code=200)
-def api_confirm(ctx: Ctx, db: Session, job_id: int) -> Response:
-    """Import a checked job without errors (all or nothing)."""
+def api_confirm(ctx: Ctx, db: Session, job_id: int, valid_only: bool = False) -> Response:
+    """Import a checked job: without errors, all or nothing; with ``valid_only=true``, only its
+    valid rows (the others are in ``error_file_url``, to fix and import again)."""
     job = _job_or_404(db, job_id)
     size = job.size
-    if not importer.claim_for_import(ctx.tenant.id, job.id):
-        raise HTTPException(status_code=409, detail="这个文件不能导入：检查有问题、没有需要写入的内容，或已经在导入/已导入")
+    if not importer.claim_for_import(ctx.tenant.id, job.id, valid_only=valid_only):
+        raise HTTPException(status_code=409, detail=NOT_READY)
     importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=True,
                        background=size > importer.sync_limit_bytes())
     return _api_job(ctx, db, job_id, commit=True)
+
+
+@put("/imports/jobs/{job_id:int}/mapping", opt=IMPORT, sync_to_thread=True, tags=["imports"], status_code=200)
+def api_mapping(ctx: Ctx, db: Session, job_id: int, data: MappingIn) -> Response:
+    """Choose which field each column is (remembered for the next file with the same headers)
+    and check the file again; 422 with ``col_<i>`` errors for a wrong mapping."""
+    job = _job_or_404(db, job_id)
+    entity = get_entity(job.entity)
+    if not job.mapped or entity is None:
+        raise HTTPException(status_code=409, detail="这个文件还没有可对应的列")
+    if job.state != "checked" or job.running:
+        raise HTTPException(status_code=409, detail="这个文件正在处理或已经导入，不能再修改列的对应")
+    headers = job.columns.get("headers") or []
+    mapping = [str(k or "") for k in data.mapping]
+    errors = check_mapping(entity, headers, mapping) if len(mapping) == len(headers) else {
+        "mapping": f"应为 {len(headers)} 列各给出一项（不导入的列为空）"}
+    if errors:
+        raise HTTPException(status_code=422, detail="列的对应有误", extra={"errors": errors})
+    size = job.size
+    db.rollback()
+    importer.choose_mapping(ctx.tenant.id, job.id, mapping)
+    importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=False,
+                       background=size > importer.sync_limit_bytes())
+    return _api_job(ctx, db, job_id, commit=False)
+
+
+@get("/imports/jobs/{job_id:int}/errors.xlsx", opt=IMPORT, sync_to_thread=True, tags=["imports"],
+     media_type=XLSX)
+def api_error_workbook(db: Session, job_id: int) -> Response:
+    """The rows a valid-rows import left out: the file's columns plus 错误说明 (404 if none)."""
+    return _errors_response(db, job_id)
 
 
 @get("/imports/{entity:str}/template.xlsx", opt=IMPORT, sync_to_thread=True, tags=["imports"],
@@ -248,5 +397,5 @@ def api_template(entity: str) -> Response:
     return _template_response(_entity_or_404(entity))
 
 
-ROUTES = [upload_form, upload, template, job_page, job_status, confirm]
-API_ROUTES = [api_import, api_job, api_confirm, api_template]
+ROUTES = [upload_form, upload, template, job_page, job_status, mapping_form, mapping_save, confirm, error_workbook]
+API_ROUTES = [api_import, api_job, api_confirm, api_mapping, api_error_workbook, api_template]
