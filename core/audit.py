@@ -24,6 +24,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core import audit_chain  # noqa: F401  (chains every entry by hash before COMMIT)
 from core.db import Base, TenantOwned
 from core.models import AuditEntry, CasbinRule, Revision, Tenant, TenantPlugin, User
 

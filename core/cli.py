@@ -270,6 +270,37 @@ def users_token(username: str, name: str) -> None:
     click.echo(token)
 
 
+@cli.group()
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+@click.option("--heads", is_flag=True, help="Also print each chain's last entry (number and hash), "
+                                            "to keep outside the database.")
+def audit_verify(heads: bool) -> None:
+    """Check every hash chain of the audit log; report each chain's first break (exit 1)."""
+    from core.audit_chain import verify
+    from core.db import open_session
+    from core.models import Tenant
+
+    with open_session() as s:
+        slugs = {tid: slug for tid, slug in s.execute(select(Tenant.id, Tenant.slug))}
+    reports = verify(slugs)
+    broken = [r for r in reports if r.problem]
+    for r in reports:
+        name = slugs.get(r.chain, "platform")
+        if r.problem:
+            entry_id, seq, what = r.problem
+            click.echo(f"BROKEN {name}: entry id {entry_id}" + (f" (number {seq})" if seq else "") + f": {what}")
+        elif heads and r.entries:
+            click.echo(f"{name}: {r.entries} entries, head {r.head_seq} {r.head_hash}")
+    total = sum(r.entries for r in reports)
+    if broken:
+        raise click.ClickException(f"{len(broken)} of {len(reports)} audit chains broken")
+    click.echo(f"audit log intact: {total} entries in {len(reports)} chains")
+
+
 @cli.command("check")
 def check() -> None:
     """Check database connectivity."""

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, Timestamps, utcnow
@@ -91,13 +102,16 @@ class AuditEntry(Base):
     """Who did what, where, when, with before/after values (CORE-10).
 
     ``tenant_id`` is the tenant the change concerns; ``NULL`` for platform-level changes
-    (users). Row-level security shows a tenant's entries only inside its scope.
+    (users). Row-level security shows a tenant's entries only inside its scope. Entries are
+    chained by hash per tenant (``chain_seq``, ``prev_hash``, ``row_hash``: :mod:`core.audit_chain`)
+    and kept at least six months: a tenant with entries cannot be deleted (RESTRICT; tenants
+    are archived), and database triggers refuse changes and early deletes.
     """
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+        ForeignKey("tenants.id", ondelete="RESTRICT"), index=True
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     username: Mapped[str] = mapped_column(String(64), default="")
@@ -108,6 +122,14 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    #: place in its tenant's chain (1, 2, …), the previous entry's hash and this entry's
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+#: one entry per place in a chain (platform entries form chain 0): a fork cannot be stored
+Index("uq_audit_log_chain", func.coalesce(AuditEntry.tenant_id, 0), AuditEntry.chain_seq, unique=True)
 
 
 class Revision(Base):
