@@ -30,7 +30,7 @@ What is hashed
 Detected by :func:`verify` (``liandong audit verify``): an edited entry, an entry inserted
 outside the application (no hash), entries removed from the middle of a chain. Entries can be
 neither changed nor deleted before :data:`RETENTION_DAYS` — database triggers refuse it (see
-migration ``0007_audit_chain``); removing the newest entries of a chain is caught only against
+migration ``0008_audit_chain``); removing the newest entries of a chain is caught only against
 heads recorded elsewhere (``liandong audit verify --heads``).
 """
 

@@ -8,15 +8,15 @@
   row goes, and the chain columns are written once, from NULL); an entry younger than 183 days
   cannot be deleted. Dropping tables (downgrade, ``pg_restore --clean``) is not a delete.
 
-Revision ID: 0007_audit_chain
-Revises: 0006_visit_attachments
+Revision ID: 0008_audit_chain
+Revises: 0007_import_mapping
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_audit_chain'
-down_revision = '0006_visit_attachments'
+revision = '0008_audit_chain'
+down_revision = '0007_import_mapping'
 branch_labels = None
 depends_on = None
 
