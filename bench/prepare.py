@@ -5,7 +5,7 @@
 * migrations as the owner; on PostgreSQL the application role (no BYPASSRLS) is created;
 * ``--demo``: the demo tenants, users and registry (``liandong demo``);
 * ``--bench-user``: only the roles and a platform administrator ``bench`` (password demo1234);
-* ``--scale T O``: ``core.registry.demo.generate_scale`` — T street tenants × O organizations
+* ``--scale T O``: ``core.registry.scale.generate_scale`` — T street tenants × O organizations
   under the district ``scale`` (or an equivalent SQL generator when that is missing), then ANALYZE.
 """
 
@@ -45,10 +45,10 @@ def scale(owner_url: str, tenants: int, orgs: int) -> dict:
     echo = lambda m: print("    " + m, file=sys.stderr, flush=True)  # noqa: E731
     out: dict = {}
     try:
-        from core.registry.demo import generate_scale
+        from core.registry.scale import generate_scale
     except ImportError as exc:
         generate_scale = None
-        out["problem"] = f"core.registry.demo.generate_scale missing ({exc})"
+        out["problem"] = f"core.registry.scale.generate_scale missing ({exc})"
     if generate_scale is not None:
         attempts = [{}]
         if "workers" in inspect.signature(generate_scale).parameters:
@@ -62,7 +62,7 @@ def scale(owner_url: str, tenants: int, orgs: int) -> dict:
                 echo(msg)
                 out["problem"] = "; ".join(filter(None, [out.get("problem"), msg]))
                 continue
-            out.update({"generator": "core.registry.demo.generate_scale" + (" (workers=1)" if extra else ""),
+            out.update({"generator": "core.registry.scale.generate_scale" + (" (workers=1)" if extra else ""),
                         "organizations": r.organizations, "party_orgs": r.party_orgs, "coverage": r.coverage,
                         "members": r.members})
             break

@@ -56,13 +56,13 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import String, Table, select, text
 from sqlalchemy.engine import URL, make_url
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from core.clock import SHANGHAI
+
 PREFIX = "liandong-"
 FORMAT = "liandong-backup/1"
 CHUNK = 1 << 20

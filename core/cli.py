@@ -80,7 +80,7 @@ def demo(scale: str | None, seed: int, workers: int | None) -> None:
     if scale:
         import re
 
-        from core.registry.demo import generate_scale
+        from core.registry.scale import generate_scale
 
         m = re.fullmatch(r"(\d+)[xX×](\d+)", scale)
         if not m:

@@ -18,6 +18,8 @@ import random
 import re
 from datetime import date
 
+from core import clock
+
 __all__ = [
     "CREDIT_CODE_CHARSET",
     "compact",
@@ -175,7 +177,7 @@ def validate_id_number(idn: str | None, *, today: date | None = None) -> str | N
     if not _ID_RE.fullmatch(idn):
         return "身份证号含有无效字符"
     birth = _parse_birth(idn)
-    if birth is None or birth < _MIN_BIRTH or birth > (today or date.today()):
+    if birth is None or birth < _MIN_BIRTH or birth > (today or clock.today()):
         return "身份证号出生日期无效"
     if _id_check_char(idn[:17]) != idn[17]:
         return "身份证号校验位错误"
@@ -211,7 +213,7 @@ def generate_id_number(
     :func:`validate_id_number` or *division* is not 6 digits.
     """
     _check_division(division)
-    if not _MIN_BIRTH <= birth <= date.today():
+    if not _MIN_BIRTH <= birth <= clock.today():
         raise ValueError(f"birth date out of range: {birth}")
     gender_digit = rng.choice("13579" if male else "02468")
     body = f"{division}{birth:%Y%m%d}{rng.randrange(100):02d}{gender_digit}"

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import crypto, validators
+from core import clock, crypto, validators
 from core.registry import choices, synonyms
 from core.registry.models import Organization, PartyOrg
 
@@ -117,7 +117,7 @@ def clean_value(spec: FieldSpec, raw: Any) -> tuple[Any, str | None]:
         parsed = parse_date(raw)
         if parsed is None:
             return None, f"{spec.label}：日期格式应为 2024-03-01"
-        if parsed.year < 1900 or parsed > dt.date.today() + dt.timedelta(days=3650):
+        if parsed.year < 1900 or parsed > clock.today() + dt.timedelta(days=3650):
             return None, f"{spec.label}：日期超出合理范围"
         return parsed, None
     if kind == "bool":

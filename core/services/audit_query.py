@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core import search
+from core.clock import SHANGHAI
 from core.models import AuditEntry
-from core.web.templating import SHANGHAI
 
 PAGE_SIZE = 50
 
@@ -34,7 +35,7 @@ def query_audit(session: Session, scope: tuple[int, ...], f: AuditFilter, includ
     if f.tenant_id is not None:
         where.append(AuditEntry.tenant_id == f.tenant_id)
     if f.action:
-        where.append(AuditEntry.action.like(f"{f.action}%"))
+        where.append(search.starts_with(f.action, AuditEntry.action))
     if f.date_from:
         start = dt.datetime.combine(f.date_from, dt.time(), SHANGHAI)
         where.append(AuditEntry.created_at >= start)

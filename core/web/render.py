@@ -8,6 +8,8 @@ from litestar import Response
 from litestar.enums import MediaType
 from litestar.response import Redirect
 
+from core.forms import text
+
 _catalog = None
 
 
@@ -31,10 +33,8 @@ def redirect(path: str) -> Redirect:
 
 
 def form_value(data: dict[str, Any], key: str, default: str = "") -> str:
-    value = data.get(key, default)
-    if isinstance(value, list):
-        value = value[-1] if value else default
-    return str(value).strip()
+    """A form field as stripped text (:func:`core.forms.text`)."""
+    return text(data, key, default)
 
 
 def form_list(data: dict[str, Any], key: str) -> list[str]:

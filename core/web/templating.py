@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import jinja2
 import jinjax
 from markupsafe import Markup
 
 from core import i18n
+from core.clock import SHANGHAI
 from core.plugin_types import NAV_SECTIONS
 
 COMPONENTS = Path(__file__).resolve().parent.parent / "components"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

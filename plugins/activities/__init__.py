@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core import clock
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.activities import (
@@ -59,7 +60,7 @@ def register_dashboard_widgets(session, tenant, settings):
         return []
     from plugins.activities import service as svc
 
-    today = svc.local_today()
+    today = clock.today()
     return [Widget(f"{settings.title} · 应办提醒", "activities:Widget",
                    {"w": svc.widget_data(session, tenant, today), "href": f"/t/{tenant.slug}/activities/due"},
                    permission="activities:read", order=60)]

@@ -59,6 +59,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.tenancy import TenantInfo
 from plugins.activities import service as _svc
 from plugins.activities.models import Activity, ActivityParticipant
@@ -143,13 +144,13 @@ def create_activity(session: Session, access: Access, tenant: TenantInfo, fields
                     now: dt.datetime | None = None) -> Activity:
     """Record an activity of ``tenant`` (fields: see the module docstring); ``now`` defaults to
     the clock and decides whether it is recorded as held or scheduled."""
-    return _svc.create_activity(session, access, tenant, _svc.types_for(tenant), fields, now or _svc.utc_now())
+    return _svc.create_activity(session, access, tenant, _svc.types_for(tenant), fields, now or clock.utcnow())
 
 
 def transition(session: Session, access: Access, activity: Activity, action: str, now: dt.datetime | None = None,
                reason: str = "") -> Activity:
     """``hold`` (once it has started), ``cancel`` (``reason`` required, ≤ 200) or ``restore``."""
-    return _svc.change_status(session, access, activity, action, now or _svc.utc_now(), reason)
+    return _svc.change_status(session, access, activity, action, now or clock.utcnow(), reason)
 
 
 def add_participants(session: Session, access: Access, activity: Activity, member_ids: Iterable[Any] = (),
@@ -163,7 +164,7 @@ def record_attendance(session: Session, access: Access, activity: Activity, entr
                       now: dt.datetime | None = None) -> Activity:
     """Save attendance (:class:`AttendanceEntry`: ``present`` / ``absent`` once held, ``leave``
     with a reason and an optional decision ``yes`` / ``no``); a bad row changes nothing."""
-    return _svc.record_attendance(session, access, activity, entries, now or _svc.utc_now())
+    return _svc.record_attendance(session, access, activity, entries, now or clock.utcnow())
 
 
 def load_demo(session: Session, tenant: TenantInfo, now: dt.datetime | None = None) -> None:

@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
 from plugins.activities import service as svc
@@ -31,7 +32,7 @@ def make_demo(session: Session, tenant: TenantInfo, now: dt.datetime | None = No
 
     if session.scalar(select(func.count()).select_from(Activity)):
         return
-    now = now or svc.utc_now()
+    now = now or clock.utcnow()
     today = svc.to_local(now).date()
     types = svc.types_for(tenant)
     this, last, nxt = _month(today, 0), _month(today, -1), _month(today, 1)

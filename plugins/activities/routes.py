@@ -79,7 +79,7 @@ class View:
 
 
 def _env(ctx: Ctx) -> tuple[Access, TypeSet, dt.date]:
-    return Access.of(ctx), svc.types_for(ctx.tenant), svc.local_today()
+    return Access.of(ctx), svc.types_for(ctx.tenant), clock.today()
 
 
 def _settings(ctx: Ctx):
@@ -219,7 +219,7 @@ def activity_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Resp
     access, types, _today = _env(ctx)
     form = _form(data)
     try:
-        activity = svc.create_activity(db, access, ctx.tenant, types, form, svc.utc_now())
+        activity = svc.create_activity(db, access, ctx.tenant, types, form, clock.utcnow())
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -242,7 +242,7 @@ def activity_update(ctx: Ctx, db: Session, request: Request, activity_id: int, d
     activity = svc.get_activity(db, access, activity_id)
     form = _form(data)
     try:
-        svc.update_activity(db, access, ctx.tenant, types, activity, form, svc.utc_now())
+        svc.update_activity(db, access, ctx.tenant, types, activity, form, clock.utcnow())
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -298,7 +298,7 @@ def activity_status(ctx: Ctx, db: Session, request: Request, activity_id: int, d
     access = Access.of(ctx)
     labels = {"hold": "活动已标记为已举行", "cancel": "活动已取消", "restore": "活动已恢复"}
     return _detail_action(ctx, db, request, activity_id,
-                          lambda a: svc.change_status(db, access, a, action, svc.utc_now(), reason),
+                          lambda a: svc.change_status(db, access, a, action, clock.utcnow(), reason),
                           labels.get(action, "已保存"), {"reason": reason})
 
 
@@ -337,7 +337,7 @@ def attendance_save(ctx: Ctx, db: Session, request: Request, activity_id: int, d
 
     def run(a: Activity) -> None:
         entries = svc.attendance_entries(data, [p.id for p in a.participants])
-        svc.record_attendance(db, access, a, entries, svc.utc_now())
+        svc.record_attendance(db, access, a, entries, clock.utcnow())
 
     sheet = {k: form_value(data, k) for k in data if k.startswith(("att_", "reason_", "approve_", "note_"))}
     return _detail_action(ctx, db, request, activity_id, run, "出勤情况已保存", {"sheet": sheet})
@@ -364,7 +364,7 @@ def follow_up_done(ctx: Ctx, db: Session, request: Request, activity_id: int, fo
                    data: Form) -> Response:
     access, done = Access.of(ctx), form_value(data, "done", "1") == "1"
     return _detail_action(ctx, db, request, activity_id,
-                          lambda a: svc.set_follow_up_done(db, access, a, follow_up_id, done, svc.local_today()),
+                          lambda a: svc.set_follow_up_done(db, access, a, follow_up_id, done, clock.today()),
                           "落实事项已更新")
 
 
@@ -594,7 +594,7 @@ def api_get(ctx: Ctx, db: Session, activity_id: int) -> ActivityDetailOut:
 def api_create(ctx: Ctx, db: Session, data: ActivityIn) -> ActivityDetailOut:
     access, types, _today = _env(ctx)
     try:
-        activity = svc.create_activity(db, access, ctx.tenant, types, data.raw(), svc.utc_now())
+        activity = svc.create_activity(db, access, ctx.tenant, types, data.raw(), clock.utcnow())
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -607,7 +607,7 @@ def api_update(ctx: Ctx, db: Session, activity_id: int, data: ActivityIn) -> Act
     access, types, _today = _env(ctx)
     activity = svc.get_activity(db, access, activity_id)
     try:
-        svc.update_activity(db, access, ctx.tenant, types, activity, data.raw(), svc.utc_now())
+        svc.update_activity(db, access, ctx.tenant, types, activity, data.raw(), clock.utcnow())
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -635,7 +635,7 @@ def api_status(ctx: Ctx, db: Session, activity_id: int, data: StatusIn) -> Activ
     access, types, _today = _env(ctx)
     activity = svc.get_activity(db, access, activity_id)
     try:
-        svc.change_status(db, access, activity, data.action, svc.utc_now(), data.reason)
+        svc.change_status(db, access, activity, data.action, clock.utcnow(), data.reason)
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -686,7 +686,7 @@ def api_attendance(ctx: Ctx, db: Session, activity_id: int, data: list[Attendanc
     entries = [svc.AttendanceEntry(e.participant_id, e.attendance, e.leave_reason.strip(), e.leave_decision.strip(),
                                    e.note.strip()) for e in data]
     try:
-        svc.record_attendance(db, access, activity, entries, svc.utc_now())
+        svc.record_attendance(db, access, activity, entries, clock.utcnow())
         db.commit()
     except FormErrors as exc:
         db.rollback()

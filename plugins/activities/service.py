@@ -25,14 +25,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from core import clock
-from core.forms import FormErrors
+from core import clock, search
+from core.clock import SHANGHAI, UTC
+from core.forms import FormErrors, text
 from core.models import AuditEntry
 from core.plugins import registry
 from core.registry.models import (
@@ -64,8 +64,6 @@ from plugins.activities.types import (
 )
 
 PLUGIN = "activities"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = dt.timezone.utc
 NOT_FOUND = "活动不存在"
 
 STATUSES = {"scheduled": "计划中", "held": "已举行", "cancelled": "已取消"}
@@ -76,16 +74,6 @@ ATTACHMENT_KINDS = {"photo": "照片", "signin": "签到表", "record": "会议�
 #: party members (not the pipeline) — whom "add all members of the organizer" adds
 PARTY_MEMBER_STATUSES = ("probationary", "full")
 MAX_DURATION = dt.timedelta(days=31)
-
-
-def local_today() -> dt.date:
-    """Today in Asia/Shanghai — what the web layer passes as ``today``."""
-    return dt.datetime.now(SHANGHAI).date()
-
-
-def utc_now() -> dt.datetime:
-    """Now, aware UTC — what the web layer passes as ``now``."""
-    return dt.datetime.now(UTC)
 
 
 # --- time -------------------------------------------------------------------------------------------
@@ -388,13 +376,6 @@ def organizer_names(session: Session, activities: Iterable[Activity]) -> dict[in
 
 FORM_FIELDS = ("activity_type", "organizer", "title", "description", "date", "start_time", "end_date", "end_time",
                "place", "speakers", "minutes")
-
-
-def text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return str(value if value is not None else "").strip()
 
 
 def form_values(activity: Activity | None = None) -> dict[str, str]:
@@ -1023,10 +1004,6 @@ def delete_attachment(session: Session, access: Access, activity: Activity, atta
 # --- listing -----------------------------------------------------------------------------------------------
 
 
-def _like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @dataclass
 class ActivityFilter:
     q: str = ""
@@ -1061,10 +1038,8 @@ def organizer_clause(value: str) -> ColumnElement[bool] | None:
 def activity_select(session: Session, access: Access, f: ActivityFilter) -> Select:
     stmt = select(Activity).where(visible_clause(session, access))
     if f.q:
-        like = f"%{_like(f.q)}%"
-        stmt = stmt.where(or_(Activity.title.like(like, escape="\\"), Activity.place.like(like, escape="\\"),
-                              Activity.description.like(like, escape="\\"),
-                              Activity.organizer_name.like(like, escape="\\")))
+        stmt = stmt.where(search.matches(f.q, Activity.title, Activity.place, Activity.description,
+                                         Activity.organizer_name))
     if f.type:
         stmt = stmt.where(Activity.activity_type == f.type)
     if f.organizer:

@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.registry.models import PartyOrg
 from plugins.assessment import service as svc
 from plugins.assessment.models import AssessmentRound, AssessmentTemplateVersion
@@ -61,7 +62,7 @@ def load_demo(session: Session, tenant, today: dt.date | None = None) -> None:
                                       .order_by(PartyOrg.parent_id.is_(None), PartyOrg.id).limit(len(DEMO_SCORES))))
     if not party_orgs:
         return
-    period = svc.previous_period("quarter", today or svc.today())
+    period = svc.previous_period("quarter", today or clock.today())
     rnd = svc.create_round(session, tenant, {
         "template": version.key, "period": period.key, "target_mode": "chosen",
         "targets": [po.id for po in party_orgs],

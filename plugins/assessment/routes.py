@@ -21,6 +21,7 @@ from litestar.params import Body, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -283,7 +284,7 @@ def _round_form(ctx: Ctx, db: Session, form: dict, errors: dict, status: int = 2
         cluster_type = entry.value.cluster_type or form.get("cluster_type", "")
         options = svc.target_options(db, entry.value.target_kind, cluster_type)
         all_count = len(svc.all_targets(db, entry.value.target_kind, cluster_type))
-    today = svc.today()
+    today = clock.today()
     years = list(range(today.year + 1, today.year - 6, -1))
     return render("assessment:RoundForm", status_code=status, ctx=ctx, form=form, errors=errors, entries=entries,
                   entry=entry, options=options, all_count=all_count, chosen=set(form.get("targets", [])),
@@ -298,7 +299,7 @@ def round_new(ctx: Ctx, db: Session, template: str = "", cluster_type: str = "")
     form: dict[str, Any] = {"template": template, "cluster_type": cluster_type, "target_mode": "all", "targets": []}
     entry = svc.template_entry(db, ctx.tenant, template) if template else None
     if entry is not None:
-        current = svc.previous_period(entry.value.period_kind, svc.today())
+        current = svc.previous_period(entry.value.period_kind, clock.today())
         form["period_year"] = str(current.start.year)
         form["period_part"] = current.key.split("-", 1)[1] if "-" in current.key else ""
     return _round_form(ctx, db, form, {})
@@ -330,7 +331,7 @@ def _round_page(ctx: Ctx, db: Session, rnd: AssessmentRound, *, q: str = "", sho
     states = svc.sheet_states(db, rnd, everything)
     stmt = select(AssessmentSheet).where(AssessmentSheet.round_id == rnd.id, svc.own_sheet_clause(db, access))
     if q.strip():
-        stmt = stmt.where(AssessmentSheet.target_name.contains(q.strip()))
+        stmt = stmt.where(search.matches(q, AssessmentSheet.target_name))
     shown = list(db.scalars(stmt.order_by(AssessmentSheet.target_name, AssessmentSheet.id)))
     if show == "incomplete":
         shown = [s for s in shown if not states[s.id].complete]

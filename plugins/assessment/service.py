@@ -22,11 +22,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.db import utcnow
 from core.forms import FormErrors
 from core.plugins import registry
@@ -61,18 +61,12 @@ from plugins.assessment.types import (
     template_value,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 STATES = {"draft": "草稿", "open": "已开启（自评中）", "scoring": "评分中", "review": "待审核", "published": "已发布"}
 APPEAL_STATUSES = {"pending": "待处理", "resolved": "已处理"}
 APPEAL_OUTCOMES = {"upheld": "维持原结果", "accepted": "申诉成立，另行处理"}
 SCORE_KINDS = {"assessor": "评分", "self": "自评"}
 TARGET_MODES = {"all": "全部", "chosen": "指定对象"}
 CN_NUMBERS = "一二三四"
-
-
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
 
 
 # --- state machine ---------------------------------------------------------------------------
@@ -235,7 +229,7 @@ def own_target_ids(session: Session, user_id: int | None, kind: str, on: dt.date
     if kind == "member":
         return set(session.scalars(select(Member.id).where(Member.organization_id.in_(orgs))))
     if kind == "cluster":
-        on = on or today()
+        on = on or clock.today()
         led = select(ClusterLeader.cluster_id).where(
             ClusterLeader.user_id == user_id, or_(ClusterLeader.ended_on.is_(None), ClusterLeader.ended_on > on))
         return set(session.scalars(select(Cluster.id).where(
@@ -674,7 +668,7 @@ class RoundFilter:
 def round_select(session: Session, access: Access, f: RoundFilter) -> Select:
     stmt = select(AssessmentRound)
     if f.q:
-        stmt = stmt.where(AssessmentRound.title.contains(f.q.strip()))
+        stmt = stmt.where(search.matches(f.q, AssessmentRound.title))
     if f.state in STATES:
         stmt = stmt.where(AssessmentRound.state == f.state)
     if f.template:

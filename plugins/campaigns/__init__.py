@@ -6,6 +6,7 @@ One engine, configured by programs through the ``register_campaign_templates`` h
 
 from __future__ import annotations
 
+from core import clock
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.campaigns import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
@@ -44,9 +45,9 @@ def register_nav_items(tenant, settings):
 
 @hookimpl
 def register_dashboard_widgets(session, tenant, settings):
-    from plugins.campaigns.service import local_today, overdue_tasks, pending_reports, period_label
+    from plugins.campaigns.service import overdue_tasks, pending_reports, period_label
 
-    today = local_today()
+    today = clock.today()
     overdue = overdue_tasks(session, today)
     reports = [(ob.title, period_label(ob.cadence, period), due, due < today)
                for ob, period, due in pending_reports(session, tenant, today)]

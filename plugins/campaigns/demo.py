@@ -14,13 +14,14 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.tenancy import TenantInfo, tree
 from plugins.campaigns import service as svc
 from plugins.campaigns.models import Campaign, CampaignPhase, CampaignReport, ReportObligation
 
 
 def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
-    today = today or svc.local_today()
+    today = today or clock.today()
     if not session.scalar(select(func.count(Campaign.id))):
         _campaign(session, tenant, today)
     if tree().children.get(tenant.id) and not session.scalar(select(func.count(ReportObligation.id))):

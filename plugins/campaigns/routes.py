@@ -15,6 +15,7 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -62,7 +63,7 @@ def _int(value: str | None) -> int | None:
 
 
 def _xlsx(db: Session, name: str, headers: list[str], rows: list[list[Any]], entity: str) -> Response:
-    response = xlsx_response(f"{name}-{svc.local_today().isoformat()}.xlsx", name, headers, rows)
+    response = xlsx_response(f"{name}-{clock.today().isoformat()}.xlsx", name, headers, rows)
     record(db, "campaigns.export", entity=entity, summary=f"导出{name} {len(rows)} 条")
     db.commit()
     return response
@@ -106,7 +107,7 @@ class View:
 
 def _home(ctx: Ctx, db: Session, q: str = "", year: str = "", status: str = "", page: int = 1,
           form: dict | None = None, errors: dict | None = None, code: int = 200) -> Response:
-    today = svc.local_today()
+    today = clock.today()
     result = paginate(db, svc.campaign_select(q, _int(year), status), page)
     query = {"q": q, "year": year, "status": status}
     return render("campaigns:Home", status_code=code, ctx=ctx, v=View(today), result=result, query=query,
@@ -144,7 +145,7 @@ def create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
 def _detail(ctx: Ctx, db: Session, campaign_id: int, form: dict | None = None, errors: dict | None = None,
             code: int = 200) -> Response:
     campaign = svc.get_campaign(db, campaign_id)
-    today = svc.local_today()
+    today = clock.today()
     with ctx.rollup_session("campaigns:read") as rs:
         tasks = svc.campaign_tasks(rs, campaign)
         history = svc.history(db, "campaigns_campaigns", [campaign.id], ctx.tenant.id) + svc.history(
@@ -163,7 +164,7 @@ def detail(ctx: Ctx, db: Session, campaign_id: int) -> Response:
 def detail_export(ctx: Ctx, db: Session, campaign_id: int) -> Response:
     campaign = svc.get_campaign(db, campaign_id)
     with ctx.rollup_session("campaigns:read") as rs:
-        rows = svc.task_rows(svc.campaign_tasks(rs, campaign), svc.local_today())
+        rows = svc.task_rows(svc.campaign_tasks(rs, campaign), clock.today())
     return _xlsx(db, campaign.title, svc.TASK_HEADERS, rows, "campaigns_tasks")
 
 
@@ -210,7 +211,7 @@ def close(ctx: Ctx, db: Session, campaign_id: int) -> Response:
 
 @get("/tasks", opt=READ, **PAGE)
 def tasks(ctx: Ctx, db: Session, q: str = "", status: str = "", overdue: str = "", page: int = 1) -> Response:
-    today = svc.local_today()
+    today = clock.today()
     stmt = svc.task_select(q, status, overdue_on=today if overdue else None)
     return render("campaigns:TaskList", ctx=ctx, v=View(today), result=paginate(db, stmt, page),
                   query={"q": q, "status": status, "overdue": overdue})
@@ -218,7 +219,7 @@ def tasks(ctx: Ctx, db: Session, q: str = "", status: str = "", overdue: str = "
 
 @get("/tasks/export", opt=READ, **PAGE)
 def tasks_export(db: Session, q: str = "", status: str = "", overdue: str = "") -> Response:
-    today = svc.local_today()
+    today = clock.today()
     rows = svc.task_rows(db.scalars(svc.task_select(q, status, overdue_on=today if overdue else None)), today)
     return _xlsx(db, "我的任务", svc.TASK_HEADERS, rows, "campaigns_tasks")
 
@@ -227,7 +228,7 @@ def _task_page(ctx: Ctx, db: Session, task_id: int, form: dict | None = None, er
                code: int = 200) -> Response:
     task = svc.get_task(db, task_id)
     atts = files.attachments_of(db, task)
-    return render("campaigns:TaskDetail", status_code=code, ctx=ctx, v=View(svc.local_today()), task=task,
+    return render("campaigns:TaskDetail", status_code=code, ctx=ctx, v=View(clock.today()), task=task,
                   actions=svc.allowed_actions(task), form=form or {}, errors=errors or {},
                   attachments=atts, can_attach=ctx.can("campaigns:write") and task.status != "cancelled",
                   max_mb=max(1, files.max_bytes() // (1024 * 1024)), allowed_types=files.ALLOWED,
@@ -245,7 +246,7 @@ def task_action(ctx: Ctx, db: Session, task_id: int, action: str, data: Form) ->
     task = svc.get_task(db, task_id)
     raw = _raw(data)
     try:
-        svc.transition(db, task, action, raw, svc.local_today())
+        svc.transition(db, task, action, raw, clock.today())
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -308,7 +309,7 @@ def attachment_delete(ctx: Ctx, db: Session, request: Request, task_id: int, att
 
 @get("/overdue", opt=READ, **PAGE)
 def overdue(ctx: Ctx, q: str = "", owner: str = "", page: int = 1) -> Response:
-    today = svc.local_today()
+    today = clock.today()
     with ctx.rollup_session("campaigns:read") as rs:
         stmt = svc.task_select(q, overdue_on=today, owner_id=_int(owner))
         return render("campaigns:Overdue", ctx=ctx, v=View(today), result=paginate(rs, stmt, page),
@@ -317,7 +318,7 @@ def overdue(ctx: Ctx, q: str = "", owner: str = "", page: int = 1) -> Response:
 
 @get("/overdue/export", opt=READ, **PAGE)
 def overdue_export(ctx: Ctx, db: Session, q: str = "", owner: str = "") -> Response:
-    today = svc.local_today()
+    today = clock.today()
     with ctx.rollup_session("campaigns:read") as rs:
         rows = svc.task_rows(rs.scalars(svc.task_select(q, overdue_on=today, owner_id=_int(owner))), today)
     return _xlsx(db, "超期任务", svc.TASK_HEADERS, rows, "campaigns_tasks")
@@ -327,7 +328,7 @@ def overdue_export(ctx: Ctx, db: Session, q: str = "", owner: str = "") -> Respo
 
 
 def _reports(ctx: Ctx, db: Session, form: dict | None = None, errors: dict | None = None, code: int = 200) -> Response:
-    today = svc.local_today()
+    today = clock.today()
     own = list(db.scalars(select(ReportObligation).order_by(ReportObligation.id.desc())))
     inherited = svc.inherited_obligations(ctx.tenant, ctx.user.id)
     mine = svc.own_reports(db, [o.id for o in inherited])
@@ -354,7 +355,7 @@ def obligation_create(ctx: Ctx, db: Session, data: Form) -> Response:
 
 def _status(ctx: Ctx, db: Session, obligation_id: int, period: str) -> tuple[ReportObligation, str, list]:
     ob = svc.get_obligation(db, obligation_id)
-    today = svc.local_today()
+    today = clock.today()
     period = period or svc.current_period(ob.cadence, today)
     try:
         svc.period_bounds(ob.cadence, period)
@@ -369,7 +370,7 @@ def _status(ctx: Ctx, db: Session, obligation_id: int, period: str) -> tuple[Rep
 @get("/reports/{obligation_id:int}", opt=READ, **PAGE)
 def obligation_detail(ctx: Ctx, db: Session, obligation_id: int, period: str = "") -> Response:
     ob, period, rows = _status(ctx, db, obligation_id, period)
-    today = svc.local_today()
+    today = clock.today()
     return render("campaigns:ReportStatus", ctx=ctx, v=View(today), ob=ob, period=period, rows=rows,
                   periods=svc.recent_periods(ob.cadence, today, 12),
                   history=svc.history(db, "campaigns_obligations", [ob.id], ctx.tenant.id))
@@ -396,7 +397,7 @@ def obligation_toggle(ctx: Ctx, db: Session, obligation_id: int) -> Response:
 
 def _submit_page(ctx: Ctx, db: Session, obligation_id: int, form: dict, errors: dict, code: int = 200) -> Response:
     ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
-    today = svc.local_today()
+    today = clock.today()
     period = form.get("period") or svc.current_period(ob.cadence, today)
     existing = svc.own_reports(db, [ob.id]).get((ob.id, period))
     if existing is not None and not errors:
@@ -416,7 +417,7 @@ def report_submit(ctx: Ctx, db: Session, request: Request, obligation_id: int, d
     ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
     raw = _raw(data)
     try:
-        svc.submit_report(db, ctx.tenant, ob, raw, svc.local_today(), ctx.user.id)
+        svc.submit_report(db, ctx.tenant, ob, raw, clock.today(), ctx.user.id)
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -555,7 +556,7 @@ def api_campaign_create(ctx: Ctx, data: dict[str, Any]) -> CampaignOut:
 
 
 def _campaign_out(ctx: Ctx, rs: Session, c: Campaign) -> CampaignOut:
-    today = svc.local_today()
+    today = clock.today()
     out = CampaignOut.of(c)
     out.phases = [PhaseOut(p.id, p.position, p.title) for p in svc.phases_of(rs, c)]
     out.tasks = [TaskOut.of(t, today) for t in svc.campaign_tasks(rs, c)]
@@ -579,25 +580,25 @@ def api_task_create(ctx: Ctx, db: Session, campaign_id: int, data: dict[str, Any
         except FormErrors as exc:
             rs.rollback()
             raise _unprocessable(exc) from exc
-        today = svc.local_today()
+        today = clock.today()
         return [TaskOut.of(t, today) for t in created]
 
 
 @get("/tasks", opt=READ, **API)
 def api_tasks(db: Session, q: str = "", status: str = "", overdue: bool = False) -> list[TaskOut]:
-    today = svc.local_today()
+    today = clock.today()
     return [TaskOut.of(t, today) for t in db.scalars(svc.task_select(q, status, overdue_on=today if overdue else None))]
 
 
 @get("/tasks/{task_id:int}", opt=READ, **API)
 def api_task(db: Session, task_id: int) -> TaskOut:
-    return TaskOut.of(svc.get_task(db, task_id), svc.local_today())
+    return TaskOut.of(svc.get_task(db, task_id), clock.today())
 
 
 @post("/tasks/{task_id:int}/transition", opt=WRITE, **API)
 def api_task_transition(db: Session, task_id: int, data: dict[str, Any]) -> TaskOut:
     task = svc.get_task(db, task_id)
-    today = svc.local_today()
+    today = clock.today()
     try:
         svc.transition(db, task, svc.text(data, "action"), data, today)
         db.commit()
@@ -657,14 +658,14 @@ def api_attachment_download(db: Session, task_id: int, attachment_id: int) -> Re
 
 @get("/overdue", opt=READ, **API)
 def api_overdue(ctx: Ctx) -> list[TaskOut]:
-    today = svc.local_today()
+    today = clock.today()
     with ctx.rollup_session("campaigns:read") as rs:
         return [TaskOut.of(t, today) for t in svc.overdue_tasks(rs, today)]
 
 
 @get("/obligations", opt=READ, **API)
 def api_obligations(ctx: Ctx, db: Session) -> list[ObligationOut]:
-    today = svc.local_today()
+    today = clock.today()
     own = [ObligationOut.of(o, today, False) for o in db.scalars(select(ReportObligation))]
     return own + [ObligationOut.of(o, today, True) for o in svc.inherited_obligations(ctx.tenant, ctx.user.id)
                   if o.tenant_id != ctx.tenant.id]
@@ -678,7 +679,7 @@ def api_obligation_create(db: Session, data: dict[str, Any]) -> ObligationOut:
     except FormErrors as exc:
         db.rollback()
         raise _unprocessable(exc) from exc
-    return ObligationOut.of(ob, svc.local_today(), False)
+    return ObligationOut.of(ob, clock.today(), False)
 
 
 @get("/obligations/{obligation_id:int}/status", opt=READ, **API)
@@ -693,7 +694,7 @@ def api_obligation_status(ctx: Ctx, db: Session, obligation_id: int, period: str
 def api_report_submit(ctx: Ctx, db: Session, obligation_id: int, data: dict[str, Any]) -> ReportOut:
     ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
     try:
-        report = svc.submit_report(db, ctx.tenant, ob, data, svc.local_today(), ctx.user.id)
+        report = svc.submit_report(db, ctx.tenant, ob, data, clock.today(), ctx.user.id)
         db.commit()
     except FormErrors as exc:
         db.rollback()

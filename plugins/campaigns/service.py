@@ -18,14 +18,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from core import search
 from core.db import open_session
-from core.forms import FormErrors
+from core.forms import FormErrors, text
 from core.models import AuditEntry
 from core.plugins import registry
 from core.tenancy import TenantInfo, tree
@@ -38,18 +38,12 @@ from plugins.campaigns.models import (
 )
 from plugins.campaigns.types import CampaignTemplate
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLUGIN = "campaigns"
 
 TASK_STATUSES = {"todo": "未开始", "in_progress": "进行中", "done": "已完成", "cancelled": "已取消"}
 OPEN_STATUSES = ("todo", "in_progress")
 CAMPAIGN_STATUSES = {"active": "进行中", "closed": "已结束"}
 CADENCES = {"monthly": "每月", "quarterly": "每季度", "half_yearly": "每半年", "yearly": "每年"}
-
-
-def local_today() -> dt.date:
-    """Today in Asia/Shanghai — what the web layer passes as ``today``."""
-    return dt.datetime.now(SHANGHAI).date()
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -122,13 +116,6 @@ def parse_deadline(text: str, year: int) -> dt.date:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return "" if value is None else str(value).strip()
 
 
 def id_list(raw: Mapping[str, Any], key: str) -> list[int]:
@@ -341,7 +328,7 @@ def close_campaign(session: Session, campaign: Campaign) -> Campaign:
 def campaign_select(q: str = "", year: int | None = None, status: str = "") -> Select:
     stmt = select(Campaign)
     if q:
-        stmt = stmt.where(Campaign.title.contains(q))
+        stmt = stmt.where(search.matches(q, Campaign.title))
     if year:
         stmt = stmt.where(Campaign.year == year)
     if status in CAMPAIGN_STATUSES:
@@ -441,7 +428,7 @@ def task_select(q: str = "", status: str = "", campaign_id: int | None = None, o
     """Tasks visible to the session; ``overdue_on``: only open tasks whose deadline is before it."""
     stmt = select(CampaignTask)
     if q:
-        stmt = stmt.where(or_(CampaignTask.title.contains(q), CampaignTask.campaign_title.contains(q)))
+        stmt = stmt.where(search.matches(q, CampaignTask.title, CampaignTask.campaign_title))
     if status in TASK_STATUSES:
         stmt = stmt.where(CampaignTask.status == status)
     if campaign_id:

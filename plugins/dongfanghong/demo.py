@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.models import User
 from core.registry.models import Cluster, ClusterLeader, Member, Organization, PartyOrgCoverage
-from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import (
     Butler,
@@ -30,7 +29,7 @@ APPOINTED = dt.date(2023, 10, 20)  # 会议动员、成立联组、颁发聘书
 
 
 def load(session: Session, tenant, today: dt.date | None = None) -> None:
-    today = today or cl.today()
+    today = today or clock.today()
     settings = svc.settings_of(tenant.id)
     groups = svc.joint_groups(session)
     if not groups and svc.unassigned_party_orgs(session):

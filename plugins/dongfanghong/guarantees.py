@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import Cluster, ClusterLeader, PartyOrg
 from core.registry.schemas import FieldSpec, clean
-from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import DuesRecord, VenueCheck
 
@@ -159,7 +159,7 @@ def apply_venue_check(session: Session, raw: Mapping[str, Any], visible: set[int
     class (一类 is the highest)."""
     from plugins.dongfanghong.projects import party_org_field
 
-    today = today or cl.today()
+    today = today or clock.today()
     values, errors = clean(CHECK_FIELDS, raw)
     po = party_org_field(session, raw.get("party_org_id"), visible, errors)
     ref = str(raw.get("target_class") or "").strip()
@@ -193,7 +193,7 @@ def decide_venue_check(session: Session, access: Any, check: VenueCheck, action:
     from core.registry.schemas import parse_date
     from core.registry.services import party_orgs as posvc
 
-    today = today or cl.today()
+    today = today or clock.today()
     if check.status != "applied" or action not in ("pass", "fail"):
         raise FormErrors({"action": f"当前状态为「{CHECK_STATUSES.get(check.status, check.status)}」，不能执行此操作"})
     errors: dict[str, str] = {}
@@ -250,7 +250,7 @@ def record_dues(session: Session, raw: Mapping[str, Any], today: dt.date | None 
     from plugins.dongfanghong.projects import party_org_field
     from plugins.funds.api import parse_yuan
 
-    today = today or cl.today()
+    today = today or clock.today()
     errors: dict[str, str] = {}
     po = party_org_field(session, raw.get("party_org_id"), None, errors)
     year_text = str(raw.get("year") or "").strip()
@@ -282,7 +282,7 @@ def dues_select(year: int | None = None, q: str = "") -> Select:
     if year:
         stmt = stmt.where(DuesRecord.year == year)
     if q:
-        stmt = stmt.where(PartyOrg.name.contains(q))
+        stmt = stmt.where(search.matches(q, PartyOrg.name))
     return stmt.order_by(DuesRecord.year.desc(), PartyOrg.name, DuesRecord.id)
 
 
@@ -457,7 +457,7 @@ def status_rows(session: Session, year: int, ents: list[Entitlement]) -> list[En
     found: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for key, amount, status in session.execute(
             select(Disbursement.source_key, Disbursement.amount_fen, Disbursement.status)
-            .where(Disbursement.source == SOURCE, Disbursement.source_key.like(f"{SOURCE}.%:{year}:%"))):
+            .where(Disbursement.source == SOURCE, Disbursement.source_key.like(f"{SOURCE}.%:{year}:%"))):  # a key pattern, not a search
         found[key.split("#", 1)[0]].append((int(amount), status))
     budgets: dict[int, int] = defaultdict(int)
     for target_id, amount in session.execute(

@@ -18,11 +18,11 @@ from litestar.params import Body
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrg
-from core.registry.services import clusters as cl
 from core.web.context import Ctx
 from core.web.listing import PAGE_SIZE, PageOf, paginate
 from core.web.render import form_value, redirect, render
@@ -101,7 +101,7 @@ def _round_states() -> dict[str, str]:
 @get("/qiangji", opt=READ, include_in_schema=False, sync_to_thread=True)
 def qiangji(ctx: Ctx, db: Session, q: str = "", group: str = "", hint: str = "", page: int = 1,
             format: str = "") -> Response:
-    today = cl.today()
+    today = clock.today()
     visible = _visible(ctx, db)
     rows, total = psvc.structure_rows(db, visible, today, _settings(ctx).young_age, q.strip(), _int(group), hint)
     if format == "xlsx":
@@ -125,7 +125,7 @@ def _party_org_or_404(ctx: Ctx, db: Session, party_org_id: int) -> PartyOrg:
 
 
 def _org_page(ctx: Ctx, db: Session, po: PartyOrg, errors=None, form=None, status: int = 200) -> Response:
-    today = cl.today()
+    today = clock.today()
     people = psvc.people_of(db, po.id, today)
     facts = [psvc.MemberFacts(po.id, r.member.status, r.member.birth_date, r.member.education,
                               bool(r.profile and r.profile.is_manager), bool(r.profile and r.profile.is_backbone))
@@ -164,7 +164,7 @@ CULTIVATION_KEYS = ("direction", "party_org_id", "person_name", "mentor", "start
 
 def _cultivations_page(ctx: Ctx, db: Session, direction: str = "", status: str = "", q: str = "", page: int = 1,
                        form=None, errors=None, code: int = 200) -> Response:
-    today = cl.today()
+    today = clock.today()
     visible = _visible(ctx, db)
     result = paginate(db, psvc.cultivation_select(visible, direction, status, q), page)
     manageable = _manageable_orgs(ctx, db)
@@ -240,7 +240,7 @@ def _huoshui_page(ctx: Ctx, db: Session, group: str = "", q: str = "", year: str
                   form=None, errors=None, rform=None, rerrors=None, code: int = 200) -> Response:
     from plugins.lists import api as lists
 
-    today = cl.today()
+    today = clock.today()
     scope = _group_scope(ctx, db)
     stmt = psvc.cooperation_select(("community",), _int(group), "", q, _int(year), scope)
     result = paginate(db, stmt, page)
@@ -293,7 +293,7 @@ def resource_add(ctx: Ctx, db: Session, data: Form) -> Response:
 
     form = {k: form_value(data, k) for k in RESOURCE_KEYS}
     try:
-        psvc.add_resource_partner(db, lists.access_of(ctx), ctx.tenant, form, cl.today())
+        psvc.add_resource_partner(db, lists.access_of(ctx), ctx.tenant, form, clock.today())
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -344,7 +344,7 @@ def cooperation_add(ctx: Ctx, db: Session, data: Form) -> Response:
 
 def _venues_page(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", status: str = "", group: str = "",
                  gaps: str = "", page: int = 1, form=None, errors=None, code: int = 200) -> Response:
-    today = cl.today()
+    today = clock.today()
     visible = _visible(ctx, db)
     rows = gsvc.venue_rows(db, visible, today, q, venue_class, status, _int(group), gaps == "1")
     everything = gsvc.venue_rows(db, visible, today) if (q or venue_class or status or group or gaps) else rows
@@ -362,7 +362,7 @@ def _venues_page(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", stat
 def venues(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", status: str = "", group: str = "",
            gaps: str = "", page: int = 1, format: str = "") -> Response:
     if format == "xlsx":
-        rows = gsvc.venue_rows(db, _visible(ctx, db), cl.today(), q.strip(), venue_class, status, _int(group),
+        rows = gsvc.venue_rows(db, _visible(ctx, db), clock.today(), q.strip(), venue_class, status, _int(group),
                                gaps == "1")
         return xlsx_response("阵地验收台账.xlsx", "阵地验收", gsvc.VENUE_HEADERS, gsvc.venue_export_rows(rows))
     return _venues_page(ctx, db, q.strip(), venue_class, status, group, gaps, page)
@@ -412,7 +412,7 @@ def _year(value: str, today: dt.date) -> int | None:
 def _guarantees_page(ctx: Ctx, db: Session, year: str = "", kind: str = "", page: int = 1, errors=None,
                      dform=None, code: int = 200) -> Response:
     ctx.require("funds:read")
-    today = cl.today()
+    today = clock.today()
     y = _year(year, today)
     errors = dict(errors or {})
     if y is None:
@@ -434,7 +434,7 @@ def _guarantees_page(ctx: Ctx, db: Session, year: str = "", kind: str = "", page
 def guarantees(ctx: Ctx, db: Session, year: str = "", kind: str = "", page: int = 1, format: str = "") -> Response:
     if format == "xlsx":
         ctx.require("funds:read")
-        y = _year(year, cl.today()) or cl.today().year
+        y = _year(year, clock.today()) or clock.today().year
         rows = [r for r in gsvc.fund_rows(db, y, _settings(ctx)) if not kind or r.entitlement.kind == kind]
         return xlsx_response(f"{y}年经费保障.xlsx", "经费保障", gsvc.FUND_HEADERS, gsvc.fund_export_rows(rows))
     return _guarantees_page(ctx, db, year, kind if kind in gsvc.FUND_KINDS else "", page)
@@ -445,10 +445,10 @@ def guarantees_propose(ctx: Ctx, db: Session, request: Request, data: Form) -> R
     ctx.require("funds:write")
     year, kind = form_value(data, "year"), form_value(data, "kind")
     try:
-        y = _year(year, cl.today())
+        y = _year(year, clock.today())
         if y is None:
-            raise FormErrors({"year": f"年度：请填写 2000–{cl.today().year + 1} 之间的年份"})
-        n = gsvc.propose(db, ctx.tenant, y, kind, _settings(ctx), cl.today(), ctx.user.username)
+            raise FormErrors({"year": f"年度：请填写 2000–{clock.today().year + 1} 之间的年份"})
+        n = gsvc.propose(db, ctx.tenant, y, kind, _settings(ctx), clock.today(), ctx.user.username)
         db.commit()
     except FormErrors as exc:
         db.rollback()

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import Cluster, Member, PartyOrg, PartyOrgCoverage
 from core.registry.schemas import FieldSpec, clean
-from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import Cooperation, Cultivation, MemberProfile
 
@@ -369,7 +369,7 @@ def add_cultivation(session: Session, raw: Mapping[str, Any], visible: set[int] 
     """A 双向培养 record. ``to_backbone``: the person must be a party member (预备/正式) of the party
     org (matched by name); ``to_member``: a backbone, linked to the org's pipeline record when one
     with that name exists."""
-    today = today or cl.today()
+    today = today or clock.today()
     values, errors = clean(CULTIVATION_FIELDS, raw)
     direction = str(raw.get("direction") or "").strip()
     if direction not in DIRECTIONS:
@@ -414,7 +414,7 @@ def transition_cultivation(session: Session, row: Cultivation, action: str, raw:
     """complete (完成日期, default today) or stop (原因 required). Completing ``to_backbone`` marks the
     member a backbone; completing ``to_member`` needs the person to be a party member by now
     (预备党员 or 正式党员 in the registry) and marks them a backbone too."""
-    today = today or cl.today()
+    today = today or clock.today()
     new = CULTIVATION_TRANSITIONS.get((row.status, action))
     if new is None:
         raise FormErrors({"action": f"当前状态为「{CULTIVATION_STATUSES.get(row.status, row.status)}」，不能执行此操作"})
@@ -468,7 +468,7 @@ def cultivation_select(visible: set[int] | None, direction: str = "", status: st
     if status in CULTIVATION_STATUSES:
         stmt = stmt.where(Cultivation.status == status)
     if q:
-        stmt = stmt.where(or_(Cultivation.person_name.contains(q), Cultivation.mentor.contains(q)))
+        stmt = stmt.where(search.matches(q, Cultivation.person_name, Cultivation.mentor))
     if party_org_id:
         stmt = stmt.where(Cultivation.party_org_id == party_org_id)
     return stmt.order_by(Cultivation.status != "ongoing", Cultivation.started_on.desc(), Cultivation.id.desc())
@@ -516,7 +516,7 @@ def add_cooperation(session: Session, raw: Mapping[str, Any], today: dt.date | N
     """A cooperation record. Every kind but 企业间合作 belongs to a joint group (``cluster_id``);
     联组间合作 names the other group (``partner_cluster_id``), the others a partner by name.
     ``allowed_groups``: the groups the user may record for (``None``: any)."""
-    today = today or cl.today()
+    today = today or clock.today()
     values, errors = clean(COOPERATION_FIELDS, raw)
     kind = str(raw.get("kind") or "").strip()
     if kind not in COOPERATION_KINDS:
@@ -573,8 +573,7 @@ def cooperation_select(kinds: Iterable[str] = (), cluster_id: int | None = None,
     if area in COOPERATION_AREAS:
         stmt = stmt.where(Cooperation.area == area)
     if q:
-        stmt = stmt.where(or_(Cooperation.partner.contains(q), Cooperation.content.contains(q),
-                              Cooperation.result.contains(q)))
+        stmt = stmt.where(search.matches(q, Cooperation.partner, Cooperation.content, Cooperation.result))
     if year:
         stmt = stmt.where(Cooperation.held_on >= dt.date(year, 1, 1), Cooperation.held_on <= dt.date(year, 12, 31))
     return stmt.order_by(Cooperation.held_on.desc(), Cooperation.id.desc())

@@ -13,6 +13,7 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.models import AuditEntry
@@ -56,7 +57,7 @@ def _group(ctx: Ctx, db: Session, group_id: int, manage: bool = False) -> Cluste
 
 @get("/", opt=READ, include_in_schema=False, sync_to_thread=True)
 def dashboard(ctx: Ctx, db: Session) -> Response:
-    today = cl.today()
+    today = clock.today()
     groups = svc.visible_groups(db, ctx.user.id, ctx.perms)
     enabled = registry().enabled(ctx.tenant.id)
     cards = svc.dashboard(db, ctx.tenant, groups, enabled, today, ctx.user.id, ctx.perms)
@@ -78,7 +79,7 @@ def dashboard(ctx: Ctx, db: Session) -> Response:
 
 def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, status: int = 200,
                 kind: str = "", q: str = "", page: int = 1) -> Response:
-    today = cl.today()
+    today = clock.today()
     entries = paginate(db, svc.duty_query(c, kind, q), page)
     checklist = svc.group_checklist(db, c, today, months=6)
     leaders = cl.leaders_of(db, c, active_only=True)
@@ -374,7 +375,7 @@ class DutyOut:
 @get("/groups", opt=READ, sync_to_thread=True, tags=["dongfanghong"])
 def api_groups(ctx: Ctx, db: Session) -> list[GroupOut]:
     groups = svc.visible_groups(db, ctx.user.id, ctx.perms)
-    cards = svc.dashboard(db, ctx.tenant, groups, (), cl.today(), ctx.user.id, ctx.perms)
+    cards = svc.dashboard(db, ctx.tenant, groups, (), clock.today(), ctx.user.id, ctx.perms)
     return [GroupOut(c.cluster.id, c.cluster.name, c.party_orgs, c.members, c.staff, c.leaders, c.problems)
             for c in cards]
 
@@ -382,7 +383,7 @@ def api_groups(ctx: Ctx, db: Session) -> list[GroupOut]:
 @get("/groups/{group_id:int}/checklist", opt=READ, sync_to_thread=True, tags=["dongfanghong"])
 def api_checklist(ctx: Ctx, db: Session, group_id: int, months: int = 6) -> list[ChecklistOut]:
     c = _group(ctx, db, group_id)
-    data = svc.group_checklist(db, c, cl.today(), max(1, min(months, 24)))
+    data = svc.group_checklist(db, c, clock.today(), max(1, min(months, 24)))
     return [ChecklistOut(m.isoformat()[:7], cell.kind, svc.DUTY_KINDS[cell.kind], cell.count, cell.gap)
             for m, row in data.items() for cell in row.values()]
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.forms import FormErrors
 from core.models import CasbinRule, User
 from core.plugin_types import ClusterType, LeaderRule
@@ -164,7 +165,7 @@ def _active_member_filter(on: dt.date):
 
 
 def group_party_org_ids(session: Session, cluster_ids: Iterable[int], on: dt.date | None = None) -> dict[int, list[int]]:
-    on = on or cl.today()
+    on = on or clock.today()
     ids = list(cluster_ids)
     out: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
@@ -223,7 +224,7 @@ def apply_regroup(session: Session, n: int, label: str = "联组", on: dt.date |
     missing ones ("第一联组" …), and add the proposed party orgs as members from ``on``."""
     if not 1 <= n <= 20:
         raise FormErrors({"n": "联组数量：请输入 1 至 20 之间的整数"})
-    on = on or cl.today()
+    on = on or clock.today()
     proposal = regroup_proposal(session, n)
     if not any(g.party_orgs for g in proposal):
         raise FormErrors({"n": "没有未编组的两新党组织"})
@@ -253,7 +254,7 @@ SEE_ALL = "dongfanghong:groups_all"
 
 def led_groups(session: Session, user_id: int, on: dt.date | None = None) -> dict[int, str]:
     """cluster id → title for the joint groups ``user_id`` currently leads."""
-    on = on or cl.today()
+    on = on or clock.today()
     rows = session.execute(
         select(ClusterLeader.cluster_id, ClusterLeader.title)
         .join(Cluster, Cluster.id == ClusterLeader.cluster_id)
@@ -338,11 +339,11 @@ def assign_staff(session: Session, tenant_id: int, cluster: Cluster, username: s
         name = session.get(Cluster, other.cluster_id).name
         raise FormErrors({"staff": f"专干：{user.username} 已负责「{name}」，一名专干只对接一个联组"})
     if current is None:
-        current = GroupStaff(cluster_id=cluster.id, user_id=user.id, assigned_on=on or cl.today())
+        current = GroupStaff(cluster_id=cluster.id, user_id=user.id, assigned_on=on or clock.today())
         session.add(current)
     elif current.user_id != user.id:
         current.user_id = user.id
-        current.assigned_on = on or cl.today()
+        current.assigned_on = on or clock.today()
     session.flush()
     return current
 
@@ -362,7 +363,7 @@ def add_duty_entry(session: Session, cluster: Cluster, raw: Mapping[str, Any], u
     kind = str(raw.get("kind") or "").strip()
     if kind not in DUTY_KINDS:
         errors["kind"] = "类别：请选择会议活动必到、过程动态必报或企业困难必帮"
-    today = today or cl.today()
+    today = today or clock.today()
     if values.get("occurred_on") and values["occurred_on"] > today:
         errors["occurred_on"] = "日期：不能晚于今天"
     org_id, problem = resolve_organization(session, str(raw.get("organization") or "").strip() or None)
@@ -433,7 +434,7 @@ def duty_query(cluster: Cluster, kind: str = "", q: str = ""):
     if kind in DUTY_KINDS:
         stmt = stmt.where(DutyEntry.kind == kind)
     if q:
-        stmt = stmt.where(or_(DutyEntry.title.like(f"%{q}%"), DutyEntry.notes.like(f"%{q}%")))
+        stmt = stmt.where(search.matches(q, DutyEntry.title, DutyEntry.notes))
     return stmt.order_by(DutyEntry.occurred_on.desc(), DutyEntry.id.desc())
 
 
@@ -495,8 +496,8 @@ def butlers(session: Session, q: str = "", role: str = "", active: str = "") -> 
     if q:
         served = (select(ButlerOrganization.butler_id)
                   .join(Organization, Organization.id == ButlerOrganization.organization_id)
-                  .where(Organization.name.like(f"%{q}%")))
-        stmt = stmt.where(or_(Butler.name.like(f"%{q}%"), Butler.unit.like(f"%{q}%"), Butler.id.in_(served)))
+                  .where(search.matches(q, Organization.name)))
+        stmt = stmt.where(or_(search.matches(q, Butler.name, Butler.unit), Butler.id.in_(served)))
     if role in BUTLER_ROLES:
         stmt = stmt.where(Butler.role == role)
     if active in ("1", "0"):
@@ -558,7 +559,7 @@ def transition_nomination(session: Session, row: Nomination, action: str, user_i
     row.status = new
     row.review_note = note
     row.reviewed_by_id = user_id
-    row.reviewed_on = today or cl.today()
+    row.reviewed_on = today or clock.today()
     session.flush()
     return row
 
@@ -566,7 +567,7 @@ def transition_nomination(session: Session, row: Nomination, action: str, user_i
 def nominations_query(q: str = "", category: str = "", status: str = ""):
     stmt = select(Nomination)
     if q:
-        stmt = stmt.where(or_(Nomination.nominee.like(f"%{q}%"), Nomination.reason.like(f"%{q}%")))
+        stmt = stmt.where(search.matches(q, Nomination.nominee, Nomination.reason))
     if category in NOMINATION_CATEGORIES:
         stmt = stmt.where(Nomination.category == category)
     if status in NOMINATION_STATUSES:

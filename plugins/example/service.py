@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import search
 from core.forms import FormErrors
 from plugins.example.models import Notice
 
@@ -36,5 +37,5 @@ def post_notice(session: Session, title: str, body: str, pinned: bool, max_notic
 def list_notices(session: Session, q: str = "") -> list[Notice]:
     stmt = select(Notice).order_by(Notice.pinned.desc(), Notice.created_at.desc(), Notice.id.desc())
     if q:
-        stmt = stmt.where(Notice.title.contains(q))
+        stmt = stmt.where(search.matches(q, Notice.title))
     return list(session.scalars(stmt))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core import clock
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.funds import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
@@ -64,9 +65,9 @@ def register_dashboard_widgets(session, tenant, settings):
 @hookimpl
 def on_round_published(session, tenant, round):
     """Propose reward disbursements (status requested) from the round's results."""
-    from plugins.funds.service import local_today, propose_rewards
+    from plugins.funds.service import propose_rewards
 
-    propose_rewards(session, tenant, round, local_today())
+    propose_rewards(session, tenant, round, clock.today())
 
 
 @hookimpl

@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.registry.models import PartyOrg
 from core.tenancy import TenantInfo
 from plugins.funds import service as svc
@@ -23,7 +24,7 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
     # a program may have added its own (cluster) lines already: look only at ours
     if session.scalar(select(func.count(BudgetLine.id)).where(BudgetLine.target_kind.in_(("tenant", "party_org")))):
         return
-    today = today or svc.local_today()
+    today = today or clock.today()
     year = str(today.year)
     work = svc.create_line(session, tenant, {"year": year, "target_kind": "tenant", "category": "work",
                                              "title": "两新党建工作经费", "amount": "200000.00"})

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -59,7 +60,7 @@ def _unprocessable(exc: FormErrors) -> HTTPException:
 
 
 def _xlsx(db: Session, name: str, headers: list[str], rows: list[list[Any]], entity: str) -> Response:
-    response = xlsx_response(f"{name}-{svc.local_today().isoformat()}.xlsx", name, headers, rows)
+    response = xlsx_response(f"{name}-{clock.today().isoformat()}.xlsx", name, headers, rows)
     record(db, "funds.export", entity=entity, summary=f"导出{name} {len(rows)} 条")
     db.commit()
     return response
@@ -74,7 +75,7 @@ def _home(ctx: Ctx, db: Session, query: dict[str, str], page: int = 1, form: dic
     result = paginate(db, stmt, page)
     remaining = {ln.id: svc.remaining_fen(db, ln) for ln in result.items}
     return render("funds:Home", status_code=code, ctx=ctx, v=View, result=result, remaining=remaining, query=query,
-                  form=form or {"year": str(svc.local_today().year), "target_kind": "tenant"}, errors=errors or {},
+                  form=form or {"year": str(clock.today().year), "target_kind": "tenant"}, errors=errors or {},
                   clusters=svc.target_options(db, "cluster"), party_orgs=svc.target_options(db, "party_org"))
 
 
@@ -141,7 +142,7 @@ def line_amount(ctx: Ctx, db: Session, line_id: int, data: Form) -> Response:
 def disburse(ctx: Ctx, db: Session, line_id: int, data: Form) -> Response:
     raw = _raw(data)
     try:
-        svc.request_disbursement(db, svc.get_line(db, line_id), raw, svc.local_today(), ctx.user.username)
+        svc.request_disbursement(db, svc.get_line(db, line_id), raw, clock.today(), ctx.user.username)
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -154,7 +155,7 @@ def decide(ctx: Ctx, db: Session, disbursement_id: int, action: str, data: Form)
     d = svc.get_disbursement(db, disbursement_id)
     raw = _raw(data)
     try:
-        svc.decide(db, d, action, raw, svc.local_today(), ctx.user.username, separate_approval=_separate(ctx))
+        svc.decide(db, d, action, raw, clock.today(), ctx.user.username, separate_approval=_separate(ctx))
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -348,7 +349,7 @@ def api_line_disbursements(db: Session, line_id: int) -> list[DisbursementOut]:
 def api_disburse(ctx: Ctx, db: Session, line_id: int, data: dict[str, Any]) -> DisbursementOut:
     line = svc.get_line(db, line_id)
     try:
-        d = svc.request_disbursement(db, line, data, svc.local_today(), ctx.user.username)
+        d = svc.request_disbursement(db, line, data, clock.today(), ctx.user.username)
         db.commit()
     except FormErrors as exc:
         db.rollback()
@@ -360,7 +361,7 @@ def api_disburse(ctx: Ctx, db: Session, line_id: int, data: dict[str, Any]) -> D
 def api_decide(ctx: Ctx, db: Session, disbursement_id: int, data: dict[str, Any]) -> DisbursementOut:
     d = svc.get_disbursement(db, disbursement_id)
     try:
-        svc.decide(db, d, svc.text(data, "action"), data, svc.local_today(), ctx.user.username,
+        svc.decide(db, d, svc.text(data, "action"), data, clock.today(), ctx.user.username,
                    separate_approval=_separate(ctx))
         db.commit()
     except FormErrors as exc:

@@ -18,13 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.forms import FormErrors
+from core import search
+from core.clock import SHANGHAI
+from core.forms import FormErrors, text
 from core.models import AuditEntry
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrg
@@ -32,17 +33,12 @@ from core.tenancy import TenantInfo, tree
 from plugins.funds.models import BudgetLine, Disbursement
 from plugins.funds.types import RewardRule
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CATEGORIES = {"work": "工作经费", "reward": "奖励", "subsidy": "补贴", "startup": "启动经费",
               "venue": "阵地建设补助", "dues_refund": "党费返还"}
 TARGET_KINDS = {"tenant": "本级", "cluster": "组团（联组）", "party_org": "党组织"}
 STATUSES = {"requested": "待审批", "approved": "已批准", "paid": "已拨付", "rejected": "已驳回"}
 COMMITTED = ("requested", "approved", "paid")
 MAX_FEN = 10**13  # ¥100 billion: anything above is a typo
-
-
-def local_today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
 
 
 # --- money -------------------------------------------------------------------------------------
@@ -86,13 +82,6 @@ def yuan_plain(fen: int | None) -> str:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return "" if value is None else str(value).strip()
 
 
 def target_name(session: Session, tenant: TenantInfo, kind: str, target_id: int | None) -> str | None:
@@ -205,7 +194,7 @@ def get_line(session: Session, line_id: int) -> BudgetLine:
 def line_select(q: str = "", year: int | None = None, category: str = "", target_kind: str = "") -> Select:
     stmt = select(BudgetLine)
     if q:
-        stmt = stmt.where(or_(BudgetLine.title.contains(q), BudgetLine.target_name.contains(q)))
+        stmt = stmt.where(search.matches(q, BudgetLine.title, BudgetLine.target_name))
     if year:
         stmt = stmt.where(BudgetLine.year == year)
     if category in CATEGORIES:
@@ -314,8 +303,7 @@ def get_disbursement(session: Session, disbursement_id: int) -> Disbursement:
 def disbursement_select(q: str = "", status: str = "", year: int | None = None) -> Select:
     stmt = select(Disbursement).join(BudgetLine, BudgetLine.id == Disbursement.line_id)
     if q:
-        stmt = stmt.where(or_(Disbursement.purpose.contains(q), BudgetLine.target_name.contains(q),
-                              Disbursement.payee.contains(q)))
+        stmt = stmt.where(search.matches(q, Disbursement.purpose, BudgetLine.target_name, Disbursement.payee))
     if status in STATUSES:
         stmt = stmt.where(Disbursement.status == status)
     if year:

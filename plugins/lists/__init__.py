@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from core import clock
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.lists import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
@@ -69,11 +70,11 @@ def register_nav_items(tenant, settings):
 def register_dashboard_widgets(session, tenant, settings):
     if not settings.show_widget:
         return []
-    from plugins.lists.service import counters, local_today, scheme_for
+    from plugins.lists.service import counters, scheme_for
 
     scheme = scheme_for(tenant)
     return [Widget(settings.title, "lists:Widget",
-                   {"c": counters(session, scheme, local_today()), "scheme": scheme,
+                   {"c": counters(session, scheme, clock.today()), "scheme": scheme,
                     "href": f"/t/{tenant.slug}/lists/dashboard"},
                    permission="lists:read", order=40)]
 

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.plugins import registry
 from core.registry.models import Organization
 from core.tenancy import TenantInfo, tree
@@ -26,7 +27,7 @@ def _pick(scheme, vocabulary: str, *keys: str) -> str:
 def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
     if session.scalar(select(func.count(ListResource.id))) or session.scalar(select(func.count(ListDemand.id))):
         return
-    today = today or svc.local_today()
+    today = today or clock.today()
     scheme = svc.scheme_for(tenant)
     if not session.scalar(select(ListStation.id)):
         svc.create_station(session, DEMO, {"name": f"{tenant.name}{scheme.station_label}", "level": "street",

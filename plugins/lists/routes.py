@@ -20,7 +20,7 @@ from litestar.params import Body
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import search
+from core import clock, search
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -84,7 +84,7 @@ class View:
 
 
 def _env(ctx: Ctx) -> tuple[Access, EffectiveScheme, dt.date]:
-    return Access.of(ctx), svc.scheme_for(ctx.tenant), svc.local_today()
+    return Access.of(ctx), svc.scheme_for(ctx.tenant), clock.today()
 
 
 def _settings(ctx: Ctx):
@@ -106,7 +106,7 @@ def _unprocessable(exc: FormErrors) -> HTTPException:
 def _xlsx(ctx: Ctx, db: Session, name: str, headers: list[str], rows, query: dict[str, str], entity: str
           ) -> Response:
     rows = list(rows)
-    response = xlsx_response(f"{name}-{svc.local_today().isoformat()}.xlsx", name, headers, rows)
+    response = xlsx_response(f"{name}-{clock.today().isoformat()}.xlsx", name, headers, rows)
     record(db, "lists.export", entity=entity, summary=f"导出{name} {len(rows)} 条", after=query or None)
     db.commit()
     return response

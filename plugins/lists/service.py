@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import crypto, search
-from core.forms import FormErrors
+from core.forms import FormErrors, text
 from core.models import AuditEntry, User
 from core.permissions import authorizer
 from core.plugins import registry
@@ -51,12 +50,6 @@ from plugins.lists.models import (
 from plugins.lists.types import EffectiveScheme, ListScheme
 
 PLUGIN = "lists"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local_today() -> dt.date:
-    """Today in Asia/Shanghai — what the web layer passes as ``today``."""
-    return dt.datetime.now(SHANGHAI).date()
 
 
 # --- schemes ----------------------------------------------------------------------------------
@@ -282,13 +275,6 @@ def get_station(session: Session, station_id: int) -> ListStation:
 
 
 # --- input helpers ----------------------------------------------------------------------------
-
-
-def text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key, "")
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return "" if value is None else str(value).strip()
 
 
 def id_list(raw: Mapping[str, Any], key: str) -> list[int] | None:

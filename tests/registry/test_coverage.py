@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from core import clock
 from tests.helpers import post_form, unique
 
 # expected figures of street A (see the ``world`` fixture)
@@ -315,7 +316,7 @@ def test_drilldown_after_the_dashboard_reuses_its_figures(world):
 
     with open_session(d, scope) as s:  # counting by itself (nothing counted in this session)
         plain = {case: page(s, *case) for case in cases}
-        assert cov.counted_total(s, "total", "all", scope, cov.today()) is None
+        assert cov.counted_total(s, "total", "all", scope, clock.today()) is None
     with open_session(d, scope) as s:
         board = cov.dashboard(s, tree().by_id[d], tree())
         sent, stop = _statements(s)
@@ -333,9 +334,9 @@ def test_drilldown_after_the_dashboard_reuses_its_figures(world):
         finally:
             stop()
         # another day's figures, or tenants that were not counted, are not reused
-        assert cov.counted_total(s, "total", "all", scope, cov.today() - dt.timedelta(days=1)) is None
-        assert cov.counted_total(s, "total", "all", (*scope, 999_999_999), cov.today()) is None
-        assert cov.counted_total(s, "total", "all", scope, cov.today()) == board.figures["all"]["total"]
+        assert cov.counted_total(s, "total", "all", scope, clock.today() - dt.timedelta(days=1)) is None
+        assert cov.counted_total(s, "total", "all", (*scope, 999_999_999), clock.today()) is None
+        assert cov.counted_total(s, "total", "all", scope, clock.today()) == board.figures["all"]["total"]
 
 
 def test_counted_figures_are_forgotten_on_write_and_at_the_end_of_the_transaction(world):
@@ -346,15 +347,15 @@ def test_counted_figures_are_forgotten_on_write_and_at_the_end_of_the_transactio
     a = world["ids"]["a"]
     with open_session(a) as s:
         before = cov.counts_by_tenant(s)[a]["all"]["total"]
-        assert cov.counted_total(s, "total", "all", None, cov.today()) == before
+        assert cov.counted_total(s, "total", "all", None, clock.today()) == before
         s.add(Organization(name=f"临时{world['tag']}", kind="enterprise"))
         s.flush()  # this transaction now has one more organization than it counted
-        assert cov.counted_total(s, "total", "all", None, cov.today()) is None
+        assert cov.counted_total(s, "total", "all", None, clock.today()) is None
         rows, total = cov.drilldown_page(s, cov.drilldown_query("total", tenant_ids=(a,)), 1, 200)
         assert total == len(rows) == before + 1
         cov.counts_by_tenant(s)
         s.rollback()
-        assert cov.counted_total(s, "total", "all", None, cov.today()) is None
+        assert cov.counted_total(s, "total", "all", None, clock.today()) is None
 
 
 def test_district_figures_equal_each_streets_own_count_summed(world):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from core import crypto, validators
-from core.registry import demo
+from core.registry import demo, scale
 from core.registry.choices import MEMBER_STATUSES
 from core.registry.demo import build_plan, coverage_by_kind, instructor_targets, plan_figures
 from core.registry.schemas import clean_member, clean_organization, clean_party_org
@@ -169,13 +169,13 @@ def test_every_row_passes_the_registry_rules(plans, slug):
 def test_scale_column_lists_match_the_models():
     from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage
 
-    for model, columns in ((Organization, demo.ORG_COLUMNS), (PartyOrg, demo.PO_COLUMNS),
-                           (PartyOrgCoverage, demo.COVERAGE_COLUMNS), (Member, demo.MEMBER_COLUMNS)):
+    for model, columns in ((Organization, scale.ORG_COLUMNS), (PartyOrg, scale.PO_COLUMNS),
+                           (PartyOrgCoverage, scale.COVERAGE_COLUMNS), (Member, scale.MEMBER_COLUMNS)):
         assert set(columns) == set(model.__table__.c.keys()), model.__tablename__
         assert len(columns) == len(set(columns))
-        types = dict(zip(columns, demo._pg_types(model.__tablename__, columns), strict=True))
+        types = dict(zip(columns, scale._pg_types(model.__tablename__, columns), strict=True))
         assert types["id"] == types["tenant_id"] == "int4"
-    assert demo._pg_types("members", ["party_org_id", "lost_contact", "birth_date", "created_at", "name"]) == [
+    assert scale._pg_types("members", ["party_org_id", "lost_contact", "birth_date", "created_at", "name"]) == [
         "int4", "bool", "date", "timestamptz", "text"]
 
 
@@ -346,7 +346,7 @@ def test_generate_scale_sqlite():
 
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='liandong-scale-')) / 'scale.db'}"
     migrate.upgrade(url)
-    result = demo.generate_scale(url, 3, 50, seed=1)
+    result = scale.generate_scale(url, 3, 50, seed=1)
     engine = get_engine(url)
     _check_scale(engine, "scale", result)
     with engine.begin() as conn:
@@ -360,7 +360,7 @@ def test_generate_scale_sqlite():
         assert validators.validate_credit_code(code) is None
         enc = conn.execute(text("SELECT id_number_enc FROM members LIMIT 1")).scalar()
         assert validators.validate_id_number(crypto.decrypt(enc)) is None
-    again = demo.generate_scale(url, 3, 50, seed=1)  # resumes: nothing left to do
+    again = scale.generate_scale(url, 3, 50, seed=1)  # resumes: nothing left to do
     assert again.tenants == 0 and again.organizations == 0
     assert _scale_counts(engine, "scale")["organizations"] == 150
 
@@ -377,10 +377,10 @@ def test_generate_scale_on_the_test_database(database):
     direct, staged = unique("scd"), unique("scs")
     try:
         # one batch per tenant, two worker processes
-        result = demo.generate_scale(owner, 3, 50, seed=2, prefix=direct, batch_orgs=50, workers=2)
+        result = scale.generate_scale(owner, 3, 50, seed=2, prefix=direct, batch_orgs=50, workers=2)
         _check_scale(owner, direct, result)
         # the application role is subject to row-level security: COPY FROM would be refused
-        result = demo.generate_scale(app, 3, 50, seed=2, prefix=staged, copy_mode="auto")
+        result = scale.generate_scale(app, 3, 50, seed=2, prefix=staged, copy_mode="auto")
         _check_scale(owner, staged, result)
         # the app sees the rows through its tenant scope only
         with open_session(result.tenant_ids[0]) as s:

@@ -9,6 +9,7 @@ import secrets
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from core import clock
 from core.db import scoped_session
 from core.models import User
 from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage, UserOrganization
@@ -347,7 +348,7 @@ def test_org_secretary_sees_only_party_orgs_covering_their_organizations(as_user
 def test_terms_overdue_and_due_have_a_view_filter_badges_and_api(as_user, api_token):
     import datetime as dt
 
-    today = svc.today()
+    today = clock.today()
     tag = unique("换届")
     overdue = make_po(name=tag + "逾期支部", founded_on="2015-01-01",
                       term_ends_on=(today - dt.timedelta(days=1)).isoformat())

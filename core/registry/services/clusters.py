@@ -25,12 +25,12 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.forms import FormErrors
+from core import clock, search
+from core.forms import FormErrors, text
 from core.plugin_types import ClusterType, LeaderRule
 from core.registry.models import (
     Cluster,
@@ -42,7 +42,6 @@ from core.registry.models import (
 )
 from core.registry.schemas import FieldSpec, clean, resolve_organization, resolve_party_org
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 COMPLETE_KEY = "_complete"
 COMPLETED_ON_KEY = "_completed_on"
 
@@ -57,10 +56,6 @@ BUILTIN_CLUSTER_TYPE = ClusterType(
 
 MEMBER_KINDS = {"organization": "两新组织", "party_org": "党组织"}
 STATUSES = {"active": "在用", "archived": "已归档", "all": "全部"}
-
-
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
 
 
 # --- types -------------------------------------------------------------------------------------
@@ -134,12 +129,12 @@ def validate_leaders(ct: ClusterType, leaders: Iterable[Any], *, check_min: bool
 
 
 def is_active_leader(leader: ClusterLeader, on: dt.date | None = None) -> bool:
-    on = on or today()
+    on = on or clock.today()
     return leader.ended_on is None or leader.ended_on > on
 
 
 def is_active_member(member: ClusterMember, on: dt.date | None = None) -> bool:
-    on = on or today()
+    on = on or clock.today()
     return member.left_on is None or member.left_on > on
 
 
@@ -165,7 +160,7 @@ def problems_by_cluster(session: Session, clusters: list[Cluster],
     ids = [c.id for c in clusters]
     if not ids:
         return {}
-    now = today()
+    now = clock.today()
     rows = session.execute(
         select(ClusterLeader.cluster_id, ClusterLeader.title)
         .where(ClusterLeader.cluster_id.in_(ids),
@@ -203,7 +198,7 @@ def mark_complete(session: Session, cluster: Cluster, types: Mapping[str, Cluste
     attrs = dict(cluster.attributes or {})
     if complete:
         attrs[COMPLETE_KEY] = True
-        attrs[COMPLETED_ON_KEY] = today().isoformat()
+        attrs[COMPLETED_ON_KEY] = clock.today().isoformat()
     else:
         attrs.pop(COMPLETE_KEY, None)
         attrs.pop(COMPLETED_ON_KEY, None)
@@ -235,8 +230,7 @@ def list_query(q: str = "", cluster_type: str = "", status: str = "active",
         stmt = stmt.where(Cluster.id.in_(
             select(ClusterMember.cluster_id).where(ClusterMember.organization_id.in_(only_orgs))))
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Cluster.name.like(like), Cluster.area.like(like), Cluster.description.like(like)))
+        stmt = stmt.where(search.matches(q, Cluster.name, Cluster.area, Cluster.description))
     if cluster_type:
         stmt = stmt.where(Cluster.cluster_type == cluster_type)
     if status == "active":
@@ -249,7 +243,7 @@ def list_query(q: str = "", cluster_type: str = "", status: str = "active",
 def member_counts(session: Session, ids: list[int]) -> dict[int, int]:
     if not ids:
         return {}
-    now = today()
+    now = clock.today()
     rows = session.execute(
         select(ClusterMember.cluster_id, func.count())
         .where(ClusterMember.cluster_id.in_(ids),
@@ -264,7 +258,7 @@ def leader_summaries(session: Session, ids: list[int], types: Mapping[str, Clust
     """"组长：张三；副组长：李四、王五" per cluster, one query."""
     if not ids:
         return {}
-    now = today()
+    now = clock.today()
     rows = session.execute(
         select(ClusterLeader.cluster_id, ClusterLeader.title, ClusterLeader.person_name)
         .where(ClusterLeader.cluster_id.in_(ids),
@@ -309,13 +303,6 @@ BASE_FIELDS = [
 ]
 
 
-def _text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    if value is None:
-        return ""
-    return str(value).strip()
-
-
 def clean_cluster(session: Session, raw: Mapping[str, Any], types: Mapping[str, ClusterType],
                   existing: Cluster | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed values and field errors for a cluster form / API body.
@@ -325,7 +312,7 @@ def clean_cluster(session: Session, raw: Mapping[str, Any], types: Mapping[str, 
     """
     values, errors = clean(BASE_FIELDS, raw)
     if existing is None:
-        key = _text(raw, "cluster_type")
+        key = text(raw, "cluster_type")
         if not key:
             errors["cluster_type"] = "组团类型：必填"
         elif key not in types:
@@ -337,7 +324,7 @@ def clean_cluster(session: Session, raw: Mapping[str, Any], types: Mapping[str, 
         ct = types.get(existing.cluster_type)
     for field, label, resolve in (("lead_organization", "牵头组织", resolve_organization),
                                   ("lead_party_org", "牵头党组织", resolve_party_org)):
-        found, problem = resolve(session, _text(raw, field) or None)
+        found, problem = resolve(session, text(raw, field) or None)
         if problem:
             errors[field] = f"{label}：{problem}"
         else:
@@ -345,7 +332,7 @@ def clean_cluster(session: Session, raw: Mapping[str, Any], types: Mapping[str, 
     given = raw.get("attributes") if isinstance(raw.get("attributes"), Mapping) else {}
     attrs = {k: v for k, v in ((existing.attributes or {}) if existing else {}).items() if k.startswith("_")}
     for key, label in (ct.attributes if ct else ()):
-        value = _text(given, key) if key in given else _text(raw, f"attr_{key}")
+        value = text(given, key) if key in given else text(raw, f"attr_{key}")
         if len(value) > 200:
             errors[f"attr_{key}"] = f"{label}：最多 200 个字符"
         elif value:
@@ -379,7 +366,7 @@ def update_cluster(session: Session, cluster: Cluster, raw: Mapping[str, Any],
 
 
 def set_archived(session: Session, cluster: Cluster, archived: bool) -> None:
-    cluster.archived_on = today() if archived else None
+    cluster.archived_on = clock.today() if archived else None
     session.flush()
 
 
@@ -396,11 +383,11 @@ def add_member(session: Session, cluster: Cluster, raw: Mapping[str, Any],
     errors: dict[str, str] = {}
     ct = types.get(cluster.cluster_type)
     kinds = ct.member_kinds if ct else tuple(MEMBER_KINDS)
-    kind = _text(raw, "kind") or kinds[0]
+    kind = text(raw, "kind") or kinds[0]
     if kind not in kinds:
         allowed = "、".join(MEMBER_KINDS.get(k, k) for k in kinds)
         errors["kind"] = f"成员类型：{type_label(types, cluster.cluster_type)}只能包含{allowed}"
-    ref = _text(raw, "ref")
+    ref = text(raw, "ref")
     found = None
     if not ref:
         errors["ref"] = "成员：必填"
@@ -408,10 +395,10 @@ def add_member(session: Session, cluster: Cluster, raw: Mapping[str, Any],
         found, problem = (resolve_organization if kind == "organization" else resolve_party_org)(session, ref)
         if problem:
             errors["ref"] = f"成员：{problem}"
-    joined = _date(raw, "joined_on", "加入日期", errors) or today()
+    joined = _date(raw, "joined_on", "加入日期", errors) or clock.today()
     if found and not errors:
         column = ClusterMember.organization_id if kind == "organization" else ClusterMember.party_org_id
-        now = today()
+        now = clock.today()
         dup = session.scalar(select(ClusterMember.id).where(
             ClusterMember.cluster_id == cluster.id, column == found,
             or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > now)))
@@ -436,7 +423,7 @@ def exclusive_conflict(session: Session, cluster: Cluster, kind: str, ref_id: in
     """The name of another unarchived cluster of ``cluster``'s type that the organization /
     party org ``ref_id`` is a current (not left) member of, or None."""
     column = ClusterMember.organization_id if kind == "organization" else ClusterMember.party_org_id
-    now = today()
+    now = clock.today()
     return session.scalar(
         select(Cluster.name).join(ClusterMember, ClusterMember.cluster_id == Cluster.id)
         .where(Cluster.cluster_type == cluster.cluster_type, Cluster.id != cluster.id,
@@ -451,7 +438,7 @@ def end_member(session: Session, cluster: Cluster, member_id: int, raw: Mapping[
     if row is None or row.cluster_id != cluster.id:
         raise LookupError(member_id)
     errors: dict[str, str] = {}
-    left = _date(raw, "left_on", "退出日期", errors) or today()
+    left = _date(raw, "left_on", "退出日期", errors) or clock.today()
     if row.left_on is not None:
         errors["left_on"] = "退出日期：该成员已退出"
     elif row.joined_on and left < row.joined_on:
@@ -482,10 +469,10 @@ def add_leader(session: Session, cluster: Cluster, raw: Mapping[str, Any],
     if ct is None:
         raise FormErrors({"title": f"职务：组团类型「{cluster.cluster_type}」在本辖区未启用"})
     rules = {r.title: r for r in ct.leaders}
-    title = _text(raw, "title")
+    title = text(raw, "title")
     if title not in rules:
         errors["title"] = "职务：请选择有效的职务" if title else "职务：必填"
-    org_id, problem = resolve_organization(session, _text(raw, "organization") or None)
+    org_id, problem = resolve_organization(session, text(raw, "organization") or None)
     if problem:
         errors["organization"] = f"所在单位：{problem}"
     elif org_id is None and title in rules and rules[title].from_organization:
@@ -493,7 +480,7 @@ def add_leader(session: Session, cluster: Cluster, raw: Mapping[str, Any],
                                   "请填写其所在的两新组织")
     active = leaders_of(session, cluster, active_only=True)
     replaced = None
-    rep = _text(raw, "replaces")
+    rep = text(raw, "replaces")
     if rep:
         replaced = next((x for x in active if str(x.id) == rep), None)
         if replaced is None:
@@ -505,7 +492,7 @@ def add_leader(session: Session, cluster: Cluster, raw: Mapping[str, Any],
         mine = [p for p in problems if p.startswith(rule_msg)]
         if mine:
             errors["title"] = f"职务：{mine[0]}，不能再增加"
-    appointed = values.get("appointed_on") or today()
+    appointed = values.get("appointed_on") or clock.today()
     if replaced is not None and replaced.appointed_on and appointed < replaced.appointed_on:
         errors["appointed_on"] = "任职日期：不能早于被接替者的任职日期"
     if errors:
@@ -524,7 +511,7 @@ def end_leader(session: Session, cluster: Cluster, leader_id: int, raw: Mapping[
     if row is None or row.cluster_id != cluster.id:
         raise LookupError(leader_id)
     errors: dict[str, str] = {}
-    ended = _date(raw, "ended_on", "离任日期", errors) or today()
+    ended = _date(raw, "ended_on", "离任日期", errors) or clock.today()
     if row.ended_on is not None:
         errors["ended_on"] = "离任日期：该负责人已离任"
     elif row.appointed_on and ended < row.appointed_on:

@@ -28,11 +28,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, event, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.registry.choices import ORG_KINDS
 from core.registry.models import (
     CoverageSnapshot,
@@ -43,8 +43,6 @@ from core.registry.models import (
     PartyOrg,
     PartyOrgCoverage,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: metric key → label; the counts a snapshot stores, in display order
 METRICS: dict[str, str] = {
@@ -67,12 +65,8 @@ MEMBER_STATUSES = ("full", "probationary")  # party members (正式党员、预�
 SHOULD_BUILD_MIN_FULL = 3
 
 
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
-
-
 def month_start(day: dt.date | None = None) -> dt.date:
-    day = day or today()
+    day = day or clock.today()
     return day.replace(day=1)
 
 
@@ -180,7 +174,7 @@ def _conditions(org, cov, mem, ins) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _joined(on: dt.date | None = None) -> Joined:
-    on = on or today()
+    on = on or clock.today()
     cov, mem, ins = _aggregates(on)
     conditions, filters = _conditions(Organization, cov, mem, ins)
     stmt = (
@@ -252,7 +246,7 @@ def counts_by_tenant(session: Session, tenant_ids: Iterable[int] | None = None,
     One GROUP BY tenant_id, kind statement over the organizations in id order joined to the
     per-organization aggregates; ``tenant_ids`` narrows it further.
     """
-    on = on or today()
+    on = on or clock.today()
     orgs = (
         select(Organization.id, Organization.tenant_id, Organization.kind, Organization.party_work_active)
         .where(Organization.status == "operating")
@@ -365,7 +359,7 @@ def drilldown_query(metric: str, kind: str = "", tenant_ids: Iterable[int] | Non
     """Organizations behind a figure, with member counts and flags; ordered by name."""
     if metric not in METRICS:
         raise KeyError(metric)
-    on = on or today()
+    on = on or clock.today()
     j = _joined(on)
     cond = j.filters[metric]  # the same condition as the figure's, written for WHERE
     stmt = j.stmt.add_columns(
@@ -381,8 +375,7 @@ def drilldown_query(metric: str, kind: str = "", tenant_ids: Iterable[int] | Non
     if tenant_ids is not None:
         stmt = stmt.where(Organization.tenant_id.in_(list(tenant_ids)))
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Organization.name.like(like), Organization.credit_code.like(like)))
+        stmt = stmt.where(search.matches(q, Organization.name, Organization.credit_code))
     elif not kind or kind in KINDS:  # exactly the organizations of a figure: see counted_total()
         ids = tuple(tenant_ids) if tenant_ids is not None else None
         stmt = stmt.execution_options(coverage_figure=(metric, kind or "all", ids, on))
@@ -467,7 +460,7 @@ def covering_party_orgs(session: Session, org_ids: list[int], on: dt.date | None
     """Names of the live party orgs covering each organization (one query for a page)."""
     if not org_ids:
         return {}
-    on = on or today()
+    on = on or clock.today()
     rows = session.execute(
         select(PartyOrgCoverage.organization_id, PartyOrg.name)
         .join(PartyOrg, PartyOrg.id == PartyOrgCoverage.party_org_id)

@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import crypto
+from core import clock, crypto, search
 from core.audit import record
 from core.forms import FormErrors
 from core.models import User
@@ -35,7 +35,7 @@ from core.registry.models import (
     PartyOrgCoverage,
 )
 from core.registry.schemas import FieldSpec, clean, parse_date, resolve_organization
-from core.registry.services.members import history, plain, today
+from core.registry.services.members import history, plain
 
 INSTRUCTOR_FIELDS = [
     FieldSpec("name", "姓名", required=True, max_length=50),
@@ -168,8 +168,7 @@ class InstructorRow:
 def instructor_query(q: str = "", active: str = "") -> Select:
     stmt = select(Instructor)
     if q:
-        stmt = stmt.where(or_(Instructor.name.contains(q, autoescape=True),
-                              Instructor.unit.contains(q, autoescape=True)))
+        stmt = stmt.where(search.matches(q, Instructor.name, Instructor.unit))
     if active in ("1", "0"):
         stmt = stmt.where(Instructor.active.is_(active == "1"))
     return stmt.order_by(Instructor.active.desc(), Instructor.name, Instructor.id)
@@ -177,7 +176,7 @@ def instructor_query(q: str = "", active: str = "") -> Select:
 
 def instructor_rows(session: Session, instructors: list[Instructor], scope: frozenset[int] | None = None,
                     day: dt.date | None = None) -> list[InstructorRow]:
-    day = day or today()
+    day = day or clock.today()
     ids = [i.id for i in instructors]
     if not ids:
         return []
@@ -220,7 +219,7 @@ class AssignmentRow:
 
 def assignment_rows(session: Session, assignments: list[InstructorAssignment],
                     day: dt.date | None = None) -> list[AssignmentRow]:
-    day = day or today()
+    day = day or clock.today()
     org_ids = {a.organization_id for a in assignments}
     ins_ids = {a.instructor_id for a in assignments}
     orgs = dict(session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))).all()) if org_ids else {}
@@ -258,7 +257,7 @@ def _overlap_message(session: Session, other: InstructorAssignment) -> str:
 
 
 def assign(session: Session, instructor: Instructor, raw: Mapping[str, Any]) -> InstructorAssignment:
-    raw = {"start_on": today(), **{k: v for k, v in raw.items() if v not in (None, "") or k != "start_on"}}
+    raw = {"start_on": clock.today(), **{k: v for k, v in raw.items() if v not in (None, "") or k != "start_on"}}
     values, errors = clean(ASSIGNMENT_FIELDS, raw)
     org_id = None
     if "organization" not in errors:
@@ -298,7 +297,7 @@ def _record_assignment(session: Session, verb: str, row: InstructorAssignment, i
 
 
 def end_assignment(session: Session, assignment: InstructorAssignment, end_on: Any) -> InstructorAssignment:
-    day = parse_date(end_on) if end_on not in (None, "") else today()
+    day = parse_date(end_on) if end_on not in (None, "") else clock.today()
     if day is None:
         raise FormErrors({"end_on": "结束日期：日期格式应为 2024-03-01"})
     if day < assignment.start_on:
@@ -458,7 +457,7 @@ def _clean_visit(session: Session, raw: Mapping[str, Any], actor: VisitActor) ->
     else:
         values.pop("organization", None)
     day = values.get("visited_on")
-    if day and day > today():
+    if day and day > clock.today():
         errors["visited_on"] = "走访日期：不能晚于今天"
     if (not actor.unrestricted and instructor is not None and org_id and day and "visited_on" not in errors
             and not assigned_on(session, instructor.id, org_id, day)):
@@ -616,14 +615,14 @@ def _covering(strong_only: bool):
 def uncovered_query(day: dt.date | None = None, q: str = "", scope: frozenset[int] | None = None) -> Select:
     """Operating organizations with no party org, or covered only by weak (软弱涣散) ones,
     and no instructor assigned on ``day`` (default today)."""
-    day = day or today()
+    day = day or clock.today()
     has_instructor = exists(select(InstructorAssignment.id).where(
         InstructorAssignment.organization_id == Organization.id, active_on(day)))
     stmt = select(Organization).where(Organization.status == "operating", ~_covering(True), ~has_instructor)
     if scope is not None:
         stmt = stmt.where(Organization.id.in_(scope or {-1}))
     if q:
-        stmt = stmt.where(or_(Organization.name.contains(q, autoescape=True), Organization.credit_code == q.upper()))
+        stmt = stmt.where(or_(search.matches(q, Organization.name), Organization.credit_code == q.upper()))
     return stmt.order_by(Organization.name, Organization.id)
 
 

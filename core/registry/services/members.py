@@ -12,13 +12,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, crypto, validators
+from core import audit, clock, crypto, search, validators
 from core.forms import FormErrors
 from core.models import AuditEntry
 from core.registry import choices
@@ -34,7 +33,6 @@ from core.registry.schemas import (
     resolve_party_org,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIELD_KEYS = [s.key for s in MEMBER_FIELDS]
 #: keys whose stored value is ciphertext: an empty input on update means "unchanged"
 SECRET_KEYS = ("id_number", "phone")
@@ -53,10 +51,6 @@ LOCATION_RULES = {
     "outside_city": "mobilize",
     "local_rural": "consult",
 }
-
-
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
 
 
 # --- permissions and scope ----------------------------------------------------------------------
@@ -206,7 +200,7 @@ def search_condition(q: str):
     phone = validators.normalize_mobile(q)
     if not validators.validate_mobile(phone):
         return Member.phone_hash == crypto.blind_index(phone, "phone")
-    return Member.name.contains(q, autoescape=True)
+    return search.matches(q, Member.name)
 
 
 def member_query(session: Session, f: MemberFilter, scope: frozenset[int] | None = None) -> Select:
@@ -501,7 +495,7 @@ def advance(session: Session, member: Member, on: Any, to: str | None = None) ->
         errors["date"] = f"{STEP_LABELS[key]}：必填"
     elif when is None:
         errors["date"] = f"{STEP_LABELS[key]}：日期格式应为 2024-03-01"
-    elif when > today():
+    elif when > clock.today():
         errors["date"] = f"{STEP_LABELS[key]}：不能晚于今天"
     else:
         for earlier in PIPELINE[:i + 1]:

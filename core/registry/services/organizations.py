@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, exists, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import crypto
+from core import clock, crypto, search
 from core.forms import FormErrors
 from core.models import AuditEntry
 from core.registry import choices
@@ -182,19 +182,10 @@ def covered_clause() -> ColumnElement[bool]:
     )
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def org_select(access: Access, f: OrgFilter) -> Select:
     stmt = select(Organization).where(access.org_clause())
     if f.q:
-        pattern = f"%{_like(f.q)}%"
-        stmt = stmt.where(or_(
-            Organization.name.ilike(pattern, escape="\\"),
-            Organization.credit_code.ilike(f"%{_like(f.q.upper())}%", escape="\\"),
-            Organization.address.ilike(pattern, escape="\\"),
-        ))
+        stmt = stmt.where(search.matches(f.q, Organization.name, Organization.credit_code, Organization.address))
     for key in ("kind", "sub_kind", "industry", "status", "community", "building"):
         value = getattr(f, key)
         if value:
@@ -468,13 +459,13 @@ class OrgDetail:
 def detail(session: Session, org: Organization) -> OrgDetail:
     from core.registry.models import Instructor
     from core.registry.services.instructors import active_on
-    from core.registry.services.members import today
+    
 
     every = covering_party_orgs(session, [org.id], include_dissolved=True).get(org.id, [])
     instructors = [tuple(r) for r in session.execute(
         select(Instructor.id, Instructor.name, InstructorAssignment.start_on)
         .join(InstructorAssignment, InstructorAssignment.instructor_id == Instructor.id)
-        .where(InstructorAssignment.organization_id == org.id, active_on(today()))
+        .where(InstructorAssignment.organization_id == org.id, active_on(clock.today()))
         .order_by(InstructorAssignment.start_on))]
     return OrgDetail(
         instructors=instructors,

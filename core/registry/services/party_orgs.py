@@ -24,6 +24,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.audit import record
 from core.forms import FormErrors
 from core.registry import choices
@@ -35,7 +36,6 @@ from core.registry.schemas import (
     resolve_organization,
     resolve_party_org,
 )
-from core.registry.services.members import today
 from core.registry.services.organizations import Access, HistoryRow, Refused, history
 from core.web.listing import PAGE_SIZE, PageOf, paginate
 
@@ -108,16 +108,10 @@ class PartyOrgFilter:
         return bool(self.query())
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def party_org_select(access: Access, f: PartyOrgFilter) -> Select:
     stmt = select(PartyOrg).where(party_org_clause(access))
     if f.q:
-        pattern = f"%{_like(f.q)}%"
-        stmt = stmt.where(or_(PartyOrg.name.ilike(pattern, escape="\\"),
-                              PartyOrg.secretary_name.ilike(pattern, escape="\\")))
+        stmt = stmt.where(search.matches(f.q, PartyOrg.name, PartyOrg.secretary_name))
     if f.org_type:
         stmt = stmt.where(PartyOrg.org_type == f.org_type)
     if f.formation_mode:
@@ -143,7 +137,7 @@ def party_org_select(access: Access, f: PartyOrgFilter) -> Select:
 
 def term_clause(term: str, day: dt.date | None = None) -> ColumnElement[bool]:
     """SQL condition for a 换届 filter value (``overdue`` / ``due`` / ``none``) on ``day``."""
-    day = day or today()
+    day = day or clock.today()
     if term == "overdue":
         return PartyOrg.term_ends_on < day
     if term == "due":
@@ -155,7 +149,7 @@ def term_status(po: PartyOrg, day: dt.date | None = None) -> str:
     """``overdue`` / ``due`` for a live party org whose term has ended or ends soon, else ``""``."""
     if po.dissolved_on is not None or po.term_ends_on is None:
         return ""
-    day = day or today()
+    day = day or clock.today()
     if po.term_ends_on < day:
         return "overdue"
     if po.term_ends_on <= day + dt.timedelta(days=TERM_DUE_DAYS):
@@ -165,7 +159,7 @@ def term_status(po: PartyOrg, day: dt.date | None = None) -> str:
 
 def term_counts(session: Session, access: Access, day: dt.date | None = None) -> dict[str, int]:
     """How many visible live party orgs have an overdue term / a term ending soon."""
-    day = day or today()
+    day = day or clock.today()
     out = {}
     for key in ("overdue", "due"):
         out[key] = session.scalar(select(func.count(PartyOrg.id)).where(

@@ -18,6 +18,7 @@ from litestar.params import Body
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -220,7 +221,7 @@ def _detail(ctx: Ctx, db: Session, cluster: Cluster, *, status: int = 200, membe
                       if k in svc.MEMBER_KINDS},
         member_form=member_form or {}, member_errors=member_errors or {},
         leader_form=leader_form or {}, leader_errors=leader_errors or {}, errors=errors or {},
-        history=_history(db, cluster, members, leaders), today=svc.today(),
+        history=_history(db, cluster, members, leaders), today=clock.today(),
         hidden_members=len(all_members) - len(members),
         attributes=[(label, (cluster.attributes or {}).get(key, "")) for key, label in (ct.attributes if ct else ())],
     )

@@ -21,6 +21,7 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -34,7 +35,7 @@ from core.registry.models import (
 )
 from core.registry.schemas import parse_date, resolve_organization
 from core.registry.services import instructors as svc
-from core.registry.services.members import history, org_scope, today
+from core.registry.services.members import history, org_scope
 from core.registry.web import paging
 from core.uploads import file_response
 from core.web.context import Ctx
@@ -106,7 +107,7 @@ def instructor_list(ctx: Ctx, db: Session, request: Request) -> Response:
     page = paginate(db, svc.instructor_query(q, active), *paging.page_of(ctx, request.query_params))
     rows = svc.instructor_rows(db, page.items, _scope(ctx, db))
     return render("registry:InstructorList", ctx=ctx, page=page, rows=rows, query={"q": q, "active": active},
-                  year=today().year)
+                  year=clock.today().year)
 
 
 @get("/instructors/export", opt=READ, include_in_schema=False, sync_to_thread=True)
@@ -115,8 +116,8 @@ def instructor_export(ctx: Ctx, db: Session, request: Request) -> Response:
     rows = [[r.i.name, r.i.unit, r.phone_masked, r.username, "是" if r.i.active else "否", r.organizations,
              r.visits_this_year] for r in svc.instructor_rows(db, items, _scope(ctx, db))]
     _audit_export(db, "instructors", f"导出党建指导员 {len(rows)} 条（手机号已脱敏）", request)
-    return xlsx_response(f"党建指导员_{ctx.tenant.name}_{dt.date.today():%Y%m%d}.xlsx", "党建指导员",
-                         ["姓名", "派出单位", "手机号", "平台账号", "在岗", "负责组织数", f"{today().year}年走访次数"],
+    return xlsx_response(f"党建指导员_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "党建指导员",
+                         ["姓名", "派出单位", "手机号", "平台账号", "在岗", "负责组织数", f"{clock.today().year}年走访次数"],
                          rows)
 
 
@@ -161,7 +162,7 @@ def _detail(ctx: Ctx, db: Session, instructor: Instructor, form: dict | None = N
                   attachment_counts=svc.attachment_counts(db, [r.v.id for r in visits]),
                   organizations=_org_options(db) if ctx.can("registry:write") else [],
                   history=history(db, ctx.tenant.id, "instructors", instructor.id, specs=svc.INSTRUCTOR_FIELDS,
-                                  labels=svc.HISTORY_LABELS), today=today().isoformat())
+                                  labels=svc.HISTORY_LABELS), today=clock.today().isoformat())
 
 
 @get("/instructors/{instructor_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
@@ -268,7 +269,7 @@ def visit_export(ctx: Ctx, db: Session, request: Request) -> Response:
     f = svc.visit_filter(request.query_params)
     rows = svc.visit_export_rows(db, svc.visit_query(db, f, _scope(ctx, db)))
     _audit_export(db, "instructor_visits", f"导出指导员走访记录 {len(rows)} 条", request)
-    return xlsx_response(f"指导员走访记录_{ctx.tenant.name}_{dt.date.today():%Y%m%d}.xlsx", "走访记录",
+    return xlsx_response(f"指导员走访记录_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "走访记录",
                          svc.VISIT_EXPORT_HEADERS, rows)
 
 
@@ -322,7 +323,7 @@ def _save_visit(ctx: Ctx, db: Session, data: dict[str, Any], visit: InstructorVi
 
 @get("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True)
 def visit_new(ctx: Ctx, db: Session, organization: str = "", instructor: str = "") -> Response:
-    form = {"visited_on": today().isoformat(), "organization": organization, "instructor": instructor}
+    form = {"visited_on": clock.today().isoformat(), "organization": organization, "instructor": instructor}
     return _visit_form(ctx, db, form, {}, None)
 
 
@@ -447,7 +448,7 @@ def _uncovered_page(ctx: Ctx, db: Session, request: Request, form: dict | None =
     return render("registry:InstructorUncovered", status_code=status, ctx=ctx, page=page,
                   rows=svc.uncovered_rows(db, page.items), query={"q": q}, form=form or {}, errors=errors or {},
                   instructors=svc.instructor_options(db) if ctx.can("registry:write") else [],
-                  today=today().isoformat())
+                  today=clock.today().isoformat())
 
 
 @get("/instructors/uncovered", opt=READ, include_in_schema=False, sync_to_thread=True)
@@ -461,7 +462,7 @@ def uncovered_export(ctx: Ctx, db: Session, request: Request) -> Response:
     rows = [[r.o.name, r.o.credit_code or "", r.o.community, r.o.building, r.o.employees, r.reason]
             for r in svc.uncovered_rows(db, orgs)]
     _audit_export(db, "organizations", f"导出待派指导员的组织 {len(rows)} 条", request)
-    return xlsx_response(f"待派指导员组织_{ctx.tenant.name}_{dt.date.today():%Y%m%d}.xlsx", "待派指导员",
+    return xlsx_response(f"待派指导员组织_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "待派指导员",
                          ["组织名称", "统一社会信用代码", "所属社区/村", "所在楼宇/商圈", "从业人员数", "原因"], rows)
 
 

@@ -18,7 +18,7 @@ from litestar.exceptions import HTTPException, NotFoundException, PermissionDeni
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, clock
 from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.registry import choices
@@ -100,7 +100,7 @@ def member_export(ctx: Ctx, db: Session, read_db: Session, request: Request) -> 
     audit.record(db, "members.export", entity="members", summary=f"导出党员 {len(rows)} 条（身份证号、手机号已脱敏）",
                  after={k: v for k, v in f.query().items() if v})
     db.commit()
-    return xlsx_response(f"党员台账_{ctx.tenant.name}_{dt.date.today():%Y%m%d}.xlsx", "党员",
+    return xlsx_response(f"党员台账_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "党员",
                          svc.EXPORT_HEADERS, rows)
 
 
@@ -140,7 +140,7 @@ def _detail_page(ctx: Ctx, db: Session, member: Member, *, revealed: dict | None
         "registry:MemberDetail", status_code=status, ctx=ctx, row=row, C=choices, revealed=revealed,
         form=form or {}, errors=errors or {},
         history=svc.history(db, ctx.tenant.id, "members", member.id, specs=MEMBER_FIELDS, labels=svc.HISTORY_LABELS),
-        locations=svc.TRANSFER_LOCATIONS, can_write=svc.can_write(ctx.perms), today=svc.today().isoformat(),
+        locations=svc.TRANSFER_LOCATIONS, can_write=svc.can_write(ctx.perms), today=clock.today().isoformat(),
     )
     if headers:
         response.headers.update(headers)

@@ -18,6 +18,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -70,7 +71,7 @@ def org_export(ctx: Ctx, db: Session, read_db: Session, request: Request) -> Res
     """Rows from ``read_db`` (the replica when configured); the audit entry on the primary."""
     access = Access.of(ctx)
     f = _filter(request)
-    response = xlsx_response(f"两新组织-{dt.date.today().isoformat()}.xlsx", "两新组织", svc.EXPORT_HEADERS,
+    response = xlsx_response(f"两新组织-{clock.today().isoformat()}.xlsx", "两新组织", svc.EXPORT_HEADERS,
                              svc.export_rows(read_db, access, f))
     record(db, "organizations.export", entity="organizations",
            summary=f"导出两新组织 {svc.count(read_db, access, f)} 条", after=f.query() or None)

@@ -14,21 +14,17 @@ from typing import Any
 
 from litestar.exceptions import HTTPException
 
+from core.forms import text
 from core.web.listing import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
-
-
-def _text(params: Mapping[str, Any], key: str) -> str:
-    value = params.get(key)
-    return "" if value is None else str(value).strip()
 
 
 def integer(params: Mapping[str, Any], key: str, label: str, low: int, high: int,
             errors: dict[str, str]) -> int | None:
     """``params[key]`` as an integer in [low, high]; None if absent; a Chinese message in
     ``errors[key]`` (and None) if it is something else."""
-    raw = _text(params, key)
+    raw = text(params, key)
     if raw == "":
         return None
     if _DIGITS.fullmatch(raw) and low <= int(raw) <= high:
@@ -48,7 +44,7 @@ def references(session: Any, params: Mapping[str, Any], refs: Mapping[str, tuple
     """Filters naming a row (id, code or name): ``refs`` maps key → (Chinese label, resolver
     returning ``(id, problem)``); a value that names no row (or several) is an error."""
     for key, (label, resolve) in refs.items():
-        raw = _text(params, key)
+        raw = text(params, key)
         if raw:
             _id, problem = resolve(session, raw)
             if problem:
@@ -62,7 +58,7 @@ def unprocessable(errors: dict[str, str]) -> HTTPException:
 def choice(params: Mapping[str, Any], key: str, label: str, allowed: Iterable[Any], errors: dict[str, str], *,
            multi: bool = False) -> None:
     """A filter value (comma-separated ones with ``multi``) must be one of ``allowed``."""
-    raw = _text(params, key)
+    raw = text(params, key)
     if raw == "":
         return
     options = [str(a) for a in allowed if str(a) != ""]

@@ -18,6 +18,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -56,7 +57,7 @@ FIELDS = {spec.key: spec for spec in PARTY_ORG_FIELDS}
 def po_index(ctx: Ctx, db: Session, request: Request, view: str = "") -> Response:
     access = Access.of(ctx)
     f = PartyOrgFilter.from_mapping(request.query_params.dict())
-    day = svc.today()
+    day = clock.today()
     common = {"ctx": ctx, "f": f, "access": access, "opts": OPTIONS, "labels": svc.labels,
               "term_counts": svc.term_counts(db, access, day), "term_of": lambda p: svc.term_status(p, day)}
     if view != "tree" and (view == "list" or f.active):
@@ -77,7 +78,7 @@ def po_export(ctx: Ctx, db: Session, read_db: Session, request: Request) -> Resp
     access = Access.of(ctx)
     f = PartyOrgFilter.from_mapping(request.query_params.dict())
     rows = list(svc.export_rows(read_db, access, f))
-    response = xlsx_response(f"党组织-{dt.date.today().isoformat()}.xlsx", "党组织", svc.EXPORT_HEADERS, rows)
+    response = xlsx_response(f"党组织-{clock.today().isoformat()}.xlsx", "党组织", svc.EXPORT_HEADERS, rows)
     record(db, "party_orgs.export", entity="party_orgs", summary=f"导出党组织 {len(rows)} 条",
            after=f.query() or None)
     db.commit()
@@ -119,7 +120,7 @@ def _detail_page(ctx: Ctx, db: Session, po: PartyOrg, status: int = 200, errors:
         ctx.flashes.append(["error", errors["__all__"]])
     return render("registry:PartyOrgDetail", status_code=status, ctx=ctx, d=svc.detail(db, access, po),
                   access=access, labels=svc.labels(po), errors=errors, form=form or {},
-                  today=svc.today().isoformat(), term=svc.term_status(po),
+                  today=clock.today().isoformat(), term=svc.term_status(po),
                   candidates=svc.coverage_candidates(db) if access.write_all and po.dissolved_on is None else [])
 
 
@@ -269,7 +270,7 @@ class CoverageOut:
 def _out(db: Session, access: Access, pos: list[PartyOrg]) -> list[PartyOrgOut]:
     ids = [p.id for p in pos]
     members, covered_ids = svc.member_counts(db, ids), svc.covered_ids(db, access, ids)
-    day = svc.today()
+    day = clock.today()
     out = []
     for p in pos:
         covered = covered_ids.get(p.id, [])

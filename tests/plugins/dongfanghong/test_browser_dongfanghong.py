@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core import clock
 from core.db import open_session
-from core.registry.services import clusters as cl
 from plugins.dongfanghong.models import DutyEntry
 from tests.browser import browser_page, live_server
 from tests.helpers import tenant_id, unique
@@ -62,7 +62,7 @@ def test_program_dashboard_walk_as_staff(database, tmp_path):
         assert page.is_visible("text=类别：请选择会议活动必到、过程动态必报或企业困难必帮")
         assert page.input_value("input[name=title]") == title
         page.select_option("select[name=kind]", value="attend")
-        page.fill("input[name=occurred_on]", cl.today().isoformat())
+        page.fill("input[name=occurred_on]", clock.today().isoformat())
         page.locator("form:has(select[name=kind]) button.primary").click()
         page.wait_for_selector(f"text={title}")
         page.screenshot(path=str(tmp_path / "group.png"), full_page=True)

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from core import revisions
+from core import clock, revisions
 from core.db import scoped_session
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrgCoverage
@@ -28,7 +28,7 @@ from plugins.lists import demo as ldemo
 from plugins.lists import service as lsvc
 from tests.helpers import login, post_form
 
-TODAY = cl.today()
+TODAY = clock.today()
 QS = svc.quarter_bounds(TODAY)[0]
 
 
@@ -47,7 +47,7 @@ def facts(world, groups):
         s.info["username"] = "test"
         pmap = svc.group_party_org_ids(s, groups)
         po_a, po_b = sorted(pmap[a])[0], sorted(pmap[b])[0]
-        types, now = actsvc.types_for(tenant), actsvc.utc_now()
+        types, now = actsvc.types_for(tenant), clock.utcnow()
 
         def activity(kind, organizer, title, day):
             return actsvc.create_activity(s, ademo.DEMO_ACCESS, tenant, types, {

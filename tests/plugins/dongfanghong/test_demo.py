@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core import clock
 from core.db import scoped_session
 from core.registry.models import ClusterLeader
 from core.registry.services import clusters as cl
@@ -126,7 +127,7 @@ def test_demo_exercises_the_gold_services_and_the_ranking(database):
         assert before["actions"] == {"solve", "deed", "advice"}
         assert before["golden"] >= 2 and before["speakers"] >= before["golden"] and before["attended"] > 0
         assert before["meetings"] >= 3 and before["ranking"] == ["published"]
-        cards = svc.dashboard(s, t, svc.joint_groups(s), ("assessment",), cl.today(), 0, {svc.SEE_ALL})
+        cards = svc.dashboard(s, t, svc.joint_groups(s), ("assessment",), clock.today(), 0, {svc.SEE_ALL})
         assert all(c.score for c in cards)
         demo.load(s, t)
         assert _service_figures(s) == before

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from core.db import scoped_session
 from core.forms import FormErrors
 from core.plugins import registry
@@ -141,7 +142,7 @@ def test_duty_entry_validation_and_checklist_page(world, groups, client, api_tok
     assert "事项：必填" in page and "日期" in page
     r = _post(client, f"{base}/groups/{a}/duty", {"kind": "help", "occurred_on": "2026-02-03", "title": "帮扶"})
     assert r.status_code == 422 and "企业困难必帮须填写所帮扶的企业" in r.text
-    tomorrow = (cl.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
     r = _post(client, f"{base}/groups/{a}/duty", {"kind": "x", "occurred_on": tomorrow, "title": "t"})
     assert r.status_code == 422 and "日期：不能晚于今天" in r.text and "类别：请选择" in r.text
     assert _count_duties(world, a) == before  # nothing half-saved

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from core import clock
 from core.db import scoped_session
 from core.forms import FormErrors
 from core.plugins import registry
 from core.registry.models import Member, PartyOrg
-from core.registry.services import clusters as cl
 from plugins.dongfanghong import guarantees as gsvc
 from plugins.dongfanghong import projects as psvc
 from plugins.dongfanghong import service as svc
@@ -29,7 +29,7 @@ from plugins.funds.models import BudgetLine, Disbursement
 from plugins.lists.models import ListResource
 from tests.helpers import login, post_form, text_of
 
-TODAY = cl.today()
+TODAY = clock.today()
 
 
 @pytest.fixture(scope="module")
