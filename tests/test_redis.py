@@ -10,6 +10,7 @@ wrote. Without Redis the tests skip, except under
 from __future__ import annotations
 
 import os
+import re
 import secrets
 
 import pytest
@@ -113,7 +114,8 @@ def test_session_is_shared_between_workers(workers, redis_db):
     w2.cookies.set("ld_session", sid)
     page = w2.get("/t/dongfanghong/", follow_redirects=False)
     assert page.status_code == 200, page.text
-    assert "dfh_staff" in page.text or "东方红" in page.text
+    who = re.search(r'<div class="who">\s*<span>([^<]*)</span>', page.text)
+    assert who and who.group(1) == "东方红街道专干"  # signed in as dfh_staff, not just any page
 
     # logging out on the second worker ends the session on the first
     out = w2.post("/logout", data={"_csrf_token": csrf(w2)}, follow_redirects=False)

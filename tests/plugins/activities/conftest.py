@@ -10,10 +10,8 @@ from types import ModuleType
 
 import pytest
 
-from core import revisions
 from core.db import scoped_session
 from core.hookspecs import hookimpl
-from core.permissions import build_catalog
 from core.plugins import registry
 from core.registry.models import (
     Cluster,
@@ -25,14 +23,12 @@ from core.registry.models import (
     PartyOrgCoverage,
     UserOrganization,
 )
-from core.services.tenants import TenantForm, create_tenant
-from core.services.users import create_user, grant_role
-from core.tenancy import TenantInfo, operator_session, tree
+from core.tenancy import TenantInfo
 from plugins.activities.service import Access
 from plugins.activities.types import BRANCH_TYPES, ActivityType, Cadence
 from tests.helpers import unique
+from tests.worlds import make_tenants, make_users
 
-PASSWORD = "demo1234"
 STAFF_PERMS = frozenset({"activities:read", "activities:write", "registry:read", "registry:write"})
 SECRETARY_PERMS = frozenset({"activities:read", "activities:write", "registry:read", "registry:write_own"})
 VIEWER_PERMS = frozenset({"activities:read", "registry:read"})
@@ -57,34 +53,16 @@ class World:
         return Access(self.ids[who], perms)
 
 
-def _street(s, slug: str, name: str) -> object:
-    return create_tenant(s, TenantForm(slug=slug, name=name, level="street", parent_id=tree().by_slug["yuelu"].id))
-
-
 @pytest.fixture(scope="session")
 def world(database) -> World:
     tag = unique("")
-    reg = registry()
-    roles = build_catalog(reg.pm).roles
-    with operator_session("test") as s:
-        st = _street(s, f"act-{tag}", f"活动测试街道{tag}")
-        ot = _street(s, f"acto-{tag}", f"活动另一街道{tag}")
-        tt = _street(s, f"actd-{tag}", f"活动演示街道{tag}")
-    revisions.poll(force=True)
-    users, ids = {}, {}
-    with operator_session("test") as s:
-        for t in (st, ot, tt):
-            reg.set_enabled(s, t, "activities", True)
-        for key, role, tenant in (("staff", "staff", st), ("sec", "org_secretary", st), ("sec2", "org_secretary", st),
+    t = make_tenants("act", [("s", "活动测试街道", "street", "yuelu"), ("o", "活动另一街道", "street", "yuelu"),
+                             ("d", "活动演示街道", "street", "yuelu")], plugins=("activities",), tag=tag)
+    st = t["s"]
+    users, ids = make_users("a", [("staff", "staff", st), ("sec", "org_secretary", st), ("sec2", "org_secretary", st),
                                   ("leader", "org_secretary", st), ("viewer", "viewer", st),
-                                  ("instructor", "instructor", st), ("ostaff", "staff", ot)):
-            name = f"a{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
-            grant_role(s, u, role, tenant.id, roles)
-            users[key], ids[key] = name, u.id
-        st_id, ot_id, tt_id = st.id, ot.id, tt.id
-    revisions.poll(force=True)
-    w = World(tree().by_id[st_id], tree().by_id[ot_id], tree().by_id[tt_id], tag, users, ids)
+                                  ("instructor", "instructor", st), ("ostaff", "staff", t["o"])], tag=tag)
+    w = World(st, t["o"], t["d"], tag, users, ids)
     with scoped_session(w.street.id) as s:
         org_a = Organization(name=f"活动测试企业A{tag}", kind="enterprise")
         org_b = Organization(name=f"活动测试企业B{tag}", kind="enterprise")

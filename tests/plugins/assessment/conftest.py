@@ -9,17 +9,11 @@ member; street B has one party org. ``yuelu_admin`` (tenant admin of 岳麓区) 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from core import revisions
-from core.db import scoped_session
-from core.models import User
-from core.permissions import build_catalog
 from core.plugins import registry
 from core.registry.models import (
     Cluster,
@@ -30,14 +24,11 @@ from core.registry.models import (
     PartyOrgCoverage,
     UserOrganization,
 )
-from core.services.tenants import TenantForm, create_tenant
-from core.services.users import create_user, grant_role
-from core.tenancy import TenantInfo, operator_session, tree
+from core.tenancy import TenantInfo
 from plugins.assessment import service as svc
 from tests.helpers import unique
 from tests.plugins.assessment import testprog
-
-PASSWORD = "demo1234"
+from tests.worlds import make_tenants, make_users, tenant_session
 
 
 @dataclass
@@ -58,27 +49,14 @@ class World:
     users: dict[str, str]  # role → username (in street A; "staff_b" in B)
 
 
-@contextmanager
-def tenant_session(tenant: TenantInfo, username: str = "test") -> Iterator[Any]:
-    """A unit of work in ``tenant`` (commit on success)."""
-    with scoped_session(tenant.id) as s:
-        s.info["username"] = username
-        yield s
-
-
-def _street(prefix: str) -> TenantInfo:
-    slug = unique(prefix)
-    with operator_session() as s:
-        row = create_tenant(s, TenantForm(slug=slug, name=f"考核测试街道{slug}", level="street",
-                                          parent_id=tree().by_slug["yuelu"].id))
-        registry().set_enabled(s, row, "assessment", True)
-    revisions.poll(force=True)  # reload the tenant tree and the plugin enablement
-    return tree().by_slug[slug]
+def street(prefix: str) -> TenantInfo:
+    """A fresh street under 岳麓区 with the assessment engine enabled."""
+    return make_tenants(prefix, [("", "考核测试街道", "street", "yuelu")], plugins=("assessment",))[""]
 
 
 @pytest.fixture(scope="session")
 def world(database) -> World:
-    a, b = Street(_street("asm-a-")), Street(_street("asm-b-"))
+    a, b = Street(street("asm-a")), Street(street("asm-b"))
     tag = unique("")
     with tenant_session(a.info) as s:
         orgs = [Organization(name=f"考核测试企业{i}{tag}", kind="enterprise") for i in (1, 2, 3)]
@@ -99,24 +77,15 @@ def world(database) -> World:
         s.add(po)
         s.flush()
         b.party_orgs, b.names = [po.id], {po.id: po.name}
-    users = {role: f"asm_{role}_{tag}" for role in ("staff", "secretary", "instructor", "viewer", "staff_b")}
-    roles = build_catalog(registry().pm).roles
-    with operator_session() as s:
-        for role, username in users.items():
-            user = create_user(s, username, PASSWORD, f"测试{role}", seeded=True)
-            core_role = {"secretary": "org_secretary", "staff_b": "staff"}.get(role, role)
-            grant_role(s, user, core_role, (b if role == "staff_b" else a).info.id, roles)
-    sec_id = user_id(users["secretary"])
+    users, ids = make_users("asm_", [("staff", "staff", a.info), ("secretary", "org_secretary", a.info),
+                                     ("instructor", "instructor", a.info), ("viewer", "viewer", a.info),
+                                     ("staff_b", "staff", b.info)], tag=tag)
+    sec_id = ids["secretary"]
     with tenant_session(a.info) as s:
         s.add(UserOrganization(user_id=sec_id, organization_id=a.orgs[0]))
         # the secretary also leads the first group (cluster targets: led by the user)
         s.add(ClusterLeader(cluster_id=a.groups[0], title="leader", person_name="测试组长", user_id=sec_id))
     return World(a, b, users)
-
-
-def user_id(username: str) -> int:
-    with scoped_session() as s:
-        return s.scalar(select(User.id).where(User.username == username))
 
 
 @pytest.fixture(autouse=True)

@@ -326,9 +326,9 @@ def test_dashboard_widget_shows_the_latest_published_round(world, login_as):
 
 def test_demo_data_through_the_hook_and_pages(database, login_as):
     from core.registry.models import PartyOrg
-    from tests.plugins.assessment.conftest import _street
+    from tests.plugins.assessment.conftest import street as make_street
 
-    street = _street("asm-hook-")
+    street = make_street("asm-hook")
     with tenant_session(street) as s:
         s.add_all([PartyOrg(name=f"钩子演示党支部{i}", org_type="branch") for i in range(4)])
     with tenant_session(street, "demo") as s:
@@ -348,9 +348,9 @@ def test_demo_data_through_the_hook_and_pages(database, login_as):
 def test_disabling_keeps_the_data_and_answers_404(database, login_as):
     from core import revisions
     from core.tenancy import operator_session
-    from tests.plugins.assessment.conftest import _street
+    from tests.plugins.assessment.conftest import street as make_street
 
-    street = _street("asm-off-")
+    street = make_street("asm-off")
     client = login_as("yuelu_admin")
     with tenant_session(street) as s:
         row = svc.create_custom_template(s, street, {

@@ -9,17 +9,12 @@ from types import ModuleType
 
 import pytest
 
-from core import revisions
 from core.hookspecs import hookimpl
-from core.permissions import build_catalog
 from core.plugins import registry
-from core.services.tenants import TenantForm, create_tenant
-from core.services.users import create_user, grant_role
-from core.tenancy import TenantInfo, operator_session, tree
+from core.tenancy import TenantInfo
 from plugins.campaigns.types import CampaignTemplate, PhaseTemplate, TaskTemplate
 from tests.helpers import unique
-
-PASSWORD = "demo1234"
+from tests.worlds import make_tenants, make_users
 
 
 @dataclass
@@ -33,40 +28,16 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
 
 
-def _tenant(s, slug, name, level, parent_id):
-    return create_tenant(s, TenantForm(slug=slug, name=name, level=level, parent_id=parent_id))
-
-
 @pytest.fixture(scope="module")
 def world(database) -> World:
     tag = unique("")
-    reg = registry()
-    roles = build_catalog(reg.pm).roles
-    changsha = tree().by_slug["changsha"].id
-    with operator_session("test") as s:
-        d = _tenant(s, f"cd-{tag}", f"计划测试区{tag}", "district", changsha)
-        od = _tenant(s, f"co-{tag}", f"计划另一区{tag}", "district", changsha)
-    revisions.poll(force=True)
-    with operator_session("test") as s:
-        s1 = _tenant(s, f"cs1-{tag}", f"计划一街道{tag}", "street", d.id)
-        s2 = _tenant(s, f"cs2-{tag}", f"计划二街道{tag}", "street", d.id)
-        os_ = _tenant(s, f"cos-{tag}", f"计划另一街道{tag}", "street", od.id)
-    revisions.poll(force=True)
-    with operator_session("test") as s:
-        for t in (d, s1, s2, od, os_):
-            reg.set_enabled(s, t, "campaigns", True)
-        users, ids = {}, {}
-        for key, role, tenant in (("dstaff", "staff", d), ("staff", "staff", s1), ("s2staff", "staff", s2),
-                                  ("viewer", "viewer", s1), ("ostaff", "staff", od), ("osstaff", "staff", os_)):
-            name = f"c{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
-            grant_role(s, u, role, tenant.id, roles)
-            users[key], ids[key] = name, u.id
-        tids = {k: t.id for k, t in (("d", d), ("s1", s1), ("s2", s2), ("od", od), ("os", os_))}
-    revisions.poll(force=True)
-    t = tree()
-    return World(t.by_id[tids["d"]], t.by_id[tids["s1"]], t.by_id[tids["s2"]], t.by_id[tids["od"]],
-                 t.by_id[tids["os"]], users, ids)
+    t = make_tenants("c", [("d", "计划测试区", "district", "changsha"), ("od", "计划另一区", "district", "changsha"),
+                           ("s1", "计划一街道", "street", "d"), ("s2", "计划二街道", "street", "d"),
+                           ("os", "计划另一街道", "street", "od")], plugins=("campaigns",), tag=tag)
+    users, ids = make_users("c", [("dstaff", "staff", t["d"]), ("staff", "staff", t["s1"]), ("s2staff", "staff", t["s2"]),
+                                  ("viewer", "viewer", t["s1"]), ("ostaff", "staff", t["od"]),
+                                  ("osstaff", "staff", t["os"])], tag=tag)
+    return World(t["d"], t["s1"], t["s2"], t["od"], t["os"], users, ids)
 
 
 FOUR_STEPS = CampaignTemplate(

@@ -8,19 +8,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from core import revisions
 from core.db import scoped_session
-from core.permissions import build_catalog
-from core.plugins import registry
 from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage
 from core.registry.services import clusters as cl
-from core.services.tenants import TenantForm, create_tenant
-from core.services.users import create_user, grant_role
-from core.tenancy import TenantInfo, operator_session, tree
+from core.tenancy import TenantInfo
 from plugins.dongfanghong import service as svc
-from tests.helpers import tenant_id, unique
+from tests.helpers import unique
+from tests.worlds import make_tenants, make_users
 
-PASSWORD = "demo1234"
 COMMUNITIES = ("甲社区", "乙社区", "丙社区", "丁村")
 
 
@@ -58,31 +53,15 @@ def make_registry(s, tag: str, n: int = 12) -> tuple[list[int], list[int]]:
 @pytest.fixture(scope="module")
 def world(database) -> World:
     tag = unique("")
-    reg = registry()
-    roles = build_catalog(reg.pm).roles
-    yuelu = tenant_id("yuelu")
-    with operator_session("test") as s:
-        street = create_tenant(s, TenantForm(slug=f"dfht-{tag}", name=f"联组测试街道{tag}", level="street",
-                                             parent_id=yuelu))
-        other = create_tenant(s, TenantForm(slug=f"dfho-{tag}", name=f"联组另一街道{tag}", level="street",
-                                            parent_id=yuelu))
-        bare = create_tenant(s, TenantForm(slug=f"dfhb-{tag}", name=f"未开通街道{tag}", level="street",
-                                           parent_id=yuelu))
-    revisions.poll(force=True)
-    w = World(street=None, other=None, bare=None)  # type: ignore[arg-type]
-    with operator_session("test") as s:
-        for t in (street, other):
-            reg.set_enabled(s, t, "dongfanghong", True)
-        for key, role, t in (("staff", "staff", street), ("staff2", "staff", street), ("leader_a", "org_secretary", street),
-                             ("leader_b", "org_secretary", street), ("deputy_a", "org_secretary", street),
-                             ("viewer", "viewer", street), ("ostaff", "staff", other), ("bstaff", "staff", bare)):
-            name = f"dfh{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
-            grant_role(s, u, role, t.id, roles)
-            w.users[key], w.ids[key] = name, u.id
-    revisions.poll(force=True)
-    t = tree()
-    w.street, w.other, w.bare = t.by_id[street.id], t.by_id[other.id], t.by_id[bare.id]
+    t = make_tenants("dfh", [("t", "联组测试街道", "street", "yuelu"), ("o", "联组另一街道", "street", "yuelu")],
+                     plugins=("dongfanghong",), tag=tag)
+    t |= make_tenants("dfh", [("b", "未开通街道", "street", "yuelu")], tag=tag)
+    street, other, bare = t["t"], t["o"], t["b"]
+    users, ids = make_users("dfh", [("staff", "staff", street), ("staff2", "staff", street),
+                                    ("leader_a", "org_secretary", street), ("leader_b", "org_secretary", street),
+                                    ("deputy_a", "org_secretary", street), ("viewer", "viewer", street),
+                                    ("ostaff", "staff", other), ("bstaff", "staff", bare)], tag=tag)
+    w = World(street, other, bare, users, ids)
     with scoped_session(w.street.id) as s:
         w.party_orgs, w.orgs = make_registry(s, tag)
     with scoped_session(w.other.id) as s:

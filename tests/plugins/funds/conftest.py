@@ -8,20 +8,15 @@ from types import ModuleType
 
 import pytest
 
-from core import revisions
 from core.db import scoped_session
 from core.hookspecs import hookimpl
-from core.permissions import build_catalog
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrg
-from core.services.tenants import TenantForm, create_tenant
-from core.services.users import create_user, grant_role
-from core.tenancy import TenantInfo, operator_session, tree
+from core.tenancy import TenantInfo
 from plugins.assessment.types import AssessmentTemplate, Criterion, Section
 from plugins.funds.types import RewardRule
 from tests.helpers import unique
-
-PASSWORD = "demo1234"
+from tests.worlds import make_tenants, make_users
 
 
 @dataclass
@@ -37,27 +32,12 @@ class World:
 @pytest.fixture(scope="module")
 def world(database) -> World:
     tag = unique("")
-    reg = registry()
-    roles = build_catalog(reg.pm).roles
-    yuelu = tree().by_slug["yuelu"].id
-    with operator_session("test") as s:
-        a = create_tenant(s, TenantForm(slug=f"fa-{tag}", name=f"经费测试甲街道{tag}", level="street", parent_id=yuelu))
-        b = create_tenant(s, TenantForm(slug=f"fb-{tag}", name=f"经费测试乙街道{tag}", level="street", parent_id=yuelu))
-    revisions.poll(force=True)
-    with operator_session("test") as s:
-        for t in (a, b):
-            reg.set_enabled(s, t, "assessment", True)
-            reg.set_enabled(s, t, "funds", True)
-        users = {}
-        for key, role, tenant in (("staff", "staff", a), ("admin", "tenant_admin", a), ("viewer", "viewer", a),
-                                  ("secretary", "org_secretary", a), ("staff_b", "staff", b)):
-            name = f"f{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
-            grant_role(s, u, role, tenant.id, roles)
-            users[key] = name
-        ids = (a.id, b.id)
-    revisions.poll(force=True)
-    w = World(tree().by_id[ids[0]], tree().by_id[ids[1]], users=users)
+    t = make_tenants("f", [("a", "经费测试甲街道", "street", "yuelu"), ("b", "经费测试乙街道", "street", "yuelu")],
+                     plugins=("assessment", "funds"), tag=tag)
+    a, b = t["a"], t["b"]
+    users, _ids = make_users("f", [("staff", "staff", a), ("admin", "tenant_admin", a), ("viewer", "viewer", a),
+                                   ("secretary", "org_secretary", a), ("staff_b", "staff", b)], tag=tag)
+    w = World(a, b, users=users)
     with scoped_session(w.a.id) as s:
         pos = [PartyOrg(name=f"经费测试党支部{i}{tag}", org_type="branch") for i in (1, 2, 3)]
         cl = Cluster(cluster_type="core.group", name=f"经费测试联组{tag}")

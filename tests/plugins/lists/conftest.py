@@ -9,23 +9,17 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 import pytest
-from sqlalchemy import select
 
-from core import revisions
 from core.db import scoped_session
 from core.hookspecs import hookimpl
-from core.models import Tenant, User
-from core.permissions import build_catalog
 from core.plugins import registry
 from core.registry.models import Organization, UserOrganization
-from core.services.tenants import TenantForm, create_tenant
-from core.services.users import create_user, grant_role
-from core.tenancy import TenantInfo, operator_session, tree
+from core.tenancy import TenantInfo
 from plugins.lists.service import Access
 from plugins.lists.types import Choice, ListScheme, Urgency
 from tests.helpers import unique
+from tests.worlds import make_tenants, make_users
 
-PASSWORD = "demo1234"
 TODAY = dt.date(2024, 6, 10)
 
 
@@ -47,42 +41,19 @@ class World:
 STAFF_PERMS = ("lists:read", "lists:write", "lists:triage")
 
 
-def _tenant(s, slug: str, name: str, level: str, parent_id: int | None) -> Tenant:
-    return create_tenant(s, TenantForm(slug=slug, name=name, level=level, parent_id=parent_id))
-
-
 @pytest.fixture(scope="module")
 def world(database) -> World:
     tag = unique("")
-    reg = registry()
-    roles = build_catalog(reg.pm).roles
-    changsha = tree().by_slug["changsha"].id
-    with operator_session("test") as s:
-        d = _tenant(s, f"ld-{tag}", f"清单测试区{tag}", "district", changsha)
-        od = _tenant(s, f"lo-{tag}", f"清单另一区{tag}", "district", changsha)
-    revisions.poll(force=True)  # the tree knows the districts now
-    with operator_session("test") as s:
-        s1 = _tenant(s, f"ls1-{tag}", f"清单测试一街道{tag}", "street", d.id)
-        s2 = _tenant(s, f"ls2-{tag}", f"清单测试二街道{tag}", "street", d.id)
-        os_ = _tenant(s, f"los-{tag}", f"清单另一街道{tag}", "street", od.id)
-    revisions.poll(force=True)
-    with operator_session("test") as s:
-        for t in (d, s1, s2, od, os_):
-            reg.set_enabled(s, t, "lists", True)
-        users, ids = {}, {}
-        for key, role, tenant in (("staff", "staff", s1), ("sec_a", "org_secretary", s1),
+    t = make_tenants("l", [("d", "清单测试区", "district", "changsha"), ("od", "清单另一区", "district", "changsha"),
+                           ("s1", "清单测试一街道", "street", "d"), ("s2", "清单测试二街道", "street", "d"),
+                           ("os", "清单另一街道", "street", "od")], plugins=("lists",), tag=tag)
+    s1 = t["s1"]
+    users, ids = make_users("l", [("staff", "staff", s1), ("sec_a", "org_secretary", s1),
                                   ("sec_b", "org_secretary", s1), ("provider", "lists_provider", s1),
                                   ("provider2", "lists_provider", s1), ("viewer", "viewer", s1),
-                                  ("dstaff", "staff", d), ("s2staff", "staff", s2), ("ostaff", "staff", od)):
-            name = f"l{key}_{tag}"
-            u = create_user(s, name, PASSWORD, f"{key}用户", seeded=True)
-            grant_role(s, u, role, tenant.id, roles)
-            users[key], ids[key] = name, u.id
-        ids_ = {k: t.id for k, t in (("d", d), ("s1", s1), ("s2", s2), ("od", od), ("os", os_))}
-    revisions.poll(force=True)
-    t = tree()
-    w = World(t.by_id[ids_["d"]], t.by_id[ids_["s1"]], t.by_id[ids_["s2"]], t.by_id[ids_["od"]],
-              t.by_id[ids_["os"]], users, ids)
+                                  ("dstaff", "staff", t["d"]), ("s2staff", "staff", t["s2"]),
+                                  ("ostaff", "staff", t["od"])], tag=tag)
+    w = World(t["d"], s1, t["s2"], t["od"], t["os"], users, ids)
     for key, tenant in (("a", w.street), ("b", w.street), ("c", w.street2), ("x", w.other_street)):
         with scoped_session(tenant.id) as s:
             org = Organization(name=f"清单测试企业{key.upper()}{tag}", kind="enterprise")
@@ -95,9 +66,6 @@ def world(database) -> World:
     return w
 
 
-def user_id(username: str) -> int:
-    with scoped_session() as s:
-        return s.scalar(select(User.id).where(User.username == username))
 
 
 # --- a test program that configures the engine ------------------------------------------------
