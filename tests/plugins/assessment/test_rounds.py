@@ -27,14 +27,16 @@ from plugins.assessment.types import Criterion, Section
 from tests.helpers import unique
 from tests.plugins.assessment.conftest import (
     Street,
-    _street,
     advance,
     make_round,
     score,
     sheet_ids,
     tenant_session,
-    user_id,
 )
+from tests.plugins.assessment.conftest import (
+    street as make_street,
+)
+from tests.worlds import user_id
 
 D = Decimal
 PO = "testprog.po_quarterly"
@@ -527,7 +529,7 @@ def test_appeals_after_publication(world):
 
 
 def test_demo_data_is_deterministic_and_idempotent(database):
-    street = _street("asm-demo-")
+    street = make_street("asm-demo")
     with tenant_session(street) as s:
         s.add_all([PartyOrgRow(name=f"演示党支部{i}", org_type="branch") for i in range(5)])
     with tenant_session(street, "demo") as s:
@@ -541,7 +543,7 @@ def test_demo_data_is_deterministic_and_idempotent(database):
     assert [(r.rank, r.total, r.grade) for r in results] == [
         (1, D("92.00"), "优秀"), (2, D("84.00"), "良好"), (2, D("84.00"), "良好"), (4, D("68.00"), "一般")]
 
-    empty = _street("asm-demo0-")  # no party orgs: the template only
+    empty = make_street("asm-demo0")  # no party orgs: the template only
     with tenant_session(empty, "demo") as s:
         load_demo(s, empty)
     with tenant_session(empty) as s:
@@ -551,7 +553,7 @@ def test_demo_data_is_deterministic_and_idempotent(database):
 
 
 def test_all_party_orgs_leaves_out_the_streets_committee(database):
-    street = _street("asm-root-")
+    street = make_street("asm-root")
     with tenant_session(street) as s:
         root = PartyOrgRow(name="两新综合党委", org_type="committee")
         s.add(root)
