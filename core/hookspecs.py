@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core.plugin_types import ClusterType, NavItem, Permission, Role, Term, Viewer, Widget
+    from core.registry.importer import ImportKind
     from core.tenancy import TenantInfo
 
 hookspec = pluggy.HookspecMarker("liandong")
@@ -144,6 +145,14 @@ def register_dashboard_widgets(
     this plugin's. ``viewer`` is the user the dashboard is drawn for (:class:`Viewer`: their
     permissions and read-only roll-up session) — a card over the subtree needs it; take it
     only then."""
+
+
+@hookspec
+def register_import_kinds(tenant: TenantInfo) -> list[ImportKind]:
+    """Ledgers ``tenant`` can import from Excel/CSV (:class:`core.registry.importer.ImportKind`):
+    fields with Chinese labels, a cleaner, a batch function that matches and writes rows, an
+    example row. Each gets the import pages' dry run, column mapping, valid-rows import with
+    an error workbook, and a downloadable template."""
 
 
 @hookspec

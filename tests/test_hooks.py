@@ -293,6 +293,32 @@ def test_register_cluster_types_only_for_enabled_tenants(street):
     assert "hkct.joint" not in keys(street) and calls == [street.id]
 
 
+def test_register_import_kinds_only_for_enabled_tenants_and_through_the_importer(street):
+    from core.registry import importer
+    from core.registry.models import Organization
+    from core.registry.schemas import FieldSpec, clean
+
+    fields = (FieldSpec("name", "名称", required=True),)
+    kind = importer.ImportKind("hkik_orgs", "测试台账", Organization, fields, lambda raw: clean(list(fields), raw),
+                               "organizations", ("name",), {}, {}, {"name": "x"}, synonyms={"名称": ("测试名称甲",)})
+
+    def register_import_kinds(tenant):
+        return [kind]
+
+    reg = PluginRegistry(modules={"hkik": make_plugin("hkik", register_import_kinds=register_import_kinds)})
+
+    def slugs(tenant):
+        return [k.slug for _name, kinds in reg.each_for(tenant.id, "register_import_kinds", tenant=tenant)
+                for k in kinds]
+
+    assert "hkik_orgs" not in slugs(street)
+    set_enabled(reg, street, "hkik")
+    assert "hkik_orgs" in slugs(street) and {"organizations", "instructors", "coverage"} <= set(slugs(street))
+    assert "hkik_orgs" not in slugs(tree().by_slug["dongfanghong"])
+    # its synonyms joined the one table
+    assert "测试名称甲" in importer.synonyms.HEADERS["名称"]
+
+
 def test_register_cluster_types_reach_the_registry_clusters(street):
     from core.registry.services.clusters import cluster_types
 

@@ -44,9 +44,10 @@ def _web(name: str):
 @hookimpl
 def register_models():
     from core.registry.importer import ImportJob
+    from core.registry.mapping import ImportMapping
     from core.registry.models import REGISTRY_TABLES
 
-    return [*REGISTRY_TABLES, ImportJob]
+    return [*REGISTRY_TABLES, ImportJob, ImportMapping]
 
 
 @hookimpl
@@ -64,6 +65,13 @@ def register_cluster_types(tenant):
     from core.registry.services.clusters import builtin_cluster_types
 
     return builtin_cluster_types(tenant)
+
+
+@hookimpl
+def register_import_kinds(tenant):
+    from core.registry.import_kinds import registry_kinds
+
+    return registry_kinds()
 
 
 @hookimpl

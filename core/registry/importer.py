@@ -194,7 +194,7 @@ class ImportJob(TenantOwned, Timestamps, Base):
     @property
     def mapped_columns(self) -> list[tuple[str, str]]:
         """(the file's header, the field it is imported as) of each imported column."""
-        entity = get_entity(self.entity)
+        entity = get_entity(self.entity, self.tenant_id)
         info = self.columns or {}
         return [(str(h), entity.label_of(k) if entity else k)
                 for h, k in zip(info.get("headers") or [], info.get("mapping") or [], strict=False) if k]
@@ -216,7 +216,7 @@ class ImportJob(TenantOwned, Timestamps, Base):
 
     @property
     def entity_label(self) -> str:
-        entity = ENTITIES.get(self.entity)
+        entity = get_entity(self.entity, self.tenant_id)
         return entity.label if entity else self.entity
 
 
@@ -238,12 +238,21 @@ REF_HELP = {
 
 
 @dataclass(frozen=True)
-class Entity:
+class ImportKind:
+    """A ledger that can be imported from Excel/CSV, registered with ``register_import_kinds``.
+
+    The run cleans each row with ``cleaner(raw) → (values, errors)`` (keys of ``fields``),
+    then hands each batch of rows to ``batch(run, rows)``, which matches rows with existing
+    records, sets row errors and calls :meth:`ImportRun.upsert` for the valid ones (the
+    registry's own kinds use the run's ``_batch_<slug>`` methods instead).
+    """
+
     slug: str
     label: str
     model: type
     fields: tuple[FieldSpec, ...]
     cleaner: Callable[..., tuple[dict[str, Any], dict[str, str]]]
+    #: the kind's list page, relative to the tenant (``organizations``, ``lists/resources``)
     list_path: str
     #: column keys a file must have
     required_columns: tuple[str, ...]
@@ -256,6 +265,14 @@ class Entity:
     #: (added to the one table of :mod:`core.registry.synonyms`)
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     choice_synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``batch(run, rows)`` for kinds registered by plugins (see the class docstring)
+    batch: Callable[[ImportRun, list[_Row]], None] | None = None
+    #: the permission needed to import this kind
+    permission: str = "registry:import"
+    #: how a row finds its existing record (the template's 填写说明), e.g. "按姓名识别指导员。"
+    guide: str = ""
+    #: column keys written as they are (not model columns: the batch handles them)
+    extra_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         synonyms.extend(self.synonyms, self.choice_synonyms)
@@ -286,8 +303,8 @@ def _examples() -> tuple[str, str]:
 
 _EX_CODE, _EX_ID = _examples()
 
-ENTITIES: dict[str, Entity] = {
-    "organizations": Entity(
+ENTITIES: dict[str, ImportKind] = {
+    "organizations": ImportKind(
         "organizations", "两新组织", Organization, tuple(ORGANIZATION_FIELDS), clean_organization,
         "organizations", ("name", "kind"),
         {"contact_phone": ("contact_phone_hash", "contact_phone_enc")}, {},
@@ -299,7 +316,7 @@ ENTITIES: dict[str, Entity] = {
          "has_womens_federation": "否", "is_internet_platform": "否", "employs_new_groups": "否",
          "party_work_active": "是", "notes": ""},
     ),
-    "party_orgs": Entity(
+    "party_orgs": ImportKind(
         "party_orgs", "党组织", PartyOrg, (*PARTY_ORG_FIELDS, COVERS), clean_party_org,
         "party-orgs", ("name", "org_type", "formation_mode"), {}, {"parent": "parent_id"},
         {"name": EXAMPLE_MARK + "长沙某某科技有限公司党支部", "org_type": "党支部",
@@ -308,7 +325,7 @@ ENTITIES: dict[str, Entity] = {
          "venue_accepted_on": "2022-03-15", "is_weak": "否", "is_model": "否",
          "dissolved_on": "", "dissolved_reason": "", "covers": _EX_CODE},
     ),
-    "members": Entity(
+    "members": ImportKind(
         "members", "党员", Member, tuple(MEMBER_FIELDS), clean_member,
         "members", ("name", "id_number", "status"),
         {"id_number": ("id_number_hash", "id_number_enc"), "phone": ("phone_hash", "phone_enc")},
@@ -323,13 +340,38 @@ ENTITIES: dict[str, Entity] = {
     ),
 }
 ALIASES = {"party-orgs": "party_orgs", "partyorgs": "party_orgs", "orgs": "organizations"}
+GUIDES = {
+    "organizations": "按统一社会信用代码识别组织（未填写时按名称）。",
+    "party_orgs": "按党组织名称识别。",
+    "members": "按身份证号识别党员。",
+}
 
 
-def get_entity(slug: str) -> Entity | None:
-    return ENTITIES.get(ALIASES.get(slug, slug))
+def kinds_for(tenant_id: int) -> dict[str, ImportKind]:
+    """The import kinds of a tenant: the registry's and those of the plugins it enabled
+    (``register_import_kinds``), in plugin order."""
+    from core.plugins import registry
+    from core.tenancy import tree
+
+    tenant = tree().by_id.get(tenant_id)
+    if tenant is None:
+        return {}
+    kinds: dict[str, ImportKind] = {}
+    for _plugin, found in registry().each_for(tenant_id, "register_import_kinds", tenant=tenant):
+        for kind in found or ():
+            kinds.setdefault(kind.slug, kind)
+    return kinds
 
 
-def column_help(entity: Entity, spec: FieldSpec) -> str:
+def get_entity(slug: str, tenant_id: int | None = None) -> ImportKind | None:
+    """The kind ``slug`` (an alias too) of the tenant; without a tenant, the registry's own."""
+    slug = ALIASES.get(slug, slug)
+    if tenant_id is None:
+        return ENTITIES.get(slug)
+    return kinds_for(tenant_id).get(slug)
+
+
+def column_help(entity: ImportKind, spec: FieldSpec) -> str:
     """What a column accepts, in Chinese (template instructions)."""
     if spec.key in REF_HELP:
         return REF_HELP[spec.key]
@@ -362,7 +404,7 @@ def column_help(entity: Entity, spec: FieldSpec) -> str:
 TEMPLATE_ROWS = 5000  # rows that carry the drop-down lists
 
 
-def template_bytes(entity: Entity) -> bytes:
+def template_bytes(entity: ImportKind) -> bytes:
     """The downloadable template: Chinese headers, an example row, drop-down lists, help."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
@@ -424,12 +466,9 @@ def template_bytes(entity: Entity) -> bytes:
         guide.append([spec.label, "必填" if must else "选填", column_help(entity, spec)])
     guide.append([])
     guide.append([f"第 2 行是示例（名称以“{EXAMPLE_MARK}”开头），导入时自动跳过，可以保留或删除。"])
-    guide.append(["先“检查文件”查看逐行问题，确认无误后再“确认导入”；导入要么全部成功，要么不写入任何数据。"])
-    guide.append(["重复导入同一文件不会产生重复数据：" + {
-        "organizations": "按统一社会信用代码识别组织（未填写时按名称）。",
-        "party_orgs": "按党组织名称识别。",
-        "members": "按身份证号识别党员。",
-    }[entity.slug]])
+    guide.append(["先“检查文件”查看逐行问题，确认无误后再“确认导入”：要么全部导入，要么只导入正确的行"
+                  "（有错误的行可下载，改好后再导入）。列名不必与模板相同，检查时可核对每一列的对应。"])
+    guide.append(["重复导入同一文件不会产生重复数据：" + (entity.guide or GUIDES.get(entity.slug, ""))])
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["B"].width = 10
     guide.column_dimensions["C"].width = 80
@@ -677,7 +716,7 @@ class ImportRun:
     nothing.
     """
 
-    def __init__(self, session: Session, entity: Entity, *, commit: bool,
+    def __init__(self, session: Session, entity: ImportKind, *, commit: bool,
                  progress: Callable[[int, int | None], None] | None = None,
                  mapping: Sequence[str] | None = None, valid_only: bool = False):
         self.session = session
@@ -814,8 +853,10 @@ class ImportRun:
                     errors[key] = (f"{self.entity.label_of(key)}：被 Excel 存成了数字，后几位已丢失；"
                                    "请把该列设为“文本”格式后重新填写")
             rows.append(_Row(rownum, raw, values, errors, cells=cells))
-        handler = getattr(self, f"_batch_{self.entity.slug}")
-        handler(rows)
+        if self.entity.batch is not None:
+            self.entity.batch(self, rows)
+        else:
+            getattr(self, f"_batch_{self.entity.slug}")(rows)
         for row in rows:
             if row.errors:
                 self.report.errors += 1
@@ -873,6 +914,31 @@ class ImportRun:
                 break
             self.session.flush()
 
+    # -- for the batch functions of import kinds --
+    def duplicate(self, row: _Row, key: Any, column: str) -> bool:
+        """Is ``key`` already in an earlier row of the file? (then an error on ``column``)"""
+        return self._dup(row, key, column)
+
+    def reference(self, kind: str, value: str) -> tuple[int | None, str | None]:
+        """(id, problem) of an ``organization`` or ``party_org`` named by code, id or name (cached)."""
+        return self._ref(kind, value)
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """A lookup cached for the whole run (references to other records)."""
+        hit = self.ref_cache.get(key)
+        if hit is None:
+            hit = self.ref_cache[key] = compute()
+        return hit
+
+    def upsert(self, row: _Row, existing: Any | None, *, also_changed: bool = False) -> tuple[str, Any]:
+        """Count (and when writing, create or update) a valid row: ("created" | "updated" |
+        "unchanged", the object — None when a check creates it). ``also_changed``: the row
+        changes something besides the record's own columns (links), so it is not unchanged."""
+        outcome, obj = self._apply(row, existing)
+        if outcome != "created":
+            outcome = self._count(outcome, also_changed)
+        return outcome, obj
+
     def _dup(self, row: _Row, key: Any, column: str) -> bool:
         first = self.seen.get(key)
         if first is not None:
@@ -899,7 +965,7 @@ class ImportRun:
                 keys.append(self.entity.secret_pairs[key])
             elif key in self.entity.refs:
                 keys.append(self.entity.refs[key])
-            elif key in ("covers", "id_number"):
+            elif key in ("covers", "id_number") or key in self.entity.extra_keys:
                 continue
             else:
                 keys.append(key)
@@ -918,7 +984,8 @@ class ImportRun:
         return changes
 
     def _model_values(self, values: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in values.items() if k not in self.entity.refs and k != "covers"}
+        skip = {"covers", *self.entity.extra_keys}
+        out = {k: v for k, v in values.items() if k not in self.entity.refs and k not in skip}
         for key, default in _not_null_defaults(self.entity.model).items():
             if key in out and out[key] is None:  # an empty cell of a NOT NULL column
                 out[key] = default
@@ -1087,7 +1154,7 @@ class ImportRun:
             covers: set[int] | None = None
             if "covers" in self.present:
                 covers = set()
-                for part in _split_list(row.raw.get("covers")):
+                for part in split_list(row.raw.get("covers")):
                     found, problem = self._ref("organization", part)
                     if problem:
                         row.errors.setdefault("covers", f"覆盖组织：{problem}")
@@ -1190,7 +1257,7 @@ def _not_null_defaults(model: type) -> dict[str, Any]:
     return found
 
 
-def _split_list(value: Any) -> list[str]:
+def split_list(value: Any) -> list[str]:
     if _blank(value):
         return []
     text = str(value)
@@ -1217,7 +1284,7 @@ def _book(tenant_id: int) -> Iterator[Session]:
         session.close()
 
 
-def create_job(tenant_id: int, user_id: int | None, username: str, entity: Entity, filename: str,
+def create_job(tenant_id: int, user_id: int | None, username: str, entity: ImportKind, filename: str,
                info, content: bytes, *, state: str = "checking") -> int:
     with _book(tenant_id) as s:
         # uploads never confirmed are not kept for ever
@@ -1312,7 +1379,7 @@ def _execute(job_id: int, tenant_id: int, user_id: int | None, username: str, co
         job = s.get(ImportJob, job_id)
         if job is None:
             return
-        entity = get_entity(job.entity)
+        entity = get_entity(job.entity, tenant_id)
         content, kind, encoding = job.content, job.file_kind, job.encoding
         checked_total = job.total_rows if commit else None
         columns = job.columns or {}

@@ -80,6 +80,13 @@ def register_dashboard_widgets(session, tenant, settings):
 
 
 @hookimpl
+def register_import_kinds(tenant):
+    from plugins.lists.imports import resource_kind
+
+    return [resource_kind(tenant)]
+
+
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.lists.demo import make_demo
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from core.excel import XLSX
 from core.registry import importer
-from core.registry.importer import ENTITIES, ImportJob, get_entity
+from core.registry.importer import ImportJob, ImportKind, get_entity, kinds_for
 from core.registry.upload_safety import UploadRejected, inspect_upload, max_upload_bytes
 from core.web.context import Ctx
 from core.web.render import form_value, redirect, render
@@ -47,11 +47,22 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 NOT_READY = "这个文件不能导入：检查有问题、没有需要写入的内容，或已经在导入/已导入"
 
 
-def _entity_or_404(slug: str):
-    entity = get_entity(slug)
+def _kinds(ctx: Ctx) -> dict[str, ImportKind]:
+    """The kinds this user may import in this tenant (its enabled plugins' kinds included)."""
+    return {slug: k for slug, k in kinds_for(ctx.tenant.id).items() if ctx.can(k.permission)}
+
+
+def _entity_or_404(ctx: Ctx, slug: str) -> ImportKind:
+    entity = get_entity(slug, ctx.tenant.id)
     if entity is None:
         raise NotFoundException("没有这种导入类型")
+    ctx.require(entity.permission)
     return entity
+
+
+def _kind_of(ctx: Ctx, job: ImportJob) -> ImportKind:
+    """The job's kind (404 once its plugin is disabled), if the user may import it."""
+    return _entity_or_404(ctx, job.entity)
 
 
 def _job_or_404(db: Session, job_id: int) -> ImportJob:
@@ -126,19 +137,19 @@ def _start(ctx: Ctx, entity, filename: str, data: bytes, *, commit: bool) -> int
 def _upload_page(ctx: Ctx, db: Session, *, entity: str = "organizations", error: str = "",
                  status: int = 200) -> Response:
     return render("registry:ImportPage", status_code=status, ctx=ctx,
-                  entities=[(e.slug, e.label) for e in ENTITIES.values()], entity=entity, error=error,
+                  entities=[(e.slug, e.label) for e in _kinds(ctx).values()], entity=entity, error=error,
                   jobs=importer.recent_jobs(db), max_mb=max(1, max_upload_bytes() // (1024 * 1024)))
 
 
 @get("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def upload_form(ctx: Ctx, db: Session, entity: str = "organizations") -> Response:
-    return _upload_page(ctx, db, entity=entity if entity in ENTITIES else "organizations")
+    return _upload_page(ctx, db, entity=entity if entity in _kinds(ctx) else "organizations")
 
 
 @post("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True, request_max_body_size=BODY_LIMIT)
 def upload(ctx: Ctx, db: Session, data: Multipart) -> Response:
     slug = form_value(data, "entity") if not isinstance(data.get("entity"), UploadFile) else ""
-    entity = get_entity(slug)
+    entity = _kinds(ctx).get(slug)
     if entity is None:
         return _upload_page(ctx, db, error="请选择要导入的台账类型", status=422)
     try:
@@ -150,14 +161,14 @@ def upload(ctx: Ctx, db: Session, data: Multipart) -> Response:
 
 
 @get("/imports/{entity:str}/template.xlsx", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
-def template(entity: str) -> Response:
-    return _template_response(_entity_or_404(entity))
+def template(ctx: Ctx, entity: str) -> Response:
+    return _template_response(_entity_or_404(ctx, entity))
 
 
 @get("/imports/jobs/{job_id:int}", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def job_page(ctx: Ctx, db: Session, job_id: int) -> Response:
     job = _job_or_404(db, job_id)
-    entity = get_entity(job.entity)
+    entity = get_entity(job.entity, ctx.tenant.id)
     return render("registry:ImportJob", ctx=ctx, job=job,
                   list_url=ctx.url(entity.list_path) if entity else ctx.url("imports"),
                   max_problems=importer.MAX_PROBLEMS)
@@ -172,7 +183,7 @@ def job_status(ctx: Ctx, db: Session, job_id: int) -> dict[str, Any]:
 
 def _mapping_page(ctx: Ctx, job: ImportJob, mapping: Sequence[str], errors: dict[str, str],
                   status: int = 200) -> Response:
-    entity = get_entity(job.entity)
+    entity = _kind_of(ctx, job)
     columns = job.columns or {}
     headers = columns.get("headers") or []
     samples = columns.get("samples") or [[] for _ in headers]
@@ -187,7 +198,8 @@ def _mapping_page(ctx: Ctx, job: ImportJob, mapping: Sequence[str], errors: dict
 @get("/imports/jobs/{job_id:int}/mapping", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def mapping_form(ctx: Ctx, db: Session, job_id: int) -> Response:
     job = _job_or_404(db, job_id)
-    if not job.mapped or get_entity(job.entity) is None:
+    _kind_of(ctx, job)
+    if not job.mapped:
         raise NotFoundException("这个文件还没有可对应的列")
     return _mapping_page(ctx, job, job.columns.get("mapping") or [], {})
 
@@ -195,8 +207,8 @@ def mapping_form(ctx: Ctx, db: Session, job_id: int) -> Response:
 @post("/imports/jobs/{job_id:int}/mapping", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def mapping_save(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
     job = _job_or_404(db, job_id)
-    entity = get_entity(job.entity)
-    if not job.mapped or entity is None:
+    entity = _kind_of(ctx, job)
+    if not job.mapped:
         raise NotFoundException("这个文件还没有可对应的列")
     headers = job.columns.get("headers") or []
     mapping = [form_value(data, f"col_{i}") for i in range(len(headers))]
@@ -216,6 +228,7 @@ def mapping_save(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
 @post("/imports/jobs/{job_id:int}/confirm", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def confirm(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
     job = _job_or_404(db, job_id)
+    _kind_of(ctx, job)
     size = job.size
     valid_only = form_value(data, "valid_only") in ("1", "true", "on")
     if not importer.claim_for_import(ctx.tenant.id, job.id, valid_only=valid_only):
@@ -292,7 +305,7 @@ class ImportJobOut:
 
     @classmethod
     def of(cls, job: ImportJob, slug: str) -> ImportJobOut:
-        entity = get_entity(job.entity)
+        entity = get_entity(job.entity, job.tenant_id)
         info = job.columns or {}
         columns = [ColumnOut(str(h), str(k), entity.label_of(k) if entity and k else "")
                    for h, k in zip(info.get("headers") or [], info.get("mapping") or [], strict=False)]
@@ -330,7 +343,7 @@ def api_import(ctx: Ctx, db: Session, entity: str,
                data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
                dry_run: bool = True) -> Response:
     """Check (``dry_run=true``) or import a file; 202 with a status URL while a large file runs."""
-    kind = _entity_or_404(entity)
+    kind = _entity_or_404(ctx, entity)
     try:
         filename, content = _read_upload(data.file)
         job_id = _start(ctx, kind, filename, content, commit=not dry_run)
@@ -351,6 +364,7 @@ def api_confirm(ctx: Ctx, db: Session, job_id: int, valid_only: bool = False) ->
     """Import a checked job: without errors, all or nothing; with ``valid_only=true``, only its
     valid rows (the others are in ``error_file_url``, to fix and import again)."""
     job = _job_or_404(db, job_id)
+    _kind_of(ctx, job)
     size = job.size
     if not importer.claim_for_import(ctx.tenant.id, job.id, valid_only=valid_only):
         raise HTTPException(status_code=409, detail=NOT_READY)
@@ -364,8 +378,8 @@ def api_mapping(ctx: Ctx, db: Session, job_id: int, data: MappingIn) -> Response
     """Choose which field each column is (remembered for the next file with the same headers)
     and check the file again; 422 with ``col_<i>`` errors for a wrong mapping."""
     job = _job_or_404(db, job_id)
-    entity = get_entity(job.entity)
-    if not job.mapped or entity is None:
+    entity = _kind_of(ctx, job)
+    if not job.mapped:
         raise HTTPException(status_code=409, detail="这个文件还没有可对应的列")
     if job.state != "checked" or job.running:
         raise HTTPException(status_code=409, detail="这个文件正在处理或已经导入，不能再修改列的对应")
@@ -392,9 +406,10 @@ def api_error_workbook(db: Session, job_id: int) -> Response:
 
 @get("/imports/{entity:str}/template.xlsx", opt=IMPORT, sync_to_thread=True, tags=["imports"],
      media_type=XLSX)
-def api_template(entity: str) -> Response:
-    """The import template of ``organizations``, ``party_orgs`` or ``members``."""
-    return _template_response(_entity_or_404(entity))
+def api_template(ctx: Ctx, entity: str) -> Response:
+    """The import template of a kind (``organizations``, ``party_orgs``, ``members``,
+    ``instructors``, ``coverage``, ``cluster_members`` and those of the tenant's plugins)."""
+    return _template_response(_entity_or_404(ctx, entity))
 
 
 ROUTES = [upload_form, upload, template, job_page, job_status, mapping_form, mapping_save, confirm, error_workbook]

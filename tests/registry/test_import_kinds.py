@@ -1,0 +1,160 @@
+"""Every ledger through the same import pages (issue 13): instructors, party-org coverage,
+clusters with their members, and a plugin's ledger (lists: 资源清单) — same dry run, mapping,
+report, valid-rows import and template."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from core.db import scoped_session
+from core.registry.models import (
+    Cluster,
+    ClusterMember,
+    Instructor,
+    InstructorAssignment,
+    PartyOrgCoverage,
+)
+from plugins.lists.models import ListResource
+from tests.helpers import csrf, tenant_id, unique
+from tests.registry.test_import import DFH, WYH, api_upload, code, make_party_org, page_upload, xlsx
+
+
+def make_org(name: str) -> tuple[int, str]:
+    from core.registry.models import Organization
+
+    credit = code()
+    with scoped_session(tenant_id(DFH)) as s:
+        org = Organization(name=name, credit_code=credit, kind="enterprise", status="operating")
+        s.add(org)
+        s.flush()
+        return org.id, credit
+
+
+def titled(headers: list[str], rows: list[list], title: str = "台账") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append([title])
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    ws.append(["合计", f"{len(rows)}人"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["instructors", "coverage", "cluster_members", "lists_resources"])
+def test_each_kind_has_a_template_with_chinese_headers_and_an_example(as_user, kind):
+    client = as_user("dfh_staff")
+    r = client.get(f"/t/{DFH}/imports/{kind}/template.xlsx")
+    assert r.status_code == 200, r.text
+    ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    headers = [c.value for c in ws[1]]
+    assert headers and all(h and not h.isascii() for h in headers)
+    assert any(v not in (None, "") for v in (c.value for c in ws[2]))
+    assert f"imports/{kind}/template.xlsx" in client.get(f"/t/{DFH}/imports").text
+
+
+def test_instructors_workbook_through_the_pages(as_user, api_token):
+    client = as_user("dfh_staff")
+    tag = unique("指导员")
+    org_id, credit = make_org(tag + "企业")
+    rows = [[tag + "甲", "区委组织部", "１３７ ００１３ ７０００", credit, "2024年3月1日"],
+            [tag + "乙", "区人社局", "12", "", ""],
+            [tag + "丙", "区人社局", "", "没有这个组织" + tag, ""]]
+    r = page_upload(client, DFH, "instructors", "指导员.xlsx",
+                    titled(["指导员姓名", "选派单位", "联系电话", "联系企业", "派驻日期"], rows))
+    assert r.status_code == 303, r.text
+    job_url = r.headers["location"]
+    page = client.get(job_url).text
+    assert "指导员姓名 → 姓名" in page and "联系企业 → 负责组织" in page
+    assert "联系电话" in page and "只导入正确的行" in page  # the problem names the file's header
+    done = client.post(job_url + "/confirm", data={"_csrf_token": csrf(client), "valid_only": "1"},
+                       follow_redirects=True)
+    assert "下载未导入的行" in done.text
+    with scoped_session(tenant_id(DFH)) as s:
+        found = list(s.scalars(select(Instructor).where(Instructor.name.like(tag + "%"))))
+        assert [i.name for i in found] == [tag + "甲"]
+        links = list(s.scalars(select(InstructorAssignment).where(InstructorAssignment.instructor_id == found[0].id)))
+        assert [(a.organization_id, a.start_on.isoformat()) for a in links] == [(org_id, "2024-03-01")]
+    errors = load_workbook(io.BytesIO(client.get(job_url + "/errors.xlsx").content)).active
+    notes = [row[-1] for row in errors.iter_rows(min_row=2, values_only=True)]
+    assert notes[0].startswith("联系电话：") and notes[1].startswith("联系企业：")
+    # the same file again (API): the imported instructor is unchanged, not duplicated
+    again = api_upload(client, api_token("dfh_staff"), DFH, "instructors", "指导员.xlsx",
+                       titled(["指导员姓名", "选派单位", "联系电话", "联系企业", "派驻日期"], rows[:1]), dry_run=False)
+    assert again.json()["unchanged"] == 1 and again.json()["created"] == 0
+
+
+def test_coverage_and_cluster_members_import(as_user, api_token):
+    client, headers = as_user("dfh_staff"), api_token("dfh_staff")
+    tag = unique("覆盖")
+    org_id, credit = make_org(tag + "企业")
+    po = make_party_org(DFH, tag + "党支部")
+    body = api_upload(client, headers, DFH, "coverage", "覆盖.xlsx",
+                      xlsx(["党支部", "覆盖企业"], [[po.name, credit], [po.name, credit]]), dry_run=False)
+    report = body.json() if body.status_code == 200 else body.json()["extra"]["report"]
+    assert report["errors"] == 1 and report["problems"][0]["column"] == "覆盖企业"  # the repeated pair
+    body = api_upload(client, headers, DFH, "coverage", "覆盖.xlsx", xlsx(["党支部", "覆盖企业"], [[po.name, credit]]),
+                      dry_run=False).json()
+    assert body["state"] == "done" and body["created"] == 1
+    with scoped_session(tenant_id(DFH)) as s:
+        assert s.scalar(select(PartyOrgCoverage.organization_id).where(PartyOrgCoverage.party_org_id == po.id)) == org_id
+
+    name = tag + "联组"
+    body = api_upload(client, headers, DFH, "cluster_members", "联组.xlsx",
+                      xlsx(["联组名称", "组团类型", "成员单位", "成员党组织"],
+                           [[name, "党建组团", credit, ""], [name, "党建组团", "", po.name], [name, "不存在的类型", credit, ""]])).json()
+    assert body["created"] == 2 and body["errors"] == 1 and body["problems"][0]["column"] == "组团类型", body["problems"]
+    done = client.post(f"/api/t/{DFH}/imports/jobs/{body['id']}/confirm?valid_only=true", headers=headers).json()
+    assert done["state"] == "done" and done["created"] == 2
+    with scoped_session(tenant_id(DFH)) as s:
+        cluster = s.scalar(select(Cluster).where(Cluster.name == name))
+        members = list(s.scalars(select(ClusterMember).where(ClusterMember.cluster_id == cluster.id)))
+        assert {(m.organization_id, m.party_org_id) for m in members} == {(org_id, None), (None, po.id)}
+
+
+def test_a_plugin_ledger_through_the_same_pages(as_user, api_token):
+    client = as_user("dfh_staff")
+    tag = unique("资源")
+    rows = [[tag + "法律咨询", "某某律所", "律师事务所", "0731-88886666", "20", "2026.12.31"],
+            [tag + "技能培训", "某某学校", "学校", "１３９ ０００ ０００００", "", ""],
+            [tag + "坏电话", "某某学校", "学校", "123", "", ""]]
+    from core.tenancy import tree
+    from plugins.lists.service import scheme_for
+
+    kinds = scheme_for(tree().by_slug[DFH]).options("provider_kinds")
+    kind_label = next(iter(kinds.values()))
+    rows = [[r[0], r[1], kind_label, r[3], r[4], r[5]] for r in rows]
+    content = titled(["服务项目", "提供单位", "提供方类别", "联系电话", "服务次数", "有效期至"], rows)
+    r = page_upload(client, DFH, "lists_resources", "资源.xlsx", content)
+    assert r.status_code == 303, r.text
+    job_url = r.headers["location"]
+    page = client.get(job_url).text
+    assert "服务项目 → 资源名称" in page and "提供单位 → 提供方" in page
+    mapping = client.get(job_url + "/mapping")
+    assert mapping.status_code == 200 and "资源类别" in mapping.text
+    done = client.post(job_url + "/confirm", data={"_csrf_token": csrf(client), "valid_only": "1"},
+                       follow_redirects=True)
+    assert done.status_code == 200 and "下载未导入的行" in done.text
+    with scoped_session(tenant_id(DFH)) as s:
+        found = {r.title: r for r in s.scalars(select(ListResource).where(ListResource.title.like(tag + "%")))}
+    assert set(found) == {tag + "法律咨询", tag + "技能培训"}
+    assert found[tag + "法律咨询"].capacity == 20 and found[tag + "法律咨询"].valid_until.isoformat() == "2026-12-31"
+    again = api_upload(client, api_token("dfh_staff"), DFH, "lists_resources", "资源.xlsx", content).json()
+    assert again["unchanged"] == 2 and again["created"] == 0
+
+
+def test_kinds_of_disabled_plugins_are_not_offered(as_user, api_token):
+    from core.plugins import registry
+
+    tid = tenant_id(WYH)
+    if "lists" in registry().enabled(tid):
+        pytest.skip("lists enabled for wangyuehu")
+    from core.registry.importer import kinds_for
+
+    assert "lists_resources" not in kinds_for(tid) and "instructors" in kinds_for(tid)
