@@ -125,6 +125,7 @@ CONSTANTS: dict[str | tuple[str, str], str] = {
     ("campaigns", "action"): "start",
     ("funds", "action"): "approve",
     ("dongfanghong", "action"): "approve",
+    ("membership", "action"): "submit",
 }
 
 

@@ -53,6 +53,9 @@ PAGE_READS = {
     "campaigns": READERS,
     "funds": {"tenant_admin", "staff", "viewer", "district_viewer"},
     "dongfanghong": READERS,
+    "membership/transfers": READERS,
+    "membership/mobile": READERS,
+    "membership/due": READERS,
 }
 
 #: API GET → roles answered 200
@@ -67,6 +70,8 @@ API_READS = {
     "lists/demands": ALL,
     "activities/activities": READERS,
     "funds/lines": {"tenant_admin", "staff", "viewer", "district_viewer"},
+    "membership/transfers": READERS,
+    "membership/mobile": READERS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -92,6 +97,7 @@ PAGE_WRITES = {
     "lists/stations": WORKERS,
     "dongfanghong/butlers": WORKERS,
     "dongfanghong/nominations": WORKERS,
+    "membership/transfers/new": WORKERS,  # transfers are the street's work, not the secretary's
 }
 
 #: API POST (a body that passes validation) → roles let through
@@ -103,6 +109,7 @@ API_WRITES = {
     "activities/activities": WORKERS | {"org_secretary"},
     "lists/demands": WORKERS | {"org_secretary"},
     "funds/lines": WORKERS,
+    "membership/transfers": WORKERS,
 }
 
 

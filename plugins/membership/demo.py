@@ -1,0 +1,46 @@
+"""Demo rows for a tenant that enabled membership (idempotent): 活动证 and checks for a few mobile
+members (one left unchecked, so the 未联系 list has someone), and one transfer inside the tenant
+whose letter runs out soon (so the 待办 card shows it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.registry.models import Member, PartyOrg
+from core.tenancy import TenantInfo
+from plugins.membership import transfers
+from plugins.membership.models import MobileCard, MobileCheck, Transfer
+
+ACTOR = "demo"
+
+
+def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
+    if session.scalar(select(func.count(Transfer.id))) or session.scalar(select(func.count(MobileCard.id))):
+        return
+    today = today or transfers.today()
+    mobile = list(session.scalars(select(Member).where(Member.mobile != "").order_by(Member.id).limit(4)))
+    for i, m in enumerate(mobile):
+        session.add(MobileCard(member_id=m.id, card_no=f"LD{today.year}{m.id:05d}", issued_on=today.replace(day=1),
+                               attending_party_org_name=m.mobile_counterpart or "流入地党组织",
+                               away_place=m.mobile_counterpart))
+        if i < len(mobile) - 1:  # the last one has not been reached: it shows as 未联系
+            session.add(MobileCheck(member_id=m.id, checked_on=today - dt.timedelta(days=10 * (i + 1)),
+                                    reached=True, note="电话联系，思想稳定", checked_by=ACTOR))
+    orgs = list(session.scalars(select(PartyOrg).where(PartyOrg.dissolved_on.is_(None)).order_by(PartyOrg.id).limit(2)))
+    if len(orgs) < 2:
+        session.flush()
+        return
+    member = session.scalar(select(Member).where(Member.party_org_id == orgs[0].id, Member.status == "full",
+                                                 Member.mobile == "").order_by(Member.id).limit(1))
+    if member is None:
+        session.flush()
+        return
+    t = transfers.apply(session, tenant, member, {"scope": "internal", "to_party_org": str(orgs[1].id),
+                                                  "reason": "工作单位调整"}, ACTOR)
+    transfers.submit(session, tenant, t, ACTOR)
+    # issued long enough ago that the letter runs out within the warning period
+    transfers.issue(session, tenant, t, ACTOR, 3, on=transfers.add_months(today, -3) + dt.timedelta(days=7))
+    session.flush()

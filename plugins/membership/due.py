@@ -1,0 +1,28 @@
+"""What is due (待办) in the membership area, as queries: letters running out, transfers waiting
+in the inbox, mobile members not heard from, members in arrears. Notifications do not exist
+yet; the dashboard widget and the 待办 page show these lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core.tenancy import TenantInfo
+from plugins.membership import mobile, transfers
+from plugins.membership.scope import Scope
+
+
+def due_summary(session: Session, tenant: TenantInfo, settings: Any, scope: Scope | None = None) -> dict[str, Any]:
+    scope = scope or Scope(None)
+    on = transfers.today()
+    letters = transfers.expiring(session, on, settings.letter_warn_days, scope)
+    out = {
+        "letters": len(letters),
+        "expired": sum(1 for t in letters if t.letter_expires_on < on),
+        "inbox": transfers.inbox_count(session),
+        "not_heard": len(mobile.not_heard_from(session, scope, settings.mobile_check_days, on)),
+        "arrears": 0,
+        "href": f"/t/{tenant.slug}/membership/due",
+    }
+    return out
