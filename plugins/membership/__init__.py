@@ -11,8 +11,6 @@ rule sets. Program plugins that use it declare it in ``depends``. See ``README.m
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import BaseModel, Field, field_validator
 
 from core.hookspecs import hookimpl
@@ -20,8 +18,6 @@ from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 from plugins.membership import (
     hookspecs,  # noqa: F401  (plugin-defined hooks, added by the registry)
 )
-
-HERE = Path(__file__).resolve().parent
 
 
 class Settings(BaseModel):
@@ -61,59 +57,14 @@ PERMISSIONS = [
     Permission("membership:points", "记录党员积分"),
 ]
 ALL = tuple(p.name for p in PERMISSIONS)
-
-
-@hookimpl
-def register_models():
-    from plugins.membership.models import DUES_MODELS, MODELS, POINTS_MODELS
-
-    return [*MODELS, *DUES_MODELS, *POINTS_MODELS]
-
-
-@hookimpl
-def register_migrations():
-    return HERE / "migrations" / "versions"
-
-
-@hookimpl
-def register_routes():
-    from plugins.membership.routes import PAGE_ROUTES
-
-    return PAGE_ROUTES
-
-
-@hookimpl
-def register_api_routes():
-    from plugins.membership.routes import API_ROUTES
-
-    return API_ROUTES
-
-
-@hookimpl
-def register_permissions():
-    return PERMISSIONS
-
-
-@hookimpl
-def register_roles():
-    return [
-        Role("tenant_admin", permissions=ALL),
-        Role("staff", permissions=ALL),
-        Role("instructor", permissions=("membership:read",)),
-        # limited to the party orgs covering their own organizations (see plugins.membership.scope)
-        Role("org_secretary", permissions=("membership:read", "membership:dues", "membership:points")),
-        Role("viewer", permissions=("membership:read",)),
-    ]
-
-
-@hookimpl
-def register_components():
-    return HERE / "components"
-
-
-@hookimpl
-def register_static():
-    return HERE / "static"
+ROLES = [
+    Role("tenant_admin", permissions=ALL),
+    Role("staff", permissions=ALL),
+    Role("instructor", permissions=("membership:read",)),
+    # limited to the members of their own organizations (see plugins.membership.scope)
+    Role("org_secretary", permissions=("membership:read", "membership:dues", "membership:points")),
+    Role("viewer", permissions=("membership:read",)),
+]
 
 
 @hookimpl
@@ -121,18 +72,16 @@ def register_nav_items(tenant, settings):
     return [
         NavItem("组织关系转接", "membership/transfers", permission="membership:read", order=25, section="registry"),
         NavItem("流动党员", "membership/mobile", permission="membership:read", order=26, section="registry"),
-        NavItem("党费", "membership/dues", permission="membership:read", order=27, section="registry"),
-        NavItem("党员积分", "membership/points", permission="membership:read", order=28, section="registry"),
     ]
 
 
 @hookimpl
-def register_dashboard_widgets(session, tenant, settings, ctx):
+def register_dashboard_widgets(session, tenant, settings, viewer):
     from plugins.membership.due import due_summary
 
-    if not ctx.can("membership:read"):
-        return []
-    return [Widget("党员管理待办", "membership:DueWidget", due_summary(session, tenant, settings["membership"]),
+    if not viewer.can("membership:read"):
+        return []  # nothing counted for a card the user may not see
+    return [Widget("党员管理待办", "membership:DueWidget", due_summary(session, tenant, settings),
                    permission="membership:read", order=40)]
 
 

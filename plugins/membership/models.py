@@ -111,7 +111,7 @@ class MobileCheck(TenantOwned, Timestamps, Base):
     checked_by: Mapped[str] = mapped_column(String(64), default="")
 
 
-MODELS: list[type] = [Transfer, TransferStep, MobileCard, MobileCheck]
+TRANSFER_MODELS: list[type] = [Transfer, TransferStep, MobileCard, MobileCheck]
 
 
 class DuesRateTable(TenantOwned, Timestamps, Base):
@@ -197,3 +197,5 @@ class PointsEntry(TenantOwned, Timestamps, Base):
 
 
 POINTS_MODELS: list[type] = [PointsEntry]
+
+MODELS: list[type] = [*TRANSFER_MODELS, *DUES_MODELS, *POINTS_MODELS]

@@ -45,7 +45,7 @@ def world(database) -> World:
         for key, role, tenant in (("dfh_viewer", "viewer", dfh), ("third_staff", "staff", third),
                                   ("wyh_viewer", "viewer", wyh)):
             name = f"m{key}_{tag}"
-            u = create_user(s, name, PASSWORD, key)
+            u = create_user(s, name, PASSWORD, key, seeded=True)
             grant_role(s, u, role, tenant.id, roles)
             users[key] = name
         third_id = third.id
