@@ -842,7 +842,17 @@ class ImportRun:
     def _problem(self, row: _Row | int, key: str, message: str) -> None:
         column = self.column_name(key)
         rownum = row.rownum if isinstance(row, _Row) else row
-        self.report.add_problem(rownum, column, _strip_label(column, _strip_label(self.entity.label_of(key), message)))
+        self.report.add_problem(rownum, column, self.message_text(key, message))
+
+    def message_text(self, key: str, message: str) -> str:
+        """A row error as the user reads it: without the column's name in front (the report
+        shows it), and never an internal key (``activist_on``) — the column's Chinese name."""
+        text = _strip_label(self.column_name(key), _strip_label(self.entity.label_of(key), message))
+        if "_" in text:
+            for spec in self.entity.fields:
+                if "_" in spec.key and spec.key in text:
+                    text = text.replace(spec.key, self.column_name(spec.key))
+        return text
 
     def _batch(self, items: list[tuple[int, dict[str, Any], Sequence[Any]]]) -> None:
         rows = []
@@ -899,8 +909,7 @@ class ImportRun:
                 if index in bad:
                     cell.fill = red
                 out.append(cell)
-            note = "；".join(f"{self.column_name(k)}：{_strip_label(self.entity.label_of(k), m)}"
-                            for k, m in errors.items())
+            note = "；".join(f"{self.column_name(k) or '本行'}：{self.message_text(k, m)}" for k, m in errors.items())
             out.append(WriteOnlyCell(ws, value=neutralise(note)))
             ws.append(out)
         buf = io.BytesIO()

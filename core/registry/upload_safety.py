@@ -92,6 +92,12 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
+def too_large_message(size: int | None, limit: int) -> str:
+    """The 413 message: the file's size (when known) and the limit."""
+    what = f"文件过大（{_mb(size)}）" if size else "文件过大"
+    return f"{what}，上限为 {_mb(limit)}；请拆分后分批导入"
+
+
 def extension_of(filename: str | None) -> str:
     name = (filename or "").strip().lower()
     dot = name.rfind(".")
@@ -105,7 +111,7 @@ def inspect_upload(filename: str | None, data: bytes, *, max_bytes: int | None =
     if size == 0:
         raise UploadRejected("文件是空的，请选择填写好的模板文件")
     if size > limit:
-        raise UploadRejected(f"文件过大（{_mb(size)}），上限为 {_mb(limit)}；请拆分后分批导入", too_large=True)
+        raise UploadRejected(too_large_message(size, limit), too_large=True)
 
     ext = extension_of(filename)
     if ext == ".xlsm" or ext == ".xltm":

@@ -152,3 +152,24 @@ def test_mapping_step_and_valid_rows_through_the_pages(as_user):
     assert done.status_code == 200 and "下载未导入的行" in done.text
     assert [o.name for o in orgs_named(DFH, [tag + "甲", tag + "乙"])] == [tag + "甲"]
     assert client.get(job_url + "/errors.xlsx").status_code == 200
+
+
+def test_messages_name_sizes_and_the_files_chinese_headers(as_user, api_token, monkeypatch):
+    from tests.registry.test_import import MEMBER_HEADERS, idn, text_of, xlsx
+
+    client, headers = as_user("dfh_staff"), api_token("dfh_staff")
+    # a file over the limit: its size and the limit, in the page and the API
+    monkeypatch.setenv("LIANDONG_IMPORT_MAX_BYTES", str(2 * 1024 * 1024))
+    big = b"a,b\n" + b"x,y\n" * (3 * 1024 * 1024 // 4)
+    r = page_upload(client, DFH, "organizations", "big.csv", big, mime="text/csv")
+    assert r.status_code == 413 and "文件过大（3.0 MB），上限为 2.0 MB" in text_of(r.text)
+    r = api_upload(client, headers, DFH, "organizations", "big.csv", big, mime="text/csv")
+    assert r.status_code == 413 and r.json()["detail"].startswith("文件过大（3.0 MB），上限为 2.0 MB")
+    # members: every problem names a Chinese column, never a key like activist_on
+    renamed = {"确定积极分子日期": "积极分子时间", "申请入党日期": "申请时间"}
+    cols = [renamed.get(h, h) for h in MEMBER_HEADERS[:13]]
+    rows = [["张三", idn(), "", "", "", "", "", "入党积极分子", "2020-01-01", "2019-01-01", "2021-01-01", "", ""]]
+    body = api_upload(client, headers, DFH, "members", "m.xlsx", xlsx(cols, rows)).json()
+    assert {p["column"] for p in body["problems"]} == {"积极分子时间", "确定发展对象日期"}
+    for p in body["problems"]:
+        assert not any(c.isascii() and c.isalpha() for c in p["column"] + p["message"]), p

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Response, get, post, put
+from litestar import Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,8 +36,14 @@ from sqlalchemy.orm import Session
 from core.excel import XLSX
 from core.registry import importer
 from core.registry.importer import ImportJob, ImportKind, get_entity, kinds_for
-from core.registry.upload_safety import UploadRejected, inspect_upload, max_upload_bytes
+from core.registry.upload_safety import (
+    UploadRejected,
+    inspect_upload,
+    max_upload_bytes,
+    too_large_message,
+)
 from core.web.context import Ctx
+from core.web.errors import http_exception
 from core.web.render import form_value, redirect, render
 
 IMPORT = {"permission": "registry:import"}
@@ -115,9 +122,23 @@ def _read_upload(upload: Any) -> tuple[str, bytes]:
     if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
         raise UploadRejected("请选择要导入的文件（.xlsx 或 .csv）")
     limit = max_upload_bytes()
+    upload.file.seek(0, 2)
+    size = upload.file.tell()
+    if size > limit:
+        raise UploadRejected(too_large_message(size, limit), too_large=True)
     upload.file.seek(0)
-    data = upload.file.read(limit + 1)
-    return upload.filename, data
+    return upload.filename, upload.file.read(limit + 1)
+
+
+def _body_too_large(request: Request, exc: Exception) -> Response:
+    """A request over the body limit is refused before it is read: the message still says
+    how big the file is (from Content-Length) and the limit."""
+    length = request.headers.get("content-length", "")
+    size = int(length) if length.isdigit() else None
+    return http_exception(request, HTTPException(status_code=413, detail=too_large_message(size, max_upload_bytes())))
+
+
+TOO_LARGE = {RequestEntityTooLarge: _body_too_large}
 
 
 def _start(ctx: Ctx, entity, filename: str, data: bytes, *, commit: bool) -> int:
@@ -146,7 +167,8 @@ def upload_form(ctx: Ctx, db: Session, entity: str = "organizations") -> Respons
     return _upload_page(ctx, db, entity=entity if entity in _kinds(ctx) else "organizations")
 
 
-@post("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True, request_max_body_size=BODY_LIMIT)
+@post("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True, request_max_body_size=BODY_LIMIT,
+      exception_handlers=TOO_LARGE)
 def upload(ctx: Ctx, db: Session, data: Multipart) -> Response:
     slug = form_value(data, "entity") if not isinstance(data.get("entity"), UploadFile) else ""
     entity = _kinds(ctx).get(slug)
@@ -338,7 +360,7 @@ def _api_job(ctx: Ctx, db: Session, job_id: int, *, commit: bool) -> Response:
 
 
 @post("/imports/{entity:str}", opt=IMPORT, sync_to_thread=True, tags=["imports"],
-      request_max_body_size=BODY_LIMIT, status_code=200)
+      request_max_body_size=BODY_LIMIT, status_code=200, exception_handlers=TOO_LARGE)
 def api_import(ctx: Ctx, db: Session, entity: str,
                data: Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
                dry_run: bool = True) -> Response:
