@@ -9,12 +9,11 @@ imported twice writes nothing the second time) and calls ``run.upsert``.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import or_, select
 
-from core import crypto
+from core import clock, crypto
 from core.registry.importer import ENTITIES, EXAMPLE_MARK, ImportKind, ImportRun, split_list
 from core.registry.models import (
     Cluster,
@@ -59,7 +58,7 @@ def _instructor_batch(run: ImportRun, rows: list) -> None:
             existing.setdefault(obj.name, []).append(obj)
     if "phone" in run.present:
         run.present.add("phone_enc")
-    today = dt.date.today()
+    today = clock.today()
     for row in rows:
         if row.key is None:
             continue
@@ -188,7 +187,7 @@ def _cluster_member_batch(run: ImportRun, rows: list) -> None:
 
     types = _cluster_types(run)
     by_label = {ct.label: key for key, ct in types.items()} | {key: key for key in types}
-    today = dt.date.today()
+    today = clock.today()
     for row in rows:
         if row.errors:
             continue

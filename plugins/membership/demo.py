@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
 from plugins.membership import transfers
@@ -20,7 +21,7 @@ ACTOR = "demo"
 def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
     if session.scalar(select(func.count(Transfer.id))) or session.scalar(select(func.count(MobileCard.id))):
         return
-    today = today or transfers.today()
+    today = today or clock.today()
     mobile = list(session.scalars(select(Member).where(Member.mobile != "").order_by(Member.id).limit(4)))
     for i, m in enumerate(mobile):
         session.add(MobileCard(member_id=m.id, card_no=f"LD{today.year}{m.id:05d}", issued_on=today.replace(day=1),

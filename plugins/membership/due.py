@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.tenancy import TenantInfo
 from plugins.membership import mobile, transfers
 from plugins.membership.scope import Scope
@@ -15,7 +16,7 @@ from plugins.membership.scope import Scope
 
 def due_summary(session: Session, tenant: TenantInfo, settings: Any, scope: Scope | None = None) -> dict[str, Any]:
     scope = scope or Scope(None)
-    on = transfers.today()
+    on = clock.today()
     letters = transfers.expiring(session, on, settings.letter_warn_days, scope)
     out = {
         "letters": len(letters),

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.forms import FormErrors
+from core import clock, search
+from core.forms import FormErrors, text
 from core.registry.models import Member, PartyOrg
 from plugins.membership.models import MobileCard, MobileCheck
 from plugins.membership.scope import Scope
-from plugins.membership.transfers import text, today
 
 
 @dataclass
@@ -36,7 +36,7 @@ def mobile_rows(session: Session, scope: Scope, q: str = "") -> list[MobileRow]:
     if clause is not None:
         stmt = stmt.where(clause)
     if q:
-        stmt = stmt.where(Member.name.contains(q, autoescape=True))
+        stmt = stmt.where(search.matches(q, Member.name))
     members = list(session.scalars(stmt.order_by(Member.name, Member.id).limit(5000)))
     ids = [m.id for m in members] or [-1]
     cards = {c.member_id: c for c in session.scalars(select(MobileCard).where(MobileCard.member_id.in_(ids)))}
@@ -48,7 +48,7 @@ def mobile_rows(session: Session, scope: Scope, q: str = "") -> list[MobileRow]:
 
 
 def not_heard_from(session: Session, scope: Scope, days: int, on: dt.date | None = None) -> list[MobileRow]:
-    on = on or today()
+    on = on or clock.today()
     return [r for r in mobile_rows(session, scope) if r.overdue(on, days)]
 
 
@@ -64,7 +64,7 @@ def _date(raw: Mapping[str, Any], key: str, label: str, errors: dict[str, str], 
     except ValueError:
         errors[key] = f"{label}：日期格式应为 2026-03-01"
         return None
-    if day > today():
+    if day > clock.today():
         errors[key] = f"{label}：不能晚于今天"
     return day
 

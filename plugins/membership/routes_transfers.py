@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.forms import FormErrors
 from core.registry.models import Member
 from core.registry.services.members import TRANSFER_LOCATIONS
@@ -122,7 +123,7 @@ def _detail(ctx: Ctx, db: Session, t: Transfer, form: dict | None = None, errors
             status: int = 200) -> Response:
     return render("membership:TransferDetail", status_code=status, ctx=ctx, v=View, t=t, steps=svc.steps_of(db, t),
                   actions=svc.actions(t) if ctx.can("membership:transfer") else [], form=form or {},
-                  errors=errors or {}, party_orgs=party_org_options(db, Scope(None)), today=svc.today(),
+                  errors=errors or {}, party_orgs=party_org_options(db, Scope(None)), today=clock.today(),
                   member=db.get(Member, t.member_id) if t.member_id else None)
 
 
@@ -200,7 +201,7 @@ def transfer_action(ctx: Ctx, db: Session, request: Request, transfer_id: int, a
 def due_page(ctx: Ctx, db: Session) -> Response:
     """待办: letters running out, the inbox, mobile members not heard from, dues arrears."""
     sc, st = scope(ctx, db), settings(ctx)
-    on = svc.today()
+    on = clock.today()
     return render("membership:DuePage", ctx=ctx, v=View, today=on, settings=st,
                   letters=svc.expiring(db, on, st.letter_warn_days, sc),
                   inbox=list(db.scalars(svc.transfer_query(svc.TransferFilter(side="in", state="issued"), sc))),
@@ -215,7 +216,7 @@ def due_page(ctx: Ctx, db: Session) -> Response:
 def mobile_list(ctx: Ctx, db: Session, q: str = "", overdue: str = "") -> Response:
     st = settings(ctx)
     rows = mob.mobile_rows(db, scope(ctx, db), q)
-    on = svc.today()
+    on = clock.today()
     if overdue == "1":
         rows = [r for r in rows if r.overdue(on, st.mobile_check_days)]
     return render("membership:MobileList", ctx=ctx, rows=rows, query={"q": q, "overdue": overdue}, today=on,
@@ -224,7 +225,7 @@ def mobile_list(ctx: Ctx, db: Session, q: str = "", overdue: str = "") -> Respon
 
 @get("/mobile/export", opt=READ, **PAGE)
 def mobile_export(ctx: Ctx, db: Session, q: str = "") -> Response:
-    st, on = settings(ctx), svc.today()
+    st, on = settings(ctx), clock.today()
     rows = [[r.member.name, {"out": "流出", "in": "流入"}.get(r.member.mobile, ""), r.member.mobile_counterpart,
              r.party_org_name, r.card.card_no if r.card else "", r.card.attending_party_org_name if r.card else "",
              r.last_check, "是" if r.overdue(on, st.mobile_check_days) else "否"]
@@ -240,7 +241,7 @@ def _mobile_page(ctx: Ctx, db: Session, member: Member, form: dict | None = None
     card = db.scalar(select(MobileCard).where(MobileCard.member_id == member.id))
     return render("membership:MobileDetail", status_code=status, ctx=ctx, member=member, card=card,
                   checks=mob.checks_of(db, member.id), form=form or {}, errors=errors or {},
-                  party_orgs=party_org_options(db, Scope(None)), today=svc.today())
+                  party_orgs=party_org_options(db, Scope(None)), today=clock.today())
 
 
 @get("/mobile/{member_id:int}", opt=READ, **PAGE)
@@ -352,7 +353,7 @@ def api_transfers(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Tra
 @get("/transfers/expiring", opt=READ, **api())
 def api_expiring(ctx: Ctx, db: Session) -> list[TransferOut]:
     """Letters issued and not yet accepted that run out within the tenant's warning period."""
-    return [TransferOut.of(t) for t in svc.expiring(db, svc.today(), settings(ctx).letter_warn_days, scope(ctx, db))]
+    return [TransferOut.of(t) for t in svc.expiring(db, clock.today(), settings(ctx).letter_warn_days, scope(ctx, db))]
 
 
 @get("/transfers/{transfer_id:int}", opt=READ, **api())
@@ -410,7 +411,7 @@ class MobileOut:
 @get("/mobile", opt=READ, **api())
 def api_mobile(ctx: Ctx, db: Session, q: str = "", overdue: bool = False) -> list[MobileOut]:
     """Mobile members; ``overdue=true``: those not reached within the tenant's check period."""
-    days, on = settings(ctx).mobile_check_days, svc.today()
+    days, on = settings(ctx).mobile_check_days, clock.today()
     out = []
     for r in mob.mobile_rows(db, scope(ctx, db), q):
         late = r.overdue(on, days)

@@ -24,21 +24,19 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from core import clock, search
 from core.db import open_session
-from core.forms import FormErrors
+from core.forms import FormErrors, text
 from core.plugins import registry
 from core.registry.models import Member, PartyOrg
 from core.registry.services.members import LOCATION_RULES, TRANSFER_LOCATIONS
 from core.tenancy import TenantInfo, tree
 from plugins.membership.models import Transfer, TransferStep
 from plugins.membership.scope import Scope
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 KINDS = {"must": "必须转", "mobilize": "动员转", "consult": "征求意见转", "regular": "一般转接"}
 SCOPES = {"internal": "本辖区内转接", "instance": "转往平台内其他辖区", "external": "转往平台外"}
@@ -57,19 +55,10 @@ CARRIED = ("name", "gender", "birth_date", "ethnicity", "education", "id_number_
 DATE_FIELDS = ("birth_date", "applied_on", "activist_on", "candidate_on", "probationary_on", "full_on")
 
 
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
-
-
 def add_months(day: dt.date, months: int) -> dt.date:
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    return "" if value is None else str(value).strip()
 
 
 def kind_for(location: str) -> str:
@@ -130,8 +119,7 @@ def transfer_query(f: TransferFilter, scope: Scope) -> Select:
     if f.kind:
         stmt = stmt.where(Transfer.kind == f.kind)
     if f.q:
-        stmt = stmt.where(or_(Transfer.member_name.contains(f.q, autoescape=True),
-                              Transfer.letter_no.contains(f.q, autoescape=True)))
+        stmt = stmt.where(search.matches(f.q, Transfer.member_name, Transfer.letter_no))
     ids = scope.member_ids()
     if ids is not None:
         stmt = stmt.where(Transfer.member_id.in_(ids))
@@ -287,7 +275,7 @@ def issue(session: Session, tenant: TenantInfo, t: Transfer, actor: str, valid_m
           on: dt.date | None = None) -> Transfer:
     """转出审核 → 已开具介绍信: letter number and validity; for a transfer to another tenant of
     the instance the receiving tenant's inbox row is created (``session`` must see both)."""
-    on = on or today()
+    on = on or clock.today()
     if t.side != "out" or t.state != "reviewing":
         raise _refuse(t, "开具介绍信")
     if t.kind == "consult" and not t.consent:
@@ -324,7 +312,7 @@ def issue(session: Session, tenant: TenantInfo, t: Transfer, actor: str, valid_m
 def renew(session: Session, tenant: TenantInfo, t: Transfer, actor: str, valid_months: int,
           on: dt.date | None = None) -> Transfer:
     """A letter not yet accepted is issued again with a new validity (same number)."""
-    on = on or today()
+    on = on or clock.today()
     if t.side != "out" or t.state != "issued":
         raise _refuse(t, "延期介绍信")
     for row in _both(session, t):
@@ -353,7 +341,7 @@ def accept(session: Session, tenant: TenantInfo, t: Transfer, raw: Mapping[str, 
       party org (``session`` sees both tenants);
     * external: the sender records that the outside party org accepted the letter.
     """
-    on = on or today()
+    on = on or clock.today()
     if t.state != "issued" or (t.scope == "instance" and t.side != "in"):
         raise _refuse(t, "接收")
     if t.letter_expires_on and t.letter_expires_on < on:
@@ -430,10 +418,10 @@ def report(session: Session, tenant: TenantInfo, t: Transfer, raw: Mapping[str, 
         raise _refuse(t, "登记报到")
     on_text = text(raw, "on")
     try:
-        on = dt.date.fromisoformat(on_text) if on_text else today()
+        on = dt.date.fromisoformat(on_text) if on_text else clock.today()
     except ValueError:
         raise FormErrors({"on": "报到日期：日期格式应为 2026-03-01"}) from None
-    if on > today():
+    if on > clock.today():
         raise FormErrors({"on": "报到日期：不能晚于今天"})
     if t.accepted_on and on < t.accepted_on:
         raise FormErrors({"on": f"报到日期：不能早于接收日期 {t.accepted_on.isoformat()}"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,6 +12,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -77,7 +77,7 @@ def fields(data: dict[str, Any]) -> dict[str, str]:
 
 
 def xlsx(db: Session, name: str, sheet: str, headers: list[str], rows: list[list[Any]], entity: str) -> Response:
-    response = xlsx_response(f"{name}-{dt.date.today().isoformat()}.xlsx", sheet, headers, rows)
+    response = xlsx_response(f"{name}-{clock.today().isoformat()}.xlsx", sheet, headers, rows)
     record(db, "membership.export", entity=entity, summary=f"导出{name} {len(rows)} 条")
     db.commit()
     return response

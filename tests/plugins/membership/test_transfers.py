@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from core import clock
 from core.db import scoped_session
 from core.registry.models import Member, PartyOrg
 from plugins.membership import transfers as svc
@@ -73,7 +74,7 @@ def test_transfer_between_streets(client, world):
         left = s.get(Member, member_id)
         assert left.party_org_id is None and left.transfer_state == "done"
         assert s.get(Transfer, tid).state == "accepted"
-    _act(c, w.wyh, in_id, "report", {"on": svc.today().isoformat()})
+    _act(c, w.wyh, in_id, "report", {"on": clock.today().isoformat()})
     # both sides read the whole story in Chinese
     page = text_of(c.get(f"{base(w.wyh)}/transfers/{in_id}").text)
     for label in ("提出转接申请", "提交转出审核", "审核通过，开具介绍信", "转入党组织接收", "本人已报到", "东方红街道", "望月湖街道"):
@@ -203,7 +204,7 @@ def test_expiring_letter_is_due(client, world, api_token):
         m = s.get(Member, member_id)
         t = svc.apply(s, w.dfh, m, {"scope": "external", "destination": "外省某党委"}, "test")
         svc.submit(s, w.dfh, t, "test")
-        svc.issue(s, w.dfh, t, "test", 3, on=svc.add_months(svc.today(), -3) + dt.timedelta(days=5))
+        svc.issue(s, w.dfh, t, "test", 3, on=svc.add_months(clock.today(), -3) + dt.timedelta(days=5))
         tid = t.id
     c = login(client, "dfh_staff")
     due = c.get(f"{base(w.dfh)}/due")
