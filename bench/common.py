@@ -89,6 +89,7 @@ def app_env(database_url: str, owner_url: str | None = None, *, redis: bool = Fa
         "LIANDONG_FIELD_KEY": FIELD_KEY,
         "LIANDONG_LOGIN_ATTEMPTS_PER_IP": "100000",
         "LIANDONG_LOGIN_ATTEMPTS": "100000",
+        "LIANDONG_MFA_REQUIRED_ROLES": "",  # the bench admin signs in with a password only
         "PYTHONPATH": str(REPO),
     })
     if redis and redis_available():

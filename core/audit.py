@@ -26,12 +26,22 @@ from sqlalchemy.orm import Session
 
 from core import audit_chain  # noqa: F401  (chains every entry by hash before COMMIT)
 from core.db import Base, TenantOwned
-from core.models import AuditEntry, CasbinRule, Revision, Tenant, TenantPlugin, User
+from core.models import (
+    AuditEntry,
+    CasbinRule,
+    RecoveryCode,
+    Revision,
+    Tenant,
+    TenantPlugin,
+    TotpCredential,
+    User,
+)
 
 #: never written to the log
 SECRET_COLUMNS = {"password_hash", "token_hash"}
-#: tables whose rows are bookkeeping, not user data
-UNAUDITED = (AuditEntry, Revision, CasbinRule)
+#: tables whose rows are bookkeeping, not user data (second-factor secrets: their changes are
+#: recorded as ``mfa.*`` actions by core/services/mfa.py, never with their values)
+UNAUDITED = (AuditEntry, Revision, CasbinRule, TotpCredential, RecoveryCode)
 
 
 def _jsonable(value: Any) -> Any:

@@ -237,6 +237,20 @@ def users_password(username: str, password: str) -> None:
     click.echo(f"password of {username} reset")
 
 
+@users.command("reset-mfa")
+@click.argument("username")
+def users_reset_mfa(username: str) -> None:
+    """Remove a user's authenticator and recovery codes (audited); they enrol again at sign-in."""
+    from core.services import mfa
+
+    with operator_session() as s:
+        user = _user(s, username)
+        if mfa.credential(s, user.id) is None:
+            raise click.ClickException(f"{username} has no two-factor sign-in")
+        mfa.disable(s, user)
+    click.echo(f"two-factor sign-in of {username} removed")
+
+
 @users.command("grant")
 @click.argument("username")
 @click.option("--tenant", "slug", required=True, help="tenant slug, or * for platform-wide")

@@ -71,6 +71,27 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class TotpCredential(Base):
+    """A user's TOTP secret (RFC 6238), encrypted at rest; one per user, stored once confirmed."""
+
+    __tablename__ = "user_totp"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret_enc: Mapped[str] = mapped_column(String(128))
+    #: the last time step a code was accepted for: each code signs in once
+    last_step: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A one-time code that replaces a TOTP code (lost phone); only its argon2 hash is kept."""
+
+    __tablename__ = "user_recovery_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class TenantPlugin(Timestamps, Base):
     """Per-tenant enablement of one plugin, with its settings. Disabling keeps the data."""
 

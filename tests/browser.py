@@ -50,6 +50,30 @@ def live_server():
 
 
 @contextmanager
+def app_server(app):
+    """``app`` (e.g. built with a test's own clock) served by uvicorn in a thread of this process."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("app server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextmanager
 def browser_page():
     from playwright.sync_api import sync_playwright
 

@@ -44,6 +44,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     if problem:
         raise FormErrors({"password": problem})
     user.password_hash = hash_password(password)
+    record(session, "users.password", tenant_id=None, entity="users", entity_id=user.id, summary=user.username)
     session.flush()
 
 

@@ -25,7 +25,7 @@ from core.web.context import provide_ctx, provide_db, tenant_guard
 from core.web.errors import HANDLERS
 from core.web.health import HEALTH_ROUTES, install_metrics
 from core.web.locale import LocaleMiddleware, choose_locale
-from core.web.pages import auth
+from core.web.pages import auth, mfa, security
 from core.web.ratelimit import LoginLimiter
 from core.web.render import set_catalog
 from core.web.sessions import SessionMiddleware
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     session_store, limit_store = _stores(settings)
     app = Litestar(
-        route_handlers=[*auth.ROUTES, *api.ROUTES, *HEALTH_ROUTES, choose_locale, *routers, *static],
+        route_handlers=[*auth.ROUTES, *mfa.ROUTES, *security.ROUTES, *api.ROUTES, *HEALTH_ROUTES, choose_locale, *routers, *static],
         middleware=[
             DefineMiddleware(SessionMiddleware, store=session_store,
                              idle_timeout=settings.session_idle_timeout,

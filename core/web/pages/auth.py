@@ -19,6 +19,7 @@ from core.permissions import authorizer
 from core.security import verify_password
 from core.tenancy import tree
 from core.web.context import user_guard
+from core.web.pages.mfa import second_step, sign_in, start_second_step
 from core.web.render import form_value, redirect, render
 from core.web.sessions import get_session
 
@@ -43,19 +44,24 @@ async def login_page(request: Request, next: str = "") -> Response:
     return render("LoginPage", csrf_token=_csrf(request), next=_safe_next(next), error="", username="")
 
 
-def _check_credentials(username: str, password: str, ip: str) -> User | None:
+def _check_credentials(username: str, password: str, ip: str,
+                       mfa_roles: list[str]) -> tuple[User | None, str | None]:
+    """(the user if the password is right, the second step still needed: "verify", "enrol" or None)."""
     with open_session() as s:
         user = s.scalar(select(User).where(User.username == username))
         ok = verify_password(user.password_hash if user else None, password)
         s.info.update(user_id=user.id if user else None, username=username)
         if ok and user.is_active:
-            record(s, "auth.login", tenant_id=None, entity="users", entity_id=user.id, summary=ip)
+            step = second_step(s, user.id, mfa_roles)
+            # signed in only once the second factor is checked too (core/web/pages/mfa.py)
+            record(s, "auth.login_password" if step else "auth.login", tenant_id=None, entity="users",
+                   entity_id=user.id, summary=ip)
             s.commit()
-            return user
+            return user, step
         record(s, "auth.login_failed", tenant_id=None, entity="users",
                entity_id=user.id if user else "", summary=ip)
         s.commit()
-        return None
+        return None, None
 
 
 @post("/login", include_in_schema=False)
@@ -75,18 +81,18 @@ async def login(request: Request, data: Form) -> Response:
     wait = await limiter.blocked(username, ip)
     if wait:
         return page(_("登录失败次数过多，请 %(n)s 分钟后再试") % {"n": max(1, wait // 60)}, 429)
-    user = await anyio.to_thread.run_sync(_check_credentials, username, password, ip)
+    settings = request.app.state.settings
+    user, step = await anyio.to_thread.run_sync(_check_credentials, username, password, ip,
+                                                settings.mfa_required_roles)
     if user is None:
         await limiter.failed(username, ip)
         return page(_("用户名或密码错误"), 401)
     await limiter.succeeded(username, ip)
     session = get_session(request)
-    locale = session.get("locale")
-    session.clear()
-    session.renew()  # a new session id on login: no fixation
-    session["user_id"] = user.id
-    if locale:  # the language chosen on the login page stays
-        session["locale"] = locale
+    if step:  # the password is right; the second factor (or enrolling one) comes next
+        start_second_step(session, user.id, nxt, enrol=step == "enrol", now=request.app.state.clock())
+        return redirect("/login/mfa")
+    sign_in(session, user.id)
     return redirect(nxt)
 
 
