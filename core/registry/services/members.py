@@ -268,16 +268,22 @@ EXPORT_HEADERS = [
 ]
 
 
-def export_rows(session: Session, stmt: Select) -> list[list[Any]]:
-    """Rows for the Excel export: ID-card and phone numbers masked, codes as labels."""
+def export_rows(session: Session, stmt: Select, *, full: bool = False) -> list[list[Any]]:
+    """Rows for the Excel export: ID-card and phone numbers masked, codes as labels.
+
+    ``full`` writes them in clear text: only for a principal with ``members:reveal`` (the
+    caller checks), recorded by :func:`record_export` with the number of rows.
+    """
     out = []
     members = list(session.scalars(stmt))
     for chunk_start in range(0, len(members), 1000):
         for r in rows_for(session, members[chunk_start:chunk_start + 1000]):
             m = r.m
+            id_number, phone = ((plain(m.id_number_enc) or "", plain(m.phone_enc) or "") if full
+                                else (r.id_masked, r.phone_masked))
             out.append([
                 m.name, choices.GENDERS.get(m.gender, ""), m.birth_date, m.ethnicity,
-                choices.EDUCATION.get(m.education, ""), r.id_masked, r.phone_masked, r.status_label,
+                choices.EDUCATION.get(m.education, ""), id_number, phone, r.status_label,
                 m.applied_on, m.activist_on, m.candidate_on, m.probationary_on, m.full_on,
                 r.party_org_name, r.organization_name,
                 choices.POSITIONS.get(m.position, "") if m.position else "",
@@ -287,6 +293,16 @@ def export_rows(session: Session, stmt: Select) -> list[list[Any]]:
                 "是" if m.lost_contact else "否", m.points,
             ])
     return out
+
+
+def record_export(session: Session, rows: int, filters: dict[str, Any], *, full: bool) -> None:
+    """The audit entry of an export: who took how many members' data, with which filter."""
+    if full:
+        summary = f"导出党员 {rows} 条（含完整身份证号、手机号）"
+    else:
+        summary = f"导出党员 {rows} 条（身份证号、手机号已脱敏）"
+    audit.record(session, "members.export_full" if full else "members.export", entity="members",
+                 summary=summary, after={"rows": rows, "full": full, "filters": filters})
 
 
 # --- options for forms --------------------------------------------------------------------------
