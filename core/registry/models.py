@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -153,6 +156,11 @@ class InstructorAssignment(TenantOwned, Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     start_on: Mapped[dt.date] = mapped_column(Date)
     end_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    @classmethod
+    def running_on(cls, day: dt.date) -> ColumnElement[bool]:
+        """SQL condition: the assignment runs on ``day``."""
+        return and_(cls.start_on <= day, or_(cls.end_on.is_(None), cls.end_on >= day))
 
 
 class InstructorVisit(TenantOwned, Timestamps, Base):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock, crypto, search
@@ -75,12 +75,6 @@ def masked_phone(instructor: Instructor) -> str:
     if not instructor.phone_enc:
         return ""
     return crypto.mask_phone(plain(instructor.phone_enc)) or "（无法解密）"
-
-
-def active_on(day: dt.date):
-    """SQL condition: an assignment running on ``day``."""
-    return and_(InstructorAssignment.start_on <= day,
-                or_(InstructorAssignment.end_on.is_(None), InstructorAssignment.end_on >= day))
 
 
 # --- instructors --------------------------------------------------------------------------------
@@ -181,7 +175,7 @@ def instructor_rows(session: Session, instructors: list[Instructor], scope: froz
     if not ids:
         return []
     assign = (select(InstructorAssignment.instructor_id, func.count())
-              .where(InstructorAssignment.instructor_id.in_(ids), active_on(day))
+              .where(InstructorAssignment.instructor_id.in_(ids), InstructorAssignment.running_on(day))
               .group_by(InstructorAssignment.instructor_id))
     visits = (select(InstructorVisit.instructor_id, func.count())
               .where(InstructorVisit.instructor_id.in_(ids),
@@ -430,7 +424,7 @@ def assigned_on(session: Session, instructor_id: int, organization_id: int, day:
     return session.scalar(select(InstructorAssignment.id).where(
         InstructorAssignment.instructor_id == instructor_id,
         InstructorAssignment.organization_id == organization_id,
-        active_on(day),
+        InstructorAssignment.running_on(day),
     ).limit(1)) is not None
 
 
@@ -617,7 +611,7 @@ def uncovered_query(day: dt.date | None = None, q: str = "", scope: frozenset[in
     and no instructor assigned on ``day`` (default today)."""
     day = day or clock.today()
     has_instructor = exists(select(InstructorAssignment.id).where(
-        InstructorAssignment.organization_id == Organization.id, active_on(day)))
+        InstructorAssignment.organization_id == Organization.id, InstructorAssignment.running_on(day)))
     stmt = select(Organization).where(Organization.status == "operating", ~_covering(True), ~has_instructor)
     if scope is not None:
         stmt = stmt.where(Organization.id.in_(scope or {-1}))

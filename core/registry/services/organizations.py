@@ -458,14 +458,12 @@ class OrgDetail:
 
 def detail(session: Session, org: Organization) -> OrgDetail:
     from core.registry.models import Instructor
-    from core.registry.services.instructors import active_on
-    
 
     every = covering_party_orgs(session, [org.id], include_dissolved=True).get(org.id, [])
     instructors = [tuple(r) for r in session.execute(
         select(Instructor.id, Instructor.name, InstructorAssignment.start_on)
         .join(InstructorAssignment, InstructorAssignment.instructor_id == Instructor.id)
-        .where(InstructorAssignment.organization_id == org.id, active_on(clock.today()))
+        .where(InstructorAssignment.organization_id == org.id, InstructorAssignment.running_on(clock.today()))
         .order_by(InstructorAssignment.start_on))]
     return OrgDetail(
         instructors=instructors,
