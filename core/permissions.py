@@ -147,6 +147,7 @@ class Authorizer:
         self._enforcer: casbin.Enforcer | None = None
         self._role_perms: dict[str, frozenset[str]] = {}
         self._grants: dict[tuple[str, str], frozenset[str]] = {}
+        self._held: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
         revisions.on_change("policies", self.invalidate)
 
@@ -185,16 +186,24 @@ class Authorizer:
         for role, perm in enf.get_policy():
             role_perms.setdefault(role, set()).add(perm)
         grants: dict[tuple[str, str], set[str]] = {}
+        held: dict[str, set[str]] = {}
         for user, role, dom in enf.get_grouping_policy():
             grants.setdefault((user, dom), set()).add(role)
+            held.setdefault(user, set()).add(role)
         self._role_perms = {k: frozenset(v) for k, v in role_perms.items()}
         self._grants = {k: frozenset(v) for k, v in grants.items()}
+        self._held = {k: frozenset(v) for k, v in held.items()}
         self._enforcer = enf
 
     def _roles(self, user_id: int, domain: str) -> frozenset[str]:
         """Roles held directly by the user in ``domain`` (a tenant id or ``*``)."""
         self._loaded()
         return self._grants.get((str(user_id), domain), frozenset())
+
+    def roles_anywhere(self, user_id: int) -> frozenset[str]:
+        """Every role the user holds, in any tenant or platform-wide (one lookup)."""
+        self._loaded()
+        return self._held.get(str(user_id), frozenset())
 
     def roles_in(self, user_id: int, tenant_id: int) -> set[str]:
         """Roles the user holds in ``tenant_id`` directly, through an ancestor, or platform-wide."""

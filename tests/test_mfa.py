@@ -236,3 +236,19 @@ def test_operator_resets_a_lost_authenticator(web, clock):
     web.post("/logout", data={"_csrf_token": csrf(web)})
     login(web, username, PASSWORD)
     assert "绑定身份验证器" in web.get("/login/mfa").text  # enrols again
+
+
+def test_role_requiring_it_granted_mid_session_asks_for_enrolment(web, clock):
+    username = _user("staff")
+    login(web, username, PASSWORD)
+    assert _signed_in(web)
+    with operator_session("test") as s:
+        user = s.scalar(select(User).where(User.username == username))
+        grant_role(s, user, "tenant_admin", tenant_id("dongfanghong"), build_catalog(registry().pm).roles)
+    r = web.get(PAGE, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login/mfa"
+    assert not _signed_in(web)
+    page = web.get("/login/mfa")
+    assert "绑定身份验证器" in page.text
+    done = post_form(web, "/login/mfa", {"code": _code(_secret(page.text), clock)}, follow_redirects=False)
+    assert done.status_code == 200 and _signed_in(web)

@@ -45,8 +45,7 @@ def new_secret() -> str:
 
 def required(user_id: int, roles_needing_mfa: Iterable[str]) -> bool:
     """Whether the user holds (anywhere) a role that must sign in with a second factor."""
-    needed = set(roles_needing_mfa)
-    return bool(needed) and any(role in needed for _u, role, _t in authorizer.assignments(user_id))
+    return not authorizer.roles_anywhere(user_id).isdisjoint(roles_needing_mfa)
 
 
 def credential(session: Session, user_id: int) -> TotpCredential | None:

@@ -40,6 +40,11 @@ class LoginRequired(NotAuthorizedException):
     """Raised for page requests without a session; answered with a redirect to /login."""
 
 
+class SecondFactorRequired(LoginRequired):
+    """A session signed in with a password only whose user now holds a role that requires a
+    second factor (granted since): answered with a redirect to /login/mfa."""
+
+
 @dataclass
 class CurrentUser:
     id: int
@@ -177,7 +182,23 @@ def authenticate(connection: ASGIConnection, *, api: bool) -> CurrentUser | None
         return None
     session = get_session(connection)
     uid = session.get("user_id")
+    if uid and not session.get("mfa"):
+        _require_second_factor(connection, session, uid)
     return _load_user(uid) if uid else None
+
+
+def _require_second_factor(connection: ASGIConnection, session, user_id: int) -> None:
+    """Sign-in checks the second factor; this catches a role requiring it granted mid-session."""
+    roles = connection.app.state.settings.mfa_required_roles
+    if not roles or authorizer.roles_anywhere(user_id).isdisjoint(roles):
+        return
+    from core.web.pages.mfa import second_step, start_second_step
+
+    with open_session() as s:
+        step = second_step(s, user_id, roles)
+    start_second_step(session, user_id, connection.scope["path"] if connection.method == "GET" else "/tenants",
+                      enrol=step == "enrol", now=connection.app.state.clock())
+    raise SecondFactorRequired("需要双因素验证")
 
 
 def resolve_tenant(slug: str) -> TenantInfo:

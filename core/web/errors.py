@@ -14,7 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from core.i18n import gettext as _
-from core.web.context import LoginRequired
+from core.web.context import LoginRequired, SecondFactorRequired
 from core.web.render import get_catalog
 
 log = logging.getLogger("liandong")
@@ -47,6 +47,8 @@ def _respond(request: Request, status: int, detail: str, extra: dict | None = No
 
 
 def http_exception(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, SecondFactorRequired):
+        return Redirect(path="/login/mfa", status_code=303)
     if isinstance(exc, LoginRequired):
         return Redirect(path=f"/login?next={quote(request.url.path, safe='/')}", status_code=303)
     status = exc.status_code
