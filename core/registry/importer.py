@@ -258,7 +258,8 @@ class ImportKind:
     required_columns: tuple[str, ...]
     #: raw key → (hash column, ciphertext column); compared by hash
     secret_pairs: dict[str, tuple[str, str]]
-    #: raw reference key → id column
+    #: raw key → the model column its value is stored in (a reference → its id column,
+    #: ``amount`` → ``amount_fen``); compared there on re-import
     refs: dict[str, str]
     example: dict[str, Any]
     #: field label → other names of its column; choice label → other words for it

@@ -71,3 +71,10 @@ def register_demo_data(session, tenant):
     from plugins.activities.demo import make_demo
 
     make_demo(session, tenant)
+
+
+@hookimpl
+def register_import_kinds(tenant):
+    from plugins.activities.imports import attendance_kind
+
+    return [attendance_kind()]

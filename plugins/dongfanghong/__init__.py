@@ -117,3 +117,10 @@ def register_demo_data(session, tenant):
     from plugins.dongfanghong.demo import load
 
     load(session, tenant)
+
+
+@hookimpl
+def register_import_kinds(tenant):
+    from plugins.dongfanghong.imports import dues_kind
+
+    return [dues_kind()]

@@ -75,3 +75,10 @@ def register_demo_data(session, tenant):
     from plugins.funds.demo import make_demo
 
     make_demo(session, tenant)
+
+
+@hookimpl
+def register_import_kinds(tenant):
+    from plugins.funds.imports import budget_kind
+
+    return [budget_kind()]

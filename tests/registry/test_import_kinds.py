@@ -158,3 +158,74 @@ def test_kinds_of_disabled_plugins_are_not_offered(as_user, api_token):
     from core.registry.importer import kinds_for
 
     assert "lists_resources" not in kinds_for(tid) and "instructors" in kinds_for(tid)
+
+
+@pytest.mark.parametrize("kind", ["funds_lines", "dongfanghong_dues", "activities_attendance"])
+def test_plugin_kinds_have_templates(as_user, kind):
+    r = as_user("dfh_admin").get(f"/t/{DFH}/imports/{kind}/template.xlsx")
+    assert r.status_code == 200, r.text[:300]
+    headers = [c.value for c in load_workbook(io.BytesIO(r.content)).worksheets[0][1]]
+    assert headers and all(not h.isascii() for h in headers)
+
+
+def test_funds_and_dues_ledgers(as_user, api_token):
+    from plugins.dongfanghong.models import DuesRecord
+    from plugins.funds.models import BudgetLine
+
+    client, headers = as_user("dfh_admin"), api_token("dfh_admin")
+    tag = unique("经费")
+    po = make_party_org(DFH, tag + "党支部")
+    rows = [["2026", "党支部", po.name, "工作经费", tag + "工作经费", "¥5,000.50"],
+            ["2026", "", "", "奖励", tag + "奖励", "100"],
+            ["2026", "党组织", "没有这个党组织" + tag, "奖励", tag + "坏", "100"],
+            ["2026", "党组织", po.name, "工作经费", tag + "坏金额", "12.345"]]
+    content = titled(["预算年度", "拨付对象类型", "拨付对象", "资金类别", "项目名称", "预算金额"], rows)
+    body = api_upload(client, headers, DFH, "funds_lines", "经费.xlsx", content).json()
+    assert body["created"] == 2 and body["errors"] == 2, body["problems"]
+    assert {p["column"] for p in body["problems"]} == {"拨付对象", "预算金额"}
+    done = client.post(f"/api/t/{DFH}/imports/jobs/{body['id']}/confirm?valid_only=true", headers=headers).json()
+    assert done["created"] == 2
+    with scoped_session(tenant_id(DFH)) as s:
+        lines = {l.title: l for l in s.scalars(select(BudgetLine).where(BudgetLine.title.like(tag + "%")))}
+    assert lines[tag + "工作经费"].amount_fen == 500050 and lines[tag + "工作经费"].target_id == po.id
+    assert lines[tag + "奖励"].target_kind == "tenant"
+    rows[0][5] = "6000"
+    again = api_upload(client, headers, DFH, "funds_lines", "经费.xlsx", titled(
+        ["预算年度", "拨付对象类型", "拨付对象", "资金类别", "项目名称", "预算金额"], rows[:2]), dry_run=False).json()
+    assert again["updated"] == 1 and again["unchanged"] == 1
+
+    dues = titled(["党支部", "缴纳年度", "党费金额"], [[po.name, "2025", "2,400"], [po.name, "2025", "10"]])
+    body = api_upload(client, headers, DFH, "dongfanghong_dues", "党费.xlsx", dues).json()
+    assert body["created"] == 1 and body["errors"] == 1 and body["problems"][0]["column"] == "缴纳年度"
+    client.post(f"/api/t/{DFH}/imports/jobs/{body['id']}/confirm?valid_only=true", headers=headers)
+    with scoped_session(tenant_id(DFH)) as s:
+        assert s.scalar(select(DuesRecord.amount_fen).where(DuesRecord.party_org_id == po.id)) == 240000
+
+
+def test_attendance_sheet(as_user, api_token):
+    import datetime as dt
+
+    from core.clock import SHANGHAI
+    from plugins.activities.models import Activity, ActivityParticipant
+
+    client, headers = as_user("dfh_admin"), api_token("dfh_admin")
+    tag = unique("主题党日")
+    start = dt.datetime(2026, 3, 5, 9, 0, tzinfo=SHANGHAI)
+    with scoped_session(tenant_id(DFH)) as s:
+        held = Activity(activity_type="theme_day", title=tag, organizer_kind="tenant", organizer_name="街道",
+                        starts_at=start, ends_at=start + dt.timedelta(hours=2), status="held")
+        s.add(held)
+        s.flush()
+        s.add(ActivityParticipant(activity_id=held.id, name="李四", unit="甲公司"))
+        activity_id = held.id
+    sheet = titled(["活动主题", "活动时间", "参会人员", "参会情况", "请假原因"],
+                   [[tag, "2026年3月5日", "李四", "√", ""], [tag, "2026.3.5", "王五", "请假", "出差"],
+                    [tag, "2026-03-05", "赵六", "请假", ""], [tag, "2026-03-06", "钱七", "出席", ""]])
+    body = api_upload(client, headers, DFH, "activities_attendance", "签到.xlsx", sheet).json()
+    assert body["created"] == 1 and body["updated"] == 1 and body["errors"] == 2, body["problems"]
+    assert {(p["row"], p["column"]) for p in body["problems"]} == {(5, "请假原因"), (6, "活动主题")}
+    client.post(f"/api/t/{DFH}/imports/jobs/{body['id']}/confirm?valid_only=true", headers=headers)
+    with scoped_session(tenant_id(DFH)) as s:
+        got = {p.name: (p.attendance, p.leave_reason) for p in s.scalars(
+            select(ActivityParticipant).where(ActivityParticipant.activity_id == activity_id))}
+    assert got == {"李四": ("present", ""), "王五": ("leave", "出差")}
