@@ -1,11 +1,13 @@
 """Tenant tree administration, plugin enablement per tenant, users and roles, audit log."""
 
+import re
+
 from sqlalchemy import select
 
 from core.db import open_session
 from core.models import AuditEntry, Tenant
 from plugins.example.models import Notice
-from tests.helpers import login, post_form, tenant_id, unique
+from tests.helpers import login, post_form, tenant_id, text_of, unique
 
 
 def _new_street(client, name="测试街道") -> tuple[int, str]:
@@ -145,7 +147,10 @@ def test_audit_log_filters_and_before_after(client):
               {"name": "审计街道二", "level": "street", "parent_id": str(tenant_id("yuelu"))})
     page = client.get(f"/t/yuelu/audit?action=tenants.update&tenant={tid}").text
     assert "审计街道" in page and "审计街道二" in page
-    assert "tenants.update" in page
+    shown = text_of(page)
+    assert "修改辖区" in shown and "名称 审计街道 " in shown and "名称 审计街道二" in shown
+    assert "tenants.update" not in shown and not re.search(r"\d{4}-\d\d-\d\dT\d", shown)
+    assert '<option value="tenants.update" selected>修改辖区</option>' in page  # the filter, by name
     empty = client.get(f"/t/yuelu/audit?action=tenants.update&tenant={tid}&date_to=2000-01-01").text
     assert "没有符合条件的记录" in empty
     login(client, "dfh_staff")

@@ -25,11 +25,20 @@ class AuditFilter:
     page: int = 1
 
 
+def _in_scope(scope: tuple[int, ...], include_platform: bool) -> list:
+    if include_platform:
+        return [or_(AuditEntry.tenant_id.in_(scope), AuditEntry.tenant_id.is_(None))]
+    return [AuditEntry.tenant_id.in_(scope)]
+
+
+def actions_in(session: Session, scope: tuple[int, ...], include_platform: bool) -> list[str]:
+    """The distinct actions the log of ``scope`` holds (the operations a filter offers)."""
+    return list(session.scalars(select(AuditEntry.action).where(*_in_scope(scope, include_platform)).distinct()))
+
+
 def query_audit(session: Session, scope: tuple[int, ...], f: AuditFilter, include_platform: bool):
     """Entries of the tenants in ``scope`` (plus platform-level ones for platform admins)."""
-    where = [AuditEntry.tenant_id.in_(scope)]
-    if include_platform:
-        where = [or_(AuditEntry.tenant_id.in_(scope), AuditEntry.tenant_id.is_(None))]
+    where = _in_scope(scope, include_platform)
     if f.user:
         where.append(AuditEntry.username == f.user)
     if f.tenant_id is not None:

@@ -268,7 +268,7 @@ def _detail_page(ctx: Ctx, db: Session, activity: Activity, errors: dict | None 
                   d=svc.detail(db, types, activity), editable=editable, errors=errors, forms=forms or {},
                   allowed=svc.allowed_actions(activity) if editable else set(),
                   candidates=svc.member_candidates(db, access, activity) if editable else [],
-                  history=svc.history(db, activity, types))
+                  history=svc.history(db, activity))
 
 
 @get("/{activity_id:int}", **PAGE)

@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session, selectinload
 from core import clock, search
 from core.clock import SHANGHAI, UTC
 from core.forms import FormErrors, text
+from core.history import Change
+from core.history import read as read_changes
 from core.models import AuditEntry
 from core.plugins import registry
 from core.registry.models import (
@@ -1400,59 +1402,7 @@ def widget_data(session: Session, tenant: TenantInfo, today: dt.date) -> dict[st
 
 # --- history ----------------------------------------------------------------------------------------------
 
-ENTITY_LABELS = {"activities_activities": "活动", "activities_speakers": "主讲人", "activities_participants": "参加人员",
-                 "activities_attachments": "附件", "activities_follow_ups": "落实事项"}
-FIELD_LABELS = {"activity_type": "活动类型", "title": "活动主题", "description": "活动内容", "organizer_kind": "组织单位类型",
-                "party_org_id": "党组织编号", "cluster_id": "联建组织编号", "organizer_name": "组织单位",
-                "starts_at": "开始时间", "ends_at": "结束时间", "place": "地点", "status": "状态",
-                "cancel_reason": "取消原因", "minutes": "会议记录", "name": "姓名", "unit": "单位",
-                "topic": "讲题", "attendance": "出勤", "leave_reason": "请假事由", "leave_approved": "准假",
-                "note": "备注", "kind": "类别", "filename": "文件名称", "location": "存放位置", "text": "落实事项",
-                "due_on": "完成时限", "done": "已完成", "done_on": "完成日期", "description_att": "说明"}
-HIDDEN = {"id", "tenant_id", "activity_id", "created_at", "updated_at", "created_by_id", "position", "member_id",
-          "leave_decided_by_id", "size_bytes", "content_type", "sha256", "stored_name", "uploaded_by_id"}
-
-
-@dataclass
-class HistoryRow:
-    created_at: dt.datetime
-    username: str
-    entity: str
-    verb: str
-    summary: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def _readable(values: dict[str, Any] | None, types: TypeSet | None = None) -> dict[str, Any] | None:
-    if not values:
-        return values
-    out = {}
-    for k, v in values.items():
-        if k in HIDDEN:
-            continue
-        if k == "status":
-            v = STATUSES.get(v, v)
-        elif k == "activity_type" and types is not None:
-            v = types.label(v)
-        elif k == "attendance":
-            v = ATTENDANCE.get(v, v)
-        elif k == "organizer_kind":
-            v = ORGANIZER_KINDS.get(v, v)
-        elif k in ("starts_at", "ends_at") and isinstance(v, str):
-            try:
-                v = clock.local_minute(dt.datetime.fromisoformat(v))
-            except ValueError:
-                pass
-        elif isinstance(v, bool):
-            v = "是" if v else "否"
-        elif v is None:
-            v = ""
-        out[FIELD_LABELS.get(k, k)] = v
-    return out
-
-
-def history(session: Session, activity: Activity, types: TypeSet | None = None, limit: int = 200) -> list[HistoryRow]:
+def history(session: Session, activity: Activity, limit: int = 200) -> list[Change]:
     """Audit entries of the activity and of its rows, deleted rows included (found through the
     ``activity_id`` of their creation snapshot), newest first, in words."""
     child_tables = ("activities_speakers", "activities_participants", "activities_attachments",
@@ -1468,10 +1418,7 @@ def history(session: Session, activity: Activity, types: TypeSet | None = None, 
     conds += [and_(AuditEntry.entity == table, AuditEntry.entity_id.in_(sorted(found))) for table, found in ids.items()]
     entries = session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == activity.tenant_id, or_(*conds))
                               .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit))
-    verbs = {"create": "新建", "update": "修改", "delete": "删除"}
-    return [HistoryRow(e.created_at, e.username, ENTITY_LABELS.get(e.entity, e.entity),
-                       verbs.get(e.action.rsplit(".", 1)[-1], e.action), e.summary, _readable(e.before, types),
-                       _readable(e.after, types)) for e in entries]
+    return read_changes(session, entries)
 
 
 # --- detail -------------------------------------------------------------------------------------------------

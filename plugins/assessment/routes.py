@@ -21,7 +21,7 @@ from litestar.params import Body, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import clock, search
+from core import clock, history, search
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -34,7 +34,6 @@ from core.web.templating import localtime
 from plugins.assessment import files
 from plugins.assessment import service as svc
 from plugins.assessment.api import Result, published_results
-from plugins.assessment.history import history as change_history
 from plugins.assessment.models import (
     AssessmentAppeal,
     AssessmentAttachment,
@@ -217,9 +216,9 @@ def template_detail(ctx: Ctx, db: Session, key: str, version: int = 0) -> Respon
     used = svc.rounds_using(db, [v.id for v in versions])
     rounds = list(db.scalars(select(AssessmentRound).where(AssessmentRound.template_key == key)
                              .order_by(AssessmentRound.period_start.desc(), AssessmentRound.id.desc()).limit(50)))
-    history = change_history(db, ctx.tenant.id, [("assessment_templates", [v.id for v in versions])])
+    changes = history.of(db, {"assessment_templates": [v.id for v in versions]}, ctx.tenant.id)
     return render("assessment:TemplateDetail", ctx=ctx, entry=entry, value=value, shown=shown, versions=versions,
-                  used=used, rounds=rounds, history=history, sources=SOURCES,
+                  used=used, rounds=rounds, history=changes, sources=SOURCES,
                   ct_labels=svc.cluster_type_labels(ctx.tenant), **_labels())
 
 
@@ -346,8 +345,8 @@ def _round_page(ctx: Ctx, db: Session, rnd: AssessmentRound, *, q: str = "", sho
     appeals = svc.appeals_of(db, rnd, own if access.own_only else None)
     names = {s.id: s.target_name for s in everything}
     complete = sum(1 for st in states.values() if st.complete)
-    history = [] if access.own_only else change_history(db, ctx.tenant.id, [("assessment_rounds", [rnd.id]), (
-        "assessment_sheets", [s.id for s in everything])], limit=50)
+    changes = [] if access.own_only else history.of(db, {
+        "assessment_rounds": [rnd.id], "assessment_sheets": [s.id for s in everything]}, ctx.tenant.id, limit=50)
     addable = []
     if rnd.state == "draft" and access.manage:
         have = {s.target_id for s in everything}
@@ -357,7 +356,7 @@ def _round_page(ctx: Ctx, db: Session, rnd: AssessmentRound, *, q: str = "", sho
                   actions=svc.actions_for(rnd.state) if access.manage else [], errors=errors or {},
                   appeals=appeals, appeal_names=names, appeal_statuses=svc.APPEAL_STATUSES,
                   outcomes=svc.APPEAL_OUTCOMES, appeal_errors=appeal_errors or {}, appeal_form=appeal_form or {},
-                  total_sheets=len(everything), complete=complete, history=history, access=access, addable=addable,
+                  total_sheets=len(everything), complete=complete, history=changes, access=access, addable=addable,
                   ct_labels=svc.cluster_type_labels(ctx.tenant), **_labels())
 
 
@@ -477,11 +476,11 @@ def _sheet_page(ctx: Ctx, db: Session, sheet: AssessmentSheet, *, errors: dict |
     appeals = list(db.scalars(select(AssessmentAppeal).where(AssessmentAppeal.sheet_id == sheet.id)
                               .order_by(AssessmentAppeal.created_at.desc(), AssessmentAppeal.id.desc())))
     attachments = files.attachments_of(db, sheet)
-    history = [] if access.own_only else change_history(db, ctx.tenant.id, [
-        ("assessment_sheets", [sheet.id]),
-        ("assessment_attachments", [a.id for atts in attachments.values() for a in atts]),
-        ("assessment_scores", [s.id for s in (*state.scores.values(), *state.self_scores.values())]),
-        ("assessment_appeals", [a.id for a in appeals])], limit=100)
+    changes = [] if access.own_only else history.of(db, {
+        "assessment_sheets": [sheet.id],
+        "assessment_attachments": [a.id for atts in attachments.values() for a in atts],
+        "assessment_scores": [s.id for s in (*state.scores.values(), *state.self_scores.values())],
+        "assessment_appeals": [a.id for a in appeals]}, ctx.tenant.id, limit=100)
     sections: list[tuple[str, list[Any]]] = []
     for c in rnd.template.criteria:
         if not sections or sections[-1][0] != c.section_label:
@@ -492,7 +491,7 @@ def _sheet_page(ctx: Ctx, db: Session, sheet: AssessmentSheet, *, errors: dict |
                   attachments=attachments, file_kinds=files.editable_kinds(db, access, sheet),
                   max_mb=max(1, files.max_bytes() // (1024 * 1024)), allowed_types=files.ALLOWED,
                   appeals=appeals, appeal_statuses=svc.APPEAL_STATUSES, outcomes=svc.APPEAL_OUTCOMES,
-                  errors=errors or {}, form=form or {}, which=which, history=history, access=access,
+                  errors=errors or {}, form=form or {}, which=which, history=changes, access=access,
                   target_href=svc.target_href(sheet.target_kind, sheet.target_id), **_labels())
 
 

@@ -15,7 +15,7 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, history
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -148,11 +148,11 @@ def _detail(ctx: Ctx, db: Session, campaign_id: int, form: dict | None = None, e
     today = clock.today()
     with ctx.rollup_session("campaigns:read") as rs:
         tasks = svc.campaign_tasks(rs, campaign)
-        history = svc.history(db, "campaigns_campaigns", [campaign.id], ctx.tenant.id) + svc.history(
-            db, "campaigns_phases", [p.id for p in svc.phases_of(db, campaign)], ctx.tenant.id)
+        changes = history.of(db, {"campaigns_campaigns": [campaign.id],
+                                  "campaigns_phases": [p.id for p in svc.phases_of(db, campaign)]}, ctx.tenant.id)
         return render("campaigns:CampaignDetail", status_code=code, ctx=ctx, v=View(today), campaign=campaign,
                       phases=svc.phases_of(db, campaign), tasks=tasks, owners=svc.owner_options(ctx.tenant),
-                      form=form or {}, errors=errors or {}, history=history)
+                      form=form or {}, errors=errors or {}, history=changes)
 
 
 @get("/{campaign_id:int}", opt=READ, **PAGE)
@@ -232,8 +232,8 @@ def _task_page(ctx: Ctx, db: Session, task_id: int, form: dict | None = None, er
                   actions=svc.allowed_actions(task), form=form or {}, errors=errors or {},
                   attachments=atts, can_attach=ctx.can("campaigns:write") and task.status != "cancelled",
                   max_mb=max(1, files.max_bytes() // (1024 * 1024)), allowed_types=files.ALLOWED,
-                  history=svc.history(db, "campaigns_tasks", [task.id], ctx.tenant.id)
-                  + svc.history(db, "campaigns_attachments", [a.id for a in atts], ctx.tenant.id))
+                  history=history.of(db, {"campaigns_tasks": [task.id],
+                                          "campaigns_attachments": [a.id for a in atts]}, ctx.tenant.id))
 
 
 @get("/tasks/{task_id:int}", opt=READ, **PAGE)
@@ -373,7 +373,7 @@ def obligation_detail(ctx: Ctx, db: Session, obligation_id: int, period: str = "
     today = clock.today()
     return render("campaigns:ReportStatus", ctx=ctx, v=View(today), ob=ob, period=period, rows=rows,
                   periods=svc.recent_periods(ob.cadence, today, 12),
-                  history=svc.history(db, "campaigns_obligations", [ob.id], ctx.tenant.id))
+                  history=history.of(db, {"campaigns_obligations": [ob.id]}, ctx.tenant.id))
 
 
 @get("/reports/{obligation_id:int}/export", opt=READ, **PAGE)

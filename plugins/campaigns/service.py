@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from core import search
 from core.db import open_session
 from core.forms import FormErrors, text
-from core.models import AuditEntry
 from core.plugins import registry
 from core.tenancy import TenantInfo, tree
 from plugins.campaigns.models import (
@@ -713,58 +712,3 @@ def submission_status(session: Session, ob: ReportObligation, period: str, today
             state = "late_missing" if today > due else "missing"
         rows.append(SubmissionRow(t, r, state))
     return rows
-
-
-# --- history -----------------------------------------------------------------------------------
-
-HISTORY_LABELS = {"title": "名称", "status": "状态", "deadline": "截止日期", "evidence": "完成情况",
-                  "completed_on": "完成日期", "phase_title": "阶段", "description": "说明", "year": "年度",
-                  "start_on": "开始日期", "body": "内容", "figures": "数据", "period": "期次",
-                  "submitted_on": "报送日期", "late": "逾期", "cadence": "周期", "due_day": "截止日",
-                  "figure_labels": "数据项", "active": "启用", "position": "顺序"}
-HIDDEN = {"id", "tenant_id", "created_at", "updated_at", "campaign_id", "phase_id", "campaign_tenant_id",
-          "campaign_title", "phase_position", "obligation_id", "obligation_title", "submitted_by_id", "template_key"}
-
-
-@dataclass
-class HistoryRow:
-    created_at: Any
-    username: str
-    entity: str
-    verb: str
-    summary: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def _readable(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not values:
-        return None
-    out = {}
-    for k, v in values.items():
-        if k in HIDDEN:
-            continue
-        if k == "status":
-            v = {**TASK_STATUSES, **CAMPAIGN_STATUSES}.get(v, v)
-        elif k == "cadence":
-            v = CADENCES.get(v, v)
-        elif isinstance(v, bool):
-            v = "是" if v else "否"
-        out[HISTORY_LABELS.get(k, k)] = "—" if v in (None, "") else v
-    return out or None
-
-
-def history(session: Session, table: str, ids: Iterable[int], tenant_id: int | None = None) -> list[HistoryRow]:
-    keys = [str(i) for i in ids]
-    if not keys:
-        return []
-    stmt = select(AuditEntry).where(AuditEntry.entity == table, AuditEntry.entity_id.in_(keys))
-    if tenant_id is not None:
-        stmt = stmt.where(AuditEntry.tenant_id == tenant_id)
-    labels = {"campaigns_tasks": "任务", "campaigns_campaigns": "计划", "campaigns_phases": "阶段",
-              "campaigns_obligations": "报送事项", "campaigns_reports": "报送"}
-    verbs = {"create": "新建", "update": "修改", "delete": "删除"}
-    return [HistoryRow(e.created_at, e.username, labels.get(e.entity, e.entity),
-                       verbs.get(e.action.rsplit(".", 1)[-1], e.action), e.summary,
-                       _readable(e.before), _readable(e.after))
-            for e in session.scalars(stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(200))]

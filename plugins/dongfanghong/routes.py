@@ -10,13 +10,11 @@ from litestar import Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.params import Body
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, history
 from core.excel import xlsx_response
 from core.forms import FormErrors
-from core.models import AuditEntry
 from core.plugins import registry
 from core.registry.models import Cluster
 from core.registry.services import clusters as cl
@@ -87,16 +85,15 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
     _, party_names = cl.names_of(db, [], [m.party_org_id for m in members])
     staff = svc.staff_of(db, [c.id]).get(c.id)
     activities, demands = _group_work(ctx, db, c, [m.party_org_id for m in members if m.party_org_id], today)
-    history = list(db.scalars(select(AuditEntry).where(AuditEntry.entity == "clusters",
-                                                      AuditEntry.entity_id == str(c.id))
-                              .order_by(AuditEntry.created_at.desc()).limit(20)))
+    changes = history.of(db, {"clusters": [c.id], "cluster_members": [m.id for m in cl.members_of(db, c)],
+                              "cluster_leaders": [x.id for x in cl.leaders_of(db, c)]}, ctx.tenant.id, limit=20)
     return render("dongfanghong:GroupPage", status_code=status, ctx=ctx, group=c, checklist=checklist,
                   kinds=svc.DUTY_KINDS, entries=entries, kind=kind, q=q, leaders=leaders,
                   titles=cl.title_labels(_types(ctx)[svc.JOINT_GROUP]), members=members,
                   party_names=party_names, staff=staff,
                   staff_choices=svc.staff_users(db, ctx.tenant.id) if ctx.can("dongfanghong:write") else [],
                   can_manage=svc.can_manage_group(db, ctx.user.id, ctx.perms, c),
-                  problems=cl.leader_problems(db, c, _types(ctx)), history=history, activities=activities,
+                  problems=cl.leader_problems(db, c, _types(ctx)), history=changes, activities=activities,
                   demands=demands,
                   form=form or {}, errors=errors or {}, today=today)
 

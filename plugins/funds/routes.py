@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, history
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -117,8 +117,8 @@ def _line_page(ctx: Ctx, db: Session, line_id: int, form: dict | None = None, er
     return render("funds:LineDetail", status_code=code, ctx=ctx, v=View, line=line, items=items,
                   remaining=svc.remaining_fen(db, line), form=form or {}, errors=errors or {},
                   actions={d.id: svc.allowed_actions(d) for d in items},
-                  history=svc.history(db, {"funds_lines": [line.id], "funds_disbursements": [d.id for d in items]},
-                                      ctx.tenant.id))
+                  history=history.of(db, {"funds_lines": [line.id], "funds_disbursements": [d.id for d in items]},
+                                     ctx.tenant.id))
 
 
 @get("/lines/{line_id:int}", opt=READ, **PAGE)

@@ -20,13 +20,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core import search
 from core.clock import SHANGHAI
 from core.forms import FormErrors, text
-from core.models import AuditEntry
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrg
 from core.tenancy import TenantInfo, tree
@@ -537,64 +536,6 @@ def propose_rewards(session: Session, tenant: TenantInfo, round: Any, today: dt.
                 session, line, {"amount": yuan_plain(amount), "purpose": f"{round.title}：{r.target_name}（{what}）",
                                 "payee": r.target_name}, today, "系统（奖励规则）", source="reward", source_key=key))
     return out
-
-
-# --- history -----------------------------------------------------------------------------------
-
-HISTORY_LABELS = {"year": "年度", "target_name": "对象", "category": "类别", "title": "名称", "amount_fen": "金额（元）",
-                  "note": "备注", "purpose": "用途", "payee": "收款方", "status": "状态", "requested_on": "申请日期",
-                  "requested_by": "申请人", "decided_on": "审批日期", "decided_by": "审批人", "paid_on": "拨付日期",
-                  "reject_reason": "驳回原因", "source": "来源", "target_kind": "对象类型"}
-HIDDEN = {"id", "tenant_id", "created_at", "updated_at", "line_id", "target_id", "source_key"}
-
-
-@dataclass
-class HistoryRow:
-    created_at: Any
-    username: str
-    entity: str
-    verb: str
-    summary: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def _readable(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not values:
-        return None
-    out = {}
-    for k, v in values.items():
-        if k in HIDDEN:
-            continue
-        if k == "amount_fen" and v is not None:
-            v = yuan(v)
-        elif k == "status":
-            v = STATUSES.get(v, v)
-        elif k == "category":
-            v = CATEGORIES.get(v, v)
-        elif k == "target_kind":
-            v = TARGET_KINDS.get(v, v)
-        elif k == "source":
-            v = {"manual": "人工申请", "reward": "奖励规则"}.get(v, v)
-        out[HISTORY_LABELS.get(k, k)] = "—" if v in (None, "") else v
-    return out or None
-
-
-def history(session: Session, entities: Mapping[str, Iterable[int]], tenant_id: int) -> list[HistoryRow]:
-    conds = [(table, [str(i) for i in ids]) for table, ids in entities.items()]
-    conds = [c for c in conds if c[1]]
-    if not conds:
-        return []
-    from sqlalchemy import and_
-
-    stmt = select(AuditEntry).where(AuditEntry.tenant_id == tenant_id,
-                                    or_(*[and_(AuditEntry.entity == t, AuditEntry.entity_id.in_(ids)) for t, ids in conds]))
-    labels = {"funds_lines": "预算", "funds_disbursements": "拨付"}
-    verbs = {"create": "新建", "update": "修改", "delete": "删除"}
-    return [HistoryRow(e.created_at, e.username, labels.get(e.entity, e.entity),
-                       verbs.get(e.action.rsplit(".", 1)[-1], e.action), e.summary, _readable(e.before),
-                       _readable(e.after))
-            for e in session.scalars(stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(200))]
 
 
 def tenant_label(tenant_id: int) -> str:

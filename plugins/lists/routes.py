@@ -20,7 +20,7 @@ from litestar.params import Body
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import clock, search
+from core import clock, history, search
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -536,7 +536,7 @@ def _resource_page(ctx: Ctx, db: Session, res: ListResource, status: int = 200, 
                   used=used, problem=svc.resource_problem(res, used, today), phone=phone or svc.masked_phone(res),
                   revealed=phone is not None, can_edit=svc.can_edit_resource(access, res), provider=provider,
                   own_demands=svc.own_open_demands(db, access) if not access.staff else [],
-                  history=svc.history(db, scheme, {"lists_resources": [res.id]}, ctx.tenant.id))
+                  history=history.of(db, {"lists_resources": [res.id]}, ctx.tenant.id))
 
 
 @get("/resources/{resource_id:int}", **PAGE)

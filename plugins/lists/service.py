@@ -23,9 +23,9 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import crypto, search
+from core import crypto, history, search
 from core.forms import FormErrors, text
-from core.models import AuditEntry, User
+from core.models import User
 from core.permissions import authorizer
 from core.plugins import registry
 from core.registry.models import (
@@ -1430,85 +1430,12 @@ def rollup(session: Session, tenant_ids: Iterable[int], today: dt.date, year: in
 
 # --- history ----------------------------------------------------------------------------------
 
-HISTORY_LABELS = {
-    "title": "标题", "description": "描述", "category": "类别", "urgency": "紧急程度", "action_tag": "专项行动",
-    "channel": "来源", "station_id": "服务站", "contact_name": "联系人", "status": "状态",
-    "triage_level": "解决方式", "submitted_on": "提交日期", "due_on": "办理时限", "accepted_on": "受理日期",
-    "resolved_on": "办结日期", "resolution": "办理结果", "reject_reason": "退回原因", "rating": "评分",
-    "rating_comment": "评价意见", "rated_on": "评价日期", "escalated_to_id": "上报至", "escalated_on": "上报日期",
-    "escalation_reason": "上报说明", "escalation_status": "上报状态", "escalation_reply": "上级答复",
-    "organization_id": "组织编号", "org_name": "组织", "kind": "清单", "owner_name": "责任人",
-    "owner_role": "认领角色", "deadline": "完成时限", "claim_side": "认领方", "note": "工作安排",
-    "result": "完成情况", "done_on": "完成日期", "body": "内容", "author_name": "留言人", "filename": "文件名",
-    "size": "大小（字节）", "content_type": "类型", "resource_id": "资源编号", "work_id": "事项编号",
-    "demand_id": "需求编号", "provider_kind": "提供方类型", "provider_name": "提供方", "capacity": "可服务次数",
-    "contact_phone_enc": "联系电话", "valid_until": "有效期至", "provider_user_id": "提供方账号",
-    "name": "名称", "level": "层级", "community": "社区（村）", "address": "地址", "active": "启用",
-}
-HIDDEN = {"id", "tenant_id", "created_at", "updated_at", "contact_phone_hash", "submitted_by_id", "rated_by_id",
-          "claimed_by_id", "owner_user_id", "author_id", "author_tenant_id", "stored_name", "sha256",
-          "uploaded_by_id"}
-ENTITY_LABELS = {"lists_demands": "需求", "lists_works": "清单事项", "lists_comments": "留言",
-                 "lists_attachments": "附件", "lists_work_resources": "资源对接", "lists_resources": "资源",
-                 "lists_stations": "服务站"}
 
-
-@dataclass
-class HistoryRow:
-    created_at: Any
-    username: str
-    entity: str
-    verb: str
-    summary: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def _readable(values: dict[str, Any] | None, scheme: EffectiveScheme) -> dict[str, Any] | None:
-    if not values:
-        return None
-    vocab = {"category": "categories", "urgency": "urgencies", "triage_level": "triage_levels",
-             "action_tag": "special_actions", "owner_role": "claimer_roles", "kind": "work_lists",
-             "provider_kind": "provider_kinds"}
-    engine = {"status": {**STATUSES, **WORK_STATUSES, **RESOURCE_STATUSES}, "channel": CHANNELS,
-              "escalation_status": ESCALATION_STATUSES, "claim_side": CLAIM_SIDES, "level": STATION_LEVELS}
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in HIDDEN:
-            continue
-        if key in vocab and value:
-            value = scheme.label(vocab[key], value)
-        elif key in engine and value:
-            value = engine[key].get(value, value)
-        elif key == "escalated_to_id" and value:
-            t = tree().by_id.get(value)
-            value = t.name if t else value
-        elif isinstance(value, bool):
-            value = "是" if value else "否"
-        out[HISTORY_LABELS.get(key, key)] = "—" if value in (None, "") else value
-    return out or None
-
-
-def history(session: Session, scheme: EffectiveScheme, entities: Mapping[str, Iterable[int]],
-            tenant_id: int, limit: int = 200) -> list[HistoryRow]:
-    """Audit entries of the given rows (table → ids), newest first, in words."""
-    conds = [and_(AuditEntry.entity == table, AuditEntry.entity_id.in_([str(i) for i in ids]))
-             for table, ids in entities.items() if ids]
-    if not conds:
-        return []
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant_id, or_(*conds))
-                              .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit))
-    verbs = {"create": "新建", "update": "修改", "delete": "删除"}
-    return [HistoryRow(e.created_at, e.username, ENTITY_LABELS.get(e.entity, e.entity),
-                       verbs.get(e.action.rsplit(".", 1)[-1], e.action), e.summary,
-                       _readable(e.before, scheme), _readable(e.after, scheme)) for e in entries]
-
-
-def demand_history(session: Session, scheme: EffectiveScheme, demand: ListDemand) -> list[HistoryRow]:
+def demand_history(session: Session, demand: ListDemand) -> list[history.Change]:
     work_ids = list(session.scalars(select(ListWork.id).where(ListWork.demand_id == demand.id)))
     links = list(session.scalars(select(ListWorkResource.id).where(ListWorkResource.work_id.in_(work_ids)))) \
         if work_ids else []
-    return history(session, scheme, {
+    return history.of(session, {
         "lists_demands": [demand.id],
         "lists_works": work_ids,
         "lists_work_resources": links,
@@ -1528,7 +1455,7 @@ class DemandDetail:
     work_resources: dict[int, list[ListResource]]
     comments: list[ListComment]
     attachments: list[ListAttachment]
-    history: list[HistoryRow]
+    history: list[history.Change]
     station: ListStation | None
     names: dict[int, str]
     escalated_to: TenantInfo | None
@@ -1541,7 +1468,7 @@ def demand_detail(session: Session, scheme: EffectiveScheme, demand: ListDemand)
     return DemandDetail(
         demand=demand, works=works, work_resources=resources_of_works(session, [w.id for w in works]),
         comments=comments, attachments=attachments_of(session, demand.id),
-        history=demand_history(session, scheme, demand),
+        history=demand_history(session, demand),
         station=session.get(ListStation, demand.station_id) if demand.station_id else None,
         names=user_names(session, [demand.submitted_by_id, demand.rated_by_id,
                                    *(w.claimed_by_id for w in works), *(w.owner_user_id for w in works)]),

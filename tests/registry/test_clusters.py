@@ -188,8 +188,12 @@ def test_pages_create_edit_members_leaders(street, as_user, with_joint):
     assert r.status_code == 303
     page = client.get(f"{base}/{cid}").text
     assert f"支部1{street['tag']}" in page
-    # history from the audit log: the cluster, its leaders and members
-    assert "clusters.create" in page and "cluster_leaders.create" in page and "cluster_members.create" in page
+    # history from the audit log: the cluster, its leaders and members, in words
+    story = text_of(page)[text_of(page).index("变更记录"):]
+    assert "新增联组" in story and "新增联组负责人" in story and "新增联组成员" in story
+    assert "职务 副组长" in story and "所属组团 " + name in story and f"党组织 支部1{street['tag']}" in story
+    for raw in ("cluster_leaders.create", "cluster_id", "user_id", "tenant_id", "deputy", "None", "True"):
+        assert raw not in story, raw
     # end a deputy: the warning comes back
     with open_session(street["id"]) as s:
         deputy = s.scalar(select(ClusterLeader).where(ClusterLeader.cluster_id == cid,

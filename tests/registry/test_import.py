@@ -388,7 +388,7 @@ def test_party_orgs_with_parent_in_the_same_file_coverage_and_cycles(as_user, ap
             Organization.credit_code == org_a["统一社会信用代码"]))
     # the links show as 新增覆盖 in the party org's history and in the organization's
     history = text_of(client.get(f"/t/{DFH}/party-orgs/{joint_id}").text)
-    assert f"新增覆盖 新增覆盖组织：{org_a['组织名称']}（台账导入）" in history
+    assert f"新增覆盖组织 新增覆盖组织：{org_a['组织名称']}（台账导入）" in history
     assert f"新增覆盖组织：{org_b['组织名称']}（台账导入）" in history
     assert f"纳入「{joint}」覆盖（台账导入）" in text_of(client.get(f"/t/{DFH}/organizations/{org_a_id}").text)
     again = api_upload(client, headers, DFH, "party_orgs", "p.xlsx", content, dry_run=False).json()
@@ -398,7 +398,7 @@ def test_party_orgs_with_parent_in_the_same_file_coverage_and_cycles(as_user, ap
     less = api_upload(client, headers, DFH, "party_orgs", "p2.xlsx", xlsx(PO_HEADERS, as_rows(PO_HEADERS, rows)),
                       dry_run=False).json()
     assert (less["created"], less["updated"], less["unchanged"]) == (0, 1, 2)
-    assert f"移除覆盖 移除覆盖组织：{org_b['组织名称']}（台账导入）" in text_of(
+    assert f"移除覆盖组织 移除覆盖组织：{org_b['组织名称']}（台账导入）" in text_of(
         client.get(f"/t/{DFH}/party-orgs/{joint_id}").text)
 
     # a parent that only comes later, and a loop, are reported

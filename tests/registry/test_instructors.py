@@ -102,7 +102,7 @@ def test_create_instructor_and_list(as_user, api_token):
     [item] = api["items"]
     assert (item["organizations"], item["visits_this_year"], item["phone_masked"]) == (1, 1, "139****5678")
     detail = client.get(f"/t/{DFH}/instructors/{instructor_id}")
-    assert detail.status_code == 200 and "党员活动室未挂牌" in detail.text and "instructors.create" in detail.text
+    assert detail.status_code == 200 and "党员活动室未挂牌" in detail.text and "新增党建指导员" in detail.text
     export = client.get(f"/t/{DFH}/instructors/export", params={"q": name})
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert rows[1][:3] == (name, "区市场监管局", "139****5678") and rows[1][5:] == (1, 1)
@@ -397,4 +397,4 @@ def test_assignments_show_in_the_history_of_instructor_and_organization(client, 
     assert "开始日期 2023-01-01" in history and "派出单位 岳麓区委组织部" in history  # labels, not column names
     assert "start_on" not in history and "unit " not in history
     org_page = text_of(client.get(f"/t/{DFH}/organizations/{org}").text)
-    assert f"分配党建指导员「{ins_name}」（2023-01-01 起）" in org_page and "结束指导员分配" in org_page
+    assert f"分配党建指导员「{ins_name}」（2023-01-01 起）" in org_page and "结束党建指导员分配" in org_page

@@ -118,7 +118,7 @@ def test_create_and_list_mask_id_and_phone(as_user):
     assert mask(data["id_number"]) in detail.text and data["id_number"] not in detail.text
     assert data["phone"] not in detail.text
     assert "显示完整信息" in detail.text
-    assert "members.create" in detail.text  # history from the audit log
+    assert "新增党员" in detail.text  # history from the audit log
 
     edit = client.get(f"/t/{DFH}/members/{member_id}/edit")
     assert edit.status_code == 200 and data["id_number"] not in edit.text and data["phone"] not in edit.text
@@ -175,7 +175,7 @@ def test_reveal_shows_full_values_and_is_audited(as_user):
     # the next plain view is masked again, and its history names the reveal
     detail = client.get(f"/t/{DFH}/members/{member_id}").text
     assert data["id_number"] not in detail and data["phone"] not in detail
-    assert "members.reveal" in detail and "id_number_hash" not in detail
+    assert "查看完整身份证号和手机号" in detail and "id_number_hash" not in detail
 
 
 def test_reveal_without_permission_is_403_and_not_audited(as_user, client, api_token):
@@ -348,7 +348,7 @@ def test_pipeline_transitions(as_user):
     r = post_form(client, url, {"date": "2024-01-01"})
     assert r.status_code == 422 and "已是正式党员" in r.text
     detail = client.get(f"/t/{DFH}/members/{member_id}")
-    assert "members.update" in detail.text
+    assert "修改党员" in detail.text
 
 
 def test_pipeline_via_api(client, api_token):

@@ -78,7 +78,7 @@ def test_create_via_page_shows_detail_list_and_history(as_user):
     text = text_of(page.text)
     assert form["name"] in text and "有限责任公司" in text and "信息传输、软件和信息技术服务业" in text
     assert "138****5678" in text and "13812345678" not in page.text
-    assert "尚无党组织覆盖" in text and "变更记录" in text and "新建" in text  # history from the audit log
+    assert "尚无党组织覆盖" in text and "变更记录" in text and "新增两新组织" in text  # history from the audit log
     assert f"/t/dongfanghong/members?organization={org_id}" in page.text
 
     listing = c.get("/t/dongfanghong/organizations", params={"q": form["credit_code"]})

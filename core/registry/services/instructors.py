@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import clock, crypto, search
+from core import clock, crypto, history, search
 from core.audit import record
 from core.forms import FormErrors
 from core.models import User
@@ -35,7 +35,7 @@ from core.registry.models import (
     PartyOrgCoverage,
 )
 from core.registry.schemas import FieldSpec, clean, parse_date, resolve_organization
-from core.registry.services.members import history, plain
+from core.registry.services.members import plain
 
 INSTRUCTOR_FIELDS = [
     FieldSpec("name", "姓名", required=True, max_length=50),
@@ -59,11 +59,6 @@ VISIT_FIELDS = [
     FieldSpec("follow_up", "跟进措施", "text", max_length=4000),
     FieldSpec("follow_up_done", "跟进已完成", "bool"),
 ]
-
-
-#: audit columns of an instructor that are not form fields, with their Chinese names
-HISTORY_LABELS = {"phone_enc": "手机号", "user_id": "平台账号编号", "organization_id": "组织编号",
-                  "start_on": "开始日期", "end_on": "结束日期"}
 
 
 def _fail(errors: dict[str, str]) -> None:
@@ -283,7 +278,8 @@ def _record_assignment(session: Session, verb: str, row: InstructorAssignment, i
     org_name = session.scalar(select(Organization.name).where(Organization.id == row.organization_id)) or ""
     text = {"assign": "分配", "end": "结束分配", "delete": "删除分配记录"}[verb]
     period = {"start_on": row.start_on.isoformat(), "end_on": row.end_on.isoformat() if row.end_on else None}
-    record(session, f"instructors.{verb}", entity="instructors", entity_id=row.instructor_id,
+    action = {"assign": "assign", "end": "end_assignment", "delete": "delete_assignment"}[verb]
+    record(session, f"instructors.{action}", entity="instructors", entity_id=row.instructor_id,
            summary=f"{text}：{org_name}（{detail}）", after={"organization_id": row.organization_id, **period})
     record(session, f"organizations.instructor_{verb}", entity="organizations", entity_id=row.organization_id,
            summary=f"{text}党建指导员「{instructor_name}」（{detail}）",
@@ -575,14 +571,9 @@ def delete_visit_attachment(session: Session, visit: InstructorVisit, att: Instr
     return att
 
 
-#: audit columns of a visit that are not form fields, with their Chinese names
-VISIT_HISTORY_LABELS = {"instructor_id": "指导员编号", "organization_id": "组织编号", "attachment_id": "附件编号",
-                        "filename": "文件名", "size": "大小（字节）", "sha256": "SHA-256"}
-
-
-def visit_history(session: Session, tenant_id: int, visit_id: int) -> list:
+def visit_history(session: Session, tenant_id: int, visit_id: int) -> list[history.Change]:
     """The visit's audit trail (edits, attachments added and removed), newest first."""
-    return history(session, tenant_id, "instructor_visits", visit_id, specs=VISIT_FIELDS, labels=VISIT_HISTORY_LABELS)
+    return history.of(session, {"instructor_visits": [visit_id]}, tenant_id)
 
 
 def visit_organization_options(session: Session, actor: VisitActor, limit: int = 2000) -> list[tuple[int, str]]:

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from core import audit, clock, crypto, search, validators
 from core.forms import FormErrors
-from core.models import AuditEntry
 from core.registry import choices
 from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage, UserOrganization
 from core.registry.schemas import (
@@ -603,50 +602,3 @@ def reveal(session: Session, member: Member) -> dict[str, str | None]:
                  summary=f"查看{member.name}的完整身份证号和手机号")
     session.flush()
     return shown
-
-
-@dataclass
-class HistoryRow:
-    """An audit entry as shown on a detail page (keyed hashes left out)."""
-
-    created_at: dt.datetime
-    username: str
-    action: str
-    summary: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def _shown(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
-    return {k: v for k, v in values.items() if not k.endswith("_hash")}
-
-
-#: audit columns of a member that are not form fields, with their Chinese names
-HISTORY_LABELS = {"id_number_enc": "身份证号", "phone_enc": "手机号", "party_org_id": "所在党组织编号",
-                  "organization_id": "工作单位编号"}
-
-
-def history(session: Session, tenant_id: int, entity: str, entity_id: int, limit: int = 50, *,
-            specs: list | None = None, labels: Mapping[str, str] | None = None) -> list[HistoryRow]:
-    """The audit trail of one row, newest first (copies: the entries themselves stay untouched).
-
-    With ``specs`` (the entity's :class:`FieldSpec` list) and ``labels`` (names of other
-    columns) the before/after values read in Chinese: field labels, choice labels, 是/否.
-    """
-    from core.registry.services.organizations import readable
-
-    def show(values: dict[str, Any] | None) -> dict[str, Any] | None:
-        values = _shown(values)
-        return values if specs is None else readable(values, specs, labels or {})
-
-    entries = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.tenant_id == tenant_id, AuditEntry.entity == entity,
-               AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    )
-    return [HistoryRow(e.created_at, e.username, e.action, e.summary, show(e.before), show(e.after))
-            for e in entries]

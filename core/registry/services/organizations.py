@@ -20,9 +20,8 @@ from sqlalchemy import ColumnElement, Select, exists, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import clock, crypto, search
+from core import clock, crypto, history, search
 from core.forms import FormErrors
-from core.models import AuditEntry
 from core.registry import choices
 from core.registry.models import (
     ClusterMember,
@@ -37,7 +36,6 @@ from core.registry.models import (
 from core.registry.schemas import (
     ALL_SUB_KINDS,
     ORGANIZATION_FIELDS,
-    FieldSpec,
     clean_organization,
     credit_code_taken,
 )
@@ -390,66 +388,13 @@ def delete_organization(session: Session, access: Access, org: Organization) -> 
 # --- detail, history, export --------------------------------------------------------------------
 
 
-#: bookkeeping columns left out of the history shown on detail pages
-HIDDEN_HISTORY_KEYS = {"id", "tenant_id", "created_at", "updated_at", "contact_phone_hash", "community_tenant_id"}
-
-
-@dataclass
-class HistoryRow:
-    created_at: Any
-    username: str
-    action: str
-    summary: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-
-
-def readable(values: dict[str, Any] | None, specs: list[FieldSpec], extra: Mapping[str, str]
-             ) -> dict[str, Any] | None:
-    """Audit before/after values with Chinese field names and choice labels."""
-    if not values:
-        return None
-    by_key = {s.key: s for s in specs}
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if key in HIDDEN_HISTORY_KEYS:
-            continue
-        spec = by_key.get(key)
-        label = extra.get(key) or (spec.label if spec else key)
-        if isinstance(value, bool):
-            value = "是" if value else "否"
-        elif spec is not None and spec.kind == "choice" and value not in (None, ""):
-            value = next((text for code, text in spec.choices.items() if str(code) == str(value)), value)
-        out[label] = "—" if value in (None, "") else value
-    return out or None
-
-
-def history(session: Session, entity: str, entity_id: int, specs: list[FieldSpec] | None = None,
-            extra: Mapping[str, str] | None = None, limit: int = 100) -> list[HistoryRow]:
-    """The audit entries of one registry row, newest first, readable."""
-    entries = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.tenant_id == session.info.get("tenant_id"), AuditEntry.entity == entity,
-               AuditEntry.entity_id == str(entity_id))
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-    )
-    specs, extra = specs or [], extra or {}
-    return [HistoryRow(e.created_at, e.username, e.action, e.summary, readable(e.before, specs, extra),
-                       readable(e.after, specs, extra)) for e in entries]
-
-
-HISTORY_LABELS = {"contact_phone_enc": "联系电话", "party_org_id": "党组织编号", "instructor_id": "指导员编号",
-                  "start_on": "开始日期", "end_on": "结束日期"}
-
-
 @dataclass
 class OrgDetail:
     org: Organization
     party_orgs: list[PartyOrg]
     dissolved_party_orgs: list[PartyOrg]
     member_count: int
-    history: list[HistoryRow] = field(default_factory=list)
+    history: list[history.Change] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
     #: (instructor id, name, assignment start) of the instructors assigned today
     instructors: list[tuple[int, str, Any]] = field(default_factory=list)
@@ -473,7 +418,7 @@ def detail(session: Session, org: Organization) -> OrgDetail:
         party_orgs=[p for p in every if p.dissolved_on is None],
         dissolved_party_orgs=[p for p in every if p.dissolved_on is not None],
         member_count=member_counts(session, [org.id]).get(org.id, 0),
-        history=history(session, "organizations", org.id, ORGANIZATION_FIELDS, HISTORY_LABELS),
+        history=history.of(session, {"organizations": [org.id]}),
         blockers=delete_blockers(session, org),
     )
 

@@ -24,7 +24,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core import clock, search
+from core import clock, history, search
 from core.audit import record
 from core.forms import FormErrors
 from core.registry import choices
@@ -36,11 +36,10 @@ from core.registry.schemas import (
     resolve_organization,
     resolve_party_org,
 )
-from core.registry.services.organizations import Access, HistoryRow, Refused, history
+from core.registry.services.organizations import Access, Refused
 from core.web.listing import PAGE_SIZE, PageOf, paginate
 
 NOT_FOUND = "党组织不存在"
-HISTORY_LABELS = {"parent_id": "上级党组织编号", "organization_id": "组织编号", "organization_ids": "组织编号"}
 YES_NO = {"yes": "是", "no": "否"}
 DISSOLVED_FILTERS = {"no": "存续", "yes": "已撤销"}
 VENUE_FILTERS = {"1": "一类阵地", "2": "二类阵地", "3": "三类阵地", "none": "未评定"}
@@ -503,7 +502,7 @@ class PartyOrgDetail:
     covered: list[Organization]
     hidden_covered: int  # covered organizations an org secretary may not see
     member_count: int
-    history: list[HistoryRow] = field(default_factory=list)
+    history: list[history.Change] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -530,7 +529,7 @@ def detail(session: Session, access: Access, po: PartyOrg) -> PartyOrgDetail:
         org=po, parent=parent, children=children, covered=visible,
         hidden_covered=len(covered) - len(visible),
         member_count=member_counts(session, [po.id]).get(po.id, 0),
-        history=history(session, "party_orgs", po.id, PARTY_ORG_FIELDS, HISTORY_LABELS),
+        history=history.of(session, {"party_orgs": [po.id]}),
         blockers=delete_blockers(session, po),
         warnings=warnings,
     )

@@ -15,14 +15,12 @@ from litestar import Request, Response, delete, get, patch, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, history
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
-from core.models import AuditEntry
 from core.plugin_types import ClusterType
 from core.registry.models import Cluster, ClusterLeader, ClusterMember
 from core.registry.services import clusters as svc
@@ -186,15 +184,8 @@ def cluster_archive(ctx: Ctx, db: Session, request: Request, cluster_id: int, da
 
 
 def _history(db: Session, cluster: Cluster, members: list[ClusterMember], leaders: list[ClusterLeader]):
-    conds = [(AuditEntry.entity == "clusters") & (AuditEntry.entity_id == str(cluster.id))]
-    if members:
-        conds.append((AuditEntry.entity == "cluster_members") & AuditEntry.entity_id.in_([str(m.id) for m in members]))
-    if leaders:
-        conds.append((AuditEntry.entity == "cluster_leaders") & AuditEntry.entity_id.in_([str(x.id) for x in leaders]))
-    return list(db.scalars(
-        select(AuditEntry).where(AuditEntry.tenant_id == cluster.tenant_id, or_(*conds))
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(100)
-    ))
+    return history.of(db, {"clusters": [cluster.id], "cluster_members": [m.id for m in members],
+                           "cluster_leaders": [x.id for x in leaders]}, cluster.tenant_id, limit=100)
 
 
 def _detail(ctx: Ctx, db: Session, cluster: Cluster, *, status: int = 200, member_form=None, member_errors=None,

@@ -21,7 +21,7 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, history
 from core.audit import record
 from core.excel import xlsx_response
 from core.forms import FormErrors
@@ -35,7 +35,7 @@ from core.registry.models import (
 )
 from core.registry.schemas import parse_date, resolve_organization
 from core.registry.services import instructors as svc
-from core.registry.services.members import history, org_scope
+from core.registry.services.members import org_scope
 from core.registry.web import paging
 from core.uploads import file_response
 from core.web.context import Ctx
@@ -161,8 +161,8 @@ def _detail(ctx: Ctx, db: Session, instructor: Instructor, form: dict | None = N
                   visits=visits, form=form or {}, errors=errors or {},
                   attachment_counts=svc.attachment_counts(db, [r.v.id for r in visits]),
                   organizations=_org_options(db) if ctx.can("registry:write") else [],
-                  history=history(db, ctx.tenant.id, "instructors", instructor.id, specs=svc.INSTRUCTOR_FIELDS,
-                                  labels=svc.HISTORY_LABELS), today=clock.today().isoformat())
+                  history=history.of(db, {"instructors": [instructor.id]}, ctx.tenant.id),
+                  today=clock.today().isoformat())
 
 
 @get("/instructors/{instructor_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)

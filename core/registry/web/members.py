@@ -18,7 +18,7 @@ from litestar.exceptions import HTTPException, NotFoundException, PermissionDeni
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, history
 from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.registry import choices
@@ -147,7 +147,7 @@ def _detail_page(ctx: Ctx, db: Session, member: Member, *, revealed: dict | None
     response = render(
         "registry:MemberDetail", status_code=status, ctx=ctx, row=row, C=choices, revealed=revealed,
         form=form or {}, errors=errors or {},
-        history=svc.history(db, ctx.tenant.id, "members", member.id, specs=MEMBER_FIELDS, labels=svc.HISTORY_LABELS),
+        history=history.of(db, {"members": [member.id]}, ctx.tenant.id),
         locations=svc.TRANSFER_LOCATIONS, can_write=svc.can_write(ctx.perms), today=clock.today().isoformat(),
     )
     if headers:

@@ -519,8 +519,8 @@ def test_history_tells_the_story(world):
     act(world, aid, lambda s, a, x: svc.save_minutes(s, a, x, "会议议定三件事"))
     with open_session(world.street.id) as s:
         rows = svc.history(s, s.get(Activity, aid))
-    story = [(r.entity, r.verb) for r in reversed(rows)]
-    assert story == [("活动", "新建"), ("参加人员", "新建"), ("参加人员", "删除"), ("活动", "修改")]
+    story = [r.operation for r in reversed(rows)]
+    assert story == ["新增活动", "新增参加人员", "删除参加人员", "修改活动"]
     assert rows[0].after == {"会议记录": "会议议定三件事"}
 
 

@@ -185,11 +185,11 @@ def test_round_through_the_pages(world, staff, login_as, program):
             AuditEntry.entity == "assessment_rounds", AuditEntry.entity_id == str(rid))) >= 5  # audited
     # the history tells it in words: objects, states, criteria and totals by their names
     round_text = text_of(staff.get(round_url).text)
-    assert f"考核 {title} 修改 状态 待审核" in round_text and "状态 已发布" in round_text
+    assert f"修改考核 {title} 状态 评分中 状态 待审核" in round_text and "状态 已发布" in round_text
     assert "assessment_rounds" not in round_text and "published_at" not in round_text
     sheet_text = text_of(staff.get(sheet_url).text)
     assert "总分 97.50 等次 优秀 名次 1" in sheet_text
-    assert "评分 阵地建设 新建 指标 阵地建设 类别 评分 分值 40 佐证 阵地照片 3 张" in sheet_text
+    assert "新增评分 阵地建设 考核表 " in sheet_text and "指标 阵地建设 类别 评分 分值 40 佐证 阵地照片 3 张" in sheet_text
 
     lst = staff.get(base(a) + "/", params={"q": title})
     assert title in lst.text and "已发布" in lst.text

@@ -55,7 +55,7 @@ def test_district_starts_campaign_from_template_for_streets(world, program, user
     assert r.status_code == 200 and "调查摸底" in page and "召开动员大会" in page and w.street2.name in page
     assert len(_tasks_of(w.street, cid)) == 5 and len(_tasks_of(w.street2, cid)) == 5
     # the campaign's history is on its page
-    assert "计划" in page and "新建" in page
+    assert "新增计划" in page and "新增阶段" in page
     # Excel export of the campaign's tasks (with the streets')
     r = c.get(f"{base(w.district)}/{cid}/export")
     assert r.status_code == 200

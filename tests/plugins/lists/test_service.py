@@ -622,8 +622,8 @@ def test_history_tells_the_story_in_words(world):
     d = submit(world)
     _do(world, d.id, "accept")
     with open_session(world.street.id) as s:
-        rows = svc.demand_history(s, DEFAULT, s.get(ListDemand, d.id))
-    assert [r.verb for r in rows] == ["修改", "新建"]
+        rows = svc.demand_history(s, s.get(ListDemand, d.id))
+    assert [r.operation for r in rows] == ["修改需求", "新增需求"]
     assert rows[0].after == {"状态": "已受理", "解决方式": "整合资源协同解决", "受理日期": TODAY.isoformat()}
     assert rows[0].before["状态"] == "已提交" and rows[1].after["类别"] == "政策"
 

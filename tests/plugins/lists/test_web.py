@@ -129,7 +129,7 @@ def test_demand_lifecycle_through_pages(user, world):
     demand_id = new_demand(c, world, urgency="urgent")
     page = c.get(f"{base(world.street)}/demands/{demand_id}")
     assert page.status_code == 200
-    assert "已提交" in text_of(page.text) and "变更记录" in page.text and "新建" in page.text
+    assert "已提交" in text_of(page.text) and "变更记录" in page.text and "新增需求" in page.text
     url = f"{base(world.street)}/demands/{demand_id}"
     # an illegal transition: 422, the message, nothing changed
     r = post_form(c, f"{url}/rate", {"rating": "5"})
