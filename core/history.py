@@ -165,7 +165,13 @@ def _title_keys(lab: Labels) -> tuple[str, ...]:
 
 
 def _references(lab: Labels) -> dict[str, str]:
+    return _references_of(lab.table)
+
+
+@lru_cache(maxsize=None)
+def _references_of(table: str) -> dict[str, str]:
     """Column → referenced table, from foreign keys and ``Labels.refs``."""
+    lab = tables()[table]
     out = {}
     for column in lab.model.__table__.columns:
         for fk in column.foreign_keys:
