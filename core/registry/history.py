@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from core.history import FILE_FIELDS, FILE_HIDDEN, Labels
 from core.registry.importer import JOB_STATES, ImportJob
+from core.registry.mapping import ImportMapping
 from core.registry.models import (
     Cluster,
     ClusterLeader,
@@ -118,6 +119,10 @@ LABELS = [
             "encoding": "编码", "size": "大小（字节）", "state": "状态", "total_rows": "总行数",
             "processed_rows": "已处理行数", "created_count": "新增", "updated_count": "更新",
             "unchanged_count": "未变", "error_count": "有误", "skipped_count": "跳过", "problems": "问题",
-            "more_problems": "其余问题数", "ignored_columns": "未使用的列", "message": "说明", "finished_at": "完成时间"},
-           hidden={"content"}, choices={"state": JOB_STATES}, actions={"commit": "导入台账"}, title="filename"),
+            "more_problems": "其余问题数", "ignored_columns": "未使用的列", "message": "说明", "finished_at": "完成时间",
+            "columns": "列对应", "valid_only": "只导入无误的行"},
+           hidden={"content", "error_file"}, choices={"state": JOB_STATES}, actions={"commit": "导入台账"}, title="filename"),
+    Labels(ImportMapping, "导入列对应", {"entity": "导入内容", "signature": "表头特征", "headers": "表头",
+                                    "mapping": "列对应"},
+           hidden={"signature"}, title="entity"),
 ]
