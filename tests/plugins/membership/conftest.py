@@ -8,17 +8,11 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from core import revisions
 from core.db import scoped_session
-from core.permissions import build_catalog
-from core.plugins import registry
 from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage
-from core.services.tenants import TenantForm, create_tenant
-from core.services.users import create_user, grant_role
-from core.tenancy import TenantInfo, operator_session, tree
+from core.tenancy import TenantInfo, tree
 from tests.helpers import unique
-
-PASSWORD = "demo1234"
+from tests.worlds import make_tenants, make_users
 
 
 @dataclass
@@ -32,25 +26,11 @@ class World:
 @pytest.fixture(scope="session")
 def world(database) -> World:
     tag = unique("")
-    reg = registry()
-    roles = build_catalog(reg.pm).roles
-    yuelu = tree().by_slug["yuelu"].id
-    with operator_session("test") as s:
-        third = create_tenant(s, TenantForm(slug=f"m3-{tag}", name=f"第三街道{tag}", level="street", parent_id=yuelu))
-    revisions.poll(force=True)
-    with operator_session("test") as s:
-        reg.set_enabled(s, third, "membership", True)
-        users = {}
-        dfh, wyh = tree().by_slug["dongfanghong"], tree().by_slug["wangyuehu"]
-        for key, role, tenant in (("dfh_viewer", "viewer", dfh), ("third_staff", "staff", third),
-                                  ("wyh_viewer", "viewer", wyh)):
-            name = f"m{key}_{tag}"
-            u = create_user(s, name, PASSWORD, key, seeded=True)
-            grant_role(s, u, role, tenant.id, roles)
-            users[key] = name
-        third_id = third.id
-    revisions.poll(force=True)
-    return World(tree().by_slug["dongfanghong"], tree().by_slug["wangyuehu"], tree().by_id[third_id], users)
+    third = make_tenants("m", [("3", "第三街道", "street", "yuelu")], plugins=("membership",), tag=tag)["3"]
+    dfh, wyh = tree().by_slug["dongfanghong"], tree().by_slug["wangyuehu"]
+    users, _ids = make_users("m", [("dfh_viewer", "viewer", dfh), ("third_staff", "staff", third),
+                                   ("wyh_viewer", "viewer", wyh)], tag=tag)
+    return World(dfh, wyh, third, users)
 
 
 def new_member(tenant_id: int, name: str | None = None, **over) -> tuple[int, int]:
