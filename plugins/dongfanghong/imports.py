@@ -6,11 +6,11 @@ for the same party org and year updates it (as :func:`guarantees.record_dues` do
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 
+from core import clock
 from core.registry.importer import EXAMPLE_MARK, ImportKind, ImportRun
 from core.registry.schemas import FieldSpec, clean
 from plugins.dongfanghong.models import DuesRecord
@@ -26,8 +26,8 @@ FIELDS = (
 
 def clean_dues_row(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     values, errors = clean(list(FIELDS), raw)
-    if values.get("year") and values["year"] > dt.date.today().year:
-        errors["year"] = f"请填写 2000–{dt.date.today().year} 之间的年份"
+    if values.get("year") and values["year"] > clock.today().year:
+        errors["year"] = f"请填写 2000–{clock.today().year} 之间的年份"
     if "amount" in values:
         try:
             values["amount_fen"] = parse_yuan(values.pop("amount"))
