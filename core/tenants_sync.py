@@ -31,6 +31,7 @@ from core import revisions
 from core.db import extend_scope
 from core.models import TENANT_LEVELS, Tenant, TenantPlugin
 from core.plugins import PluginError, registry
+from core.services.tenants import slug_problem
 from core.tenancy import TenantInfo
 
 
@@ -50,6 +51,8 @@ def load_specs(directory: Path) -> list[TenantSpec]:
     for path in sorted(directory.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         slug = data.get("slug", path.stem)
+        if problem := slug_problem(slug):
+            raise ValueError(f"{path.name}: slug {slug!r}: {problem}")
         if data.get("level") not in TENANT_LEVELS:
             raise ValueError(f"{path.name}: level must be one of {sorted(TENANT_LEVELS)}")
         specs.append(TenantSpec(slug=slug, name=data["name"], level=data["level"],

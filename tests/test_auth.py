@@ -4,8 +4,8 @@ from tests.helpers import csrf, login, post_form, text_of
 
 
 def test_login_renews_session_and_lists_only_own_tenants(client):
-    client.get("/login")
     client.cookies.set("ld_session", "attacker-chosen-id", domain="testserver.local")
+    client.get("/login")  # the login form's token is bound to the session cookie the browser sends
     login(client, "dfh_staff")
     assert client.cookies.get("ld_session") != "attacker-chosen-id"
     page = client.get("/tenants")

@@ -15,6 +15,22 @@ from core.models import TENANT_LEVELS, Tenant
 from core.tenancy import tree
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+#: slugs that name a top-level path of the app (or may one day): a tenant called ``api`` would
+#: make ``/t/api/…`` look like the API. ``tests/test_security.py`` checks that every first path
+#: segment the app serves is listed here.
+RESERVED_SLUGS = frozenset({
+    "admin", "api", "assets", "auth", "favicon.ico", "healthz", "locale", "login", "logout", "me",
+    "metrics", "readyz", "robots.txt", "schema", "static", "t", "tenants", "www",
+})
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` cannot name a new tenant (format or reserved word), or None."""
+    if not SLUG_RE.match(slug or ""):
+        return "标识须为 2–63 位小写字母、数字或连字符，以字母或数字开头"
+    if slug in RESERVED_SLUGS:
+        return f"「{slug}」是系统保留的标识，请换一个"
+    return None
 
 
 @dataclass
@@ -36,8 +52,8 @@ def _check(session: Session, form: TenantForm, existing: Tenant | None) -> dict[
     if form.level not in TENANT_LEVELS:
         errors["level"] = "请选择有效的层级"
     if existing is None:
-        if not SLUG_RE.match(form.slug or ""):
-            errors["slug"] = "标识须为 2–63 位小写字母、数字或连字符，以字母或数字开头"
+        if problem := slug_problem(form.slug):
+            errors["slug"] = problem
         elif session.scalar(select(Tenant.id).where(Tenant.slug == form.slug)):
             errors["slug"] = "该标识已被使用"
     if form.parent_id is not None:

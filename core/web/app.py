@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Litestar, Router
-from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
@@ -22,6 +21,7 @@ from core.config import Settings, get_settings
 from core.plugins import CORE_PLUGINS, registry
 from core.web import api
 from core.web.context import provide_ctx, provide_db, tenant_guard
+from core.web.csrf import CSRFMiddleware
 from core.web.errors import HANDLERS
 from core.web.health import HEALTH_ROUTES, install_metrics
 from core.web.locale import LocaleMiddleware, choose_locale
@@ -65,7 +65,8 @@ MAX_ID = 2**63 - 1
 
 
 def _ids_in_range(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
-    """An integer path id no row can have answers 404 (not the database's overflow error)."""
+    """An integer path id no row can have (beyond ``MAX_ID``, the 32-bit id columns) answers 404,
+    not the database's overflow error."""
     for value in connection.path_params.values():
         if isinstance(value, int) and not 0 <= value <= MAX_ID:
             raise NotFoundException()
@@ -108,19 +109,14 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app = Litestar(
         route_handlers=[*auth.ROUTES, *mfa.ROUTES, *security.ROUTES, *api.ROUTES, *HEALTH_ROUTES, choose_locale, *routers, *static],
         middleware=[
+            # outermost: CSRF tokens are bound to the session cookie the inner layers set
+            DefineMiddleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies),
             DefineMiddleware(SessionMiddleware, store=session_store,
                              idle_timeout=settings.session_idle_timeout,
                              absolute_timeout=settings.session_absolute_timeout,
                              secure=settings.secure_cookies, clock=clock),
             LocaleMiddleware,
         ],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            exclude=["/api/", "/schema"],
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_name="ld_csrf",
-        ),
         exception_handlers=HANDLERS,
         before_send=[_security_headers],
         openapi_config=OpenAPIConfig(title="Liandong 联动 API", version="0.1.0", path="/schema"),
