@@ -57,7 +57,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import String, Table, select, text
 from sqlalchemy.engine import URL, make_url
 
@@ -511,9 +510,7 @@ def _excel(value: Any) -> Any:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, (decimal.Decimal, bytes, bytearray, memoryview, dt.time)):
         return jsonable(value)
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters Excel refuses
-    return value
+    return value  # text is made safe by core.excel (control characters, formulas)
 
 
 def rows_of(conn_or_session, table: Table, where=None) -> list[dict[str, Any]]:
