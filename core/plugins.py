@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from core import hookspecs, revisions
 from core.db import open_session
-from core.models import TenantPlugin
+from core.models import Tenant, TenantPlugin
 from core.plugin_types import NoSettings, PluginMeta
 
 ENTRY_POINT_GROUP = "liandong.plugins"
@@ -291,7 +291,9 @@ class PluginRegistry:
         if state is None:
             with self._lock:
                 if self._enablement is None:
-                    with open_session() as s:
+                    with open_session() as s:  # every tenant's rows (row-level security)
+                        ids = list(s.scalars(select(Tenant.id)))
+                    with open_session(None, ids) as s:
                         rows = s.scalars(select(TenantPlugin)).all()
                         loaded: dict[int, dict[str, Enablement]] = {}
                         for r in rows:

@@ -40,6 +40,7 @@ def test_tenants_sync_is_idempotent(database, tmp_path):
     with open_session() as s:
         t = s.scalar(select(Tenant).where(Tenant.slug == street))
         assert t.terms == {"cluster": "片区联组"}
+    with open_session(t.id) as s:  # plugin rows are visible only within the tenant's scope
         row = s.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == t.id))
         assert row.enabled and row.settings["board_title"] == "街道公告"
 

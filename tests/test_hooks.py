@@ -442,7 +442,7 @@ def test_on_plugin_enabled_failure_rolls_back(street):
     with pytest.raises(RuntimeError, match="拒绝启用"):
         set_enabled(reg, street, "hkfail")
     assert reg.enabled(street.id) == frozenset()
-    with open_session() as s:
+    with open_session(street.id) as s:
         assert s.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == street.id)) is None
 
 
@@ -471,7 +471,7 @@ def test_on_plugin_disabled_keeps_data(street):
     with open_session(street.id) as s:  # the example's notices are still there
         titles = list(s.scalars(select(Notice.title)))
     assert titles == ["停用前的公告"]
-    with open_session() as s:
+    with open_session(street.id) as s:
         row = s.scalar(select(TenantPlugin).where(TenantPlugin.tenant_id == street.id,
                                                   TenantPlugin.plugin == "example"))
     assert row is not None and row.enabled is False and row.version == plugins.example.meta.version
@@ -527,7 +527,7 @@ def test_settings_are_validated_with_chinese_messages(street):
         with operator_session() as s:
             reg.save_settings(s, street.id, "hkset", {"limit": "0"})
     assert reg.settings(street.id, "hkset") == LimitSettings()
-    with open_session() as s:
+    with open_session(street.id) as s:
         assert s.scalar(select(func.count()).select_from(TenantPlugin)
                         .where(TenantPlugin.tenant_id == street.id)) == 0
     with operator_session() as s:

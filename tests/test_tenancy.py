@@ -59,6 +59,37 @@ def test_every_tenant_owned_table_has_forced_rls(database):
         assert rows.get(table) is True, f"{table} lacks ENABLE + FORCE row level security"
 
 
+def test_every_table_with_a_tenant_id_has_the_tenant_policy(database):
+    """Listed from the database itself (core and plugin tables, ORM or not): a new table with a
+    ``tenant_id`` column and no forced ``tenant_isolation`` policy fails here."""
+    if database["backend"] != "postgresql":
+        pytest.skip("row-level security is a PostgreSQL feature")
+    with get_engine(database["owner_url"]).connect() as conn:
+        rows = conn.execute(text(
+            "SELECT c.table_name, k.relrowsecurity AND k.relforcerowsecurity, p.policyname IS NOT NULL "
+            "FROM information_schema.columns c "
+            "JOIN pg_class k ON k.relname = c.table_name AND k.relnamespace = current_schema()::regnamespace "
+            "LEFT JOIN pg_policies p ON p.tablename = c.table_name AND p.schemaname = current_schema() "
+            "  AND p.policyname = 'tenant_isolation' "
+            "WHERE c.table_schema = current_schema() AND c.column_name = 'tenant_id' AND k.relkind = 'r' "
+            "ORDER BY 1")).all()
+    tables = {name for name, _forced, _policy in rows}
+    assert {"tenant_plugins", "audit_log", "organizations", "example_notices"} <= tables
+    missing = [name for name, forced, policy in rows if not (forced and policy)]
+    assert missing == [], f"tables with tenant_id but no forced tenant_isolation policy: {missing}"
+
+
+def test_plugin_settings_are_invisible_without_a_tenant_scope(database):
+    if database["backend"] != "postgresql":
+        pytest.skip("row-level security is a PostgreSQL feature")
+    with get_engine(database["app_url"]).connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tenant_plugins")).scalar() == 0
+        conn.execute(text("SELECT set_config('app.tenant_ids', :t, false)"), {"t": str(tenant_id("dongfanghong"))})
+        seen = set(conn.execute(text("SELECT DISTINCT tenant_id FROM tenant_plugins")).scalars())
+        assert seen == {tenant_id("dongfanghong")}
+        conn.rollback()
+
+
 def test_postgres_app_role_cannot_bypass_rls(database):
     if database["backend"] != "postgresql":
         pytest.skip("row-level security is a PostgreSQL feature")
