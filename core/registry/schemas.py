@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock, crypto, validators
+from core.forms import row_id, text_problem
 from core.registry import choices, synonyms
 from core.registry.models import Organization, PartyOrg
 
@@ -99,6 +100,8 @@ def clean_value(spec: FieldSpec, raw: Any) -> tuple[Any, str | None]:
     else:
         value = validators.normalize_text(str(raw))
     if kind in ("str", "text"):
+        if problem := text_problem(value):  # the same rule as every request (core.web.inputs)
+            return None, f"{spec.label}：{problem}"
         if len(value) > spec.max_length:
             return None, f"{spec.label}：最多 {spec.max_length} 个字符"
         return value, None
@@ -223,7 +226,7 @@ def resolve_organization(session: Session, value: str | None) -> tuple[int | Non
     if len(code) == 18 and not validators.validate_credit_code(code):
         found = session.scalar(select(Organization.id).where(Organization.credit_code == code))
     elif value.isdigit():
-        found = session.scalar(select(Organization.id).where(Organization.id == int(value)))
+        found = session.scalar(select(Organization.id).where(Organization.id == row_id(value)))
     else:
         ids = session.scalars(select(Organization.id).where(Organization.name == value).limit(2)).all()
         if len(ids) > 1:
@@ -269,7 +272,7 @@ def resolve_party_org(session: Session, value: str | None) -> tuple[int | None, 
         return None, None
     value = str(value).strip()
     if value.isdigit():
-        found = session.scalar(select(PartyOrg.id).where(PartyOrg.id == int(value)))
+        found = session.scalar(select(PartyOrg.id).where(PartyOrg.id == row_id(value)))
     else:
         ids = session.scalars(select(PartyOrg.id).where(PartyOrg.name == value).limit(2)).all()
         if len(ids) > 1:

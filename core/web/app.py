@@ -18,12 +18,14 @@ from core import (
 )
 from core.clock import Clock, system_clock
 from core.config import Settings, get_settings
+from core.forms import MAX_ID
 from core.plugins import CORE_PLUGINS, registry
 from core.web import api
 from core.web.context import provide_ctx, provide_db, tenant_guard
 from core.web.csrf import CSRFMiddleware
 from core.web.errors import HANDLERS
 from core.web.health import HEALTH_ROUTES, install_metrics
+from core.web.inputs import check_request
 from core.web.locale import LocaleMiddleware, choose_locale
 from core.web.pages import auth, mfa, security
 from core.web.ratelimit import LoginLimiter
@@ -58,10 +60,6 @@ def _stores(settings: Settings):
         base = RedisStore(client, namespace="liandong")
         return base.with_namespace("sessions"), base.with_namespace("ratelimit")
     return MemoryStore(), MemoryStore()
-
-
-#: the largest id any table holds (BIGINT); a larger path id names nothing
-MAX_ID = 2**63 - 1
 
 
 def _ids_in_range(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
@@ -118,6 +116,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             LocaleMiddleware,
         ],
         exception_handlers=HANDLERS,
+        before_request=check_request,  # hostile values refused once, for every route
         before_send=[_security_headers],
         openapi_config=OpenAPIConfig(title="Liandong 联动 API", version="0.1.0", path="/schema"),
         debug=False,  # never show stack traces, even in development

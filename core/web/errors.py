@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from core.i18n import gettext as _
 from core.web.context import LoginRequired, SecondFactorRequired
@@ -75,6 +75,14 @@ def redis_unavailable(request: Request, exc: Exception) -> Response:
     return _respond(request, 503, "会话服务暂时无法连接，请稍后重试")
 
 
+def bad_value(request: Request, exc: Exception) -> Response:
+    """A value the database cannot hold (a number beyond its column, a NUL byte) that slipped
+    past :mod:`core.web.inputs`: the request was wrong, not the server; nothing was kept (the
+    request's session rolls back)."""
+    log.warning("value refused by the database on %s: %s", request.url.path, exc)
+    return _respond(request, 422, "提交的数值或文字超出允许范围，请核对后重试")
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return _respond(request, 500, "服务器出错了，请稍后重试；问题已记录")
@@ -83,6 +91,8 @@ def server_error(request: Request, exc: Exception) -> Response:
 HANDLERS = {
     HTTPException: http_exception,
     OperationalError: database_unavailable,
+    DataError: bad_value,  # PostgreSQL: NUL in text, a number beyond its column
+    OverflowError: bad_value,  # SQLite: an integer beyond 64 bits
     RedisConnectionError: redis_unavailable,
     RedisTimeoutError: redis_unavailable,
     Exception: server_error,

@@ -517,14 +517,14 @@ def period_of(cadence: str, day: dt.date) -> str:
 
 
 def period_bounds(cadence: str, period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of ``period``; ``ValueError`` when it is not a key of ``cadence``."""
-    patterns = {"monthly": r"(\d{4})-(\d{2})", "quarterly": r"(\d{4})-Q([1-4])", "half_yearly": r"(\d{4})-H([12])",
-                "yearly": r"(\d{4})"}
-    m = re.fullmatch(patterns.get(cadence, "x^"), period or "")
-    if not m:
+    """First and last day of ``period``; ``ValueError`` when it is not a key of ``cadence``
+    (a cadence this version does not know counts as yearly, like :func:`period_of`)."""
+    patterns = {"monthly": r"(\d{4})-(\d{2})", "quarterly": r"(\d{4})-Q([1-4])", "half_yearly": r"(\d{4})-H([12])"}
+    m = re.fullmatch(patterns.get(cadence, r"(\d{4})"), period or "")
+    if not m or not 1900 <= int(m[1]) <= 2200:
         raise ValueError("报送期次格式不正确")
     year = int(m[1])
-    if cadence == "yearly":
+    if cadence not in patterns:
         first, last = 1, 12
     else:
         n = int(m[2])
