@@ -19,7 +19,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 #: make ``/t/api/…`` look like the API. ``tests/test_security.py`` checks that every first path
 #: segment the app serves is listed here.
 RESERVED_SLUGS = frozenset({
-    "admin", "api", "assets", "auth", "favicon.ico", "healthz", "locale", "login", "logout", "me",
+    "account", "admin", "api", "assets", "auth", "favicon.ico", "healthz", "locale", "login", "logout", "me",
     "metrics", "readyz", "robots.txt", "schema", "static", "t", "tenants", "www",
 })
 
