@@ -34,7 +34,10 @@ def db_upgrade(target: str) -> None:
     from core import migrate
     from core.permissions import build_catalog, sync_role_permissions
 
-    migrate.upgrade(target=target)
+    try:
+        migrate.upgrade(target=target)
+    except migrate.MissingRevision as exc:
+        raise click.ClickException(str(exc)) from exc
     with operator_session() as s:
         added, removed = sync_role_permissions(s, build_catalog(registry().pm))
     click.echo(f"database at {target}; role permissions +{added} -{removed}")
@@ -103,9 +106,16 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the app with uvicorn."""
     import uvicorn
 
+    from core.config import REPO_ROOT
+
     get_settings()  # create the shared secret before workers fork
-    uvicorn.run("core.asgi:app", host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+    # --reload: one process that restarts when the core's or a plugin's code (or template) changes,
+    # wherever the command is run from
+    dev = {"reload_dirs": [str(REPO_ROOT / "core"), str(REPO_ROOT / "plugins")],
+           "reload_includes": ["*.py", "*.jinja", "*.css", "*.js"]} if reload else {}
+    uvicorn.run("core.asgi:app", host=host, port=port, workers=1 if reload else workers, reload=reload,
+                proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                **dev)
 
 
 # --- tenants, plugins, users ---------------------------------------------------------------
@@ -172,12 +182,14 @@ def plugin() -> None:
 @click.argument("name")
 @click.option("--dest", type=click.Path(file_okay=False), default=None,
               help="Parent folder (default: plugins/ of this checkout).")
-def plugin_new(name: str, dest: str | None) -> None:
-    """Scaffold plugins/NAME (page, model, migration, permission, test) from the example."""
+@click.option("--engine", type=click.Choice(["activities", "lists", "assessment", "campaigns", "funds"]),  # scaffold.ENGINES
+              default=None, help="A program on this engine: depends on it, registers with it, reads its api.")
+def plugin_new(name: str, dest: str | None, engine: str | None) -> None:
+    """Scaffold plugins/NAME: settings, permissions, menu entry, page, dashboard card and a test."""
     from core.scaffold import scaffold
 
     try:
-        created = scaffold(name, dest)
+        created = scaffold(name, dest, engine)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     for path in created:

@@ -53,7 +53,13 @@ def load_demo(echo=print) -> None:
             target = PLATFORM if slug == PLATFORM else t.by_slug[slug].id
             grant_role(s, user, role, target, roles)
     for tenant in t.by_id.values():
-        with scoped_session(tenant.id) as s:
-            s.info["username"] = "demo"
-            # plugin by plugin, dependencies first: the registry, then engines, then programs
-            reg.each_for(tenant.id, "register_demo_data", session=s, tenant=tenant)
+        load_tenant_demo(tenant)
+
+
+def load_tenant_demo(tenant) -> None:
+    """The demo rows of the plugins ``tenant`` enabled, plugin by plugin with each one's
+    dependencies first (the registry, then engines, then the programs built on them), so a
+    program's demo finds the engine's rows and cannot pre-empt them."""
+    with scoped_session(tenant.id) as s:
+        s.info["username"] = "demo"
+        registry().each_for(tenant.id, "register_demo_data", session=s, tenant=tenant)

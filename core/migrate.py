@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from alembic import command, op
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import text
 
 from core.config import REPO_ROOT, get_settings
@@ -26,8 +28,30 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+class MissingRevision(RuntimeError):
+    """The database records a revision no migration file defines; ``str()`` says what to do."""
+
+
 def upgrade(url: str | None = None, target: str = "heads") -> None:
-    command.upgrade(alembic_config(url), target)
+    try:
+        command.upgrade(alembic_config(url), target)
+    except CommandError as exc:
+        missing = re.search(r"Can't locate revision identified by '([^']+)'", str(exc))
+        if not missing:
+            raise
+        raise MissingRevision(_missing_hint(missing[1])) from exc
+
+
+def _missing_hint(revision: str) -> str:
+    plugin = revision.rsplit("_", 1)[0] if "_" in revision else ""
+    owner = f"the plugin {plugin!r}" if plugin and plugin in registry().meta else "a plugin that is not installed"
+    return (
+        f"The database is at revision {revision!r}, but no migration file defines it "
+        f"(it belongs to {owner}; the file was deleted or renamed, or the plugin was removed).\n"
+        f"Either restore the file (e.g. `git checkout -- <plugin>/migrations/versions/`) or reinstall "
+        f"the plugin, then run `liandong db upgrade` again; or, if that branch and its tables are gone "
+        f"for good, drop its mark: DELETE FROM alembic_version WHERE version_num = '{revision}';"
+    )
 
 
 def downgrade(url: str | None = None, target: str = "base") -> None:

@@ -1,11 +1,14 @@
-"""``liandong plugin new NAME``: a working plugin copied from ``plugins/example``.
+"""``liandong plugin new NAME [--engine ENGINE]``: a small working plugin from templates.
 
-The example plugin is the template. Every file of it is copied to ``<parent>/<name>/``
-(``parent`` = ``--dest`` or ``plugins/`` of this checkout) with plain text substitution:
-``plugins.example`` → the new package's import path, ``example`` → ``<name>`` wherever it
-stands as a word of its own (permission names ``example:*``, table ``example_notices``,
-revision ``example_0001`` and its branch label, component prefix ``example:``, the
-``example-count`` CLI command, ``example.css`` …), and the meta label/description.
+The templates live in ``core/scaffolds/``: ``default/`` is a neutral plugin (label = the name,
+a setting, read/write permissions granted to the core roles, a menu entry, a page, an API
+status route, a dashboard card and a test; no tables, no commands, no filters). With
+``--engine`` the files of ``scaffolds/<engine>/`` are laid over it: the plugin depends on that
+engine, implements its registration hook and builds its page and card on the engine's public
+``api.py``. Every ``__NAME__`` / ``__PACKAGE__`` in a template (and in its path) is replaced; the
+``.tmpl`` suffix is dropped; ``test.py.tmpl`` becomes the plugin's test. ``_engine/`` holds
+what the engine templates share (status page, card, API route, test); ``__ENGINE__`` and
+``__HOOK__`` name the engine and its registration hook.
 
 Where the package and its test go:
 
@@ -14,17 +17,12 @@ Where the package and its test go:
 * ``--dest DIR`` elsewhere: the package is the top-level ``<name>`` (a separately
   distributed plugin; ``DIR`` must be on ``sys.path`` or the package installed) and its test
   lives inside it, ``DIR/<name>/tests/test_<name>.py``.
-
-The generated test checks the plugin without a database (hooks valid, permissions, roles,
-migration branch, settings, components) and, once the plugin is installed under the
-``liandong.plugins`` entry point and migrated, through the web with the project's fixtures.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
-import shutil
 import sys
 from importlib.metadata import entry_points
 from importlib.util import find_spec
@@ -32,8 +30,16 @@ from pathlib import Path
 
 from core.config import REPO_ROOT
 
-#: the template
-EXAMPLE = REPO_ROOT / "plugins" / "example"
+#: the templates: default/ and one folder per engine
+TEMPLATES = Path(__file__).resolve().parent / "scaffolds"
+#: engines ``--engine`` offers → the hook a program configures each with
+ENGINES = {
+    "activities": "register_activity_types",
+    "lists": "register_list_schemes",
+    "assessment": "register_assessment_templates",
+    "campaigns": "register_campaign_templates",
+    "funds": "register_reward_rules",
+}
 #: where plugins of this checkout live (default ``--dest``) and the project's tests
 PLUGINS_DIR = REPO_ROOT / "plugins"
 TESTS_DIR = REPO_ROOT / "tests"
@@ -48,10 +54,7 @@ RESERVED = {
     "api", "admin", "audit", "login", "logout", "schema", "t", "me", "liandong",
     "organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports",
 }
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
-SKIP_SUFFIXES = {".pyc", ".pyo"}
-
-_WORD = r"(?<![A-Za-z0-9]){}(?![A-Za-z0-9])"
+TEST_TEMPLATE = "test.py.tmpl"
 
 
 def installed_plugins() -> set[str]:
@@ -91,54 +94,31 @@ def validate_name(name: str, parent: Path, top_level: bool) -> None:
         raise ValueError(f"{parent} is not a directory")
 
 
-def _substitute(text: str, name: str, package: str, relpath: str) -> str:
-    # terms are global words: the new plugin gets its own
-    text = re.sub(r'\b(Term\(|term\()"notice"', rf'\1"{name}_notice"', text)
-    text = text.replace("plugins.example", package)
-    text = text.replace("plugins/example", f"plugins/{name}")
-    text = re.sub(_WORD.format("example"), name, text)
-    text = re.sub(_WORD.format("Example"), name.capitalize(), text)
-    text = re.sub(_WORD.format("EXAMPLE"), name.upper(), text)
-    if relpath == "__init__.py":  # the package itself: its docstring and meta
-        text = re.sub(
-            r'\A"""(.*?)"""',
-            f'"""{name.capitalize()} plugin, scaffolded by ``liandong plugin new {name}`` from the\n'
-            "example plugin (a notice board). Reshape it into your program; docs/plugins.md\n"
-            'explains every hook."""',
-            text,
-            count=1,
-            flags=re.S,
-        )
-        text = re.sub(r'(meta = PluginMeta\(.*?\blabel=)"[^"]*"', rf'\1"{name}（新插件）"', text,
-                      count=1, flags=re.S)
-        text = re.sub(r'(meta = PluginMeta\(.*?\bdescription=)"[^"]*"',
-                      r'\1"由 liandong plugin new 生成：发布和查看本辖区公告。"', text, count=1, flags=re.S)
-    return text
+def available_engines() -> list[str]:
+    """Engines whose template folder exists (their ``api.py`` is what the templates build on)."""
+    return [e for e in ENGINES if (TEMPLATES / e).is_dir()]
 
 
-def _copy_tree(src: Path, dst: Path, name: str, package: str) -> list[Path]:
-    created: list[Path] = []
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if any(part in SKIP_DIRS for part in rel.parts) or path.suffix in SKIP_SUFFIXES:
-            continue
-        out = dst / Path(*(re.sub(_WORD.format("example"), name, part) for part in rel.parts))
-        if path.is_dir():
-            out.mkdir(parents=True, exist_ok=True)
-            continue
-        out.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:  # images, fonts: copied as they are
-            shutil.copyfile(path, out)
-        else:
-            out.write_text(_substitute(text, name, package, rel.as_posix()), encoding="utf-8")
-        created.append(out)
-    return created
+def _templates(engine: str | None) -> dict[str, Path]:
+    """Relative path (``.tmpl`` dropped) → template file; the engine's override the default's."""
+    folders = [TEMPLATES / "default"] + ([TEMPLATES / "_engine", TEMPLATES / engine] if engine else [])
+    out: dict[str, Path] = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*.tmpl")):
+            out[path.relative_to(folder).as_posix().removesuffix(".tmpl")] = path
+    return out
 
 
-def scaffold(name: str, dest: str | Path | None = None) -> list[Path]:
+def _fill(text: str, name: str, package: str, engine: str | None = None) -> str:
+    if engine:
+        text = text.replace("__ENGINE__", engine).replace("__HOOK__", ENGINES[engine])
+    return text.replace("__PACKAGE__", package).replace("__NAME__", name)
+
+
+def scaffold(name: str, dest: str | Path | None = None, engine: str | None = None) -> list[Path]:
     """Create the plugin ``name`` under ``dest`` (default ``plugins/``); return the files written."""
+    if engine is not None and engine not in available_engines():
+        raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(available_engines())}")
     parent = Path(dest).expanduser().resolve() if dest else PLUGINS_DIR.resolve()
     in_checkout = parent == PLUGINS_DIR.resolve()
     validate_name(name, parent, top_level=not in_checkout)
@@ -150,116 +130,14 @@ def scaffold(name: str, dest: str | Path | None = None) -> list[Path]:
     else:
         test_dir = parent / name / "tests"
 
-    created = _copy_tree(EXAMPLE, parent / name, name, package)
-    test_dir.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+    for rel, template in _templates(engine).items():
+        out = test_dir / f"test_{name}.py" if rel == "test.py" else parent / name / _fill(rel, name, package)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(_fill(template.read_text(encoding="utf-8"), name, package, engine), encoding="utf-8")
+        created.append(out)
     init = test_dir / "__init__.py"
     if not init.exists():
         init.write_text("", encoding="utf-8")
         created.append(init)
-    test_file = test_dir / f"test_{name}.py"
-    test_file.write_text(TEST_TEMPLATE.replace("__NAME__", name).replace("__PACKAGE__", package),
-                         encoding="utf-8")
-    created.append(test_file)
     return created
-
-
-TEST_TEMPLATE = '''\
-"""Tests of the __NAME__ plugin (generated by ``liandong plugin new __NAME__``).
-
-The first tests need no database. The web tests run once the plugin is installed (entry
-point ``__NAME__ = "__PACKAGE__"`` under ``[project.entry-points."liandong.plugins"]``,
-``pip install -e .``) and the Liandong test fixtures are available (tests/conftest.py).
-"""
-
-from __future__ import annotations
-
-import importlib
-import runpy
-from importlib.metadata import entry_points
-
-import pytest
-
-from core.permissions import build_catalog
-from core.plugins import PluginRegistry, SettingsError
-
-NAME = "__NAME__"
-PACKAGE = "__PACKAGE__"
-
-
-@pytest.fixture(scope="module")
-def plugin():
-    return importlib.import_module(PACKAGE)
-
-
-def test_meta_and_hooks_are_valid(plugin):
-    reg = PluginRegistry(modules={NAME: plugin})  # runs pm.check_pending()
-    assert reg.meta[NAME].name == NAME
-    catalog = build_catalog(reg.pm)
-    assert {f"{NAME}:read", f"{NAME}:write"} <= set(catalog.permissions)
-    assert f"{NAME}:write" in catalog.roles["staff"].permissions
-    assert f"{NAME}:write" not in catalog.roles["viewer"].permissions
-
-
-def test_migration_is_on_its_own_branch(plugin):
-    [versions] = PluginRegistry(modules={NAME: plugin}).hooks_of(NAME).register_migrations()
-    [revision] = sorted(versions.glob("*.py"))
-    ns = runpy.run_path(str(revision))
-    assert ns["revision"] == f"{NAME}_0001"
-    assert ns["branch_labels"] == (NAME,)
-    assert ns["depends_on"] == "0001_core"
-
-
-def test_components_and_static(plugin):
-    hooks = PluginRegistry(modules={NAME: plugin}).hooks_of(NAME)
-    [components], [static] = hooks.register_components(), hooks.register_static()
-    assert (components / "Page.jinja").is_file() and (static / f"{NAME}.css").is_file()
-
-
-def test_settings_are_validated(plugin):
-    reg = PluginRegistry(modules={NAME: plugin})
-    assert reg.validate_settings(NAME, {}).max_notices == 50
-    with pytest.raises(SettingsError) as exc:
-        reg.validate_settings(NAME, {"max_notices": "0"})
-    assert exc.value.errors["max_notices"] == "最多保留公告数：不能小于 1"
-
-
-# --- through the web: needs the plugin installed and the project's test fixtures ----------
-
-
-@pytest.fixture
-def web(request):
-    if NAME not in {ep.name for ep in entry_points(group="liandong.plugins")}:
-        pytest.skip(f"plugin {NAME} is not installed (add its entry point, pip install -e .)")
-    try:
-        as_user = request.getfixturevalue("as_user")
-    except pytest.FixtureLookupError:
-        pytest.skip("needs the Liandong test fixtures (tests/conftest.py)")
-    from core.plugins import registry
-    from core.services.tenants import TenantForm, create_tenant
-    from core.tenancy import operator_session, tree
-    from tests.helpers import unique
-
-    slug = unique(NAME.replace("_", "-")[:20] + "-")
-    with operator_session() as s:
-        create_tenant(s, TenantForm(slug=slug, name=f"测试街道{slug}", level="street",
-                                    parent_id=tree().by_slug["yuelu"].id))
-    return as_user("yuelu_admin"), slug, registry()
-
-
-def test_page_follows_enablement(web):
-    from core.tenancy import operator_session, tree
-    from tests.helpers import post_form, unique
-
-    client, slug, reg = web
-    assert client.get(f"/t/{slug}/{NAME}/").status_code == 404  # not enabled yet
-    with operator_session() as s:
-        reg.set_enabled(s, tree().by_slug[slug], NAME, True)
-    page = client.get(f"/t/{slug}/{NAME}/")
-    assert page.status_code == 200
-    title = unique("通知")
-    r = post_form(client, f"/t/{slug}/{NAME}/", {"title": title, "body": "内容"}, follow_redirects=False)
-    assert r.status_code == 303
-    assert title in client.get(f"/t/{slug}/{NAME}/").text
-    r = post_form(client, f"/t/{slug}/{NAME}/", {"title": "", "body": ""})
-    assert r.status_code == 422 and "请填写标题" in r.text
-'''

@@ -391,7 +391,6 @@ def make_tenant(prefix: str, name: str, parent_slug: str, level: str = "street",
                 all_plugins: bool = True, demo: bool = False):
     """A fresh tenant under ``parent_slug``, with every installed plugin enabled and (``demo``)
     the plugins' demo data loaded. Returns its :class:`~core.tenancy.TenantInfo`."""
-    from core.db import scoped_session
     from core.plugins import registry
     from core.services.tenants import TenantForm, create_tenant
     from core.tenancy import operator_session, tree
@@ -407,9 +406,9 @@ def make_tenant(prefix: str, name: str, parent_slug: str, level: str = "street",
             for plugin in reg.meta:
                 reg.set_enabled(s, tenant, plugin, True)
     if demo:
-        with scoped_session(tenant.id) as s:
-            s.info["username"] = "demo"
-            reg.hooks_for(tenant.id).register_demo_data(session=s, tenant=tenant)
+        from core.demo import load_tenant_demo
+
+        load_tenant_demo(tenant)
     return tenant
 
 

@@ -104,3 +104,21 @@ def test_rls_policy_revision_upgrades_and_downgrades(empty_url):
     migrate.upgrade(empty_url)
     assert state() == (versions - {"0003_import_jobs"} | {core_head}, quals)
     engine.dispose()
+
+
+def test_upgrade_after_a_deleted_plugin_migration_gives_a_hint(tmp_path, database):
+    """A revision recorded in the database whose file is gone: not just "Can't locate revision"."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'gone.db'}"
+    registry().pm.hook.register_models()
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('example_0002')"))
+    engine.dispose()
+    with pytest.raises(migrate.MissingRevision) as exc:
+        migrate.upgrade(url)
+    hint = str(exc.value)
+    assert "'example_0002'" in hint and "the plugin 'example'" in hint
+    assert "restore the file" in hint and "DELETE FROM alembic_version WHERE version_num = 'example_0002'" in hint

@@ -97,9 +97,9 @@ def register_nav_items(tenant, settings):
     ]
 
 
-@hookimpl(tryfirst=True)
+@hookimpl
 def register_demo_data(session, tenant):
-    """First, so program plugins' demo data (联组 …) finds the registry rows."""
+    """Core parts load first (``PluginRegistry.order``): plugins' demo data finds the registry rows."""
     from core.registry.demo import load_demo_registry
 
     load_demo_registry(session, tenant)

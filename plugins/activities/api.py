@@ -168,7 +168,7 @@ def record_attendance(session: Session, access: Access, activity: Activity, entr
 
 
 def load_demo(session: Session, tenant: TenantInfo, now: dt.datetime | None = None) -> None:
-    """The engine's generic demo activities for ``tenant`` (only on an empty table); a program's
+    """The engine's generic demo activities for ``tenant`` (once: it looks for its own rows); a program's
     demo calls it first when it builds on them."""
     from plugins.activities.demo import make_demo
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -27,10 +27,14 @@ def _month(today: dt.date, delta: int) -> dt.date:
     return dt.date(y, m + 1, 1)
 
 
+THEME_TITLE = "重温入党誓词 · 学习党的二十届三中全会精神"
+
+
 def make_demo(session: Session, tenant: TenantInfo, now: dt.datetime | None = None) -> None:
     from plugins.activities.models import Activity
 
-    if session.scalar(select(func.count()).select_from(Activity)):
+    # loaded already if its first row is there (never "any activity": a program may have added some)
+    if session.scalar(select(Activity.id).where(Activity.title == THEME_TITLE).limit(1)):
         return
     now = now or clock.utcnow()
     today = svc.to_local(now).date()
@@ -49,7 +53,7 @@ def make_demo(session: Session, tenant: TenantInfo, now: dt.datetime | None = No
 
     for i, po in enumerate(branches):
         org = f"party_org:{po.id}"
-        theme = add("theme_day", org, "重温入党誓词 · 学习党的二十届三中全会精神", this, "09:30", "11:30",
+        theme = add("theme_day", org, THEME_TITLE, this, "09:30", "11:30",
                     place=f"{po.name}党员活动室", description="重温入党誓词，集中学习，交流心得。")
         add("branch_committee", org, "研究本季度党员发展和活动计划", last.replace(day=10), "14:00", "15:30",
             place=f"{po.name}会议室")

@@ -65,7 +65,7 @@ def register_dashboard_widgets(session, tenant, settings):
 
 @hookimpl
 def register_demo_data(session, tenant):
-    """After the registry's demo data (``trylast``): the party orgs must exist."""
+    """After the registry's demo data (core parts load first): the party orgs must exist."""
     from plugins.assessment.demo import load_demo
 
     load_demo(session, tenant)

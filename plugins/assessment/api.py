@@ -125,7 +125,7 @@ def _public(key: str, keys: Mapping[int, str]) -> str:
 
 
 def load_demo(session: Session, tenant, today: dt.date | None = None) -> None:
-    """The engine's generic demo rounds for ``tenant`` (only on an empty table); a program's demo
+    """The engine's generic demo rounds for ``tenant`` (once: it looks for its own rows); a program's demo
     calls it first when it builds on them."""
     from plugins.assessment.demo import load_demo as _load
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.registry.models import PartyOrg
 from plugins.assessment import service as svc
-from plugins.assessment.models import AssessmentRound, AssessmentTemplateVersion
+from plugins.assessment.models import AssessmentTemplateVersion
 from plugins.assessment.types import DEFAULT_GRADE_BANDS, AssessmentTemplate, Criterion, Section
 
 DEMO_KEY = "demo-party-org-quarterly"
@@ -53,8 +53,9 @@ DEMO_SCORES = [
 
 
 def load_demo(session: Session, tenant, today: dt.date | None = None) -> None:
-    if session.scalar(select(AssessmentTemplateVersion.id).limit(1)) or session.scalar(
-            select(AssessmentRound.id).limit(1)):
+    # loaded already if its own template is stored (never "any template": a program may have its own)
+    if session.scalar(select(AssessmentTemplateVersion.id).where(AssessmentTemplateVersion.key == DEMO_TEMPLATE.key)
+                      .limit(1)):
         return
     version = svc.store_template(session, DEMO_TEMPLATE, source="custom")
     # branches before the street's root committee (the one without a parent)

@@ -19,13 +19,21 @@ from core.tenancy import TenantInfo, tree
 from plugins.campaigns import service as svc
 from plugins.campaigns.models import Campaign, CampaignPhase, CampaignReport, ReportObligation
 
+OBLIGATION = "月度工作报表"
+
+
+def _title(today: dt.date) -> str:
+    return f"{today.year}年两新党建重点工作推进"
+
 
 def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
     today = today or clock.today()
-    if not session.scalar(select(func.count(Campaign.id))):
+    # each step looks for its own rows, never for "any campaign": a program may have started one
+    if not session.scalar(select(Campaign.id).where(Campaign.title == _title(today)).limit(1)):
         _campaign(session, tenant, today)
-    if tree().children.get(tenant.id) and not session.scalar(select(func.count(ReportObligation.id))):
-        svc.create_obligation(session, {"title": "月度工作报表", "cadence": "monthly", "due_day": "5",
+    if tree().children.get(tenant.id) and not session.scalar(
+            select(ReportObligation.id).where(ReportObligation.title == OBLIGATION).limit(1)):
+        svc.create_obligation(session, {"title": OBLIGATION, "cadence": "monthly", "due_day": "5",
                                         "figure_labels": "走访企业数，解决问题数",
                                         "description": "各街道每月5日前报送上月工作情况。"})
     _reports(session, tenant, today)
@@ -33,7 +41,7 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
 
 def _campaign(session: Session, tenant: TenantInfo, today: dt.date) -> None:
     campaign = svc.create_campaign(session, tenant, {
-        "title": f"{today.year}年两新党建重点工作推进", "year": str(today.year), "start_on": f"{today.year}-01-01",
+        "title": _title(today), "year": str(today.year), "start_on": f"{today.year}-01-01",
         "description": "演示数据：分阶段推进的重点任务。"})
     for title in ("调查摸底", "持续推进"):
         svc.add_phase(session, campaign, {"phase_title": title})

@@ -433,7 +433,8 @@ def _stations_and_tickets(session: Session, tenant, groups: list[Cluster], today
             continue
         work = lists.match(session, demo, tenant, demand, {
             "resource_ids": [resources[i % len(resources)].id], "owner_name": owners[i % len(owners)],
-            "owner_role": roles[i % len(roles)], "triage_level": level, "note": "服务管家对接资源、限时办理"},
+            "owner_role": roles[i % len(roles)], "triage_level": level, "note": "服务管家对接资源、限时办理",
+            "kind": scheme.work_lists[0].key},  # named: another program may add work lists of its own
             day + dt.timedelta(days=2))
         if state == "in_progress":
             continue
@@ -455,7 +456,7 @@ def _activities(session: Session, tenant, groups: list[Cluster], today: dt.date)
     if session.scalar(select(func.count()).select_from(Activity).where(Activity.activity_type.like("dongfanghong.%"))):
         return
     now = clock.utcnow()
-    activities.load_demo(session, tenant, now)  # the engine's own demo first (it only runs on an empty table)
+    activities.load_demo(session, tenant, now)  # the engine's own demo (core already ran it first; idempotent)
     system = activities.system_access()
     qs, _ = svc.quarter_bounds(today)
     last_q = svc.quarter_bounds(qs - dt.timedelta(days=1))[0]
@@ -503,7 +504,7 @@ def _group_ranking(session: Session, tenant, groups: list[Cluster], today: dt.da
     if session.scalar(select(func.count()).select_from(assessment.AssessmentRound).where(
             assessment.AssessmentRound.template_key == "dongfanghong.group_ranking")):
         return
-    assessment.load_demo(session, tenant, today)  # the engine's own demo first (it only runs on an empty table)
+    assessment.load_demo(session, tenant, today)  # the engine's own demo (core already ran it first; idempotent)
     rnd = assessment.create_round(session, tenant, {
         "template": "dongfanghong.group_ranking", "period": str(today.year), "target_mode": "chosen",
         "targets": [g.id for g in groups], "title": f"{today.year}年度联组工作考核评优"})

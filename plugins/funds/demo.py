@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -18,16 +18,18 @@ from plugins.funds.models import BudgetLine
 
 REQUESTER, APPROVER = "demo", "demo_finance"
 BRANCHES = ("branch", "joint_branch", "functional_branch")
+WORK_LINE = "两新党建工作经费"
 
 
 def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
-    # a program may have added its own (cluster) lines already: look only at ours
-    if session.scalar(select(func.count(BudgetLine.id)).where(BudgetLine.target_kind.in_(("tenant", "party_org")))):
+    # a program may have added lines of its own already: look only for ours
+    if session.scalar(select(BudgetLine.id).where(BudgetLine.target_kind == "tenant", BudgetLine.title == WORK_LINE)
+                      .limit(1)):
         return
     today = today or clock.today()
     year = str(today.year)
     work = svc.create_line(session, tenant, {"year": year, "target_kind": "tenant", "category": "work",
-                                             "title": "两新党建工作经费", "amount": "200000.00"})
+                                             "title": WORK_LINE, "amount": "200000.00"})
     svc.create_line(session, tenant, {"year": year, "target_kind": "tenant", "category": "dues_refund",
                                       "title": "党费全额返还", "amount": "35000.00"})
     paid = svc.request_disbursement(session, work, {"amount": "12000.00", "purpose": "党群服务中心阵地维护",

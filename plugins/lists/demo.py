@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -14,7 +14,7 @@ from core.plugins import registry
 from core.registry.models import Organization
 from core.tenancy import TenantInfo, tree
 from plugins.lists import service as svc
-from plugins.lists.models import ListDemand, ListResource, ListStation
+from plugins.lists.models import ListResource, ListStation
 
 DEMO = svc.Access(None, "demo", frozenset({"lists:read", "lists:write", "lists:triage"}))
 
@@ -24,8 +24,12 @@ def _pick(scheme, vocabulary: str, *keys: str) -> str:
     return next((k for k in keys if k in options), next(iter(options), ""))
 
 
+FIRST_RESOURCE = "惠企政策一对一解读"
+
+
 def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
-    if session.scalar(select(func.count(ListResource.id))) or session.scalar(select(func.count(ListDemand.id))):
+    # loaded already if its first resource is there (never "any row": a program may have added some)
+    if session.scalar(select(ListResource.id).where(ListResource.title == FIRST_RESOURCE).limit(1)):
         return
     today = today or clock.today()
     scheme = svc.scheme_for(tenant)
@@ -37,7 +41,7 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
     dept = "department" if "department" in kinds else next(iter(kinds))
     social = "social" if "social" in kinds else dept
     policy = svc.create_resource(session, DEMO, scheme, {
-        "title": "惠企政策一对一解读", "category": _pick(scheme, "categories", "policy"), "provider_kind": dept,
+        "title": FIRST_RESOURCE, "category": _pick(scheme, "categories", "policy"), "provider_kind": dept,
         "provider_name": f"{tenant.name}政务服务中心", "contact_name": "王老师", "contact_phone": "0731-88880001",
         "description": "由政务服务中心联企专员上门解读减税降费、稳岗补贴等政策。"}, today)
     svc.create_resource(session, DEMO, scheme, {
@@ -65,7 +69,7 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
     done = submit(orgs[0], "申请稳岗补贴需要政策辅导", _pick(scheme, "categories", "policy"), today - dt.timedelta(days=20))
     svc.accept(session, DEMO, scheme, done, {"triage_level": level}, today - dt.timedelta(days=19))
     work = svc.match(session, DEMO, scheme, done, {"resource_ids": [policy.id], "owner_name": "街道联企专员",
-                                                   "triage_level": level}, today - dt.timedelta(days=18))
+                                                   "kind": scheme.work_lists[0].key, "triage_level": level}, today - dt.timedelta(days=18))
     svc.complete_work(session, DEMO, work, {"result": "已上门解读并协助提交申请材料"}, today - dt.timedelta(days=12))
     svc.resolve(session, DEMO, scheme, done, {"resolution": "补贴申请已受理", "triage_level": level},
                 today - dt.timedelta(days=12))
