@@ -1,7 +1,7 @@
 """A few generic demo rows for a tenant that enabled the campaigns engine (idempotent; dates
 relative to the day it runs). Programs start their own campaigns from their templates.
 
-* a campaign with two phases and three tasks (one done, one overdue), unless the tenant has one;
+* a campaign with two phases and three tasks (one done, one overdue), unless it is there already;
 * a district: the obligation "月度工作报表" (monthly, due on the 5th) for its streets;
 * a street whose parent set obligations: its report for the period before the current one, so
   that the district sees one period reported and the current one still missing.
