@@ -192,6 +192,7 @@ class PluginRegistry:
         self._enablement: dict[int, dict[str, Enablement]] | None = None
         self._subsets: dict[frozenset[str], TenantHooks] = {}
         self._own: dict[str, TenantHooks] = {}
+        self._order: list[str] | None = None
         self._lock = threading.Lock()
         revisions.on_change("plugins", self._invalidate)
 
@@ -208,6 +209,7 @@ class PluginRegistry:
     def _hooks_changed(self) -> None:
         self._subsets.clear()
         self._own.clear()
+        self._order = None
 
     # --- installing a plugin while running (tests) --------------------------------------
 
@@ -261,10 +263,12 @@ class PluginRegistry:
     def order(self) -> list[str]:
         """Every registered plugin: the always-on parts, then the installed plugins with
         each one's dependencies before it (engines before the programs built on them)."""
-        out = list(self.parts)
-        for name in sorted(self.meta):
-            out.extend(n for n in self.dependency_closure(name) if n not in out)
-        return out
+        if self._order is None:
+            out = list(self.parts)
+            for name in sorted(self.meta):
+                out.extend(n for n in self.dependency_closure(name) if n not in out)
+            self._order = out
+        return self._order
 
     def dependency_closure(self, name: str) -> list[str]:
         """``name``'s dependencies, deepest first, ``name`` last."""

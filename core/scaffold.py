@@ -1,11 +1,12 @@
 """``liandong plugin new NAME [--engine ENGINE]``: a small working plugin from templates.
 
 The templates live in ``core/scaffolds/``: ``default/`` is a neutral plugin (label = the name,
-a setting, read/write permissions granted to the core roles, a menu entry, a page, an API
-status route, a dashboard card and a test; no tables, no commands, no filters). With
-``--engine`` the files of ``scaffolds/<engine>/`` are laid over it: the plugin depends on that
-engine, implements its registration hook and builds its page and card on the engine's public
-``api.py``. Every ``__NAME__`` / ``__PACKAGE__`` in a template (and in its path) is replaced; the
+a setting, read/write permissions granted to the core roles, a menu entry, a table of records
+with its migration branch, a page with a form, an API status route, a dashboard card and a
+test; no commands, no filters, no notices). With ``--engine`` the plugin is a program on that
+engine instead (``_engine/`` and ``<engine>/``): it depends on the engine, implements its
+registration hook and builds its page and card on the engine's public ``api.py``.
+``_common/`` is shared by both. Every ``__NAME__`` / ``__PACKAGE__`` in a template (and in its path) is replaced; the
 ``.tmpl`` suffix is dropped; ``test.py.tmpl`` becomes the plugin's test. ``_engine/`` holds
 what the engine templates share (status page, card, API route, test); ``__ENGINE__`` and
 ``__HOOK__`` name the engine and its registration hook.
@@ -101,7 +102,8 @@ def available_engines() -> list[str]:
 
 def _templates(engine: str | None) -> dict[str, Path]:
     """Relative path (``.tmpl`` dropped) → template file; the engine's override the default's."""
-    folders = [TEMPLATES / "default"] + ([TEMPLATES / "_engine", TEMPLATES / engine] if engine else [])
+    folders = [TEMPLATES / "_common"] + (
+        [TEMPLATES / "_engine", TEMPLATES / engine] if engine else [TEMPLATES / "default"])
     out: dict[str, Path] = {}
     for folder in folders:
         for path in sorted(folder.rglob("*.tmpl")):

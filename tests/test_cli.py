@@ -75,3 +75,28 @@ def test_demo_is_idempotent(database):
     result = run("demo")
     assert result.exit_code == 0
     assert "created" not in result.output
+
+
+def test_tenants_sync_enables_through_set_enabled(database, tmp_path):
+    """The admin page's path: on_plugin_enabled fires, dependencies are enabled and said so,
+    disabling one an enabled plugin needs is refused with the reason."""
+    import types
+
+    from core.hookspecs import hookimpl
+    from core.plugins import registry
+
+    seen = []
+    observer = types.ModuleType("sync_observer")
+    observer.on_plugin_enabled = hookimpl(lambda tenant, plugin: seen.append((tenant.slug, plugin)))
+    street = unique("cli-dep-")
+    spec = tmp_path / f"{street}.toml"
+    spec.write_text('name = "依赖街道"\nlevel = "street"\nparent = "yuelu"\n[plugins.funds]\n', encoding="utf-8")
+    with registry().installed(observer, "sync_observer"):
+        result = run("tenants", "sync", "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"{street}: plugin assessment enabled (needed by funds)" in result.output
+    assert f"{street}: plugin funds enabled" in result.output
+    assert seen == [(street, "assessment"), (street, "funds")]  # dependencies first
+    spec.write_text(spec.read_text(encoding="utf-8") + "[plugins.assessment]\nenabled = false\n", encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["tenants", "sync", "--dir", str(tmp_path)])
+    assert refused.exit_code != 0 and "无法停用「考核评议」" in refused.output and "依赖它" in refused.output
