@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -19,11 +19,12 @@ ACTOR = "demo"
 
 
 def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> None:
-    if session.scalar(select(func.count(Transfer.id))) or session.scalar(select(func.count(MobileCard.id))):
-        return
     today = today or clock.today()
     mobile = list(session.scalars(select(Member).where(Member.mobile != "").order_by(Member.id).limit(4)))
+    carded = set(session.scalars(select(MobileCard.member_id).where(MobileCard.member_id.in_([m.id for m in mobile]))))
     for i, m in enumerate(mobile):
+        if m.id in carded:  # idempotent per row (never "any card": a program may have issued some)
+            continue
         session.add(MobileCard(member_id=m.id, card_no=f"LD{today.year}{m.id:05d}", issued_on=today.replace(day=1),
                                attending_party_org_name=m.mobile_counterpart or "流入地党组织",
                                away_place=m.mobile_counterpart))
@@ -36,7 +37,7 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
         return
     member = session.scalar(select(Member).where(Member.party_org_id == orgs[0].id, Member.status == "full",
                                                  Member.mobile == "").order_by(Member.id).limit(1))
-    if member is None:
+    if member is None or session.scalar(select(Transfer.id).where(Transfer.member_id == member.id).limit(1)):
         session.flush()
         return
     t = transfers.apply(session, tenant, member, {"scope": "internal", "to_party_org": str(orgs[1].id),
