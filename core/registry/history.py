@@ -37,7 +37,8 @@ def _cluster_types(tenant):
     return cluster_types(tenant) if tenant else {BUILTIN_CLUSTER_TYPE.key: BUILTIN_CLUSTER_TYPE}
 
 
-def _type_labels(tenant) -> dict[str, str]:
+def cluster_type_labels(tenant) -> dict[str, str]:
+    """Cluster type key → label for ``tenant`` (its programs' types and the built-in one)."""
     return {key: ct.label for key, ct in _cluster_types(tenant).items()}
 
 
@@ -101,7 +102,7 @@ LABELS = [
            {"cluster_type": "类型", "name": "名称", "area": "片区/范围", "lead_organization_id": "牵头单位",
             "lead_party_org_id": "牵头党组织", "description": "简介", "attributes": "其他信息",
             "archived_on": "归档日期"},
-           choices={"cluster_type": _type_labels}, keys={"attributes": _attribute_labels}),
+           choices={"cluster_type": cluster_type_labels}, keys={"attributes": _attribute_labels}),
     Labels(ClusterLeader, "{cluster}负责人",
            {"cluster_id": "所属组团", "title": "职务", "person_name": "姓名", "member_id": "党员",
             "organization_id": "所在单位", "user_id": "平台账号", "appointed_on": "任职日期", "letter_no": "聘书编号",

@@ -24,9 +24,9 @@ def _bands(value) -> str:
 
 
 def _cluster_types(tenant) -> dict[str, str]:
-    from core.registry.history import _type_labels
+    from core.registry.history import cluster_type_labels
 
-    return _type_labels(tenant)
+    return cluster_type_labels(tenant)
 
 
 LABELS = [
