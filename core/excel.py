@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from litestar import Response
 from openpyxl import Workbook
@@ -24,12 +23,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from core.clock import SHANGHAI
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: characters a sheet title cannot contain (Excel and openpyxl refuse them)
 TITLE_FORBIDDEN = re.compile(r"[\\/?*:\[\]]")
 TITLE_MAX = 31
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def neutralise(value: Any) -> Any:

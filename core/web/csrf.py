@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from core.web.sessions import COOKIE as SESSION_COOKIE
-from core.web.sessions import _cookie as read_cookie
+from core.web.sessions import read_cookie
 
 COOKIE = "ld_csrf"
 FIELD = "_csrf_token"

@@ -87,7 +87,7 @@ class SessionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        sid = _cookie(scope, COOKIE)
+        sid = read_cookie(scope, COOKIE)
         data: dict[str, Any] = {}
         expired = False
         now = self.clock()
@@ -146,7 +146,8 @@ class SessionMiddleware:
         )
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def read_cookie(scope: Scope, name: str) -> str | None:
+    """The value of cookie ``name`` in the request ``scope`` (``None`` if absent or empty)."""
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             for part in value.decode("latin-1").split(";"):
