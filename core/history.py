@@ -48,6 +48,14 @@ OPERATIONS = {
     "coverage.export": "导出覆盖情况",
 }
 EMPTY = "—"
+#: query parameters an export records as its filter (keys no table labels)
+FILTER_FIELDS = {
+    "q": "搜索", "format": "格式", "page": "页码", "page_size": "每页条数", "status": "状态", "state": "状态",
+    "kind": "类别", "type": "类型", "category": "类别", "urgency": "紧急程度", "cluster": "组团", "party_org": "党组织",
+    "organization": "组织", "instructor": "党建指导员", "community": "社区（村）", "station": "服务站", "tenant": "辖区",
+    "year": "年度", "template": "模板", "side": "方向", "period_kind": "周期", "period": "期间", "own": "仅本人的",
+    "full": "完整信息", "overdue": "超期", "date_from": "起始日期", "date_to": "截止日期", "metric": "指标",
+}
 #: the columns of an uploaded file (:class:`core.uploads.StoredFile`)
 FILE_FIELDS = {"filename": "文件名", "content_type": "文件类型", "size": "大小（字节）", "uploaded_by_id": "上传人"}
 FILE_HIDDEN = frozenset({"sha256", "stored_name"})
@@ -328,14 +336,14 @@ class _Reader:
         if not values:
             return None
         if lab is None:
-            return {k: self.plain(v) for k, v in values.items() if not k.endswith("_hash")} or None
+            return {FILTER_FIELDS.get(k, k): self.plain(v) for k, v in values.items() if not k.endswith("_hash")} or None
         out = {}
         for key, value in values.items():
             if lab.is_hidden(key) or (filled_only and value in (None, "", [], {})):
                 continue
             if other is not None and isinstance(value, dict) and isinstance(other.get(key), dict):
                 value = {k: v for k, v in value.items() if other[key].get(k) != v}
-            out[lab.fields.get(key, key)] = self.value(lab, key, value, tenant_id)
+            out[lab.fields.get(key) or FILTER_FIELDS.get(key, key)] = self.value(lab, key, value, tenant_id)
         return out or None
 
     def change(self, e: AuditEntry) -> Change:
@@ -364,16 +372,29 @@ def read(session: Session, entries: Iterable[AuditEntry]) -> list[Change]:
 
 
 def of(session: Session, rows: Mapping[str, Iterable[Any]], tenant_id: int | None = None,
-       limit: int = 200) -> list[Change]:
+       limit: int = 200, *, children: Mapping[str, tuple[str, Any]] | None = None) -> list[Change]:
     """The history of the given rows (table → ids), newest first, in words.
 
-    ``tenant_id`` defaults to the session's tenant.
+    ``children`` (table → (column, id or ids)) adds the rows of that table whose creation was
+    recorded with ``column`` equal to one of the ids — deleted ones included (the speakers of an
+    activity: ``{"activities_speakers": ("activity_id", activity.id)}``). ``tenant_id`` defaults
+    to the session's tenant.
     """
-    conds = [and_(AuditEntry.entity == table, AuditEntry.entity_id.in_([str(i) for i in ids]))
-             for table, ids in rows.items() if ids]
+    tid = tenant_id if tenant_id is not None else session.info.get("tenant_id")
+    wanted = {table: {str(i) for i in ids} for table, ids in rows.items()}
+    for table, (column, parents) in (children or {}).items():
+        parents = [parents] if isinstance(parents, (int, str)) else list(parents)
+        if not parents:
+            continue
+        found = session.scalars(
+            select(AuditEntry.entity_id).where(
+                AuditEntry.tenant_id == tid, AuditEntry.entity == table, AuditEntry.action == f"{table}.create",
+                AuditEntry.after[column].as_integer().in_([int(p) for p in parents])))
+        wanted.setdefault(table, set()).update(found)
+    conds = [and_(AuditEntry.entity == table, AuditEntry.entity_id.in_(sorted(ids)))
+             for table, ids in wanted.items() if ids]
     if not conds:
         return []
-    tid = tenant_id if tenant_id is not None else session.info.get("tenant_id")
     entries = session.scalars(
         select(AuditEntry).where(AuditEntry.tenant_id == tid, or_(*conds))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit))

@@ -34,8 +34,7 @@ from core import clock, search
 from core.clock import SHANGHAI, UTC
 from core.forms import FormErrors, text
 from core.history import Change
-from core.history import read as read_changes
-from core.models import AuditEntry
+from core.history import of as changes_of
 from core.plugins import registry
 from core.registry.models import (
     Cluster,
@@ -1403,22 +1402,11 @@ def widget_data(session: Session, tenant: TenantInfo, today: dt.date) -> dict[st
 # --- history ----------------------------------------------------------------------------------------------
 
 def history(session: Session, activity: Activity, limit: int = 200) -> list[Change]:
-    """Audit entries of the activity and of its rows, deleted rows included (found through the
-    ``activity_id`` of their creation snapshot), newest first, in words."""
-    child_tables = ("activities_speakers", "activities_participants", "activities_attachments",
-                    "activities_follow_ups")
-    created = session.execute(
-        select(AuditEntry.entity, AuditEntry.entity_id)
-        .where(AuditEntry.tenant_id == activity.tenant_id, AuditEntry.entity.in_(child_tables),
-               AuditEntry.action.like("%.create"), AuditEntry.after["activity_id"].as_integer() == activity.id))
-    ids: dict[str, set[str]] = defaultdict(set)
-    for entity, entity_id in created:
-        ids[entity].add(entity_id)
-    conds = [and_(AuditEntry.entity == "activities_activities", AuditEntry.entity_id == str(activity.id))]
-    conds += [and_(AuditEntry.entity == table, AuditEntry.entity_id.in_(sorted(found))) for table, found in ids.items()]
-    entries = session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == activity.tenant_id, or_(*conds))
-                              .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit))
-    return read_changes(session, entries)
+    """Audit entries of the activity and of its rows, deleted rows included, newest first, in words."""
+    children = {t: ("activity_id", activity.id) for t in ("activities_speakers", "activities_participants",
+                                                           "activities_attachments", "activities_follow_ups")}
+    return changes_of(session, {"activities_activities": [activity.id]}, activity.tenant_id, limit,
+                      children=children)
 
 
 # --- detail -------------------------------------------------------------------------------------------------

@@ -476,11 +476,11 @@ def _sheet_page(ctx: Ctx, db: Session, sheet: AssessmentSheet, *, errors: dict |
     appeals = list(db.scalars(select(AssessmentAppeal).where(AssessmentAppeal.sheet_id == sheet.id)
                               .order_by(AssessmentAppeal.created_at.desc(), AssessmentAppeal.id.desc())))
     attachments = files.attachments_of(db, sheet)
-    changes = [] if access.own_only else history.of(db, {
-        "assessment_sheets": [sheet.id],
-        "assessment_attachments": [a.id for atts in attachments.values() for a in atts],
-        "assessment_scores": [s.id for s in (*state.scores.values(), *state.self_scores.values())],
-        "assessment_appeals": [a.id for a in appeals]}, ctx.tenant.id, limit=100)
+    by_sheet = ("sheet_id", sheet.id)
+    changes = [] if access.own_only else history.of(db, {"assessment_sheets": [sheet.id]}, ctx.tenant.id, limit=100,
+                                                    children={"assessment_attachments": by_sheet,
+                                                              "assessment_scores": by_sheet,
+                                                              "assessment_appeals": by_sheet})
     sections: list[tuple[str, list[Any]]] = []
     for c in rnd.template.criteria:
         if not sections or sections[-1][0] != c.section_label:

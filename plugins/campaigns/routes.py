@@ -232,8 +232,8 @@ def _task_page(ctx: Ctx, db: Session, task_id: int, form: dict | None = None, er
                   actions=svc.allowed_actions(task), form=form or {}, errors=errors or {},
                   attachments=atts, can_attach=ctx.can("campaigns:write") and task.status != "cancelled",
                   max_mb=max(1, files.max_bytes() // (1024 * 1024)), allowed_types=files.ALLOWED,
-                  history=history.of(db, {"campaigns_tasks": [task.id],
-                                          "campaigns_attachments": [a.id for a in atts]}, ctx.tenant.id))
+                  history=history.of(db, {"campaigns_tasks": [task.id]}, ctx.tenant.id,
+                                     children={"campaigns_attachments": ("task_id", task.id)}))
 
 
 @get("/tasks/{task_id:int}", opt=READ, **PAGE)

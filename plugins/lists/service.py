@@ -1432,17 +1432,12 @@ def rollup(session: Session, tenant_ids: Iterable[int], today: dt.date, year: in
 
 
 def demand_history(session: Session, demand: ListDemand) -> list[history.Change]:
+    """The demand's history with its works, resource links, comments and files (removed ones too)."""
     work_ids = list(session.scalars(select(ListWork.id).where(ListWork.demand_id == demand.id)))
-    links = list(session.scalars(select(ListWorkResource.id).where(ListWorkResource.work_id.in_(work_ids)))) \
-        if work_ids else []
-    return history.of(session, {
-        "lists_demands": [demand.id],
-        "lists_works": work_ids,
-        "lists_work_resources": links,
-        "lists_comments": list(session.scalars(select(ListComment.id).where(ListComment.demand_id == demand.id))),
-        "lists_attachments": list(session.scalars(
-            select(ListAttachment.id).where(ListAttachment.demand_id == demand.id))),
-    }, demand.tenant_id)
+    by_demand = ("demand_id", demand.id)
+    return history.of(session, {"lists_demands": [demand.id]}, demand.tenant_id, children={
+        "lists_works": by_demand, "lists_comments": by_demand, "lists_attachments": by_demand,
+        "lists_work_resources": ("work_id", work_ids)})
 
 
 # --- detail bundles ---------------------------------------------------------------------------
