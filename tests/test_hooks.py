@@ -755,3 +755,12 @@ def test_register_points_rule_sets_per_tenant(street):
         set_enabled(reg, street, "hkpts")
         assert rule_sets(street)["hkpts.simple"].grade_for(11) == "优秀"
         assert "hkpts.simple" not in rule_sets(new_street())
+
+
+def test_hooks_are_called_through_pluggy_only():
+    """No caller digs out implementations (``get_hookimpls()`` + ``impl.function()``): that
+    would skip the conventions, per-tenant subsets and pluggy's argument checks."""
+    root = Path(__file__).resolve().parent.parent
+    offenders = [p.relative_to(root).as_posix() for folder in ("core", "plugins", "bench")
+                 for p in (root / folder).rglob("*.py") if "get_hookimpls(" in p.read_text(encoding="utf-8")]
+    assert offenders == []
