@@ -111,6 +111,7 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("instructors", "attachment_id"): "instructor_visit_attachments",
     ("dongfanghong", "group_id"): "clusters",
     ("dongfanghong", "member_id"): "cluster_members",
+    ("membership", "record_id"): "membership_dues",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)

@@ -56,6 +56,9 @@ PAGE_READS = {
     "membership/transfers": READERS,
     "membership/mobile": READERS,
     "membership/due": READERS,
+    "membership/dues": READERS,
+    "membership/dues/ledger": READERS,
+    "membership/dues/arrears": READERS,
 }
 
 #: API GET → roles answered 200
@@ -72,6 +75,8 @@ API_READS = {
     "funds/lines": {"tenant_admin", "staff", "viewer", "district_viewer"},
     "membership/transfers": READERS,
     "membership/mobile": READERS,
+    "membership/dues/records": READERS,
+    "membership/dues/ledger": READERS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -98,6 +103,8 @@ PAGE_WRITES = {
     "dongfanghong/butlers": WORKERS,
     "dongfanghong/nominations": WORKERS,
     "membership/transfers/new": WORKERS,  # transfers are the street's work, not the secretary's
+    "membership/dues/generate": WORKERS | {"org_secretary"},  # a secretary: their own members
+    "membership/dues/rates": WORKERS,  # the rate table is the tenant's
 }
 
 #: API POST (a body that passes validation) → roles let through

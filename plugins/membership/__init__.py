@@ -72,6 +72,7 @@ def register_nav_items(tenant, settings):
     return [
         NavItem("组织关系转接", "membership/transfers", permission="membership:read", order=25, section="registry"),
         NavItem("流动党员", "membership/mobile", permission="membership:read", order=26, section="registry"),
+        NavItem("党费", "membership/dues", permission="membership:read", order=27, section="registry"),
     ]
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
-from plugins.membership import transfers
-from plugins.membership.models import MobileCard, MobileCheck, Transfer
+from plugins.membership import dues, transfers
+from plugins.membership.models import DuesProfile, DuesRecord, MobileCard, MobileCheck, Transfer
+from plugins.membership.scope import Scope
 
 ACTOR = "demo"
 
@@ -32,6 +33,7 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
             session.add(MobileCheck(member_id=m.id, checked_on=today - dt.timedelta(days=10 * (i + 1)),
                                     reached=True, note="电话联系，思想稳定", checked_by=ACTOR))
     orgs = list(session.scalars(select(PartyOrg).where(PartyOrg.dissolved_on.is_(None)).order_by(PartyOrg.id).limit(2)))
+    _dues(session, orgs[0] if orgs else None, today)
     if len(orgs) < 2:
         session.flush()
         return
@@ -45,4 +47,25 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
     transfers.submit(session, tenant, t, ACTOR)
     # issued long enough ago that the letter runs out within the warning period
     transfers.issue(session, tenant, t, ACTOR, 3, on=transfers.add_months(today, -3) + dt.timedelta(days=7))
+    session.flush()
+
+
+def _dues(session: Session, po: PartyOrg | None, today: dt.date) -> None:
+    """Profiles for the first party org's members and its last two months, mostly paid."""
+    if po is None or session.scalar(select(func.count(DuesRecord.id))):
+        return
+    members = list(session.scalars(select(Member).where(Member.party_org_id == po.id,
+                                                        Member.status.in_(("probationary", "full")))
+                                   .order_by(Member.id).limit(30)))
+    for i, m in enumerate(members):
+        category = "retired" if i % 7 == 6 else ("student" if i % 11 == 10 else "employed")
+        session.add(DuesProfile(member_id=m.id, category=category, base_fen=(2800 + 900 * (i % 9)) * 100))
+    session.flush()
+    this = today.replace(day=1)
+    last = (this - dt.timedelta(days=1)).replace(day=1)
+    for month in (last, this):
+        dues.generate_month(session, Scope(None), month, po.id)
+    for i, rec in enumerate(session.scalars(select(DuesRecord).where(DuesRecord.month == last))):
+        if i % 5 != 4:  # one in five still owes last month
+            rec.paid_fen, rec.paid_on, rec.method = rec.due_fen, last + dt.timedelta(days=9), "wechat"
     session.flush()

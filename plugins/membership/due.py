@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.tenancy import TenantInfo
-from plugins.membership import mobile, transfers
+from plugins.membership import dues, mobile, transfers
 from plugins.membership.scope import Scope
 
 
@@ -23,7 +23,7 @@ def due_summary(session: Session, tenant: TenantInfo, settings: Any, scope: Scop
         "expired": sum(1 for t in letters if t.letter_expires_on < on),
         "inbox": transfers.inbox_count(session),
         "not_heard": len(mobile.not_heard_from(session, scope, settings.mobile_check_days, on)),
-        "arrears": 0,
+        "arrears": len(dues.arrears(session, scope, on, settings.arrears_flag_months, flagged_only=True)),
         "href": f"/t/{tenant.slug}/membership/due",
     }
     return out
