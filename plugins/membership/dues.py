@@ -24,13 +24,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import crypto, validators
-from core.forms import FormErrors
+from core import clock, crypto, validators
+from core.forms import FormErrors, text
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
 from plugins.membership.models import DuesProfile, DuesRateTable, DuesRecord
 from plugins.membership.scope import Scope
-from plugins.membership.transfers import text, today
 
 CATEGORIES = {"employed": "在职", "retired": "离退休", "student": "学生", "laid_off": "下岗失业",
               "relief": "依靠救济"}
@@ -208,7 +207,7 @@ def save_profile(session: Session, member: Member, raw: Mapping[str, Any]) -> Du
         except ValueError as exc:
             errors["fixed"] = str(exc)
     if category in FIXED and fixed:
-        fx = rate_table(session, today().replace(day=1))["fixed"]
+        fx = rate_table(session, clock.today().replace(day=1))["fixed"]
         if not fx["min_fen"] <= fixed <= fx["max_fen"]:
             errors["fixed"] = f"固定金额：应在 {yuan(fx['min_fen'])}–{yuan(fx['max_fen'])} 元之间"
     if errors:
@@ -272,8 +271,8 @@ def _payment_errors(raw: Mapping[str, Any], due_fen: int) -> dict[str, str]:
         errors["paid"] = str(exc)
     on = text(raw, "paid_on")
     try:
-        day = dt.date.fromisoformat(on) if on else today()
-        if day > today():
+        day = dt.date.fromisoformat(on) if on else clock.today()
+        if day > clock.today():
             errors["paid_on"] = "缴费日期：不能晚于今天"
     except ValueError:
         errors["paid_on"] = "缴费日期：格式应为 2026-03-15"
@@ -286,7 +285,7 @@ def _payment_errors(raw: Mapping[str, Any], due_fen: int) -> dict[str, str]:
 def _apply_payment(rec: DuesRecord, raw: Mapping[str, Any]) -> None:
     rec.paid_fen = parse_yuan(text(raw, "paid"), "实缴金额")
     on = text(raw, "paid_on")
-    rec.paid_on = dt.date.fromisoformat(on) if on else today()
+    rec.paid_on = dt.date.fromisoformat(on) if on else clock.today()
     method = text(raw, "method")
     rec.method = {v: k for k, v in METHODS.items()}.get(method, method)
     rec.back_payment = rec.paid_fen > 0 and rec.paid_on > month_end(rec.month)
@@ -336,7 +335,7 @@ class ImportReport:
 
 
 def import_template() -> list[list[Any]]:
-    return [["张三", "430104199001011234", "在职", "4500", "45", today().isoformat(), "微信", ""]]
+    return [["张三", "430104199001011234", "在职", "4500", "45", clock.today().isoformat(), "微信", ""]]
 
 
 def import_month(session: Session, scope: Scope, month: dt.date | None, data: bytes) -> ImportReport:
@@ -581,13 +580,13 @@ def refund(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], actor: 
         amount = parse_yuan(text(raw, "amount"), "返还金额", allow_zero=False)
     except ValueError as exc:
         errors["amount"] = str(exc)
-    year = text(raw, "year") or str(today().year)
+    year = text(raw, "year") or str(clock.today().year)
     if not year.isdigit() or not 2000 <= int(year) <= 2100:
         errors["year"] = "年度：格式应为 2026"
     purpose = text(raw, "purpose") or "党费返还"
     if errors:
         raise FormErrors(errors)
-    on = today()
+    on = clock.today()
     line = funds.create_line(session, tenant, {"year": year, "target_kind": "party_org", "target_id": str(po.id),
                                                "category": "dues_refund", "title": f"{year}年党费返还",
                                                "amount": funds.yuan_plain(amount), "note": purpose})

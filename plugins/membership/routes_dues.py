@@ -15,6 +15,7 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.registry.models import Member, PartyOrg
@@ -54,7 +55,7 @@ class View:
 
 
 def _month(value: str) -> dt.date:
-    return svc.month_of(value) or svc.today().replace(day=1)
+    return svc.month_of(value) or clock.today().replace(day=1)
 
 
 def _int(value: str | None) -> int | None:
@@ -127,7 +128,7 @@ def dues_generate(ctx: Ctx, db: Session, request: Request, data: Form) -> Respon
     raw = fields(data)
     month = svc.month_of(raw.get("month"))
     if month is None:
-        return _month_page(ctx, db, svc.today().replace(day=1), "", errors={"month": "月份：格式应为 2026-03"},
+        return _month_page(ctx, db, clock.today().replace(day=1), "", errors={"month": "月份：格式应为 2026-03"},
                            status=422)
     po_id = _party_org_filter(ctx, db, raw.get("party_org", ""))
     added = svc.generate_month(db, scope(ctx, db), month, po_id)
@@ -189,9 +190,9 @@ def dues_profile(ctx: Ctx, db: Session, request: Request, member_id: int, data: 
 
 def _rates_page(ctx: Ctx, db: Session, form: dict | None = None, errors: dict | None = None,
                 status: int = 200) -> Response:
-    current = svc.rate_table(db, svc.today().replace(day=1))
+    current = svc.rate_table(db, clock.today().replace(day=1))
     if form is None:
-        form = {"effective_from": f"{svc.today():%Y-%m}", "employed": svc.bracket_text(current["employed"]),
+        form = {"effective_from": f"{clock.today():%Y-%m}", "employed": svc.bracket_text(current["employed"]),
                 "retired": svc.bracket_text(current["retired"]),
                 **{k.removesuffix("_fen"): svc.yuan(v) for k, v in current["fixed"].items()}}
     return render("membership:DuesRates", status_code=status, ctx=ctx, v=View, current=current,
@@ -230,7 +231,7 @@ def dues_rates_save(ctx: Ctx, db: Session, request: Request, data: Form) -> Resp
 def _import_page(ctx: Ctx, report: svc.ImportReport | None = None, error: str = "", month: str = "",
                  status: int = 200) -> Response:
     return render("membership:DuesImport", status_code=status, ctx=ctx, v=View, report=report, error=error,
-                  month=month or f"{svc.today():%Y-%m}", headers=svc.IMPORT_HEADERS)
+                  month=month or f"{clock.today():%Y-%m}", headers=svc.IMPORT_HEADERS)
 
 
 @get("/dues/import", opt=READ, **PAGE)
@@ -274,7 +275,7 @@ def dues_import(ctx: Ctx, db: Session, data: Multipart) -> Response:
 
 
 def _ledger_args(ctx: Ctx, db: Session, year: str, month: str):
-    y = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else svc.today().year
+    y = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else clock.today().year
     m = svc.month_of(month) if month else None
     if m is not None:
         y = m.year
@@ -323,13 +324,13 @@ def dues_refund(ctx: Ctx, db: Session, request: Request, data: Form) -> Response
         db.rollback()
         return _ledger_page(ctx, db, raw.get("year", ""), "", raw, exc.errors, 422)
     get_session(request).flash("返还已记入经费台账")
-    return redirect(ctx.url(f"membership/dues/ledger?year={raw.get('year') or svc.today().year}"))
+    return redirect(ctx.url(f"membership/dues/ledger?year={raw.get('year') or clock.today().year}"))
 
 
 @get("/dues/arrears", opt=READ, **PAGE)
 def dues_arrears(ctx: Ctx, db: Session, flagged: str = "") -> Response:
     st = settings(ctx)
-    rows = svc.arrears(db, scope(ctx, db), svc.today(), st.arrears_flag_months, flagged_only=flagged == "1")
+    rows = svc.arrears(db, scope(ctx, db), clock.today(), st.arrears_flag_months, flagged_only=flagged == "1")
     return render("membership:DuesArrears", ctx=ctx, v=View, rows=rows, limit=st.arrears_flag_months,
                   query={"flagged": flagged})
 
@@ -339,7 +340,7 @@ def dues_arrears_export(ctx: Ctx, db: Session, flagged: str = "") -> Response:
     st = settings(ctx)
     rows = [[r.member.name, len(r.months), r.consecutive, r.arrears_fen / 100, "是" if r.flagged(st.arrears_flag_months)
              else "否", "、".join(f"{m:%Y-%m}" for m in r.months)]
-            for r in svc.arrears(db, scope(ctx, db), svc.today(), st.arrears_flag_months, flagged_only=flagged == "1")]
+            for r in svc.arrears(db, scope(ctx, db), clock.today(), st.arrears_flag_months, flagged_only=flagged == "1")]
     return xlsx(db, "党费欠缴名单", "欠缴", ["姓名", "欠缴月数", "连续未交月数", "欠缴金额（元）", "标记", "欠缴月份"], rows,
                 "membership_dues")
 
@@ -432,7 +433,7 @@ def api_dues_arrears(ctx: Ctx, db: Session, flagged: bool = False) -> list[dict[
     limit = settings(ctx).arrears_flag_months
     return [{"member_id": r.member.id, "name": r.member.name, "months": [f"{m:%Y-%m}" for m in r.months],
              "arrears_fen": r.arrears_fen, "consecutive": r.consecutive, "flagged": r.flagged(limit)}
-            for r in svc.arrears(db, scope(ctx, db), svc.today(), limit, flagged_only=flagged)]
+            for r in svc.arrears(db, scope(ctx, db), clock.today(), limit, flagged_only=flagged)]
 
 
 API_ROUTES = [api_dues, api_dues_pay, api_dues_ledger, api_dues_arrears]
