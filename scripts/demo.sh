@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 .venv/bin/liandong db upgrade
 .venv/bin/liandong demo
-echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000} — log in as admin / demo1234 (see README for every demo user)"
+echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000} — log in as admin / demo1234 (admins link an authenticator app at first sign-in; README lists every demo user)"
 exec .venv/bin/liandong serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
