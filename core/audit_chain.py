@@ -120,7 +120,8 @@ def _head(conn, chain: int) -> tuple[int, str]:
 
 def _lock(conn, chain: int) -> None:
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :chain)"), {"ns": LOCK_NAMESPACE, "chain": chain})
+        conn.execute(text("SELECT pg_advisory_xact_lock(CAST(:ns AS integer), CAST(:chain AS integer))"),
+                     {"ns": LOCK_NAMESPACE, "chain": chain})
     # SQLite: the transaction inserted the entries, so it already holds the database's write lock
 
 
