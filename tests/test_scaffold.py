@@ -34,7 +34,8 @@ def test_default_scaffold_is_neutral_and_small(tmp_path):
     created = scaffold("tmpplug", tmp_path)
     root = tmp_path / "tmpplug"
     assert {p.relative_to(tmp_path).as_posix() for p in created} == {
-        "tmpplug/__init__.py", "tmpplug/models.py", "tmpplug/migrations/versions/tmpplug_0001_records.py",
+        "tmpplug/__init__.py", "tmpplug/models.py", "tmpplug/history.py",
+        "tmpplug/migrations/versions/tmpplug_0001_records.py",
         "tmpplug/routes.py", "tmpplug/components/Page.jinja", "tmpplug/components/Widget.jinja",
         "tmpplug/static/tmpplug.css", "tmpplug/tests/__init__.py", "tmpplug/tests/test_tmpplug.py"}
     init = (root / "__init__.py").read_text(encoding="utf-8")
