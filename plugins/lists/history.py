@@ -14,7 +14,7 @@ from plugins.lists.models import (
     ListWork,
     ListWorkResource,
 )
-from plugins.lists.service import (
+from plugins.lists.states import (
     CHANNELS,
     CLAIM_SIDES,
     ESCALATION_STATUSES,
@@ -31,7 +31,7 @@ def _vocabulary(name: str):
     """The tenant's labels of one scheme vocabulary (``"categories"`` …)."""
 
     def labels(tenant) -> dict[str, str]:
-        from plugins.lists.service import scheme_for
+        from plugins.lists.schemes import scheme_for
 
         return dict(scheme_for(tenant).labels[name]) if tenant else {}
 
