@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, create_engine, event, text
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -143,12 +144,30 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
+class _SQLiteUTCDateTime(SQLITE_DATETIME):
+    """SQLite keeps no offset: a ``DateTime(timezone=True)`` value (stored in UTC) is read back
+    UTC-aware, so that every time the app shows or serialises carries its offset."""
+
+    def result_processor(self, dialect, coltype):
+        parse = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return parse
+
+        def aware(value):
+            value = parse(value) if parse else value
+            return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+        return aware
+
+
 def _make_engine(url: str) -> Engine:
     kwargs: dict = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+        # times come back with their offset (UTC), as PostgreSQL returns them
+        engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: _SQLiteUTCDateTime}
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):

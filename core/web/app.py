@@ -27,6 +27,7 @@ from core.web.errors import HANDLERS
 from core.web.health import HEALTH_ROUTES, install_metrics
 from core.web.inputs import check_request
 from core.web.locale import LocaleMiddleware, choose_locale
+from core.web.openapi import declare_errors
 from core.web.pages import auth, mfa, security
 from core.web.ratelimit import LoginLimiter
 from core.web.render import set_catalog
@@ -71,6 +72,8 @@ def _ids_in_range(connection: ASGIConnection, _handler: BaseRouteHandler) -> Non
 
 
 def _tenant_router(path: str, handlers: list, plugin: str | None = None) -> Router:
+    if path.startswith("/api/"):
+        declare_errors(handlers)
     return Router(
         path=path,
         route_handlers=handlers,

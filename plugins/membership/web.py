@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Response
@@ -18,6 +17,7 @@ from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.plugins import registry
 from core.web.context import Ctx
+from core.web.openapi import ErrorBody as ErrorOut  # the one error body (422: extra may be a list)
 from plugins.membership.scope import Scope
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -27,12 +27,6 @@ DUES = {"permission": "membership:dues"}
 POINTS = {"permission": "membership:points"}
 PAGE = {"include_in_schema": False, "sync_to_thread": True}
 
-
-@dataclass
-class ErrorOut:
-    status_code: int
-    detail: str
-    extra: dict[str, Any] | None = None
 
 
 def _spec(text: str) -> ResponseSpec:
