@@ -35,9 +35,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
 
 
+def aware(value: dt.datetime) -> dt.datetime:
+    """A stored instant as aware UTC (a naive value is taken as UTC, as SQLite hands it back)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def local(value: dt.datetime) -> dt.datetime:
     """An instant in Asia/Shanghai (a naive value is taken as UTC, as SQLite hands it back)."""
-    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(SHANGHAI)
+    return aware(value).astimezone(SHANGHAI)
 
 
 def local_minute(value: dt.datetime) -> str:

@@ -16,8 +16,7 @@ import jinja2
 import jinjax
 from markupsafe import Markup
 
-from core import i18n
-from core.clock import SHANGHAI
+from core import clock, i18n
 from core.plugin_types import NAV_SECTIONS
 
 COMPONENTS = Path(__file__).resolve().parent.parent / "components"
@@ -25,11 +24,7 @@ COMPONENTS = Path(__file__).resolve().parent.parent / "components"
 
 def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """UTC in the database, Asia/Shanghai on the page."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(SHANGHAI).strftime(fmt)
+    return "" if value is None else clock.local(value).strftime(fmt)
 
 
 def build_catalog(reg, *, auto_reload: bool = False) -> jinjax.Catalog:

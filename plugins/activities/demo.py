@@ -37,7 +37,7 @@ def make_demo(session: Session, tenant: TenantInfo, now: dt.datetime | None = No
     if session.scalar(select(Activity.id).where(Activity.title == THEME_TITLE).limit(1)):
         return
     now = now or clock.utcnow()
-    today = svc.to_local(now).date()
+    today = clock.local(now).date()
     types = svc.types_for(tenant)
     this, last, nxt = _month(today, 0), _month(today, -1), _month(today, 1)
     branches = list(session.scalars(

@@ -58,10 +58,10 @@ class View:
         return self.types.label(key)
 
     def local(self, value: dt.datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return svc.to_local(value).strftime(fmt)
+        return clock.local(value).strftime(fmt)
 
     def when(self, a: Activity) -> str:
-        start, end = svc.to_local(a.starts_at), svc.to_local(a.ends_at)
+        start, end = clock.local(a.starts_at), clock.local(a.ends_at)
         same_day = start.date() == end.date()
         return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}" if same_day else f"{start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}"
 
@@ -500,7 +500,7 @@ class ActivityOut:
     def of(cls, a: Activity, types: TypeSet, name: str) -> ActivityOut:
         return cls(a.id, a.activity_type, types.label(a.activity_type), a.title,
                    svc.organizer_value(a.organizer_kind, a.organizer_id), a.organizer_kind, a.organizer_id, name,
-                   svc.aware(a.starts_at), svc.aware(a.ends_at), clock.local_minute(a.starts_at), clock.local_minute(a.ends_at), a.place,
+                   clock.aware(a.starts_at), clock.aware(a.ends_at), clock.local_minute(a.starts_at), clock.local_minute(a.ends_at), a.place,
                    a.status, svc.STATUSES.get(a.status, a.status), AttendanceOut.of(svc.attendance_summary(a)))
 
 

@@ -80,15 +80,6 @@ MAX_DURATION = dt.timedelta(days=31)
 # --- time -------------------------------------------------------------------------------------------
 
 
-def aware(value: dt.datetime) -> dt.datetime:
-    """A stored datetime as aware UTC (SQLite hands back naive UTC values)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def to_local(value: dt.datetime) -> dt.datetime:
-    return aware(value).astimezone(SHANGHAI)
-
-
 def local_to_utc(day: dt.date, at: dt.time = dt.time(0, 0)) -> dt.datetime:
     """A wall-clock time in Asia/Shanghai as aware UTC."""
     return dt.datetime.combine(day, at, tzinfo=SHANGHAI).astimezone(UTC)
@@ -383,7 +374,7 @@ def form_values(activity: Activity | None = None) -> dict[str, str]:
     """The edit form's initial values (local times)."""
     if activity is None:
         return {}
-    start, end = to_local(activity.starts_at), to_local(activity.ends_at)
+    start, end = clock.local(activity.starts_at), clock.local(activity.ends_at)
     return {
         "activity_type": activity.activity_type,
         "organizer": organizer_value(activity.organizer_kind, activity.organizer_id),
@@ -565,9 +556,9 @@ def _apply(session: Session, activity: Activity, c: Cleaned) -> None:
     activity.cluster_id = c.cluster.id if c.cluster else None
     activity.organizer_name = c.organizer_name
     activity.title, activity.description, activity.place, activity.minutes = c.title, c.description, c.place, c.minutes
-    if activity.starts_at is None or aware(activity.starts_at) != c.starts_at:
+    if activity.starts_at is None or clock.aware(activity.starts_at) != c.starts_at:
         activity.starts_at = c.starts_at
-    if activity.ends_at is None or aware(activity.ends_at) != c.ends_at:
+    if activity.ends_at is None or clock.aware(activity.ends_at) != c.ends_at:
         activity.ends_at = c.ends_at
     old = [(s.name, s.unit, s.topic) for s in activity.speakers]
     if old != c.speakers:
@@ -587,7 +578,7 @@ def create_activity(session: Session, access: Access, tenant: TenantInfo, types:
         raise PermissionDeniedException("没有权限登记组织活动")
     c = clean(session, access, tenant, types, raw)
     activity = Activity(tenant_id=tenant.id, created_by_id=access.user_id,
-                        status="held" if c.starts_at <= aware(now) else "scheduled")
+                        status="held" if c.starts_at <= clock.aware(now) else "scheduled")
     session.add(activity)
     _apply(session, activity, c)
     fire(session, activity, "create")
@@ -600,7 +591,7 @@ def update_activity(session: Session, access: Access, tenant: TenantInfo, types:
     if activity.status == "cancelled":
         raise refuse_state(activity.status, "修改")
     c = clean(session, access, tenant, types, raw, current=activity)
-    if activity.status == "held" and c.starts_at > aware(now):
+    if activity.status == "held" and c.starts_at > clock.aware(now):
         raise FormErrors({"date": "活动已举行，开始时间不能晚于现在"})
     _apply(session, activity, c)
     fire(session, activity, "update")
@@ -656,7 +647,7 @@ def change_status(session: Session, access: Access, activity: Activity, action: 
     if activity.status not in t.sources:
         raise refuse_state(activity.status, t.verb)
     reason = (reason or "").strip()
-    if action == "hold" and aware(activity.starts_at) > aware(now):
+    if action == "hold" and clock.aware(activity.starts_at) > clock.aware(now):
         raise FormErrors({"status": "活动尚未开始，不能标记为已举行"})
     if action == "cancel":
         if not reason:
@@ -1140,7 +1131,7 @@ def month_calendar(session: Session, access: Access, year: int, month: int, toda
     acts = list(session.scalars(stmt))
     by_day: dict[dt.date, list[Activity]] = defaultdict(list)
     for a in acts:
-        day, end = to_local(a.starts_at).date(), to_local(a.ends_at - dt.timedelta(microseconds=1)).date()
+        day, end = clock.local(a.starts_at).date(), clock.local(a.ends_at - dt.timedelta(microseconds=1)).date()
         while day <= end:
             if first <= day <= last:
                 by_day[day].append(a)
@@ -1428,7 +1419,7 @@ def detail(session: Session, types: TypeSet, activity: Activity) -> Detail:
     ids = [p.member_id for p in activity.participants if p.member_id]
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))} if ids else {}
     return Detail(activity, types.get(activity.activity_type), types.label(activity.activity_type),
-                  organizer_name(session, activity), to_local(activity.starts_at), to_local(activity.ends_at),
+                  organizer_name(session, activity), clock.local(activity.starts_at), clock.local(activity.ends_at),
                   attendance_summary(activity), members)
 
 

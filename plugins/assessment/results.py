@@ -22,6 +22,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import clock
 from plugins.assessment.models import AssessmentRound, AssessmentSheet, AssessmentTemplateVersion
 from plugins.assessment.types import template_value
 
@@ -72,11 +73,6 @@ class PublishedRound:
     results: tuple[Result, ...]
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """UTC-aware on every backend (SQLite hands back naive datetimes)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
-
-
 def _select(template_key: str | None, target_kind: str | None, period: str | None, year: int | None,
             period_kind: str | None, round_id: int | None):
     stmt = (select(AssessmentSheet, AssessmentRound)
@@ -109,7 +105,7 @@ def _results(session: Session, stmt) -> list[Result]:
                target_kind=sheet.target_kind, target_id=sheet.target_id, target_name=sheet.target_name,
                total=sheet.total, grade=sheet.grade, rank=sheet.rank, ranked=counts[rnd.id],
                period_kind=rnd.period_kind, period=rnd.period, period_start=rnd.period_start,
-               period_end=rnd.period_end, published_at=_aware(rnd.published_at))
+               period_end=rnd.period_end, published_at=clock.aware(rnd.published_at))
         for sheet, rnd in rows
     ]
 
@@ -147,7 +143,7 @@ def published_round(session: Session, round_id: int) -> PublishedRound | None:
         id=rnd.id, tenant_id=rnd.tenant_id, title=rnd.title, template_key=rnd.template_key,
         template_label=tmpl.label, target_kind=rnd.target_kind, cluster_type=rnd.cluster_type,
         period_kind=rnd.period_kind, period=rnd.period, period_start=rnd.period_start, period_end=rnd.period_end,
-        published_at=_aware(rnd.published_at), grades=tuple(label for label, _min in tmpl.grade_bands),
+        published_at=clock.aware(rnd.published_at), grades=tuple(label for label, _min in tmpl.grade_bands),
         full_marks=template_value(tmpl).full_marks,
         results=tuple(published_results(session, round_id=rnd.id)),
     )

@@ -23,8 +23,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from core import search
-from core.clock import SHANGHAI
+from core import clock, search
 from core.forms import FormErrors, text
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrg
@@ -405,11 +404,7 @@ class TargetLedger:
 
 
 def _local_date(value: dt.datetime | None, fallback: dt.date) -> dt.date:
-    if value is None:
-        return fallback
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(SHANGHAI).date()
+    return fallback if value is None else clock.local(value).date()
 
 
 def target_ledger(session: Session, tenant: TenantInfo, kind: str, target_id: int | None,

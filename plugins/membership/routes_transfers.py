@@ -326,12 +326,8 @@ class TransferOut:
                    t.letter_no, t.letter_issued_on, t.letter_expires_on, t.accepted_on, t.returned_reason,
                    t.reported_on, svc.actions(t),
                    None if steps is None else [
-                       StepOut(_aware(s.at), s.state, svc.STEP_LABELS.get(s.state, s.state), s.actor, s.actor_tenant,
+                       StepOut(clock.aware(s.at), s.state, svc.STEP_LABELS.get(s.state, s.state), s.actor, s.actor_tenant,
                                s.note) for s in steps])
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import func, select
 
-from core import revisions
+from core import clock, revisions
 from core.db import open_session, scoped_session
 from core.forms import FormErrors
 from core.plugins import registry
@@ -166,13 +166,13 @@ def test_missing_and_invalid_input_is_refused_in_chinese_and_nothing_is_saved(wo
 def test_times_are_stored_in_utc_and_shown_in_shanghai(world):
     aid = create(world, date="2026-03-01", start_time="09:30", end_time="11:00")
     a = load(world, aid)
-    assert svc.aware(a.starts_at) == dt.datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
-    assert svc.aware(a.ends_at) == dt.datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
-    assert svc.to_local(a.starts_at).strftime("%Y-%m-%d %H:%M") == "2026-03-01 09:30"
+    assert clock.aware(a.starts_at) == dt.datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
+    assert clock.aware(a.ends_at) == dt.datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+    assert clock.local(a.starts_at).strftime("%Y-%m-%d %H:%M") == "2026-03-01 09:30"
     # the API's ISO form: without an offset it is Shanghai time, with one it is converted
     for starts in ("2026-03-01T09:30", "2026-03-01T01:30:00Z", "2026-03-01T09:30:00+08:00"):
         b = create(world, date="", start_time="", end_time="", starts_at=starts, ends_at="2026-03-01T11:00")
-        assert svc.aware(load(world, b).starts_at) == dt.datetime(2026, 3, 1, 1, 30, tzinfo=UTC), starts
+        assert clock.aware(load(world, b).starts_at) == dt.datetime(2026, 3, 1, 1, 30, tzinfo=UTC), starts
     assert errors_of(lambda: create(world, starts_at="昨天", ends_at="")) == {
         "starts_at": "开始时间格式应为 YYYY-MM-DDTHH:MM", "ends_at": "请填写结束时间"}
 
@@ -556,7 +556,7 @@ def test_demo_data_is_idempotent(world):
     assert run(world, demo, tenant=world.third) == n
     with open_session(world.third.id) as s:
         theme = s.scalar(select(Activity).where(Activity.activity_type == "theme_day"))
-        assert theme.status == "held" and svc.to_local(theme.starts_at).date() == dt.date(2026, 11, 1)
+        assert theme.status == "held" and clock.local(theme.starts_at).date() == dt.date(2026, 11, 1)
         assert s.scalar(select(func.count(ActivityParticipant.id))) == 1
         planned = s.scalar(select(Activity).where(Activity.activity_type == "training"))
         assert planned.status == "scheduled" and [sp.name for sp in planned.speakers] == ["李老师"]
