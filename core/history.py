@@ -46,6 +46,9 @@ OPERATIONS = {
     "auth.login": "登录", "auth.login_failed": "登录失败", "role.grant": "授予角色", "role.revoke": "撤销角色",
     "tenant.export": "导出辖区数据", "registry.demo_load": "载入演示台账", "imports.commit": "导入台账",
     "coverage.export": "导出覆盖情况",
+    "auth.login_password": "密码验证通过（待双因素验证）", "users.password": "修改密码",
+    "mfa.enrol": "绑定身份验证器", "mfa.disable": "关闭双因素登录", "mfa.recovery_used": "使用恢复码登录",
+    "mfa.recovery_codes": "重新生成恢复码",
 }
 EMPTY = "—"
 #: query parameters an export records as its filter (keys no table labels)
@@ -54,7 +57,7 @@ FILTER_FIELDS = {
     "kind": "类别", "type": "类型", "category": "类别", "urgency": "紧急程度", "cluster": "组团", "party_org": "党组织",
     "organization": "组织", "instructor": "党建指导员", "community": "社区（村）", "station": "服务站", "tenant": "辖区",
     "year": "年度", "template": "模板", "side": "方向", "period_kind": "周期", "period": "期间", "own": "仅本人的",
-    "full": "完整信息", "overdue": "超期", "date_from": "起始日期", "date_to": "截止日期", "metric": "指标",
+    "full": "完整信息", "rows": "条数", "overdue": "超期", "date_from": "起始日期", "date_to": "截止日期", "metric": "指标",
 }
 #: the columns of an uploaded file (:class:`core.uploads.StoredFile`)
 FILE_FIELDS = {"filename": "文件名", "content_type": "文件类型", "size": "大小（字节）", "uploaded_by_id": "上传人"}

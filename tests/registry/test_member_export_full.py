@@ -8,6 +8,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from core import history
 from core.db import open_session
 from core.models import AuditEntry
 from tests.helpers import tenant_id
@@ -37,7 +38,11 @@ def test_full_export_for_a_role_that_may_reveal_audited_with_row_count(as_user):
     assert len(rows) == 2 and data["id_number"] in rows[1] and data["phone"] in rows[1]
     entry = _last_export("dfh_staff")
     assert entry.action == "members.export_full" and "含完整" in entry.summary
-    assert entry.after == {"rows": 1, "full": True, "filters": {"q": data["name"]}}
+    assert entry.after == {"q": data["name"], "rows": 1, "full": True}
+    with open_session(tenant_id(DFH)) as s:  # as the audit log page reads it
+        change = history.read(s, [entry])[0]
+    assert change.operation == "导出党员（含完整身份证号和手机号）"
+    assert change.after == {"搜索": data["name"], "条数": "1", "完整信息": "是"}
 
     masked = client.get(f"/t/{DFH}/members/export", params={"q": data["name"]})
     assert mask(data["id_number"]) in _cells(masked)[1] and data["id_number"] not in _cells(masked)[1]

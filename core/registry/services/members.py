@@ -301,7 +301,7 @@ def record_export(session: Session, rows: int, filters: dict[str, Any], *, full:
     else:
         summary = f"导出党员 {rows} 条（身份证号、手机号已脱敏）"
     audit.record(session, "members.export_full" if full else "members.export", entity="members",
-                 summary=summary, after={"rows": rows, "full": full, "filters": filters})
+                 summary=summary, after={**filters, "rows": rows, "full": full})
 
 
 # --- options for forms --------------------------------------------------------------------------
