@@ -21,6 +21,7 @@ from core.services.tenants import TenantForm, create_tenant
 from core.tenancy import operator_session
 from tests.conftest import BACKEND
 from tests.helpers import unique
+from tests.test_migrations import empty_url  # noqa: F401  (fixture: a new, empty database)
 
 
 @pytest.fixture
@@ -208,3 +209,35 @@ def test_concurrent_writers_keep_one_chain(street):
     entries = _entries(street)
     assert [e.chain_seq for e in entries] == list(range(1, 22))
     assert _verify(street).problem is None
+
+
+def test_migration_chains_the_entries_already_there(empty_url):  # noqa: F811 (the fixture)
+    """Upgrading a database with an audit log chains its entries, per tenant, in id order."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine
+
+    from core import migrate
+    from core.db import open_session as session_on
+
+    module_path = next((Path(__file__).parent.parent / "migrations" / "versions").glob("*_audit_chain.py"))
+    spec = importlib.util.spec_from_file_location("chain_revision", module_path)
+    chain_revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chain_revision)
+    migrate.upgrade(empty_url, chain_revision.down_revision)
+    engine = create_engine(empty_url)
+    now = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO tenants (id, slug, name, level, terms, created_at, updated_at) "
+                          "VALUES (7, 'old', '旧街道', 'street', '{}', :t, :t)"), {"t": now})
+        for i, tenant in enumerate([7, None, 7, 7, None]):
+            conn.execute(AuditEntry.__table__.insert().values(
+                tenant_id=tenant, username="old", action="organizations.update", entity="organizations",
+                entity_id=str(i), summary=f"旧记录{i}", before={"name": f"甲{i}"}, after={"name": f"乙{i}"},
+                created_at=now + dt.timedelta(minutes=i)))
+    engine.dispose()
+    migrate.upgrade(empty_url)
+    for chain, count in ((7, 3), (0, 2)):
+        with session_on(chain or None, url=empty_url) as s:
+            report = verify_chain(s, chain)
+        assert report.problem is None and report.entries == count and report.head_seq == count

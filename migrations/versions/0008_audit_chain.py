@@ -80,7 +80,7 @@ def _chain_existing(bind) -> None:
     for row in rows:
         chain = row.tenant_id or 0
         seq, prev = heads.get(chain, (0, GENESIS))
-        view = row._mapping | {"chain_seq": seq + 1}
+        view = {**row._mapping, "chain_seq": seq + 1}
         digest = entry_digest(prev, _View(view))
         params.append({"_id": row.id, "_seq": seq + 1, "_prev": prev, "_hash": digest})
         heads[chain] = (seq + 1, digest)
