@@ -196,8 +196,8 @@ def _require_second_factor(connection: ASGIConnection, session, user_id: int) ->
 
     with open_session() as s:
         step = second_step(s, user_id, roles)
-    start_second_step(session, user_id, connection.scope["path"] if connection.method == "GET" else "/tenants",
-                      enrol=step == "enrol", now=connection.app.state.clock())
+    back = connection.scope["path"] if connection.scope.get("method") == "GET" else "/tenants"
+    start_second_step(session, user_id, back, enrol=step == "enrol", now=connection.app.state.clock())
     raise SecondFactorRequired("需要双因素验证")
 
 
