@@ -10,11 +10,14 @@ from litestar import Request, get, put
 from litestar.exceptions import HTTPException, NotFoundException
 from sqlalchemy.orm import Session
 
+from core.forms import FormErrors
 from core.permissions import authorizer
 from core.plugins import PluginError, SettingsError, registry
 from core.services.audit_query import AuditFilter, query_audit
 from core.tenancy import TenantInfo, tree
+from core.web.api_errors import CONFLICT
 from core.web.context import Ctx, user_guard
+from core.web.forms import save
 from core.web.pages.admin import admin_session, subtree_tenant
 from core.web.pages.audit import audit_filter
 
@@ -77,10 +80,6 @@ class Page:
     items: list[AuditOut]
 
 
-class Unprocessable(HTTPException):
-    status_code = 422
-
-
 @get("/api/me", guards=[user_guard], sync_to_thread=True, tags=["core"])
 def me(request: Request) -> dict[str, Any]:
     user = request.state.user
@@ -116,7 +115,7 @@ def plugins_of(ctx: Ctx, tenant_id: int) -> list[PluginOut]:
 
 
 @put("/tenants/{tenant_id:int}/plugins/{name:str}", opt={"permission": "tenant:manage"},
-     sync_to_thread=True, tags=["core"])
+     sync_to_thread=True, tags=["core"], responses=CONFLICT)
 def change_plugin(ctx: Ctx, db: Session, tenant_id: int, name: str, data: PluginChange) -> list[PluginOut]:
     """Enable/disable a plugin for a tenant in the subtree and/or save its settings."""
     target = subtree_tenant(ctx, tenant_id)
@@ -124,17 +123,18 @@ def change_plugin(ctx: Ctx, db: Session, tenant_id: int, name: str, data: Plugin
     if name not in reg.meta:
         raise NotFoundException("插件不存在")
     admin_session(ctx, db)
-    try:
+
+    def change() -> None:
         if data.settings is not None:
             reg.save_settings(db, target.id, name, data.settings)
         if data.enabled is not None:
             reg.set_enabled(db, target, name, data.enabled)
-        db.commit()
+
+    try:
+        save(db, change)
     except SettingsError as exc:
-        db.rollback()
-        raise Unprocessable(detail="插件设置有误", extra={"errors": exc.errors}) from exc
-    except PluginError as exc:
-        db.rollback()
+        raise FormErrors(exc.errors) from exc
+    except PluginError as exc:  # a dependency is missing or still needed
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     return _plugins(target.id)
 

@@ -13,8 +13,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, OperationalError
 
+from core.forms import FormErrors
 from core.i18n import gettext as _
 from core.web.context import LoginRequired, SecondFactorRequired
+from core.web.forms import form_errors
 from core.web.render import get_catalog
 
 log = logging.getLogger("liandong")
@@ -90,6 +92,7 @@ def server_error(request: Request, exc: Exception) -> Response:
 
 HANDLERS = {
     HTTPException: http_exception,
+    FormErrors: form_errors,
     OperationalError: database_unavailable,
     DataError: bad_value,  # PostgreSQL: NUL in text, a number beyond its column
     OverflowError: bad_value,  # SQLite: an integer beyond 64 bits

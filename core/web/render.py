@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response
+from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.response import Redirect
 
 from core.forms import text
+from core.web.sessions import get_session
 
 _catalog = None
 
@@ -30,6 +31,11 @@ def render(component: str, status_code: int = 200, **props: Any) -> Response:
 def redirect(path: str) -> Redirect:
     """303: after a POST the browser fetches the target with GET."""
     return Redirect(path=path, status_code=303)
+
+
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    """A message the next page shows once (``kind``: success, error, warning)."""
+    get_session(request).flash(message, kind)
 
 
 def form_value(data: dict[str, Any], key: str, default: str = "") -> str:

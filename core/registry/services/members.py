@@ -271,7 +271,7 @@ def export_rows(session: Session, stmt: Select, *, full: bool = False) -> list[l
     """Rows for the Excel export: ID-card and phone numbers masked, codes as labels.
 
     ``full`` writes them in clear text: only for a principal with ``members:reveal`` (the
-    caller checks), recorded by :func:`record_export` with the number of rows.
+    caller checks); the route records the export (:func:`core.web.export.xlsx_export`).
     """
     out = []
     members = list(session.scalars(stmt))
@@ -292,16 +292,6 @@ def export_rows(session: Session, stmt: Select, *, full: bool = False) -> list[l
                 "是" if m.lost_contact else "否", m.points,
             ])
     return out
-
-
-def record_export(session: Session, rows: int, filters: dict[str, Any], *, full: bool) -> None:
-    """The audit entry of an export: who took how many members' data, with which filter."""
-    if full:
-        summary = f"导出党员 {rows} 条（含完整身份证号、手机号）"
-    else:
-        summary = f"导出党员 {rows} 条（身份证号、手机号已脱敏）"
-    audit.record(session, "members.export_full" if full else "members.export", entity="members",
-                 summary=summary, after={**filters, "rows": rows, "full": full})
 
 
 # --- options for forms --------------------------------------------------------------------------

@@ -13,22 +13,20 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get, patch, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core import clock, history
-from core.audit import record
-from core.excel import xlsx_response
-from core.forms import FormErrors
 from core.plugin_types import ClusterType
 from core.registry.models import Cluster, ClusterLeader, ClusterMember
 from core.registry.services import clusters as svc
 from core.registry.web import paging
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import paginate
-from core.web.render import form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "registry:read"}
@@ -86,10 +84,8 @@ def cluster_list(ctx: Ctx, db: Session, request: Request, q: str = "", type: str
                  parties.get(c.lead_party_org_id, ""), counts.get(c.id, 0), leaders.get(c.id, ""),
                  "；".join(problems.get(c.id, [])) or "符合要求", "已归档" if c.archived_on else "在用"]
                 for c in rows]
-        response = xlsx_response("组团名单.xlsx", "组团", EXPORT_HEADERS, data)
-        record(db, "clusters.export", entity="clusters", summary=f"导出 {len(rows)} 个组团")
-        db.commit()
-        return response
+        return xlsx_export(db, "组团名单", EXPORT_HEADERS, data, action="clusters.export", entity="clusters",
+                           query={"q": q, "type": type, "status": status}, sheet="组团")
     result = paginate(db, stmt, *paging.page_of(ctx, request.query_params))
     ids = [c.id for c in result.items]
     orgs, parties = svc.names_of(db, [c.lead_organization_id for c in result.items],
@@ -123,12 +119,8 @@ def cluster_new(ctx: Ctx, type: str = "") -> Response:
 def cluster_create(ctx: Ctx, db: Session, data: Form) -> Response:
     types = _types(ctx)
     form = _form(data)
-    try:
-        cluster = svc.create_cluster(db, form, types)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, types, form, exc.errors, None, 422)
+    cluster = save(db, lambda: svc.create_cluster(db, form, types),
+                   rerender=lambda errors: _form_page(ctx, types, form, errors, None))
     return redirect(ctx.url(f"clusters/{cluster.id}"))
 
 
@@ -161,12 +153,9 @@ def cluster_update(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Respon
     cluster = _get(db, cluster_id)
     types = _types(ctx)
     form = _form(data)
-    try:
-        svc.update_cluster(db, cluster, form, types)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, types, {**form, "cluster_type": cluster.cluster_type}, exc.errors, cluster, 422)
+    save(db, lambda: svc.update_cluster(db, cluster, form, types),
+         rerender=lambda errors: _form_page(ctx, types, {**form, "cluster_type": cluster.cluster_type}, errors,
+                                            cluster))
     return redirect(ctx.url(f"clusters/{cluster.id}"))
 
 
@@ -176,7 +165,7 @@ def cluster_archive(ctx: Ctx, db: Session, request: Request, cluster_id: int, da
     archive = form_value(data, "archived", "1") == "1"
     svc.set_archived(db, cluster, archive)
     db.commit()
-    get_session(request).flash("组团已归档" if archive else "组团已恢复")
+    flash(request, "组团已归档" if archive else "组团已恢复")
     return redirect(ctx.url(f"clusters/{cluster.id}"))
 
 
@@ -227,12 +216,8 @@ def cluster_detail(ctx: Ctx, db: Session, cluster_id: int) -> Response:
 def member_add(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
     cluster = _get(db, cluster_id)
     form = _form(data)
-    try:
-        svc.add_member(db, cluster, form, _types(ctx))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, cluster, status=422, member_form=form, member_errors=exc.errors)
+    save(db, lambda: svc.add_member(db, cluster, form, _types(ctx)),
+         rerender=lambda errors: _detail(ctx, db, cluster, member_form=form, member_errors=errors))
     return redirect(ctx.url(f"clusters/{cluster.id}") + "#members")
 
 
@@ -241,13 +226,10 @@ def member_add(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
 def member_end(ctx: Ctx, db: Session, cluster_id: int, member_id: int, data: Form) -> Response:
     cluster = _get(db, cluster_id)
     try:
-        svc.end_member(db, cluster, member_id, _form(data))
-        db.commit()
+        save(db, lambda: svc.end_member(db, cluster, member_id, _form(data)),
+             rerender=lambda errors: _detail(ctx, db, cluster, errors=errors))
     except LookupError as exc:
         raise NotFoundException("成员不存在") from exc
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, cluster, status=422, errors=exc.errors)
     return redirect(ctx.url(f"clusters/{cluster.id}") + "#members")
 
 
@@ -255,12 +237,8 @@ def member_end(ctx: Ctx, db: Session, cluster_id: int, member_id: int, data: For
 def leader_add(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
     cluster = _get(db, cluster_id)
     form = _form(data)
-    try:
-        svc.add_leader(db, cluster, form, _types(ctx))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, cluster, status=422, leader_form=form, leader_errors=exc.errors)
+    save(db, lambda: svc.add_leader(db, cluster, form, _types(ctx)),
+         rerender=lambda errors: _detail(ctx, db, cluster, leader_form=form, leader_errors=errors))
     return redirect(ctx.url(f"clusters/{cluster.id}") + "#leaders")
 
 
@@ -269,13 +247,10 @@ def leader_add(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
 def leader_end(ctx: Ctx, db: Session, cluster_id: int, leader_id: int, data: Form) -> Response:
     cluster = _get(db, cluster_id)
     try:
-        svc.end_leader(db, cluster, leader_id, _form(data))
-        db.commit()
+        save(db, lambda: svc.end_leader(db, cluster, leader_id, _form(data)),
+             rerender=lambda errors: _detail(ctx, db, cluster, errors=errors))
     except LookupError as exc:
         raise NotFoundException("负责人不存在") from exc
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, cluster, status=422, errors=exc.errors)
     return redirect(ctx.url(f"clusters/{cluster.id}") + "#leaders")
 
 
@@ -284,21 +259,13 @@ def cluster_complete(ctx: Ctx, db: Session, request: Request, cluster_id: int, d
     """Mark the cluster complete (leader minima checked) or back to "being set up"."""
     cluster = _get(db, cluster_id)
     complete = form_value(data, "complete", "1") == "1"
-    try:
-        svc.mark_complete(db, cluster, _types(ctx), complete)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, cluster, status=422, errors=exc.errors)
-    get_session(request).flash("已标记为组建完成" if complete else "已改回组建中")
+    save(db, lambda: svc.mark_complete(db, cluster, _types(ctx), complete),
+         rerender=lambda errors: _detail(ctx, db, cluster, errors=errors))
+    flash(request, "已标记为组建完成" if complete else "已改回组建中")
     return redirect(ctx.url(f"clusters/{cluster.id}"))
 
 
 # --- JSON API ------------------------------------------------------------------------------------
-
-
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
 
 
 @dataclass
@@ -436,12 +403,7 @@ def api_get(ctx: Ctx, db: Session, cluster_id: int) -> ClusterOut:
 def api_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> ClusterOut:
     """Body: name, cluster_type, area, description, lead_organization, lead_party_org, attributes{}."""
     types = _types(ctx)
-    try:
-        cluster = svc.create_cluster(db, data, types)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    cluster = save(db, lambda: svc.create_cluster(db, data, types))
     return _out(db, cluster, types)
 
 
@@ -455,12 +417,7 @@ def api_update(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any]) -> 
     merged.update(data)
     if isinstance(given, dict):
         merged["attributes"] = {**merged_attrs(cluster), **given}
-    try:
-        svc.update_cluster(db, cluster, merged, types)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.update_cluster(db, cluster, merged, types))
     return _out(db, cluster, types)
 
 
@@ -478,12 +435,7 @@ def api_member_add(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any])
     """Body: kind ("organization" | "party_org"), ref (name, credit code or id), joined_on."""
     cluster = _get(db, cluster_id)
     types = _types(ctx)
-    try:
-        svc.add_member(db, cluster, data, types)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.add_member(db, cluster, data, types))
     return _out(db, cluster, types)
 
 
@@ -493,13 +445,9 @@ def api_member_end(ctx: Ctx, db: Session, cluster_id: int, member_id: int, data:
     """Body: left_on (default today)."""
     cluster = _get(db, cluster_id)
     try:
-        svc.end_member(db, cluster, member_id, data or {})
-        db.commit()
+        save(db, lambda: svc.end_member(db, cluster, member_id, data or {}))
     except LookupError as exc:
         raise NotFoundException("成员不存在") from exc
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
     return _out(db, cluster, _types(ctx))
 
 
@@ -508,12 +456,7 @@ def api_leader_add(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any])
     """Body: title (rule code), person_name, organization, appointed_on, letter_no, replaces (leader id)."""
     cluster = _get(db, cluster_id)
     types = _types(ctx)
-    try:
-        svc.add_leader(db, cluster, data, types)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.add_leader(db, cluster, data, types))
     return _out(db, cluster, types)
 
 
@@ -523,13 +466,9 @@ def api_leader_end(ctx: Ctx, db: Session, cluster_id: int, leader_id: int, data:
     """Body: ended_on (default today)."""
     cluster = _get(db, cluster_id)
     try:
-        svc.end_leader(db, cluster, leader_id, data or {})
-        db.commit()
+        save(db, lambda: svc.end_leader(db, cluster, leader_id, data or {}))
     except LookupError as exc:
         raise NotFoundException("负责人不存在") from exc
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
     return _out(db, cluster, _types(ctx))
 
 
@@ -554,12 +493,7 @@ def api_complete(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any] | 
     cluster = _get(db, cluster_id)
     types = _types(ctx)
     complete = (data or {}).get("complete", True) not in (False, 0, "0", "false")
-    try:
-        svc.mark_complete(db, cluster, types, complete)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.mark_complete(db, cluster, types, complete))
     return _out(db, cluster, types)
 
 

@@ -20,16 +20,15 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.audit import record
-from core.excel import xlsx_response
+from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import CoverageSnapshot
 from core.registry.services import coverage as cov
 from core.registry.web import paging
 from core.tenancy import tree
 from core.web.context import Ctx
-from core.web.render import redirect, render
-from core.web.sessions import get_session
+from core.web.export import xlsx_export
+from core.web.render import flash, redirect, render
 
 READ = {"permission": "coverage:read"}
 SNAPSHOT = {"permission": "registry:write"}
@@ -177,10 +176,9 @@ def coverage_orgs(ctx: Ctx, db: Session, request: Request, format: str = "") -> 
                  _yes(r.covered), _yes(r.org.party_work_active), _yes(r.instructed)]
                 for r in cov.iter_drilldown(rs, stmt)
             )
-            response = xlsx_response(f"{title}.xlsx".replace(" · ", "-"), cov.METRICS[metric], EXPORT_HEADERS, rows)
-            record(db, "coverage.export", entity="organizations", summary=title)  # on the primary
-            db.commit()
-            return response
+            return xlsx_export(db, title.replace(" · ", "-"), EXPORT_HEADERS, rows, action="coverage.export",
+                               entity="organizations", sheet=cov.METRICS[metric],
+                               query={k: v for k, v in params.items() if v})  # the entry on the primary
         items, total = cov.drilldown_page(rs, stmt, page, page_size)
         covering = cov.covering_party_orgs(rs, [r.org.id for r in items])
     query = {"metric": metric, "kind": kind, "tenant": tenant or "", "own": "1" if own else "", "q": q}
@@ -199,7 +197,7 @@ def snapshot_page(ctx: Ctx, request: Request) -> Response:
     with _rollup(ctx) as rs:
         n = cov.take_snapshots(rs, ctx.subtree(), month)
         rs.commit()
-    get_session(request).flash(f"已生成 {month:%Y年%m月} 的覆盖率快照（{n} 个辖区）")
+    flash(request, f"已生成 {month:%Y年%m月} 的覆盖率快照（{n} 个辖区）")
     return redirect(ctx.url("coverage"))
 
 
@@ -314,7 +312,7 @@ def api_coverage_orgs(ctx: Ctx, request: Request) -> DrillOut:
     errors = _filter_errors(params)
     page, page_size = paging.page_values(params, errors)
     if errors:
-        raise paging.unprocessable(errors)
+        raise FormErrors(errors)
     metric, kind, tenant, own, q = _drill_args(params)
     target, ids = _target(ctx, tenant, own)
     with read_session(ctx) as rs:

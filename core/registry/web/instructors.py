@@ -22,8 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock, history
-from core.audit import record
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.registry import files
 from core.registry.models import (
@@ -38,10 +36,12 @@ from core.registry.services import instructors as svc
 from core.registry.services.members import org_scope
 from core.registry.web import paging
 from core.uploads import file_response
+from core.web.api_errors import CONFLICT
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import paginate
-from core.web.render import form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -91,11 +91,10 @@ def _q(request: Request, key: str) -> str:
     return (request.query_params.get(key) or "").strip()
 
 
-def _audit_export(db: Session, entity: str, summary: str, request: Request) -> None:
+def _export(db: Session, request: Request, entity: str, title: str, headers: list[str], rows) -> Response:
     """Exports are recorded like the other registry exports (who took which list, with what filter)."""
-    filters = {k: v for k, v in request.query_params.items() if v}
-    record(db, f"{entity}.export", entity=entity, summary=summary, after=filters or None)
-    db.commit()
+    return xlsx_export(db, title, headers, rows, action=f"{entity}.export", entity=entity,
+                       query={k: v for k, v in request.query_params.items() if v})
 
 
 # --- instructors: pages -------------------------------------------------------------------------
@@ -115,10 +114,8 @@ def instructor_export(ctx: Ctx, db: Session, request: Request) -> Response:
     items = list(db.scalars(svc.instructor_query(_q(request, "q"), _q(request, "active"))))
     rows = [[r.i.name, r.i.unit, r.phone_masked, r.username, "是" if r.i.active else "否", r.organizations,
              r.visits_this_year] for r in svc.instructor_rows(db, items, _scope(ctx, db))]
-    _audit_export(db, "instructors", f"导出党建指导员 {len(rows)} 条（手机号已脱敏）", request)
-    return xlsx_response(f"党建指导员_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "党建指导员",
-                         ["姓名", "派出单位", "手机号", "平台账号", "在岗", "负责组织数", f"{clock.today().year}年走访次数"],
-                         rows)
+    return _export(db, request, "instructors", "党建指导员",
+                   ["姓名", "派出单位", "手机号", "平台账号", "在岗", "负责组织数", f"{clock.today().year}年走访次数"], rows)
 
 
 def _instructor_form(ctx: Ctx, form: dict, errors: dict, instructor: Instructor | None,
@@ -140,13 +137,9 @@ def instructor_new(ctx: Ctx) -> Response:
 @post("/instructors/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def instructor_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     raw = _instructor_raw(data)
-    try:
-        row = svc.create_instructor(db, raw, ctx.tenant.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _instructor_form(ctx, raw, exc.errors, None, 422)
-    get_session(request).flash(f"已添加指导员「{row.name}」")
+    row = save(db, lambda: svc.create_instructor(db, raw, ctx.tenant.id),
+               rerender=lambda errors: _instructor_form(ctx, raw, errors, None))
+    flash(request, f"已添加指导员「{row.name}」")
     return redirect(ctx.url(f"instructors/{row.id}"))
 
 
@@ -180,13 +173,9 @@ def instructor_edit(ctx: Ctx, db: Session, instructor_id: int) -> Response:
 def instructor_update(ctx: Ctx, db: Session, request: Request, instructor_id: int, data: Form) -> Response:
     row = _instructor(db, instructor_id)
     raw = _instructor_raw(data)
-    try:
-        svc.update_instructor(db, row, raw, ctx.tenant.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _instructor_form(ctx, raw, exc.errors, _instructor(db, instructor_id), 422)
-    get_session(request).flash("已保存")
+    save(db, lambda: svc.update_instructor(db, row, raw, ctx.tenant.id),
+         rerender=lambda errors: _instructor_form(ctx, raw, errors, _instructor(db, instructor_id)))
+    flash(request, "已保存")
     return redirect(ctx.url(f"instructors/{instructor_id}"))
 
 
@@ -194,13 +183,11 @@ def instructor_update(ctx: Ctx, db: Session, request: Request, instructor_id: in
 def instructor_delete(ctx: Ctx, db: Session, request: Request, instructor_id: int) -> Response:
     row = _instructor(db, instructor_id)
     try:
-        svc.delete_instructor(db, row)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        get_session(request).flash(exc.errors["__all__"], "error")
+        save(db, lambda: svc.delete_instructor(db, row))
+    except FormErrors as exc:  # refused while visits refer to it: said on the instructor's page
+        flash(request, exc.errors["__all__"], "error")
         return redirect(ctx.url(f"instructors/{instructor_id}"))
-    get_session(request).flash(f"已删除指导员「{row.name}」")
+    flash(request, f"已删除指导员「{row.name}」")
     return redirect(ctx.url("instructors"))
 
 
@@ -208,13 +195,9 @@ def instructor_delete(ctx: Ctx, db: Session, request: Request, instructor_id: in
 def assignment_create(ctx: Ctx, db: Session, request: Request, instructor_id: int, data: Form) -> Response:
     instructor = _instructor(db, instructor_id)
     raw = {k: form_value(data, k) for k in ("organization", "start_on", "end_on")}
-    try:
-        svc.assign(db, instructor, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, _instructor(db, instructor_id), raw, exc.errors, 422)
-    get_session(request).flash("已分配组织")
+    save(db, lambda: svc.assign(db, instructor, raw),
+         rerender=lambda errors: _detail(ctx, db, _instructor(db, instructor_id), raw, errors))
+    flash(request, "已分配组织")
     return redirect(ctx.url(f"instructors/{instructor_id}"))
 
 
@@ -222,13 +205,9 @@ def assignment_create(ctx: Ctx, db: Session, request: Request, instructor_id: in
 def assignment_end(ctx: Ctx, db: Session, request: Request, assignment_id: int, data: Form) -> Response:
     row = _assignment(db, assignment_id)
     instructor_id = row.instructor_id
-    try:
-        svc.end_assignment(db, row, form_value(data, "end_on"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, _instructor(db, instructor_id), {}, exc.errors, 422)
-    get_session(request).flash("已结束分配")
+    save(db, lambda: svc.end_assignment(db, row, form_value(data, "end_on")),
+         rerender=lambda errors: _detail(ctx, db, _instructor(db, instructor_id), {}, errors))
+    flash(request, "已结束分配")
     return redirect(ctx.url(f"instructors/{instructor_id}"))
 
 
@@ -239,7 +218,7 @@ def assignment_delete(ctx: Ctx, db: Session, request: Request, assignment_id: in
     instructor_id = row.instructor_id
     svc.delete_assignment(db, row)
     db.commit()
-    get_session(request).flash("已删除分配记录")
+    flash(request, "已删除分配记录")
     return redirect(ctx.url(f"instructors/{instructor_id}"))
 
 
@@ -268,9 +247,7 @@ def visit_list(ctx: Ctx, db: Session, request: Request) -> Response:
 def visit_export(ctx: Ctx, db: Session, request: Request) -> Response:
     f = svc.visit_filter(request.query_params)
     rows = svc.visit_export_rows(db, svc.visit_query(db, f, _scope(ctx, db)))
-    _audit_export(db, "instructor_visits", f"导出指导员走访记录 {len(rows)} 条", request)
-    return xlsx_response(f"指导员走访记录_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "走访记录",
-                         svc.VISIT_EXPORT_HEADERS, rows)
+    return _export(db, request, "instructor_visits", "指导员走访记录", svc.VISIT_EXPORT_HEADERS, rows)
 
 
 def _visit_form(ctx: Ctx, db: Session, form: dict, errors: dict, visit: InstructorVisit | None,
@@ -321,6 +298,24 @@ def _save_visit(ctx: Ctx, db: Session, data: dict[str, Any], visit: InstructorVi
     return visit
 
 
+def _attach(ctx: Ctx, db: Session, visit: InstructorVisit, actor: svc.VisitActor,
+            data: dict[str, Any]) -> list[InstructorVisitAttachment]:
+    """Store the form's files on ``visit`` and commit; on any failure the bytes are removed."""
+    uploads = _uploads(data)
+    if not uploads:
+        raise FormErrors({"file": "附件：请选择要上传的文件"})
+    stored = []
+    try:
+        stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)
+        db.commit()
+    except Exception:
+        db.rollback()
+        for att in stored:
+            files.discard(att)
+        raise
+    return stored
+
+
 @get("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True)
 def visit_new(ctx: Ctx, db: Session, organization: str = "", instructor: str = "") -> Response:
     form = {"visited_on": clock.today().isoformat(), "organization": organization, "instructor": instructor}
@@ -330,11 +325,9 @@ def visit_new(ctx: Ctx, db: Session, organization: str = "", instructor: str = "
 @post("/instructors/visits/new", opt=VISIT, include_in_schema=False, sync_to_thread=True,
       request_max_body_size=UPLOAD_LIMIT)
 def visit_create(ctx: Ctx, db: Session, request: Request, data: Multipart) -> Response:
-    try:
-        visit = _save_visit(ctx, db, data, None)
-    except FormErrors as exc:
-        return _visit_form(ctx, db, _visit_raw(data), exc.errors, None, 422)
-    get_session(request).flash("已记录走访")
+    visit = save(db, lambda: _save_visit(ctx, db, data, None),
+                 rerender=lambda errors: _visit_form(ctx, db, _visit_raw(data), errors, None))
+    flash(request, "已记录走访")
     return redirect(ctx.url(f"instructors/visits/{visit.id}"))
 
 
@@ -375,11 +368,9 @@ def _editable_visit(ctx: Ctx, db: Session, visit_id: int) -> tuple[InstructorVis
       request_max_body_size=UPLOAD_LIMIT)
 def visit_update(ctx: Ctx, db: Session, request: Request, visit_id: int, data: Multipart) -> Response:
     visit, _ = _editable_visit(ctx, db, visit_id)
-    try:
-        _save_visit(ctx, db, data, visit)
-    except FormErrors as exc:
-        return _visit_form(ctx, db, _visit_raw(data), exc.errors, _visit(ctx, db, visit_id), 422)
-    get_session(request).flash("已保存")
+    save(db, lambda: _save_visit(ctx, db, data, visit),
+         rerender=lambda errors: _visit_form(ctx, db, _visit_raw(data), errors, _visit(ctx, db, visit_id)))
+    flash(request, "已保存")
     return redirect(ctx.url(f"instructors/visits/{visit_id}"))
 
 
@@ -390,7 +381,7 @@ def visit_delete(ctx: Ctx, db: Session, request: Request, visit_id: int) -> Resp
     db.commit()
     for att in removed:
         files.discard(att)
-    get_session(request).flash("已删除走访记录")
+    flash(request, "已删除走访记录")
     return redirect(ctx.url("instructors/visits"))
 
 
@@ -398,22 +389,9 @@ def visit_delete(ctx: Ctx, db: Session, request: Request, visit_id: int) -> Resp
       request_max_body_size=UPLOAD_LIMIT)
 def visit_attachment_upload(ctx: Ctx, db: Session, request: Request, visit_id: int, data: Multipart) -> Response:
     visit, actor = _editable_visit(ctx, db, visit_id)
-    stored = []
-    try:
-        uploads = _uploads(data)
-        if not uploads:
-            raise FormErrors({"file": "附件：请选择要上传的文件"})
-        stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _visit_detail(ctx, db, _visit(ctx, db, visit_id), exc.errors, 422)
-    except Exception:
-        db.rollback()
-        for att in stored:
-            files.discard(att)
-        raise
-    get_session(request).flash(f"已上传附件 {len(stored)} 个")
+    stored = save(db, lambda: _attach(ctx, db, visit, actor, data),
+                  rerender=lambda errors: _visit_detail(ctx, db, _visit(ctx, db, visit_id), errors))
+    flash(request, f"已上传附件 {len(stored)} 个")
     return redirect(ctx.url(f"instructors/visits/{visit_id}"))
 
 
@@ -434,7 +412,7 @@ def visit_attachment_delete(ctx: Ctx, db: Session, request: Request, visit_id: i
     att = svc.delete_visit_attachment(db, visit, svc.get_visit_attachment(db, visit, attachment_id), actor)
     db.commit()
     files.discard(att)
-    get_session(request).flash(f"已删除附件「{att.filename}」")
+    flash(request, f"已删除附件「{att.filename}」")
     return redirect(ctx.url(f"instructors/visits/{visit_id}"))
 
 
@@ -461,25 +439,23 @@ def uncovered_export(ctx: Ctx, db: Session, request: Request) -> Response:
     orgs = list(db.scalars(svc.uncovered_query(q=_q(request, "q"), scope=_scope(ctx, db))))
     rows = [[r.o.name, r.o.credit_code or "", r.o.community, r.o.building, r.o.employees, r.reason]
             for r in svc.uncovered_rows(db, orgs)]
-    _audit_export(db, "organizations", f"导出待派指导员的组织 {len(rows)} 条", request)
-    return xlsx_response(f"待派指导员组织_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "待派指导员",
-                         ["组织名称", "统一社会信用代码", "所属社区/村", "所在楼宇/商圈", "从业人员数", "原因"], rows)
+    return _export(db, request, "organizations", "待派指导员的组织",
+                   ["组织名称", "统一社会信用代码", "所属社区/村", "所在楼宇/商圈", "从业人员数", "原因"], rows)
 
 
 @post("/instructors/uncovered/assign", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def uncovered_assign(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     raw = {k: form_value(data, k) for k in ("instructor", "organization", "start_on")}
-    try:
-        ref = raw["instructor"]
-        instructor = db.get(Instructor, int(ref)) if ref.isdigit() else None
+    ref = raw["instructor"]
+    instructor = db.get(Instructor, int(ref)) if ref.isdigit() else None
+
+    def assign() -> None:
         if instructor is None:
             raise FormErrors({"instructor": "指导员：请选择指导员"})
         svc.assign(db, instructor, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _uncovered_page(ctx, db, request, raw, exc.errors, 422)
-    get_session(request).flash(f"已分配给指导员「{instructor.name}」")
+
+    save(db, assign, rerender=lambda errors: _uncovered_page(ctx, db, request, raw, errors))
+    flash(request, f"已分配给指导员「{instructor.name}」")
     return redirect(ctx.url("instructors/uncovered"))
 
 
@@ -493,10 +469,6 @@ ROUTES = [
 
 
 # --- API ----------------------------------------------------------------------------------------
-
-
-def _invalid(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
 
 
 @dataclass
@@ -640,23 +612,13 @@ def api_instructor(ctx: Ctx, db: Session, instructor_id: int) -> InstructorDetai
 @post("/instructors", opt=WRITE, sync_to_thread=True, tags=["instructors"])
 def api_instructor_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> InstructorDetailOut:
     """Fields: name, unit, phone, active, username (optional link to a platform user)."""
-    try:
-        row = svc.create_instructor(db, data, ctx.tenant.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    row = save(db, lambda: svc.create_instructor(db, data, ctx.tenant.id))
     return _instructor_out(ctx, db, row)
 
 
 def _instructor_update(ctx: Ctx, db: Session, instructor_id: int, data: dict[str, Any]) -> InstructorDetailOut:
     row = _instructor(db, instructor_id)
-    try:
-        svc.update_instructor(db, row, data, ctx.tenant.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    save(db, lambda: svc.update_instructor(db, row, data, ctx.tenant.id))
     return _instructor_out(ctx, db, row)
 
 
@@ -670,13 +632,11 @@ def api_instructor_put(ctx: Ctx, db: Session, instructor_id: int, data: dict[str
     return _instructor_update(ctx, db, instructor_id, data)
 
 
-@delete("/instructors/{instructor_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"])
+@delete("/instructors/{instructor_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"], responses=CONFLICT)
 def api_instructor_delete(db: Session, instructor_id: int) -> None:
     try:
-        svc.delete_instructor(db, _instructor(db, instructor_id))
-        db.commit()
+        save(db, lambda: svc.delete_instructor(db, _instructor(db, instructor_id)))
     except FormErrors as exc:
-        db.rollback()
         raise HTTPException(status_code=409, detail=exc.errors["__all__"]) from exc
 
 
@@ -684,12 +644,7 @@ def api_instructor_delete(db: Session, instructor_id: int) -> None:
 def api_assign(db: Session, instructor_id: int, data: dict[str, Any]) -> AssignmentOut:
     """``organization`` (id, credit code or name), ``start_on`` (default today), ``end_on``."""
     instructor = _instructor(db, instructor_id)
-    try:
-        row = svc.assign(db, instructor, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    row = save(db, lambda: svc.assign(db, instructor, data))
     return AssignmentOut.of(svc.assignment_rows(db, [row])[0])
 
 
@@ -697,12 +652,7 @@ def api_assign(db: Session, instructor_id: int, data: dict[str, Any]) -> Assignm
 def api_assignment_end(db: Session, assignment_id: int, data: dict[str, Any]) -> AssignmentOut:
     """End an assignment: ``end_on`` (default today)."""
     row = _assignment(db, assignment_id)
-    try:
-        svc.end_assignment(db, row, data.get("end_on"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    save(db, lambda: svc.end_assignment(db, row, data.get("end_on")))
     return AssignmentOut.of(svc.assignment_rows(db, [row])[0])
 
 
@@ -727,7 +677,7 @@ def api_visits(ctx: Ctx, db: Session, request: Request) -> VisitPage:
         errors["follow_up"] = "跟进：应为 open 或 done"
     paging.references(db, request.query_params, {"organization": ("组织", resolve_organization)}, errors)
     if errors:
-        raise paging.unprocessable(errors)
+        raise FormErrors(errors)
     page = paginate(db, svc.visit_query(db, f, _scope(ctx, db)), f.page, f.page_size)
     return VisitPage(_visits_out(db, page.items), page.total, page.page, page.page_size, page.pages)
 
@@ -741,12 +691,7 @@ def api_visit(ctx: Ctx, db: Session, visit_id: int) -> VisitOut:
 def api_visit_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> VisitOut:
     """Fields: instructor (id; ignored for an instructor, who records as themself), organization,
     visited_on, findings, follow_up, follow_up_done."""
-    try:
-        row = svc.record_visit(db, data, _actor(ctx, db))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    row = save(db, lambda: svc.record_visit(db, data, _actor(ctx, db)))
     return _visits_out(db, [row])[0]
 
 
@@ -756,12 +701,7 @@ def api_visit_update(ctx: Ctx, db: Session, visit_id: int, data: dict[str, Any])
     actor = _actor(ctx, db)
     if not svc.can_edit_visit(visit, actor):
         raise NotFoundException("走访记录不存在")
-    try:
-        svc.update_visit(db, visit, data, actor)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    save(db, lambda: svc.update_visit(db, visit, data, actor))
     return _visits_out(db, [visit])[0]
 
 
@@ -793,25 +733,10 @@ async def api_visit_attachment_upload(ctx: Ctx, db: Session, request: Request,
         form = await request.form()
         data = {"file": form.getall("file") if "file" in form else []}
     except Exception as exc:  # not multipart / form data
-        raise _invalid(FormErrors({"file": "附件：请以 multipart/form-data 上传文件"})) from exc
+        raise FormErrors({"file": "附件：请以 multipart/form-data 上传文件"}) from exc
 
     def run() -> list[VisitAttachmentOut]:
-        stored = []
-        try:
-            uploads = _uploads(data)
-            if not uploads:
-                raise FormErrors({"file": "附件：请选择要上传的文件"})
-            stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)
-            db.commit()
-        except FormErrors as exc:
-            db.rollback()
-            raise _invalid(exc) from exc
-        except Exception:
-            db.rollback()
-            for att in stored:
-                files.discard(att)
-            raise
-        return [VisitAttachmentOut.of(a) for a in stored]
+        return [VisitAttachmentOut.of(a) for a in save(db, lambda: _attach(ctx, db, visit, actor, data))]
 
     return await anyio.to_thread.run_sync(run)
 

@@ -14,12 +14,11 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get, patch, post, put
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core import clock, history
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import Member
@@ -27,9 +26,10 @@ from core.registry.schemas import MEMBER_FIELDS, resolve_organization, resolve_p
 from core.registry.services import members as svc
 from core.registry.web import paging
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import paginate
-from core.web.render import form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "registry:read"}
@@ -103,10 +103,9 @@ def member_export(ctx: Ctx, db: Session, read_db: Session, request: Request, ful
         ctx.require("members:reveal")
     f = svc.member_filter(request.query_params)
     rows = svc.export_rows(read_db, svc.member_query(read_db, f, _scope(ctx, read_db)), full=full)
-    svc.record_export(db, len(rows), {k: v for k, v in f.query().items() if v}, full=full)
-    db.commit()
-    response = xlsx_response(f"党员台账_{ctx.tenant.name}_{clock.today():%Y%m%d}.xlsx", "党员",
-                             svc.EXPORT_HEADERS, rows)
+    response = xlsx_export(db, "党员台账", svc.EXPORT_HEADERS, rows, entity="members", query=f.query(), sheet="党员",
+                           action="members.export_full" if full else "members.export", details={"full": full},
+                           note="（含完整身份证号、手机号）" if full else "（身份证号、手机号已脱敏）")
     if full:
         response.headers.update(NO_STORE)
     return response
@@ -130,13 +129,9 @@ def member_new(ctx: Ctx, db: Session, organization: str = "", party_org: str = "
 def member_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     _require_write(ctx)
     raw = _raw_from_form(data)
-    try:
-        member = svc.create_member(db, raw, scope=_scope(ctx, db))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, db, raw, exc.errors, None, 422)
-    get_session(request).flash(f"已登记党员「{member.name}」")
+    member = save(db, lambda: svc.create_member(db, raw, scope=_scope(ctx, db)),
+                  rerender=lambda errors: _form_page(ctx, db, raw, errors, None))
+    flash(request, f"已登记党员「{member.name}」")
     return redirect(ctx.url(f"members/{member.id}"))
 
 
@@ -180,14 +175,9 @@ def member_update(ctx: Ctx, db: Session, request: Request, member_id: int, data:
     _require_write(ctx)
     member = _member(ctx, db, member_id)
     raw = _raw_from_form(data)
-    try:
-        svc.update_member(db, member, raw, scope=_scope(ctx, db))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        member = _member(ctx, db, member_id)
-        return _form_page(ctx, db, raw, exc.errors, member, 422)
-    get_session(request).flash("已保存")
+    save(db, lambda: svc.update_member(db, member, raw, scope=_scope(ctx, db)),
+         rerender=lambda errors: _form_page(ctx, db, raw, errors, _member(ctx, db, member_id)))
+    flash(request, "已保存")
     return redirect(ctx.url(f"members/{member.id}"))
 
 
@@ -195,13 +185,9 @@ def _detail_action(ctx: Ctx, db: Session, request: Request, member_id: int, data
     _require_write(ctx)
     member = _member(ctx, db, member_id)
     form = {k: form_value(data, k) for k in data if k != "_csrf_token"}
-    try:
-        action(member, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail_page(ctx, db, _member(ctx, db, member_id), form=form, errors=exc.errors, status=422)
-    get_session(request).flash(message)
+    save(db, lambda: action(member, form),
+         rerender=lambda errors: _detail_page(ctx, db, _member(ctx, db, member_id), form=form, errors=errors))
+    flash(request, message)
     return redirect(ctx.url(f"members/{member.id}"))
 
 
@@ -230,7 +216,7 @@ def member_delete(ctx: Ctx, db: Session, request: Request, member_id: int) -> Re
     name = member.name
     svc.delete_member(db, member)
     db.commit()
-    get_session(request).flash(f"已删除党员「{name}」")
+    flash(request, f"已删除党员「{name}」")
     return redirect(ctx.url("members"))
 
 
@@ -307,10 +293,6 @@ class AdvanceIn:
     to: str | None = None
 
 
-def _invalid(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
-
-
 def _out(db: Session, member: Member) -> MemberOut:
     return MemberOut.of(svc.row_for(db, member))
 
@@ -330,7 +312,7 @@ def api_list(ctx: Ctx, db: Session, request: Request) -> MemberPage:
     paging.references(db, request.query_params, {"party_org": ("所在党组织", resolve_party_org),
                                                  "organization": ("工作单位", resolve_organization)}, errors)
     if errors:
-        raise paging.unprocessable(errors)
+        raise FormErrors(errors)
     page = paginate(db, svc.member_query(db, f, _scope(ctx, db)), f.page, f.page_size)
     return MemberPage([MemberOut.of(r) for r in svc.rows_for(db, page.items)], page.total, page.page,
                       page.page_size, page.pages)
@@ -345,24 +327,14 @@ def api_get(ctx: Ctx, db: Session, member_id: int) -> MemberOut:
 def api_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> MemberOut:
     """Fields as in the form (``party_org`` / ``organization``: id, name or credit code)."""
     _require_write(ctx)
-    try:
-        member = svc.create_member(db, data, scope=_scope(ctx, db))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    member = save(db, lambda: svc.create_member(db, data, scope=_scope(ctx, db)))
     return _out(db, member)
 
 
 def _api_update(ctx: Ctx, db: Session, member_id: int, data: dict[str, Any]) -> MemberOut:
     _require_write(ctx)
     member = _member(ctx, db, member_id)
-    try:
-        svc.update_member(db, member, data, scope=_scope(ctx, db))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    save(db, lambda: svc.update_member(db, member, data, scope=_scope(ctx, db)))
     return _out(db, member)
 
 
@@ -398,12 +370,7 @@ def api_advance(ctx: Ctx, db: Session, member_id: int, data: AdvanceIn) -> Membe
     """Next pipeline stage on ``date``; ``to`` (optional) must be that next stage."""
     _require_write(ctx)
     member = _member(ctx, db, member_id)
-    try:
-        svc.advance(db, member, data.date, data.to)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    save(db, lambda: svc.advance(db, member, data.date, data.to))
     return _out(db, member)
 
 
@@ -413,12 +380,7 @@ def api_transfer(ctx: Ctx, db: Session, member_id: int, data: dict[str, Any]) ->
     outside_city, local_rural) from which the rule follows (003 §9)."""
     _require_write(ctx)
     member = _member(ctx, db, member_id)
-    try:
-        svc.set_transfer(db, member, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _invalid(exc) from exc
+    save(db, lambda: svc.set_transfer(db, member, data))
     return _out(db, member)
 
 

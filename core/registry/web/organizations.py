@@ -18,19 +18,17 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
-from core import clock
-from core.audit import record
-from core.excel import xlsx_response
-from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import Organization
 from core.registry.schemas import ORGANIZATION_FIELDS
 from core.registry.services import organizations as svc
 from core.registry.services.organizations import Access, OrgFilter, Refused
 from core.registry.web import paging
+from core.web.api_errors import CONFLICT
 from core.web.context import Ctx
-from core.web.render import form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.export import xlsx_export
+from core.web.forms import save
+from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "registry:read"}
@@ -71,12 +69,8 @@ def org_export(ctx: Ctx, db: Session, read_db: Session, request: Request) -> Res
     """Rows from ``read_db`` (the replica when configured); the audit entry on the primary."""
     access = Access.of(ctx)
     f = _filter(request)
-    response = xlsx_response(f"两新组织-{clock.today().isoformat()}.xlsx", "两新组织", svc.EXPORT_HEADERS,
-                             svc.export_rows(read_db, access, f))
-    record(db, "organizations.export", entity="organizations",
-           summary=f"导出两新组织 {svc.count(read_db, access, f)} 条", after=f.query() or None)
-    db.commit()
-    return response
+    return xlsx_export(db, "两新组织", svc.EXPORT_HEADERS, svc.export_rows(read_db, access, f),
+                       action="organizations.export", entity="organizations", query=f.query())
 
 
 def _form_page(ctx: Ctx, db: Session, form: dict, errors: dict, org: Organization | None,
@@ -96,13 +90,9 @@ def org_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     access = Access.of(ctx)
     access.require_create()
     raw = svc.raw_form(data)
-    try:
-        org = svc.create_organization(db, access, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, db, raw, exc.errors, None, 422)
-    get_session(request).flash(f"已登记「{org.name}」")
+    org = save(db, lambda: svc.create_organization(db, access, raw),
+               rerender=lambda errors: _form_page(ctx, db, raw, errors, None))
+    flash(request, f"已登记「{org.name}」")
     return redirect(ctx.url(f"organizations/{org.id}"))
 
 
@@ -133,13 +123,9 @@ def org_update(ctx: Ctx, db: Session, request: Request, org_id: int, data: Form)
     access = Access.of(ctx)
     org = svc.get_organization(db, access, org_id)
     raw = svc.raw_form(data)
-    try:
-        svc.update_organization(db, access, org, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, db, raw, exc.errors, db.get(Organization, org_id), 422)
-    get_session(request).flash("已保存")
+    save(db, lambda: svc.update_organization(db, access, org, raw),
+         rerender=lambda errors: _form_page(ctx, db, raw, errors, db.get(Organization, org_id)))
+    flash(request, "已保存")
     return redirect(ctx.url(f"organizations/{org.id}"))
 
 
@@ -147,13 +133,9 @@ def org_update(ctx: Ctx, db: Session, request: Request, org_id: int, data: Form)
 def org_status(ctx: Ctx, db: Session, request: Request, org_id: int, data: Form) -> Response:
     access = Access.of(ctx)
     org = svc.get_organization(db, access, org_id)
-    try:
-        svc.set_status(db, access, org, form_value(data, "status"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail_page(ctx, db, db.get(Organization, org_id), 422, exc.errors["status"])
-    get_session(request).flash(f"经营状态已改为「{choices.ORG_STATUSES[org.status]}」")
+    save(db, lambda: svc.set_status(db, access, org, form_value(data, "status")),
+         rerender=lambda errors: _detail_page(ctx, db, db.get(Organization, org_id), error=errors["status"]))
+    flash(request, f"经营状态已改为「{choices.ORG_STATUSES[org.status]}」")
     return redirect(ctx.url(f"organizations/{org.id}"))
 
 
@@ -168,7 +150,7 @@ def org_delete(ctx: Ctx, db: Session, request: Request, org_id: int) -> Response
     except Refused as exc:
         db.rollback()
         return _detail_page(ctx, db, db.get(Organization, org_id), 409, exc.message)
-    get_session(request).flash(f"已删除「{name}」")
+    flash(request, f"已删除「{name}」")
     return redirect(ctx.url("organizations"))
 
 
@@ -251,10 +233,6 @@ API_CHOICES = {
 }
 
 
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
-
-
 @get("/organizations", opt=READ, sync_to_thread=True, tags=["registry"])
 def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", kind: str = "", sub_kind: str = "",
              industry: str = "", status: str = "", community: str = "", building: str = "", coverage: str = "",
@@ -276,24 +254,14 @@ def api_get(ctx: Ctx, db: Session, org_id: int) -> OrganizationOut:
 
 @post("/organizations", opt=READ, sync_to_thread=True, tags=["registry"])
 def api_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> OrganizationOut:
-    try:
-        org = svc.create_organization(db, Access.of(ctx), data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    org = save(db, lambda: svc.create_organization(db, Access.of(ctx), data))
     return _out(db, [org])[0]
 
 
 def _update(ctx: Ctx, db: Session, org_id: int, data: dict[str, Any], partial: bool) -> OrganizationOut:
     access = Access.of(ctx)
     org = svc.get_organization(db, access, org_id)
-    try:
-        svc.update_organization(db, access, org, data, partial=partial)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.update_organization(db, access, org, data, partial=partial))
     return _out(db, [org])[0]
 
 
@@ -309,7 +277,7 @@ def api_put(ctx: Ctx, db: Session, org_id: int, data: dict[str, Any]) -> Organiz
     return _update(ctx, db, org_id, data, partial=False)
 
 
-@delete("/organizations/{org_id:int}", opt=READ, sync_to_thread=True, tags=["registry"])
+@delete("/organizations/{org_id:int}", opt=READ, sync_to_thread=True, tags=["registry"], responses=CONFLICT)
 def api_delete(ctx: Ctx, db: Session, org_id: int) -> None:
     """Refused with 409 while members, party-org coverage or other records refer to it."""
     access = Access.of(ctx)

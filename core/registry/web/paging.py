@@ -12,9 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from litestar.exceptions import HTTPException
-
-from core.forms import text
+from core.forms import FormErrors, text
 from core.web.listing import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
@@ -51,10 +49,6 @@ def references(session: Any, params: Mapping[str, Any], refs: Mapping[str, tuple
                 errors[key] = f"{label}：{problem}"
 
 
-def unprocessable(errors: dict[str, str]) -> HTTPException:
-    return HTTPException(status_code=422, detail="查询参数有误", extra={"errors": errors})
-
-
 def choice(params: Mapping[str, Any], key: str, label: str, allowed: Iterable[Any], errors: dict[str, str], *,
            multi: bool = False) -> None:
     """A filter value (comma-separated ones with ``multi``) must be one of ``allowed``."""
@@ -77,7 +71,7 @@ def api_page(params: Mapping[str, Any], default_size: int = PAGE_SIZE,
     for key, (label, allowed) in (choices or {}).items():
         choice(params, key, label, allowed, errors, multi=key == "flag")
     if errors:
-        raise unprocessable(errors)
+        raise FormErrors(errors)
     return values
 
 

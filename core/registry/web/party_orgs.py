@@ -19,9 +19,6 @@ from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.audit import record
-from core.excel import xlsx_response
-from core.forms import FormErrors
 from core.registry import choices
 from core.registry.models import PartyOrg
 from core.registry.schemas import PARTY_ORG_FIELDS
@@ -29,9 +26,11 @@ from core.registry.services import party_orgs as svc
 from core.registry.services.organizations import Access, Refused
 from core.registry.services.party_orgs import PartyOrgFilter
 from core.registry.web import paging
+from core.web.api_errors import CONFLICT
 from core.web.context import Ctx
-from core.web.render import form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.export import xlsx_export
+from core.web.forms import save
+from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "registry:read"}
@@ -77,12 +76,8 @@ def po_export(ctx: Ctx, db: Session, read_db: Session, request: Request) -> Resp
     """Rows from ``read_db`` (the replica when configured); the audit entry on the primary."""
     access = Access.of(ctx)
     f = PartyOrgFilter.from_mapping(request.query_params.dict())
-    rows = list(svc.export_rows(read_db, access, f))
-    response = xlsx_response(f"党组织-{clock.today().isoformat()}.xlsx", "党组织", svc.EXPORT_HEADERS, rows)
-    record(db, "party_orgs.export", entity="party_orgs", summary=f"导出党组织 {len(rows)} 条",
-           after=f.query() or None)
-    db.commit()
-    return response
+    return xlsx_export(db, "党组织", svc.EXPORT_HEADERS, svc.export_rows(read_db, access, f),
+                       action="party_orgs.export", entity="party_orgs", query=f.query())
 
 
 def _form_page(ctx: Ctx, db: Session, form: dict, errors: dict, po: PartyOrg | None, status: int = 200
@@ -102,13 +97,9 @@ def po_new(ctx: Ctx, db: Session, parent: str = "") -> Response:
 @post("/party-orgs/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def po_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     raw = svc.raw_form(data)
-    try:
-        po = svc.create_party_org(db, Access.of(ctx), raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, db, raw, exc.errors, None, 422)
-    get_session(request).flash(f"已新建「{po.name}」")
+    po = save(db, lambda: svc.create_party_org(db, Access.of(ctx), raw),
+              rerender=lambda errors: _form_page(ctx, db, raw, errors, None))
+    flash(request, f"已新建「{po.name}」")
     return redirect(ctx.url(f"party-orgs/{po.id}"))
 
 
@@ -140,13 +131,9 @@ def po_update(ctx: Ctx, db: Session, request: Request, po_id: int, data: Form) -
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
     raw = svc.raw_form(data)
-    try:
-        svc.update_party_org(db, access, po, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, db, raw, exc.errors, db.get(PartyOrg, po_id), 422)
-    get_session(request).flash("已保存")
+    save(db, lambda: svc.update_party_org(db, access, po, raw),
+         rerender=lambda errors: _form_page(ctx, db, raw, errors, db.get(PartyOrg, po_id)))
+    flash(request, "已保存")
     return redirect(ctx.url(f"party-orgs/{po.id}"))
 
 
@@ -155,16 +142,12 @@ def po_cover(ctx: Ctx, db: Session, request: Request, po_id: int, data: Form) ->
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
     ref = form_value(data, "organization")
-    try:
-        org, warnings = svc.add_coverage(db, access, po, ref)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail_page(ctx, db, db.get(PartyOrg, po_id), 422, exc.errors, {"organization": ref})
-    session = get_session(request)
-    session.flash(f"已将「{org.name}」纳入覆盖")
+    org, warnings = save(db, lambda: svc.add_coverage(db, access, po, ref),
+                         rerender=lambda errors: _detail_page(ctx, db, db.get(PartyOrg, po_id),
+                                                              errors=errors, form={"organization": ref}))
+    flash(request, f"已将「{org.name}」纳入覆盖")
     for w in warnings:
-        session.flash(f"注意：{w}", "warning")
+        flash(request, f"注意：{w}", "warning")
     return redirect(ctx.url(f"party-orgs/{po.id}"))
 
 
@@ -175,7 +158,7 @@ def po_uncover(ctx: Ctx, db: Session, request: Request, po_id: int, org_id: int)
     po = svc.get_party_org(db, access, po_id)
     org = svc.remove_coverage(db, access, po, org_id)
     db.commit()
-    get_session(request).flash(f"已将「{org.name}」移出覆盖范围")
+    flash(request, f"已将「{org.name}」移出覆盖范围")
     return redirect(ctx.url(f"party-orgs/{po.id}"))
 
 
@@ -184,13 +167,9 @@ def po_dissolve(ctx: Ctx, db: Session, request: Request, po_id: int, data: Form)
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
     raw = {k: form_value(data, k) for k in ("dissolved_on", "dissolved_reason")}
-    try:
-        svc.dissolve(db, access, po, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail_page(ctx, db, db.get(PartyOrg, po_id), 422, exc.errors, raw)
-    get_session(request).flash(f"「{po.name}」已撤销")
+    save(db, lambda: svc.dissolve(db, access, po, raw),
+         rerender=lambda errors: _detail_page(ctx, db, db.get(PartyOrg, po_id), errors=errors, form=raw))
+    flash(request, f"「{po.name}」已撤销")
     return redirect(ctx.url(f"party-orgs/{po.id}"))
 
 
@@ -205,7 +184,7 @@ def po_delete(ctx: Ctx, db: Session, request: Request, po_id: int) -> Response:
     except Refused as exc:
         db.rollback()
         return _detail_page(ctx, db, db.get(PartyOrg, po_id), 409, {"__all__": exc.message})
-    get_session(request).flash(f"已删除「{name}」")
+    flash(request, f"已删除「{name}」")
     return redirect(ctx.url("party-orgs"))
 
 
@@ -286,10 +265,6 @@ def _out(db: Session, access: Access, pos: list[PartyOrg]) -> list[PartyOrgOut]:
     return out
 
 
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
-
-
 @get("/party-orgs", opt=READ, sync_to_thread=True, tags=["registry"])
 def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", org_type: str = "", formation_mode: str = "",
              weak: str = "", model: str = "", venue_class: str = "", dissolved: str = "",
@@ -327,24 +302,14 @@ def api_get(ctx: Ctx, db: Session, po_id: int) -> PartyOrgOut:
 def api_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> PartyOrgOut:
     """``parent`` is the parent's id or exact name."""
     access = Access.of(ctx)
-    try:
-        po = svc.create_party_org(db, access, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    po = save(db, lambda: svc.create_party_org(db, access, data))
     return _out(db, access, [po])[0]
 
 
 def _update(ctx: Ctx, db: Session, po_id: int, data: dict[str, Any], partial: bool) -> PartyOrgOut:
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
-    try:
-        svc.update_party_org(db, access, po, data, partial=partial)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.update_party_org(db, access, po, data, partial=partial))
     return _out(db, access, [po])[0]
 
 
@@ -358,7 +323,7 @@ def api_put(ctx: Ctx, db: Session, po_id: int, data: dict[str, Any]) -> PartyOrg
     return _update(ctx, db, po_id, data, partial=False)
 
 
-@delete("/party-orgs/{po_id:int}", opt=WRITE, sync_to_thread=True, tags=["registry"])
+@delete("/party-orgs/{po_id:int}", opt=WRITE, sync_to_thread=True, tags=["registry"], responses=CONFLICT)
 def api_delete(ctx: Ctx, db: Session, po_id: int) -> None:
     """Refused with 409 while child orgs, members or cluster memberships refer to it."""
     access = Access.of(ctx)
@@ -376,12 +341,7 @@ def api_cover(ctx: Ctx, db: Session, po_id: int, data: dict[str, Any]) -> Covera
     """Body ``{"organization": <id, credit code or exact name>}``; 422 when the rules refuse."""
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
-    try:
-        org, warnings = svc.add_coverage(db, access, po, data.get("organization"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    org, warnings = save(db, lambda: svc.add_coverage(db, access, po, data.get("organization")))
     return CoverageOut(po.id, org.id, [o.id for o in svc.covered_organizations(db, po)], warnings)
 
 
@@ -398,12 +358,7 @@ def api_dissolve(ctx: Ctx, db: Session, po_id: int, data: dict[str, Any]) -> Par
     """Body ``{"dissolved_on": "2024-03-01", "dissolved_reason": "…"}``; ends the org's coverage."""
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
-    try:
-        svc.dissolve(db, access, po, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.dissolve(db, access, po, data))
     return _out(db, access, [po])[0]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body
@@ -22,7 +22,8 @@ from core.services.tenants import TenantForm
 from core.tenancy import TenantInfo, tree
 from core.terms import default_terms
 from core.web.context import Ctx
-from core.web.render import form_value, redirect, render
+from core.web.forms import save
+from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MANAGE = {"permission": "tenant:manage"}
@@ -98,14 +99,13 @@ def tenant_create(ctx: Ctx, db: Session, data: Form) -> Response:
         errors["parent_id"] = "只有平台管理员可以新建顶级辖区"
     elif form.parent_id is not None and form.parent_id not in ctx.subtree():
         errors["parent_id"] = "只能在本辖区及其下级中新建"
-    try:
+
+    def create() -> Tenant:
         if errors:
             raise FormErrors(errors)
-        tenant = tenant_service.create_tenant(admin_session(ctx, db), form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _tenant_page(ctx, vars(form), exc.errors, None, 422)
+        return tenant_service.create_tenant(admin_session(ctx, db), form)
+
+    tenant = save(db, create, rerender=lambda errs: _tenant_page(ctx, vars(form), errs, None))
     return redirect(ctx.url(f"admin/tenants/{tenant.id}/plugins"))
 
 
@@ -127,15 +127,13 @@ def tenant_update(ctx: Ctx, db: Session, tenant_id: int, data: Form) -> Response
         form.parent_id = t.parent_id  # a tenant cannot move itself out of its own reach
     elif form.parent_id not in ctx.subtree():
         errors["parent_id"] = "上级辖区须在本辖区范围内"
-    try:
+
+    def update() -> None:
         if errors:
             raise FormErrors(errors)
-        row = admin_session(ctx, db).get(Tenant, tenant_id)
-        tenant_service.update_tenant(db, row, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _tenant_page(ctx, vars(form), exc.errors, t, 422)
+        tenant_service.update_tenant(db, admin_session(ctx, db).get(Tenant, tenant_id), form)
+
+    save(db, update, rerender=lambda errs: _tenant_page(ctx, vars(form), errs, t))
     return redirect(ctx.url("admin/tenants"))
 
 
@@ -147,10 +145,8 @@ def tenant_archive(ctx: Ctx, db: Session, data: Form, tenant_id: int) -> Respons
         ctx.flashes.append(["error", "不能归档当前所在的辖区"])
         return _tenant_list_page(ctx, status=409)
     try:
-        tenant_service.set_archived(admin_session(ctx, db), db.get(Tenant, tenant_id), archive)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
+        save(db, lambda: tenant_service.set_archived(admin_session(ctx, db), db.get(Tenant, tenant_id), archive))
+    except FormErrors as exc:  # refused (a descendant is still in use): 409 on the list
         ctx.flashes.append(["error", exc.errors["__all__"]])
         return _tenant_list_page(ctx, status=409)
     return redirect(ctx.url("admin/tenants"))
@@ -161,8 +157,7 @@ def tenant_plugins(ctx: Ctx, tenant_id: int) -> Response:
     return _plugins_page(ctx, subtree_tenant(ctx, tenant_id))
 
 
-def _plugins_page(ctx: Ctx, target: TenantInfo, errors: dict | None = None, status: int = 200,
-                  message: str = "") -> Response:
+def _plugins_page(ctx: Ctx, target: TenantInfo, errors: dict | None = None, status: int = 200) -> Response:
     reg = registry()
     enabled = reg.enabled(target.id)
     plugins = []
@@ -174,12 +169,12 @@ def _plugins_page(ctx: Ctx, target: TenantInfo, errors: dict | None = None, stat
         ]
         plugins.append({"name": name, "meta": meta, "enabled": name in enabled, "fields": fields})
     return render("admin.TenantPlugins", status_code=status, ctx=ctx, target=target, plugins=plugins,
-                  errors=errors or {}, message=message)
+                  errors=errors or {})
 
 
 @post("/admin/tenants/{tenant_id:int}/plugins/{name:str}/toggle", opt=MANAGE,
       include_in_schema=False, sync_to_thread=True)
-def plugin_toggle(ctx: Ctx, db: Session, tenant_id: int, name: str, data: Form) -> Response:
+def plugin_toggle(ctx: Ctx, db: Session, request: Request, tenant_id: int, name: str, data: Form) -> Response:
     target = subtree_tenant(ctx, tenant_id)
     if name not in registry().meta:
         raise NotFoundException("插件不存在")
@@ -191,13 +186,13 @@ def plugin_toggle(ctx: Ctx, db: Session, tenant_id: int, name: str, data: Form) 
         db.rollback()
         return _plugins_page(ctx, target, {name: str(exc)}, 409)
     labels = "、".join(registry().meta[n].label for n in changed)
-    msg = (f"已启用：{labels}" if enable else f"已停用：{labels}") if changed else "状态未改变"
-    return _plugins_page(ctx, target, message=msg)
+    flash(request, (f"已启用：{labels}" if enable else f"已停用：{labels}") if changed else "状态未改变")
+    return redirect(ctx.url(f"admin/tenants/{target.id}/plugins"))
 
 
 @post("/admin/tenants/{tenant_id:int}/plugins/{name:str}/settings", opt=MANAGE,
       include_in_schema=False, sync_to_thread=True)
-def plugin_settings(ctx: Ctx, db: Session, tenant_id: int, name: str, data: Form) -> Response:
+def plugin_settings(ctx: Ctx, db: Session, request: Request, tenant_id: int, name: str, data: Form) -> Response:
     target = subtree_tenant(ctx, tenant_id)
     meta = registry().meta.get(name)
     if meta is None:
@@ -214,7 +209,8 @@ def plugin_settings(ctx: Ctx, db: Session, tenant_id: int, name: str, data: Form
     except SettingsError as exc:
         db.rollback()
         return _plugins_page(ctx, target, {f"{name}.{k}": v for k, v in exc.errors.items()}, 422)
-    return _plugins_page(ctx, target, message=f"「{meta.label}」设置已保存")
+    flash(request, f"「{meta.label}」设置已保存")
+    return redirect(ctx.url(f"admin/tenants/{target.id}/plugins"))
 
 
 # --- users and roles ---------------------------------------------------------------------
@@ -226,7 +222,7 @@ def _grantable_roles(ctx: Ctx) -> dict[str, str]:
 
 
 def _users_page(ctx: Ctx, db: Session, errors: dict | None = None, form: dict | None = None,
-                status: int = 200, message: str = "", q: str = "") -> Response:
+                status: int = 200, q: str = "") -> Response:
     subtree = {str(i) for i in ctx.subtree()}
     rows = [a for a in authorizer.assignments() if a[2] in subtree
             or (a[2] == PLATFORM and ctx.can("platform:admin"))]
@@ -241,7 +237,7 @@ def _users_page(ctx: Ctx, db: Session, errors: dict | None = None, form: dict | 
     parents = [tree().by_id[i] for i in ctx.subtree() if not tree().by_id[i].archived]
     return render("admin.Users", status_code=status, ctx=ctx, users=users, listing=listing,
                   roles=roles, tenants=parents, errors=errors or {}, form=form or {},
-                  message=message, q=q)
+                  q=q)
 
 
 @get("/admin/users", opt=USERS, include_in_schema=False, sync_to_thread=True)
@@ -250,7 +246,7 @@ def users_page(ctx: Ctx, db: Session, q: str = "") -> Response:
 
 
 @post("/admin/users/new", opt=USERS, include_in_schema=False, sync_to_thread=True)
-def user_create(ctx: Ctx, db: Session, data: Form) -> Response:
+def user_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     """Create a user and give them a first role in the subtree, in one transaction."""
     form = {k: form_value(data, k) for k in ("username", "display_name", "role", "tenant_id")}
     errors: dict[str, str] = {}
@@ -260,22 +256,26 @@ def user_create(ctx: Ctx, db: Session, data: Form) -> Response:
     roles = _grantable_roles(ctx)
     if form["role"] not in roles or form["role"] == PLATFORM_ADMIN:
         errors["role"] = "请选择角色"
-    try:
-        user = user_service.create_user(db, form["username"], form_value(data, "password"),
-                                        form["display_name"]) if not errors else None
+
+    def create() -> User:
+        try:
+            user = user_service.create_user(db, form["username"], form_value(data, "password"),
+                                            form["display_name"])
+        except FormErrors as exc:  # report these with the role and tenant errors, all at once
+            raise FormErrors({**errors, **exc.errors}) from exc
         if errors:
             raise FormErrors(errors)
         admin_session(ctx, db)
         user_service.grant_role(db, user, form["role"], int(tenant_id), roles)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _users_page(ctx, db, {**errors, **exc.errors}, form, 422)
-    return _users_page(ctx, db, message=f"已创建用户 {user.username}")
+        return user
+
+    user = save(db, create, rerender=lambda errs: _users_page(ctx, db, errs, form))
+    flash(request, f"已创建用户 {user.username}")
+    return redirect(ctx.url("admin/users"))
 
 
 @post("/admin/users/grant", opt=USERS, include_in_schema=False, sync_to_thread=True)
-def role_grant(ctx: Ctx, db: Session, data: Form) -> Response:
+def role_grant(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     form = {k: form_value(data, k) for k in ("username", "role", "tenant_id")}
     roles = _grantable_roles(ctx)
     user = db.scalar(select(User).where(User.username == form["username"]))
@@ -291,20 +291,20 @@ def role_grant(ctx: Ctx, db: Session, data: Form) -> Response:
         errors["tenant_id"] = "请选择本辖区范围内的辖区"
     if form["role"] not in roles:
         errors["role"] = "请选择角色"
-    try:
+
+    def grant() -> bool:
         if errors:
             raise FormErrors(errors)
         admin_session(ctx, db)
-        changed = user_service.grant_role(db, user, form["role"], target, roles)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _users_page(ctx, db, exc.errors, form, 422)
-    return _users_page(ctx, db, message="已授予角色" if changed else "该用户已有此角色")
+        return user_service.grant_role(db, user, form["role"], target, roles)
+
+    changed = save(db, grant, rerender=lambda errs: _users_page(ctx, db, errs, form))
+    flash(request, "已授予角色" if changed else "该用户已有此角色")
+    return redirect(ctx.url("admin/users"))
 
 
 @post("/admin/users/revoke", opt=USERS, include_in_schema=False, sync_to_thread=True)
-def role_revoke(ctx: Ctx, db: Session, data: Form) -> Response:
+def role_revoke(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     uid, role, tid = form_value(data, "user_id"), form_value(data, "role"), form_value(data, "tenant_id")
     if tid == PLATFORM and ctx.can("platform:admin"):
         target: int | str = PLATFORM
@@ -320,7 +320,8 @@ def role_revoke(ctx: Ctx, db: Session, data: Form) -> Response:
     admin_session(ctx, db)
     user_service.revoke_role(db, user, role, target)
     db.commit()
-    return _users_page(ctx, db, message="已撤销角色")
+    flash(request, "已撤销角色")
+    return redirect(ctx.url("admin/users"))
 
 
 ROUTES = [tenant_list, tenant_new, tenant_create, tenant_edit, tenant_update, tenant_archive,
