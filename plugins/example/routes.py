@@ -7,13 +7,13 @@ from typing import Annotated, Any
 
 from litestar import Response, delete, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
-from core.forms import FormErrors
 from core.plugins import registry
 from core.web.context import Ctx
+from core.web.forms import save
 from core.web.render import form_value, redirect, render
 from plugins.example.models import Notice
 from plugins.example.service import list_notices, post_notice
@@ -27,8 +27,8 @@ def _settings(ctx: Ctx):
     return registry().settings(ctx.tenant.id, "example")
 
 
-def _page(ctx: Ctx, db: Session, q: str = "", form=None, errors=None, status: int = 200) -> Response:
-    return render("example:Page", status_code=status, ctx=ctx, notices=list_notices(db, q), q=q,
+def _page(ctx: Ctx, db: Session, q: str = "", form=None, errors=None) -> Response:
+    return render("example:Page", ctx=ctx, notices=list_notices(db, q), q=q,
                   form=form or {}, errors=errors or {}, settings=_settings(ctx))
 
 
@@ -40,13 +40,9 @@ def board(ctx: Ctx, db: Session, q: str = "") -> Response:
 @post("/", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def create(ctx: Ctx, db: Session, data: Form) -> Response:
     form = {"title": form_value(data, "title"), "body": form_value(data, "body")}
-    try:
-        post_notice(db, form["title"], form["body"], form_value(data, "pinned") == "1",
-                    _settings(ctx).max_notices)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _page(ctx, db, form=form, errors=exc.errors, status=422)
+    pinned = form_value(data, "pinned") == "1"
+    save(db, lambda: post_notice(db, form["title"], form["body"], pinned, _settings(ctx).max_notices),
+         rerender=lambda errors: _page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("example"))
 
 
@@ -94,12 +90,7 @@ def api_get(db: Session, notice_id: int) -> NoticeOut:
 
 @post("/notices", opt=WRITE, sync_to_thread=True, tags=["example"])
 def api_create(ctx: Ctx, db: Session, data: NoticeIn) -> NoticeOut:
-    try:
-        notice = post_notice(db, data.title, data.body, data.pinned, _settings(ctx).max_notices)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors}) from exc
+    notice = save(db, lambda: post_notice(db, data.title, data.body, data.pinned, _settings(ctx).max_notices))
     return NoticeOut.of(notice)
 
 
