@@ -9,16 +9,15 @@ from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core import clock, history
-from core.audit import record
-from core.excel import xlsx_response
-from core.forms import FormErrors
 from core.plugins import registry
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import paginate
 from core.web.render import redirect, render
 from plugins.funds import service as svc
@@ -55,17 +54,6 @@ def _separate(ctx: Ctx) -> bool:
     return bool(registry().settings(ctx.tenant.id, "funds").separate_approval)
 
 
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
-
-
-def _xlsx(db: Session, name: str, headers: list[str], rows: list[list[Any]], entity: str) -> Response:
-    response = xlsx_response(f"{name}-{clock.today().isoformat()}.xlsx", name, headers, rows)
-    record(db, "funds.export", entity=entity, summary=f"导出{name} {len(rows)} 条")
-    db.commit()
-    return response
-
-
 # --- budget lines ------------------------------------------------------------------------------
 
 
@@ -94,19 +82,15 @@ def home_export(db: Session, q: str = "", year: str = "", category: str = "", ta
     rows = [[ln.year, svc.TARGET_KINDS.get(ln.target_kind), ln.target_name, svc.CATEGORIES.get(ln.category),
              ln.title, svc.Decimal(ln.amount_fen) / 100, svc.Decimal(svc.remaining_fen(db, ln)) / 100, ln.note]
             for ln in db.scalars(svc.line_select(q, _int(year), category, target_kind))]
-    return _xlsx(db, "经费预算", ["年度", "对象类型", "对象", "类别", "名称", "预算（元）", "余额（元）", "备注"], rows,
-                 "funds_lines")
+    return xlsx_export(db, "经费预算", ["年度", "对象类型", "对象", "类别", "名称", "预算（元）", "余额（元）", "备注"],
+                       rows, action="funds.export", entity="funds_lines")
 
 
 @post("/", opt=WRITE, **PAGE)
 def line_create(ctx: Ctx, db: Session, data: Form) -> Response:
     raw = _raw(data)
-    try:
-        line = svc.create_line(db, ctx.tenant, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _home(ctx, db, _q("", "", "", ""), form=raw, errors=exc.errors, code=422)
+    line = save(db, lambda: svc.create_line(db, ctx.tenant, raw),
+                rerender=lambda errors: _home(ctx, db, _q("", "", "", ""), form=raw, errors=errors))
     return redirect(ctx.url(f"funds/lines/{line.id}"))
 
 
@@ -129,24 +113,17 @@ def line_detail(ctx: Ctx, db: Session, line_id: int) -> Response:
 @post("/lines/{line_id:int}/amount", opt=WRITE, **PAGE)
 def line_amount(ctx: Ctx, db: Session, line_id: int, data: Form) -> Response:
     raw = _raw(data)
-    try:
-        svc.update_line_amount(db, svc.get_line(db, line_id), raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _line_page(ctx, db, line_id, raw, exc.errors, 422)
+    save(db, lambda: svc.update_line_amount(db, svc.get_line(db, line_id), raw),
+         rerender=lambda errors: _line_page(ctx, db, line_id, raw, errors))
     return redirect(ctx.url(f"funds/lines/{line_id}"))
 
 
 @post("/lines/{line_id:int}/disburse", opt=WRITE, **PAGE)
 def disburse(ctx: Ctx, db: Session, line_id: int, data: Form) -> Response:
     raw = _raw(data)
-    try:
-        svc.request_disbursement(db, svc.get_line(db, line_id), raw, clock.today(), ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _line_page(ctx, db, line_id, raw, exc.errors, 422)
+    save(db, lambda: svc.request_disbursement(db, svc.get_line(db, line_id), raw, clock.today(),
+                                              ctx.user.username),
+         rerender=lambda errors: _line_page(ctx, db, line_id, raw, errors))
     return redirect(ctx.url(f"funds/lines/{line_id}"))
 
 
@@ -154,12 +131,9 @@ def disburse(ctx: Ctx, db: Session, line_id: int, data: Form) -> Response:
 def decide(ctx: Ctx, db: Session, disbursement_id: int, action: str, data: Form) -> Response:
     d = svc.get_disbursement(db, disbursement_id)
     raw = _raw(data)
-    try:
-        svc.decide(db, d, action, raw, clock.today(), ctx.user.username, separate_approval=_separate(ctx))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _line_page(ctx, db, d.line_id, raw, exc.errors, 422)
+    save(db, lambda: svc.decide(db, d, action, raw, clock.today(), ctx.user.username,
+                                separate_approval=_separate(ctx)),
+         rerender=lambda errors: _line_page(ctx, db, d.line_id, raw, errors))
     return redirect(ctx.url(f"funds/lines/{d.line_id}"))
 
 
@@ -179,8 +153,9 @@ def disbursements_export(db: Session, q: str = "", status: str = "", year: str =
              lines[d.line_id].title, d.purpose, d.payee, svc.Decimal(d.amount_fen) / 100, svc.STATUSES[d.status],
              d.requested_on, d.requested_by, d.decided_on or "", d.decided_by, d.paid_on or "", d.reject_reason]
             for d in items]
-    return _xlsx(db, "经费拨付", ["年度", "对象", "类别", "预算", "用途", "收款方", "金额（元）", "状态", "申请日期", "申请人",
-                               "审批日期", "审批人", "拨付日期", "驳回原因"], rows, "funds_disbursements")
+    return xlsx_export(db, "经费拨付", ["年度", "对象", "类别", "预算", "用途", "收款方", "金额（元）", "状态", "申请日期",
+                                     "申请人", "审批日期", "审批人", "拨付日期", "驳回原因"], rows,
+                       action="funds.export", entity="funds_disbursements")
 
 
 @get("/ledger", opt=READ, **PAGE)
@@ -208,13 +183,15 @@ def target_ledger(ctx: Ctx, db: Session, kind: str = "tenant", id: str = "", yea
 def target_ledger_export(ctx: Ctx, db: Session, kind: str = "tenant", id: str = "", year: str = "") -> Response:
     tl = _target_ledger(ctx, db, kind, id, year)
     name = f"经费台账-{tl.target_name}" + (f"-{tl.year}年" if tl.year else "")
-    return _xlsx(db, name[:60], svc.TARGET_LEDGER_HEADERS, svc.target_ledger_rows(tl), "funds_lines")
+    return xlsx_export(db, name[:60], svc.TARGET_LEDGER_HEADERS, svc.target_ledger_rows(tl),
+                       action="funds.export", entity="funds_lines")
 
 
 @get("/ledger/export", opt=READ, **PAGE)
 def ledger_export(db: Session, year: str = "", target_kind: str = "", q: str = "") -> Response:
-    return _xlsx(db, "经费台账", svc.LEDGER_HEADERS, svc.ledger_rows(svc.ledger(db, _int(year), target_kind, q)),
-                 "funds_lines")
+    return xlsx_export(db, "经费台账", svc.LEDGER_HEADERS,
+                       svc.ledger_rows(svc.ledger(db, _int(year), target_kind, q)), action="funds.export",
+                       entity="funds_lines")
 
 
 # --- JSON API ----------------------------------------------------------------------------------
@@ -326,12 +303,7 @@ def api_lines(db: Session, q: str = "", year: int | None = None, category: str =
 
 @post("/lines", opt=WRITE, **API)
 def api_line_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> LineOut:
-    try:
-        line = svc.create_line(db, ctx.tenant, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    line = save(db, lambda: svc.create_line(db, ctx.tenant, data))
     return _line_out(db, line)
 
 
@@ -348,25 +320,15 @@ def api_line_disbursements(db: Session, line_id: int) -> list[DisbursementOut]:
 @post("/lines/{line_id:int}/disbursements", opt=WRITE, **API)
 def api_disburse(ctx: Ctx, db: Session, line_id: int, data: dict[str, Any]) -> DisbursementOut:
     line = svc.get_line(db, line_id)
-    try:
-        d = svc.request_disbursement(db, line, data, clock.today(), ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    d = save(db, lambda: svc.request_disbursement(db, line, data, clock.today(), ctx.user.username))
     return DisbursementOut.of(d)
 
 
 @post("/disbursements/{disbursement_id:int}/decide", opt=APPROVE, **API)
 def api_decide(ctx: Ctx, db: Session, disbursement_id: int, data: dict[str, Any]) -> DisbursementOut:
     d = svc.get_disbursement(db, disbursement_id)
-    try:
-        svc.decide(db, d, svc.text(data, "action"), data, clock.today(), ctx.user.username,
-                   separate_approval=_separate(ctx))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.decide(db, d, svc.text(data, "action"), data, clock.today(), ctx.user.username,
+                                separate_approval=_separate(ctx)))
     return DisbursementOut.of(d)
 
 
