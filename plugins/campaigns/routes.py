@@ -10,21 +10,20 @@ from typing import Annotated, Any
 import anyio
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock, history
-from core.audit import record
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.tenancy import tree
 from core.uploads import file_response
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import paginate
-from core.web.render import form_list, redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, form_list, redirect, render
 from plugins.campaigns import files
 from plugins.campaigns import service as svc
 from plugins.campaigns.models import (
@@ -51,22 +50,11 @@ def _raw(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
-
-
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value else None
     except ValueError:
         return None
-
-
-def _xlsx(db: Session, name: str, headers: list[str], rows: list[list[Any]], entity: str) -> Response:
-    response = xlsx_response(f"{name}-{clock.today().isoformat()}.xlsx", name, headers, rows)
-    record(db, "campaigns.export", entity=entity, summary=f"导出{name} {len(rows)} 条")
-    db.commit()
-    return response
 
 
 class View:
@@ -124,21 +112,18 @@ def home(ctx: Ctx, db: Session, q: str = "", year: str = "", status: str = "", p
 def home_export(db: Session, q: str = "", year: str = "", status: str = "") -> Response:
     rows = [[c.title, c.year, c.start_on, svc.CAMPAIGN_STATUSES.get(c.status, c.status), c.template_key, c.description]
             for c in db.scalars(svc.campaign_select(q, _int(year), status))]
-    return _xlsx(db, "推进计划", ["计划", "年度", "开始日期", "状态", "模板", "说明"], rows, "campaigns_campaigns")
+    return xlsx_export(db, "推进计划", ["计划", "年度", "开始日期", "状态", "模板", "说明"], rows, action="campaigns.export",
+                       entity="campaigns_campaigns")
 
 
 @post("/", opt=WRITE, **PAGE)
 def create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     raw = _raw(data)
     with ctx.rollup_session("campaigns:write") as rs:
-        try:
-            campaign = svc.create_campaign(rs, ctx.tenant, raw)
-            rs.commit()
-        except FormErrors as exc:
-            rs.rollback()
-            return _home(ctx, db, form=raw, errors=exc.errors, code=422)
+        campaign = save(rs, lambda: svc.create_campaign(rs, ctx.tenant, raw),
+                        rerender=lambda errors: _home(ctx, db, form=raw, errors=errors))
         cid = campaign.id
-    get_session(request).flash("推进计划已创建")
+    flash(request, "推进计划已创建")
     return redirect(ctx.url(f"campaigns/{cid}"))
 
 
@@ -165,19 +150,16 @@ def detail_export(ctx: Ctx, db: Session, campaign_id: int) -> Response:
     campaign = svc.get_campaign(db, campaign_id)
     with ctx.rollup_session("campaigns:read") as rs:
         rows = svc.task_rows(svc.campaign_tasks(rs, campaign), clock.today())
-    return _xlsx(db, campaign.title, svc.TASK_HEADERS, rows, "campaigns_tasks")
+    return xlsx_export(db, campaign.title, svc.TASK_HEADERS, rows, action="campaigns.export",
+                       entity="campaigns_tasks")
 
 
 @post("/{campaign_id:int}/phases", opt=WRITE, **PAGE)
 def phase_create(ctx: Ctx, db: Session, campaign_id: int, data: Form) -> Response:
     campaign = svc.get_campaign(db, campaign_id)
     raw = _raw(data)
-    try:
-        svc.add_phase(db, campaign, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, campaign_id, raw, exc.errors, 422)
+    save(db, lambda: svc.add_phase(db, campaign, raw),
+         rerender=lambda errors: _detail(ctx, db, campaign_id, raw, errors))
     return redirect(ctx.url(f"campaigns/{campaign_id}"))
 
 
@@ -186,23 +168,15 @@ def task_create(ctx: Ctx, db: Session, campaign_id: int, data: Form) -> Response
     svc.get_campaign(db, campaign_id)
     raw = _raw(data)
     with ctx.rollup_session("campaigns:write") as rs:
-        try:
-            svc.add_task(rs, ctx.tenant, svc.get_campaign(rs, campaign_id), raw)
-            rs.commit()
-        except FormErrors as exc:
-            rs.rollback()
-            return _detail(ctx, db, campaign_id, raw, exc.errors, 422)
+        save(rs, lambda: svc.add_task(rs, ctx.tenant, svc.get_campaign(rs, campaign_id), raw),
+             rerender=lambda errors: _detail(ctx, db, campaign_id, raw, errors))
     return redirect(ctx.url(f"campaigns/{campaign_id}"))
 
 
 @post("/{campaign_id:int}/close", opt=WRITE, **PAGE)
 def close(ctx: Ctx, db: Session, campaign_id: int) -> Response:
-    try:
-        svc.close_campaign(db, svc.get_campaign(db, campaign_id))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, campaign_id, {}, exc.errors, 422)
+    save(db, lambda: svc.close_campaign(db, svc.get_campaign(db, campaign_id)),
+         rerender=lambda errors: _detail(ctx, db, campaign_id, {}, errors))
     return redirect(ctx.url(f"campaigns/{campaign_id}"))
 
 
@@ -221,7 +195,7 @@ def tasks(ctx: Ctx, db: Session, q: str = "", status: str = "", overdue: str = "
 def tasks_export(db: Session, q: str = "", status: str = "", overdue: str = "") -> Response:
     today = clock.today()
     rows = svc.task_rows(db.scalars(svc.task_select(q, status, overdue_on=today if overdue else None)), today)
-    return _xlsx(db, "我的任务", svc.TASK_HEADERS, rows, "campaigns_tasks")
+    return xlsx_export(db, "我的任务", svc.TASK_HEADERS, rows, action="campaigns.export", entity="campaigns_tasks")
 
 
 def _task_page(ctx: Ctx, db: Session, task_id: int, form: dict | None = None, errors: dict | None = None,
@@ -245,12 +219,8 @@ def task_detail(ctx: Ctx, db: Session, task_id: int) -> Response:
 def task_action(ctx: Ctx, db: Session, task_id: int, action: str, data: Form) -> Response:
     task = svc.get_task(db, task_id)
     raw = _raw(data)
-    try:
-        svc.transition(db, task, action, raw, clock.today())
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _task_page(ctx, db, task_id, raw, exc.errors, 422)
+    save(db, lambda: svc.transition(db, task, action, raw, clock.today()),
+         rerender=lambda errors: _task_page(ctx, db, task_id, raw, errors))
     return redirect(ctx.url(f"campaigns/tasks/{task_id}"))
 
 
@@ -278,11 +248,9 @@ def _upload(db: Session, task: CampaignTask, upload: Any, user_id: int | None) -
 @post("/tasks/{task_id:int}/attachments", opt=WRITE, request_max_body_size=UPLOAD_LIMIT, **PAGE)
 def attachment_upload(ctx: Ctx, db: Session, request: Request, task_id: int, data: Multipart) -> Response:
     task = _attachable(db, task_id)
-    try:
-        att = _upload(db, task, data.get("file"), ctx.user.id)
-    except FormErrors as exc:
-        return _task_page(ctx, db, task_id, {}, exc.errors, 422)
-    get_session(request).flash(f"已上传「{att.filename}」")
+    att = save(db, lambda: _upload(db, task, data.get("file"), ctx.user.id),
+               rerender=lambda errors: _task_page(ctx, db, task_id, {}, errors))
+    flash(request, f"已上传「{att.filename}」")
     return redirect(ctx.url(f"campaigns/tasks/{task_id}") + "#attachments")
 
 
@@ -303,7 +271,7 @@ def attachment_delete(ctx: Ctx, db: Session, request: Request, task_id: int, att
     db.delete(att)
     db.commit()
     files.discard(att)
-    get_session(request).flash(f"已删除「{att.filename}」")
+    flash(request, f"已删除「{att.filename}」")
     return redirect(ctx.url(f"campaigns/tasks/{task_id}") + "#attachments")
 
 
@@ -321,7 +289,7 @@ def overdue_export(ctx: Ctx, db: Session, q: str = "", owner: str = "") -> Respo
     today = clock.today()
     with ctx.rollup_session("campaigns:read") as rs:
         rows = svc.task_rows(rs.scalars(svc.task_select(q, overdue_on=today, owner_id=_int(owner))), today)
-    return _xlsx(db, "超期任务", svc.TASK_HEADERS, rows, "campaigns_tasks")
+    return xlsx_export(db, "超期任务", svc.TASK_HEADERS, rows, action="campaigns.export", entity="campaigns_tasks")
 
 
 # --- reports -----------------------------------------------------------------------------------
@@ -344,12 +312,8 @@ def reports(ctx: Ctx, db: Session) -> Response:
 @post("/reports", opt=WRITE, **PAGE)
 def obligation_create(ctx: Ctx, db: Session, data: Form) -> Response:
     raw = _raw(data)
-    try:
-        svc.create_obligation(db, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _reports(ctx, db, raw, exc.errors, 422)
+    save(db, lambda: svc.create_obligation(db, raw),
+         rerender=lambda errors: _reports(ctx, db, raw, errors))
     return redirect(ctx.url("campaigns/reports"))
 
 
@@ -383,8 +347,8 @@ def obligation_export(ctx: Ctx, db: Session, obligation_id: int, period: str = "
     out = [[r.tenant.name, svc.period_label(ob.cadence, period), r.state_label,
             r.report.submitted_on if r.report else "", r.report.body if r.report else "",
             *[(r.report.figures or {}).get(lb, "") if r.report else "" for lb in labels]] for r in rows]
-    return _xlsx(db, f"{ob.title}报送情况", ["单位", "期次", "状态", "报送日期", "内容", *labels], out,
-                 "campaigns_reports")
+    return xlsx_export(db, f"{ob.title}报送情况", ["单位", "期次", "状态", "报送日期", "内容", *labels], out,
+                       action="campaigns.export", entity="campaigns_reports")
 
 
 @post("/reports/{obligation_id:int}/toggle", opt=WRITE, **PAGE)
@@ -416,13 +380,9 @@ def report_form(ctx: Ctx, db: Session, obligation_id: int, period: str = "") -> 
 def report_submit(ctx: Ctx, db: Session, request: Request, obligation_id: int, data: Form) -> Response:
     ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
     raw = _raw(data)
-    try:
-        svc.submit_report(db, ctx.tenant, ob, raw, clock.today(), ctx.user.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _submit_page(ctx, db, obligation_id, raw, exc.errors, 422)
-    get_session(request).flash("已报送")
+    save(db, lambda: svc.submit_report(db, ctx.tenant, ob, raw, clock.today(), ctx.user.id),
+         rerender=lambda errors: _submit_page(ctx, db, obligation_id, raw, errors))
+    flash(request, "已报送")
     return redirect(ctx.url("campaigns/reports"))
 
 
@@ -546,12 +506,7 @@ def api_campaigns(db: Session, q: str = "", year: int | None = None, status: str
 @post("/campaigns", opt=WRITE, **API)
 def api_campaign_create(ctx: Ctx, data: dict[str, Any]) -> CampaignOut:
     with ctx.rollup_session("campaigns:write") as rs:
-        try:
-            c = svc.create_campaign(rs, ctx.tenant, data)
-            rs.commit()
-        except FormErrors as exc:
-            rs.rollback()
-            raise _unprocessable(exc) from exc
+        c = save(rs, lambda: svc.create_campaign(rs, ctx.tenant, data))
         return _campaign_out(ctx, rs, c)
 
 
@@ -574,12 +529,7 @@ def api_campaign(ctx: Ctx, db: Session, campaign_id: int) -> CampaignOut:
 def api_task_create(ctx: Ctx, db: Session, campaign_id: int, data: dict[str, Any]) -> list[TaskOut]:
     svc.get_campaign(db, campaign_id)
     with ctx.rollup_session("campaigns:write") as rs:
-        try:
-            created = svc.add_task(rs, ctx.tenant, svc.get_campaign(rs, campaign_id), data)
-            rs.commit()
-        except FormErrors as exc:
-            rs.rollback()
-            raise _unprocessable(exc) from exc
+        created = save(rs, lambda: svc.add_task(rs, ctx.tenant, svc.get_campaign(rs, campaign_id), data))
         today = clock.today()
         return [TaskOut.of(t, today) for t in created]
 
@@ -599,12 +549,7 @@ def api_task(db: Session, task_id: int) -> TaskOut:
 def api_task_transition(db: Session, task_id: int, data: dict[str, Any]) -> TaskOut:
     task = svc.get_task(db, task_id)
     today = clock.today()
-    try:
-        svc.transition(db, task, svc.text(data, "action"), data, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.transition(db, task, svc.text(data, "action"), data, today))
     return TaskOut.of(task, today)
 
 
@@ -639,14 +584,11 @@ async def api_attachment_upload(ctx: Ctx, db: Session, request: Request, task_id
     try:
         form = await request.form()
     except Exception as exc:  # not multipart / form data
-        raise _unprocessable(FormErrors({"file": "请以 multipart/form-data 上传文件"})) from exc
+        raise FormErrors({"file": "请以 multipart/form-data 上传文件"}) from exc
     upload = form.get("file")
 
     def run() -> AttachmentOut:
-        try:
-            return AttachmentOut.of(_upload(db, task, upload, ctx.user.id))
-        except FormErrors as exc:
-            raise _unprocessable(exc) from exc
+        return AttachmentOut.of(_upload(db, task, upload, ctx.user.id))
 
     return await anyio.to_thread.run_sync(run)
 
@@ -673,12 +615,7 @@ def api_obligations(ctx: Ctx, db: Session) -> list[ObligationOut]:
 
 @post("/obligations", opt=WRITE, **API)
 def api_obligation_create(db: Session, data: dict[str, Any]) -> ObligationOut:
-    try:
-        ob = svc.create_obligation(db, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    ob = save(db, lambda: svc.create_obligation(db, data))
     return ObligationOut.of(ob, clock.today(), False)
 
 
@@ -693,12 +630,7 @@ def api_obligation_status(ctx: Ctx, db: Session, obligation_id: int, period: str
 @post("/obligations/{obligation_id:int}/reports", opt=REPORT, **API)
 def api_report_submit(ctx: Ctx, db: Session, obligation_id: int, data: dict[str, Any]) -> ReportOut:
     ob = svc.get_inherited_obligation(ctx.tenant, obligation_id, ctx.user.id)
-    try:
-        report = svc.submit_report(db, ctx.tenant, ob, data, clock.today(), ctx.user.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    report = save(db, lambda: svc.submit_report(db, ctx.tenant, ob, data, clock.today(), ctx.user.id))
     return ReportOut.of(report)
 
 
