@@ -15,19 +15,17 @@ from typing import Annotated, Any
 import anyio
 from litestar import Request, Response, delete, get, post, put
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.audit import record
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.plugins import registry
 from core.uploads import file_response
 from core.web.context import Ctx
-from core.web.render import form_list, form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.export import xlsx_export
+from core.web.forms import save
+from core.web.render import flash, form_list, form_value, redirect, render
 from plugins.activities import files
 from plugins.activities import service as svc
 from plugins.activities.models import Activity
@@ -86,14 +84,6 @@ def _settings(ctx: Ctx):
     return registry().settings(ctx.tenant.id, "activities")
 
 
-def _flash(request: Request, message: str, kind: str = "success") -> None:
-    get_session(request).flash(message, kind)
-
-
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
-
-
 def _filter(request: Request) -> ActivityFilter:
     return ActivityFilter.from_mapping(request.query_params.dict())
 
@@ -115,13 +105,8 @@ def activity_list(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Res
 def activity_export(ctx: Ctx, db: Session, request: Request) -> Response:
     access, types, today = _env(ctx)
     f = _filter(request)
-    rows = list(svc.export_rows(db, access, types, f))
-    title = _settings(ctx).title
-    response = xlsx_response(f"{title}-{today.isoformat()}.xlsx", title, svc.EXPORT_HEADERS, rows)
-    record(db, "activities.export", entity="activities_activities", summary=f"导出{title} {len(rows)} 条",
-           after=f.query() or None)
-    db.commit()
-    return response
+    return xlsx_export(db, _settings(ctx).title, svc.EXPORT_HEADERS, svc.export_rows(db, access, types, f),
+                       action="activities.export", entity="activities_activities", query=f.query())
 
 
 @get("/calendar", **PAGE)
@@ -154,11 +139,9 @@ def due_export(ctx: Ctx, db: Session, on: str = "", type: str = "") -> Response:
     day = svc.parse_date(on) or today
     rows = svc.due_export_rows(svc.due_rows(db, ctx.tenant, types, day, access, type_key=type))
     title = f"应办提醒-{day.isoformat()}"
-    response = xlsx_response(f"{title}.xlsx", "应办提醒", svc.DUE_HEADERS, rows)
-    record(db, "activities.export", entity="activities_activities", summary=f"导出{title} {len(rows)} 条",
-           after={"on": day.isoformat(), "type": type} if type else {"on": day.isoformat()})
-    db.commit()
-    return response
+    return xlsx_export(db, title, svc.DUE_HEADERS, rows, action="activities.export",
+                       entity="activities_activities",
+                       query={"on": day.isoformat(), "type": type}, sheet="应办提醒", filename=f"{title}.xlsx")
 
 
 def _stats(ctx: Ctx, db: Session, period: str, on: str, type: str, kind: str):
@@ -182,11 +165,10 @@ def stats_export(ctx: Ctx, db: Session, period: str = "quarter", on: str = "", t
     st, types, today, _day = _stats(ctx, db, period, on, type, kind)
     what = types.label(st.type_key) if st.type_key else "全部活动"
     title = f"活动统计-{st.period_label}-{what}"
-    response = xlsx_response(f"{title}.xlsx", "活动统计", svc.STATS_HEADERS, svc.stats_rows(st))
-    record(db, "activities.export", entity="activities_activities", summary=f"导出{title} {len(st.rows)} 条",
-           after={"period": st.period, "start": st.period_start.isoformat(), "type": st.type_key, "kind": kind})
-    db.commit()
-    return response
+    return xlsx_export(db, title, svc.STATS_HEADERS, svc.stats_rows(st), action="activities.export",
+                       entity="activities_activities", sheet="活动统计", filename=f"{title}.xlsx",
+                       query={"period": st.period, "start": st.period_start.isoformat(), "type": st.type_key,
+                              "kind": kind})
 
 
 # --- create / edit -----------------------------------------------------------------------------------------
@@ -218,13 +200,9 @@ def activity_new(ctx: Ctx, db: Session, organizer: str = "", type: str = "", dat
 def activity_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     access, types, _today = _env(ctx)
     form = _form(data)
-    try:
-        activity = svc.create_activity(db, access, ctx.tenant, types, form, clock.utcnow())
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form_page(ctx, db, form, exc.errors, status=422)
-    _flash(request, f"活动「{activity.title}」已登记")
+    activity = save(db, lambda: svc.create_activity(db, access, ctx.tenant, types, form, clock.utcnow()),
+                    rerender=lambda errors: _form_page(ctx, db, form, errors))
+    flash(request, f"活动「{activity.title}」已登记")
     return redirect(ctx.url(f"activities/{activity.id}"))
 
 
@@ -241,16 +219,16 @@ def activity_update(ctx: Ctx, db: Session, request: Request, activity_id: int, d
     access, types, _today = _env(ctx)
     activity = svc.get_activity(db, access, activity_id)
     form = _form(data)
-    try:
-        svc.update_activity(db, access, ctx.tenant, types, activity, form, clock.utcnow())
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        if "status" in exc.errors:
-            _flash(request, exc.errors["status"], "error")
+
+    def rerender(errors: dict[str, str]) -> Response:
+        if "status" in errors:  # no longer editable: said on the activity's page
+            flash(request, errors["status"], "error")
             return redirect(ctx.url(f"activities/{activity_id}"))
-        return _form_page(ctx, db, form, exc.errors, db.get(Activity, activity_id), status=422)
-    _flash(request, "活动已保存")
+        return _form_page(ctx, db, form, errors, db.get(Activity, activity_id))
+
+    save(db, lambda: svc.update_activity(db, access, ctx.tenant, types, activity, form, clock.utcnow()),
+         rerender=rerender)
+    flash(request, "活动已保存")
     return redirect(ctx.url(f"activities/{activity_id}"))
 
 
@@ -282,13 +260,9 @@ def _detail_action(ctx: Ctx, db: Session, request: Request, activity_id: int, fn
     :class:`FormErrors` roll back and re-render it with the errors (422)."""
     access = Access.of(ctx)
     activity = svc.get_activity(db, access, activity_id)
-    try:
-        fn(activity)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail_page(ctx, db, db.get(Activity, activity_id), exc.errors, form, status=422)
-    _flash(request, message)
+    save(db, lambda: fn(activity),
+         rerender=lambda errors: _detail_page(ctx, db, db.get(Activity, activity_id), errors, form))
+    flash(request, message)
     return redirect(ctx.url(f"activities/{activity_id}"))
 
 
@@ -311,7 +285,7 @@ def activity_delete(ctx: Ctx, db: Session, request: Request, activity_id: int) -
     db.commit()
     for att in attachments:
         files.discard(att)
-    _flash(request, f"活动「{title}」已删除")
+    flash(request, f"活动「{title}」已删除")
     return redirect(ctx.url("activities"))
 
 
@@ -390,9 +364,8 @@ def attachment_delete(ctx: Ctx, db: Session, request: Request, activity_id: int,
     response = _detail_action(ctx, db, request, activity_id,
                               lambda a: deleted.append(svc.delete_attachment(db, access, a, attachment_id)),
                               "附件已删除")
-    if response.status_code == 303:
-        for att in deleted:
-            files.discard(att)
+    for att in deleted:  # committed: the bytes can go
+        files.discard(att)
     return response
 
 
@@ -410,11 +383,9 @@ def _upload(db: Session, ctx: Ctx, activity: Activity, data: dict[str, Any]):
 def attachment_upload(ctx: Ctx, db: Session, request: Request, activity_id: int, data: Multipart) -> Response:
     activity = svc.get_activity(db, Access.of(ctx), activity_id)
     form = {k: form_value(data, k) for k in ("kind", "description")}
-    try:
-        att = _upload(db, ctx, activity, data)
-    except FormErrors as exc:
-        return _detail_page(ctx, db, db.get(Activity, activity_id), exc.errors, {"upload": form}, status=422)
-    _flash(request, f"已上传「{att.filename}」")
+    att = save(db, lambda: _upload(db, ctx, activity, data),
+               rerender=lambda errors: _detail_page(ctx, db, db.get(Activity, activity_id), errors, {"upload": form}))
+    flash(request, f"已上传「{att.filename}」")
     return redirect(ctx.url(f"activities/{activity_id}"))
 
 
@@ -593,12 +564,7 @@ def api_get(ctx: Ctx, db: Session, activity_id: int) -> ActivityDetailOut:
 @post("/activities", **API_W)
 def api_create(ctx: Ctx, db: Session, data: ActivityIn) -> ActivityDetailOut:
     access, types, _today = _env(ctx)
-    try:
-        activity = svc.create_activity(db, access, ctx.tenant, types, data.raw(), clock.utcnow())
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    activity = save(db, lambda: svc.create_activity(db, access, ctx.tenant, types, data.raw(), clock.utcnow()))
     return ActivityDetailOut.full(db, activity, types)
 
 
@@ -606,12 +572,7 @@ def api_create(ctx: Ctx, db: Session, data: ActivityIn) -> ActivityDetailOut:
 def api_update(ctx: Ctx, db: Session, activity_id: int, data: ActivityIn) -> ActivityDetailOut:
     access, types, _today = _env(ctx)
     activity = svc.get_activity(db, access, activity_id)
-    try:
-        svc.update_activity(db, access, ctx.tenant, types, activity, data.raw(), clock.utcnow())
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.update_activity(db, access, ctx.tenant, types, activity, data.raw(), clock.utcnow()))
     return ActivityDetailOut.full(db, activity, types)
 
 
@@ -634,12 +595,7 @@ class StatusIn:
 def api_status(ctx: Ctx, db: Session, activity_id: int, data: StatusIn) -> ActivityDetailOut:
     access, types, _today = _env(ctx)
     activity = svc.get_activity(db, access, activity_id)
-    try:
-        svc.change_status(db, access, activity, data.action, clock.utcnow(), data.reason)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.change_status(db, access, activity, data.action, clock.utcnow(), data.reason))
     return ActivityDetailOut.full(db, activity, types)
 
 
@@ -661,12 +617,7 @@ def api_participants(ctx: Ctx, db: Session, activity_id: int, data: Participants
     access, types, _today = _env(ctx)
     activity = svc.get_activity(db, access, activity_id)
     others = "\n".join(f"{p.name}，{p.unit}" if p.unit else p.name for p in data.others)
-    try:
-        svc.add_participants(db, access, activity, data.member_ids, others, data.all_members)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.add_participants(db, access, activity, data.member_ids, others, data.all_members))
     return ActivityDetailOut.full(db, activity, types)
 
 
@@ -685,12 +636,7 @@ def api_attendance(ctx: Ctx, db: Session, activity_id: int, data: list[Attendanc
     activity = svc.get_activity(db, access, activity_id)
     entries = [svc.AttendanceEntry(e.participant_id, e.attendance, e.leave_reason.strip(), e.leave_decision.strip(),
                                    e.note.strip()) for e in data]
-    try:
-        svc.record_attendance(db, access, activity, entries, clock.utcnow())
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.record_attendance(db, access, activity, entries, clock.utcnow()))
     return ActivityDetailOut.full(db, activity, types)
 
 
@@ -775,7 +721,7 @@ def api_counts(ctx: Ctx, db: Session, start: str, end: str, type: str = "") -> l
     elif first is not None and last < first:
         errors["end"] = "结束日期不能早于开始日期"
     if errors:
-        raise _unprocessable(FormErrors(errors))
+        raise FormErrors(errors)
     access = Access.of(ctx)
     counts = svc.count_by_organizer(db, type or None, first, last)
     rates = svc.attendance_by_organizer(db, type or None, first, last)
@@ -802,14 +748,11 @@ async def api_attachment_upload(ctx: Ctx, db: Session, request: Request, activit
     try:
         form = await request.form()
     except Exception as exc:  # not multipart / form data
-        raise _unprocessable(FormErrors({"file": "请以 multipart/form-data 上传文件"})) from exc
+        raise FormErrors({"file": "请以 multipart/form-data 上传文件"}) from exc
     data = {k: form.get(k) for k in form}
 
     def run() -> AttachmentOut:
-        try:
-            att = _upload(db, ctx, activity, data)
-        except FormErrors as exc:
-            raise _unprocessable(exc) from exc
+        att = _upload(db, ctx, activity, data)
         return AttachmentOut.of(att)
 
     return await anyio.to_thread.run_sync(run)
