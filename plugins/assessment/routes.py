@@ -16,20 +16,19 @@ from typing import Annotated, Any
 import anyio
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import clock, history, search
-from core.audit import record
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.uploads import file_response
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import PAGE_SIZE, PageOf, paginate
-from core.web.render import form_list, form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, form_list, form_value, redirect, render
 from core.web.templating import localtime
 from plugins.assessment import files
 from plugins.assessment import service as svc
@@ -96,10 +95,6 @@ def _entry(db: Session, ctx: Ctx, key: str) -> svc.TemplateEntry:
     return entry
 
 
-def _flash(request: Request, message: str) -> None:
-    get_session(request).flash(message)
-
-
 # --- rounds list ---------------------------------------------------------------------------------
 
 ROUND_HEADERS = ["考核名称", "模板", "考核对象", "期间", "状态", "对象数", "待处理申诉", "发布时间"]
@@ -118,9 +113,8 @@ def round_list(ctx: Ctx, db: Session, q: str = "", round_state: StateQuery = "",
         rows = [[r.title, r.template.label, TARGET_KINDS[r.target_kind], svc.period_label(r.period_kind, r.period),
                  svc.STATES[r.state], counts.get(r.id, 0), appeals.get(r.id, 0), localtime(r.published_at)]
                 for r in rounds]
-        record(db, "assessment.export", entity="assessment_rounds", summary=f"导出 {len(rows)} 个考核轮次")
-        db.commit()
-        return xlsx_response("考核轮次.xlsx", "考核轮次", ROUND_HEADERS, rows)
+        return xlsx_export(db, "考核轮次", ROUND_HEADERS, rows, action="assessment.export",
+                           entity="assessment_rounds", query=f.query())
     result = paginate(db, stmt, page, PAGE_SIZE)
     ids = [r.id for r in result.items]
     entries = svc.template_entries(db, ctx.tenant)
@@ -165,9 +159,9 @@ def template_list(ctx: Ctx, db: Session, q: str = "", source: str = "", target_k
         entries = [e for e in entries if e.archived == (status == "archived")]
     ct_labels = svc.cluster_type_labels(ctx.tenant)
     if format == "xlsx":
-        record(db, "assessment.export", entity="assessment_templates", summary=f"导出 {len(entries)} 个考核模板")
-        db.commit()
-        return xlsx_response("考核模板.xlsx", "考核模板", TEMPLATE_HEADERS, _template_rows(entries, ct_labels))
+        return xlsx_export(db, "考核模板", TEMPLATE_HEADERS, _template_rows(entries, ct_labels),
+                           action="assessment.export", entity="assessment_templates",
+                           query={"q": q, "source": source, "target_kind": target_kind, "status": status})
     page = max(1, page)
     result = PageOf(entries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(entries), page, PAGE_SIZE)
     query = {"q": q, "source": source, "target_kind": target_kind, "status": status}
@@ -192,13 +186,9 @@ def template_new(ctx: Ctx) -> Response:
 @post("/templates/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def template_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     form = _template_raw(data)
-    try:
-        row = svc.create_custom_template(db, ctx.tenant, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _template_form(ctx, form, exc.errors, None, 422)
-    _flash(request, "考核模板已保存")
+    row = save(db, lambda: svc.create_custom_template(db, ctx.tenant, form),
+               rerender=lambda errors: _template_form(ctx, form, errors, None))
+    flash(request, "考核模板已保存")
     return redirect(ctx.url(f"assessment/templates/{row.key}"))
 
 
@@ -239,13 +229,9 @@ def template_edit(ctx: Ctx, db: Session, key: str) -> Response:
 def template_update(ctx: Ctx, db: Session, request: Request, key: str, data: Form) -> Response:
     entry, row = _custom_latest(db, ctx, key)
     form = _template_raw(data)
-    try:
-        saved = svc.update_custom_template(db, ctx.tenant, row, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _template_form(ctx, form, exc.errors, entry, 422)
-    _flash(request, f"已保存为第 {saved.version} 版（原版本已被考核轮次使用，予以保留）" if saved.id != row.id
+    saved = save(db, lambda: svc.update_custom_template(db, ctx.tenant, row, form),
+                 rerender=lambda errors: _template_form(ctx, form, errors, entry))
+    flash(request, f"已保存为第 {saved.version} 版（原版本已被考核轮次使用，予以保留）" if saved.id != row.id
            else "考核模板已保存")
     return redirect(ctx.url(f"assessment/templates/{key}"))
 
@@ -255,7 +241,7 @@ def template_copy(ctx: Ctx, db: Session, request: Request, key: str) -> Response
     entry = _entry(db, ctx, key)
     row = svc.copy_template(db, ctx.tenant, entry)
     db.commit()
-    _flash(request, "已复制为自定义模板，可按需修改")
+    flash(request, "已复制为自定义模板，可按需修改")
     return redirect(ctx.url(f"assessment/templates/{row.key}/edit"))
 
 
@@ -265,7 +251,7 @@ def template_archive(ctx: Ctx, db: Session, request: Request, key: str, data: Fo
     archived = form_value(data, "archived", "1") == "1"
     svc.set_template_archived(db, row, archived)
     db.commit()
-    _flash(request, "模板已停用" if archived else "模板已恢复")
+    flash(request, "模板已停用" if archived else "模板已恢复")
     return redirect(ctx.url(f"assessment/templates/{key}"))
 
 
@@ -309,13 +295,9 @@ def round_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Respons
     form: dict[str, Any] = {k: form_value(data, k) for k in ("template", "title", "period_year", "period_part",
                                                              "target_mode", "cluster_type", "note")}
     form["targets"] = form_list(data, "targets")
-    try:
-        rnd = svc.create_round(db, ctx.tenant, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _round_form(ctx, db, form, exc.errors, 422)
-    _flash(request, "考核轮次已建立（草稿），确认考核对象后请开启考核")
+    rnd = save(db, lambda: svc.create_round(db, ctx.tenant, form),
+               rerender=lambda errors: _round_form(ctx, db, form, errors))
+    flash(request, "考核轮次已建立（草稿），确认考核对象后请开启考核")
     return redirect(ctx.url(f"assessment/rounds/{rnd.id}"))
 
 
@@ -370,26 +352,18 @@ def round_detail(ctx: Ctx, db: Session, round_id: int, q: str = "", show: str = 
 def round_transition(ctx: Ctx, db: Session, request: Request, round_id: int, data: Form) -> Response:
     rnd = _round(db, svc.Access.of(ctx), round_id)
     action = form_value(data, "action")
-    try:
-        svc.transition(db, ctx.tenant, rnd, action)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _round_page(ctx, db, rnd, errors=exc.errors, status=422)
-    _flash(request, f"{svc.TRANSITIONS[action].label}：当前状态为「{svc.STATES[rnd.state]}」")
+    save(db, lambda: svc.transition(db, ctx.tenant, rnd, action),
+         rerender=lambda errors: _round_page(ctx, db, rnd, errors=errors))
+    flash(request, f"{svc.TRANSITIONS[action].label}：当前状态为「{svc.STATES[rnd.state]}」")
     return redirect(ctx.url(f"assessment/rounds/{rnd.id}"))
 
 
 @post("/rounds/{round_id:int}/targets", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def round_add_targets(ctx: Ctx, db: Session, request: Request, round_id: int, data: Form) -> Response:
     rnd = _round(db, svc.Access.of(ctx), round_id)
-    try:
-        added = svc.add_targets(db, rnd, form_list(data, "targets"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _round_page(ctx, db, rnd, errors=exc.errors, status=422)
-    _flash(request, f"已添加 {added} 个考核对象")
+    added = save(db, lambda: svc.add_targets(db, rnd, form_list(data, "targets")),
+                 rerender=lambda errors: _round_page(ctx, db, rnd, errors=errors))
+    flash(request, f"已添加 {added} 个考核对象")
     return redirect(ctx.url(f"assessment/rounds/{rnd.id}"))
 
 
@@ -401,26 +375,18 @@ def round_remove_sheet(ctx: Ctx, db: Session, request: Request, round_id: int, s
     sheet = _sheet(db, access, sheet_id)
     if sheet.round_id != rnd.id:
         raise NotFoundException("考核表不存在")
-    try:
-        svc.remove_sheet(db, rnd, sheet)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _round_page(ctx, db, rnd, errors=exc.errors, status=422)
-    _flash(request, "已移除考核对象")
+    save(db, lambda: svc.remove_sheet(db, rnd, sheet),
+         rerender=lambda errors: _round_page(ctx, db, rnd, errors=errors))
+    flash(request, "已移除考核对象")
     return redirect(ctx.url(f"assessment/rounds/{rnd.id}"))
 
 
 @post("/rounds/{round_id:int}/delete", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def round_delete(ctx: Ctx, db: Session, request: Request, round_id: int) -> Response:
     rnd = _round(db, svc.Access.of(ctx), round_id)
-    try:
-        svc.delete_round(db, rnd)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _round_page(ctx, db, rnd, errors=exc.errors, status=422)
-    _flash(request, "考核轮次草稿已删除")
+    save(db, lambda: svc.delete_round(db, rnd),
+         rerender=lambda errors: _round_page(ctx, db, rnd, errors=errors))
+    flash(request, "考核轮次草稿已删除")
     return redirect(ctx.url("assessment"))
 
 
@@ -447,10 +413,8 @@ def round_ranking(ctx: Ctx, db: Session, round_id: int, q: str = "", grade: str 
     if format == "xlsx":
         data = [[r.rank if r.rank is not None else "", r.sheet.target_name, _cell(r.total), r.grade,
                  _cell(r.self_total), f"{r.scored}/{r.criteria}"] for r in rows]
-        record(db, "assessment.export", entity="assessment_rounds", entity_id=rnd.id,
-               summary=f"导出「{rnd.title}」排名 {len(data)} 行")
-        db.commit()
-        return xlsx_response(f"{rnd.title}排名.xlsx", "排名", RANKING_HEADERS, data)
+        return xlsx_export(db, f"{rnd.title}排名", RANKING_HEADERS, data, action="assessment.export",
+                           entity="assessment_rounds", query={"round": rnd.id, "q": q, "grade": grade}, sheet="排名")
     page = max(1, page)
     result = PageOf(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(rows), page, PAGE_SIZE)
     ranked = sum(1 for r in svc.ranking(db, rnd) if r.rank is not None) if access.own_only else sum(
@@ -509,17 +473,13 @@ def _save(ctx: Ctx, db: Session, request: Request, sheet_id: int, data: dict[str
     access = svc.Access.of(ctx)
     sheet = _sheet(db, access, sheet_id)
     form = {k: form_value(data, k) for k in data if k != "_csrf_token"}
-    try:
-        state = svc.save_scores(db, access, sheet, _entries_from_form(sheet, data), kind,
-                                comment=form_value(data, "comment"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _sheet_page(ctx, db, sheet, errors=exc.errors, form=form, which=kind, status=422)
+    entries = _entries_from_form(sheet, data)
+    state = save(db, lambda: svc.save_scores(db, access, sheet, entries, kind, comment=form_value(data, "comment")),
+                 rerender=lambda errors: _sheet_page(ctx, db, sheet, errors=errors, form=form, which=kind))
     if kind == "self":
-        _flash(request, "自评已保存")
+        flash(request, "自评已保存")
     else:
-        _flash(request, f"评分已保存（{state.scored}/{state.criteria} 项）"
+        flash(request, f"评分已保存（{state.scored}/{state.criteria} 项）"
                + (f"，总分 {_num(state.total)}" if state.total is not None else ""))
     return redirect(ctx.url(f"assessment/sheets/{sheet.id}"))
 
@@ -553,11 +513,9 @@ def _upload(db: Session, access: svc.Access, sheet: AssessmentSheet, kind: str, 
 def _upload_page(ctx: Ctx, db: Session, request: Request, sheet_id: int, kind: str, data: dict[str, Any]) -> Response:
     access = svc.Access.of(ctx)
     sheet = _attachable(db, access, sheet_id, kind)
-    try:
-        att = _upload(db, access, sheet, kind, data.get("file"))
-    except FormErrors as exc:
-        return _sheet_page(ctx, db, sheet, errors=exc.errors, which=f"files_{kind}", status=422)
-    _flash(request, f"已上传「{att.filename}」")
+    att = save(db, lambda: _upload(db, access, sheet, kind, data.get("file")),
+               rerender=lambda errors: _sheet_page(ctx, db, sheet, errors=errors, which=f"files_{kind}"))
+    flash(request, f"已上传「{att.filename}」")
     return redirect(ctx.url(f"assessment/sheets/{sheet.id}") + f"#files-{kind}")
 
 
@@ -604,7 +562,7 @@ def sheet_attachment_delete(ctx: Ctx, db: Session, request: Request, sheet_id: i
     db.delete(att)
     db.commit()
     files.discard(att)
-    _flash(request, f"已删除「{att.filename}」")
+    flash(request, f"已删除「{att.filename}」")
     return redirect(ctx.url(f"assessment/sheets/{sheet.id}") + f"#files-{att.kind}")
 
 
@@ -613,13 +571,9 @@ def sheet_appeal(ctx: Ctx, db: Session, request: Request, sheet_id: int, data: F
     access = svc.Access.of(ctx)
     sheet = _sheet(db, access, sheet_id)
     body = form_value(data, "body")
-    try:
-        svc.submit_appeal(db, access, sheet, body)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _sheet_page(ctx, db, sheet, errors=exc.errors, form={"body": body}, which="appeal", status=422)
-    _flash(request, "申诉已提交，请等待处理")
+    save(db, lambda: svc.submit_appeal(db, access, sheet, body),
+         rerender=lambda errors: _sheet_page(ctx, db, sheet, errors=errors, form={"body": body}, which="appeal"))
+    flash(request, "申诉已提交，请等待处理")
     return redirect(ctx.url(f"assessment/sheets/{sheet.id}") + "#appeals")
 
 
@@ -631,14 +585,10 @@ def appeal_resolve(ctx: Ctx, db: Session, request: Request, appeal_id: int, data
         raise NotFoundException("申诉不存在")
     form = {"outcome": form_value(data, "outcome"), "resolution": form_value(data, "resolution"),
             "appeal_id": str(appeal.id)}
-    try:
-        svc.resolve_appeal(db, access, appeal, form["outcome"], form["resolution"])
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        rnd = _round(db, access, appeal.round_id)
-        return _round_page(ctx, db, rnd, appeal_errors=exc.errors, appeal_form=form, status=422)
-    _flash(request, "申诉已处理")
+    save(db, lambda: svc.resolve_appeal(db, access, appeal, form["outcome"], form["resolution"]),
+         rerender=lambda errors: _round_page(ctx, db, _round(db, access, appeal.round_id), appeal_errors=errors,
+                                             appeal_form=form))
+    flash(request, "申诉已处理")
     return redirect(ctx.url(f"assessment/rounds/{appeal.round_id}") + "#appeals")
 
 
@@ -650,10 +600,6 @@ PAGE_ROUTES = [round_list, template_list, template_new, template_create, templat
 
 
 # --- JSON API ------------------------------------------------------------------------------------
-
-
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
 
 
 @dataclass
@@ -720,12 +666,8 @@ def api_template(ctx: Ctx, db: Session, key: str) -> TemplateOut:
 @post("/templates", opt=WRITE, sync_to_thread=True, tags=["assessment"])
 def api_template_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> TemplateOut:
     """Create a custom template: the form's fields (``criteria`` and ``grade_bands`` as text lines)."""
-    try:
-        row = svc.create_custom_template(db, ctx.tenant, {k: data.get(k) for k in svc.TEMPLATE_FIELDS})
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    form = {k: data.get(k) for k in svc.TEMPLATE_FIELDS}
+    row = save(db, lambda: svc.create_custom_template(db, ctx.tenant, form))
     return TemplateOut.of(_entry(db, ctx, row.key))
 
 
@@ -806,12 +748,7 @@ def api_round_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> RoundOut:
     """Body: template (key), period ("2026-Q3"), target_mode ("all" | "chosen"), targets (ids), title, note,
     cluster_type."""
     access = svc.Access.of(ctx)
-    try:
-        rnd = svc.create_round(db, ctx.tenant, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    rnd = save(db, lambda: svc.create_round(db, ctx.tenant, data))
     return _round_out(db, access, rnd, detail=True)
 
 
@@ -824,12 +761,7 @@ class TransitionIn:
 def api_round_transition(ctx: Ctx, db: Session, round_id: int, data: TransitionIn) -> RoundOut:
     access = svc.Access.of(ctx)
     rnd = _round(db, access, round_id)
-    try:
-        svc.transition(db, ctx.tenant, rnd, data.action)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.transition(db, ctx.tenant, rnd, data.action))
     return _round_out(db, access, rnd, detail=True)
 
 
@@ -948,14 +880,11 @@ async def _api_upload(ctx: Ctx, db: Session, request: Request, sheet_id: int, ki
     try:
         form = await request.form()
     except Exception as exc:  # not multipart / form data
-        raise _unprocessable(FormErrors({"file": "请以 multipart/form-data 上传文件"})) from exc
+        raise FormErrors({"file": "请以 multipart/form-data 上传文件"}) from exc
     upload = form.get("file")
 
     def run() -> AttachmentOut:
-        try:
-            return AttachmentOut.of(_upload(db, access, sheet, kind, upload))
-        except FormErrors as exc:
-            raise _unprocessable(exc) from exc
+        return AttachmentOut.of(_upload(db, access, sheet, kind, upload))
 
     return await anyio.to_thread.run_sync(run)
 
@@ -991,12 +920,7 @@ def _api_save(ctx: Ctx, db: Session, sheet_id: int, data: ScoresIn, kind: str) -
     access = svc.Access.of(ctx)
     sheet = _sheet(db, access, sheet_id)
     values = {k: (v.value, v.evidence) for k, v in data.scores.items()}
-    try:
-        svc.save_scores_by_key(db, access, sheet, values, kind, comment=data.comment)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.save_scores_by_key(db, access, sheet, values, kind, comment=data.comment))
     return _sheet_out(db, sheet)
 
 
@@ -1019,12 +943,7 @@ class AppealIn:
 def api_sheet_appeal(ctx: Ctx, db: Session, sheet_id: int, data: AppealIn) -> SheetOut:
     access = svc.Access.of(ctx)
     sheet = _sheet(db, access, sheet_id)
-    try:
-        svc.submit_appeal(db, access, sheet, data.body)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.submit_appeal(db, access, sheet, data.body))
     return _sheet_out(db, sheet)
 
 
@@ -1040,12 +959,7 @@ def api_appeal_resolve(ctx: Ctx, db: Session, appeal_id: int, data: ResolveIn) -
     appeal = svc.get_appeal(db, access, appeal_id)
     if appeal is None:
         raise NotFoundException("申诉不存在")
-    try:
-        svc.resolve_appeal(db, access, appeal, data.outcome, data.resolution)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    save(db, lambda: svc.resolve_appeal(db, access, appeal, data.outcome, data.resolution))
     return AppealOut(appeal.id, appeal.body, appeal.submitted_by, appeal.status, appeal.outcome, appeal.resolution,
                      appeal.resolved_by, appeal.created_at.isoformat())
 
