@@ -15,14 +15,13 @@ from urllib.parse import urlencode
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import clock, history, search
 from core.audit import record
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.models import User
 from core.plugins import registry
@@ -30,9 +29,10 @@ from core.registry.models import Organization
 from core.tenancy import tree
 from core.uploads import file_response
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import PAGE_SIZE, paginate
-from core.web.render import redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, redirect, render
 from plugins.lists import files
 from plugins.lists import service as svc
 from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListStation, ListWork
@@ -91,25 +91,8 @@ def _settings(ctx: Ctx):
     return registry().settings(ctx.tenant.id, "lists")
 
 
-def _flash(request: Request, message: str, kind: str = "success") -> None:
-    get_session(request).flash(message, kind)
-
-
 def _query(request: Request) -> dict[str, Any]:
     return request.query_params.dict()
-
-
-def _unprocessable(exc: FormErrors) -> HTTPException:
-    return HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors})
-
-
-def _xlsx(ctx: Ctx, db: Session, name: str, headers: list[str], rows, query: dict[str, str], entity: str
-          ) -> Response:
-    rows = list(rows)
-    response = xlsx_response(f"{name}-{clock.today().isoformat()}.xlsx", name, headers, rows)
-    record(db, "lists.export", entity=entity, summary=f"导出{name} {len(rows)} 条", after=query or None)
-    db.commit()
-    return response
 
 
 # --- dashboard --------------------------------------------------------------------------------------
@@ -180,10 +163,10 @@ def demand_export(ctx: Ctx, db: Session, request: Request) -> Response:
     access, scheme, today = _env(ctx)
     f, errors = _demand_filter(db, request)
     if errors:  # never export the unfiltered list for a cluster that does not exist: back to the list
-        _flash(request, errors["cluster"], "error")
+        flash(request, errors["cluster"], "error")
         return redirect(ctx.url("lists/demands") + ("?" + urlencode(f.query()) if f.query() else ""))
-    return _xlsx(ctx, db, scheme.demand_list, svc.DEMAND_HEADERS, svc.demand_rows(db, access, scheme, f, today),
-                 f.query(), "lists_demands")
+    return xlsx_export(db, scheme.demand_list, svc.DEMAND_HEADERS, svc.demand_rows(db, access, scheme, f, today),
+                       action="lists.export", entity="lists_demands", query=f.query())
 
 
 def _demand_form(ctx: Ctx, db: Session, form: dict, errors: dict, demand: ListDemand | None = None,
@@ -217,13 +200,9 @@ def demand_new(ctx: Ctx, db: Session, organization_id: str = "", station_id: str
 def demand_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     access, scheme, today = _env(ctx)
     form = _form(data, DEMAND_FIELDS)
-    try:
-        demand = svc.submit_demand(db, access, scheme, form, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _demand_form(ctx, db, form, exc.errors, status=422)
-    _flash(request, f"需求「{demand.title}」已提交，办理时限 {demand.due_on.isoformat()}")
+    demand = save(db, lambda: svc.submit_demand(db, access, scheme, form, today),
+                  rerender=lambda errors: _demand_form(ctx, db, form, errors))
+    flash(request, f"需求「{demand.title}」已提交，办理时限 {demand.due_on.isoformat()}")
     return redirect(ctx.url(f"lists/demands/{demand.id}"))
 
 
@@ -276,16 +255,15 @@ def demand_update(ctx: Ctx, db: Session, request: Request, demand_id: int, data:
     access, scheme, today = _env(ctx)
     demand = svc.get_demand(db, access, demand_id)
     form = _form(data, DEMAND_FIELDS)
-    try:
-        svc.update_demand(db, access, scheme, demand, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
+
+    def rerender(errors: dict[str, str]) -> Response:
         demand = svc.get_demand(db, access, demand_id)
-        if "status" in exc.errors:
-            return _detail_page(ctx, db, demand, errors=exc.errors, status=422)
-        return _demand_form(ctx, db, form, exc.errors, demand, 422)
-    _flash(request, "已保存")
+        if "status" in errors:  # no longer editable: say so on the demand's page
+            return _detail_page(ctx, db, demand, errors=errors)
+        return _demand_form(ctx, db, form, errors, demand)
+
+    save(db, lambda: svc.update_demand(db, access, scheme, demand, form), rerender=rerender)
+    flash(request, "已保存")
     return redirect(ctx.url(f"lists/demands/{demand.id}"))
 
 
@@ -332,14 +310,10 @@ def _demand_action_page(ctx: Ctx, db: Session, request: Request, demand_id: int,
                         data: dict[str, Any]) -> Response:
     demand = svc.get_demand(db, Access.of(ctx), demand_id)
     form = {k: v for k, v in data.items() if k != "_csrf_token"}
-    try:
-        message = _run_demand_action(db, ctx, demand, action, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        demand = svc.get_demand(db, Access.of(ctx), demand_id)
-        return _detail_page(ctx, db, demand, {**form, "_action": action}, exc.errors, 422)
-    _flash(request, message)
+    message = save(db, lambda: _run_demand_action(db, ctx, demand, action, form),
+                   rerender=lambda errors: _detail_page(ctx, db, svc.get_demand(db, Access.of(ctx), demand_id),
+                                                        {**form, "_action": action}, errors))
+    flash(request, message)
     return redirect(ctx.url(f"lists/demands/{demand_id}"))
 
 
@@ -358,22 +332,22 @@ def attachment_upload(ctx: Ctx, db: Session, request: Request, demand_id: int, d
     if not svc.can_attach(db, access, demand):
         raise PermissionDeniedException("没有权限上传附件")
     upload = data.get("file")
-    att = None
-    try:
+
+    def store() -> ListAttachment:
         if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
             raise FormErrors({"file": "请选择要上传的文件"})
         upload.file.seek(0)
         att = files.store(db, demand, upload.filename, upload.file.read(files.max_bytes() + 1), ctx.user.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _detail_page(ctx, db, svc.get_demand(db, access, demand_id), {"_action": "attach"}, exc.errors, 422)
-    except Exception:
-        db.rollback()
-        if att is not None:
+        try:
+            db.commit()
+        except Exception:
             files.discard(att)
-        raise
-    _flash(request, f"已上传附件「{att.filename}」")
+            raise
+        return att
+
+    att = save(db, store, rerender=lambda errors: _detail_page(ctx, db, svc.get_demand(db, access, demand_id),
+                                                                {"_action": "attach"}, errors))
+    flash(request, f"已上传附件「{att.filename}」")
     return redirect(ctx.url(f"lists/demands/{demand_id}"))
 
 
@@ -399,7 +373,7 @@ def attachment_delete(ctx: Ctx, db: Session, request: Request, attachment_id: in
     db.delete(att)
     db.commit()
     files.discard(att)
-    _flash(request, f"已删除附件「{att.filename}」")
+    flash(request, f"已删除附件「{att.filename}」")
     return redirect(ctx.url(f"lists/demands/{demand.id}"))
 
 
@@ -421,8 +395,9 @@ def work_list(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Respons
 def work_export(ctx: Ctx, db: Session, request: Request) -> Response:
     access, scheme, today = _env(ctx)
     f = svc.WorkFilter.from_mapping(_query(request))
-    return _xlsx(ctx, db, scheme.work_list_label.replace("、", "和"), svc.WORK_HEADERS,
-                 svc.work_rows(db, access, scheme, f, today), f.query(), "lists_works")
+    return xlsx_export(db, scheme.work_list_label.replace("、", "和"), svc.WORK_HEADERS,
+                       svc.work_rows(db, access, scheme, f, today), action="lists.export", entity="lists_works",
+                       query=f.query())
 
 
 def _run_work_action(db: Session, ctx: Ctx, work: ListWork, action: str, data: dict[str, Any]) -> str:
@@ -446,16 +421,15 @@ def _work_action(action: str):
         work = svc.get_work(db, access, work_id)
         demand_id = work.demand_id
         form = {k: v for k, v in data.items() if k != "_csrf_token"}
-        try:
-            message = _run_work_action(db, ctx, work, action, form)
-            db.commit()
-        except FormErrors as exc:
-            db.rollback()
-            errors = {k: v for k, v in exc.errors.items() if k == "status"}
-            fields = {k: v for k, v in exc.errors.items() if k != "status"}
+
+        def rerender(errors: dict[str, str]) -> Response:
+            status = {k: v for k, v in errors.items() if k == "status"}
+            fields = {k: v for k, v in errors.items() if k != "status"}
             return _detail_page(ctx, db, svc.get_demand(db, access, demand_id),
-                                {**form, "_action": f"work-{action}"}, errors, 422, {work_id: fields})
-        _flash(request, message)
+                                {**form, "_action": f"work-{action}"}, status, work_errors={work_id: fields})
+
+        message = save(db, lambda: _run_work_action(db, ctx, work, action, form), rerender=rerender)
+        flash(request, message)
         return redirect(ctx.url(f"lists/demands/{demand_id}"))
 
     return handler
@@ -477,8 +451,9 @@ def resource_list(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Res
 def resource_export(ctx: Ctx, db: Session, request: Request) -> Response:
     access, scheme, today = _env(ctx)
     f = svc.ResourceFilter.from_mapping(_query(request))
-    return _xlsx(ctx, db, scheme.resource_list, svc.RESOURCE_HEADERS,
-                 svc.resource_rows(db, access, scheme, f, today), f.query(), "lists_resources")
+    return xlsx_export(db, scheme.resource_list, svc.RESOURCE_HEADERS,
+                       svc.resource_rows(db, access, scheme, f, today), action="lists.export",
+                       entity="lists_resources", query=f.query())
 
 
 RESOURCE_FIELDS = ("title", "description", "category", "provider_kind", "provider_name", "organization_id",
@@ -510,13 +485,9 @@ def resource_new(ctx: Ctx, db: Session) -> Response:
 def resource_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     access, scheme, today = _env(ctx)
     form = _resource_raw(access, data)
-    try:
-        res = svc.create_resource(db, access, scheme, form, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _resource_form(ctx, db, form, exc.errors, status=422)
-    _flash(request, f"资源「{res.title}」已登记")
+    res = save(db, lambda: svc.create_resource(db, access, scheme, form, today),
+               rerender=lambda errors: _resource_form(ctx, db, form, errors))
+    flash(request, f"资源「{res.title}」已登记")
     return redirect(ctx.url(f"lists/resources/{res.id}"))
 
 
@@ -575,13 +546,9 @@ def resource_update(ctx: Ctx, db: Session, request: Request, resource_id: int, d
     access, scheme, today = _env(ctx)
     res = svc.get_resource(db, access, resource_id)
     form = _resource_raw(access, data)
-    try:
-        svc.update_resource(db, access, scheme, res, form, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _resource_form(ctx, db, form, exc.errors, svc.get_resource(db, access, resource_id), 422)
-    _flash(request, "已保存")
+    save(db, lambda: svc.update_resource(db, access, scheme, res, form, today),
+         rerender=lambda errors: _resource_form(ctx, db, form, errors, svc.get_resource(db, access, resource_id)))
+    flash(request, "已保存")
     return redirect(ctx.url(f"lists/resources/{resource_id}"))
 
 
@@ -589,13 +556,9 @@ def resource_update(ctx: Ctx, db: Session, request: Request, resource_id: int, d
 def resource_status(ctx: Ctx, db: Session, request: Request, resource_id: int, data: Form) -> Response:
     access = Access.of(ctx)
     res = svc.get_resource(db, access, resource_id)
-    try:
-        svc.set_resource_status(db, access, res, svc.text(data, "status"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _resource_page(ctx, db, svc.get_resource(db, access, resource_id), 422, exc.errors)
-    _flash(request, f"资源状态：{svc.RESOURCE_STATUSES[res.status]}")
+    save(db, lambda: svc.set_resource_status(db, access, res, svc.text(data, "status")),
+         rerender=lambda errors: _resource_page(ctx, db, svc.get_resource(db, access, resource_id), errors=errors))
+    flash(request, f"资源状态：{svc.RESOURCE_STATUSES[res.status]}")
     return redirect(ctx.url(f"lists/resources/{resource_id}"))
 
 
@@ -608,14 +571,12 @@ def resource_claim(ctx: Ctx, db: Session, request: Request, resource_id: int, da
     if not demand_id.isdigit():
         return _resource_page(ctx, db, res, 422, {"demand_id": "请选择要认领该资源的需求"})
     demand = svc.get_demand(db, access, int(demand_id))
-    try:
-        svc.claim(db, access, scheme, demand, {"resource_ids": [res.id], "note": svc.text(data, "note")}, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        errors = {("demand_id" if k == "resource_ids" else k): v for k, v in exc.errors.items()}
-        return _resource_page(ctx, db, svc.get_resource(db, access, resource_id), 422, errors)
-    _flash(request, "已认领，等待专干确认")
+    claim = {"resource_ids": [res.id], "note": svc.text(data, "note")}
+    save(db, lambda: svc.claim(db, access, scheme, demand, claim, today),
+         rerender=lambda errors: _resource_page(
+             ctx, db, svc.get_resource(db, access, resource_id),
+             errors={("demand_id" if k == "resource_ids" else k): v for k, v in errors.items()}))
+    flash(request, "已认领，等待专干确认")
     return redirect(ctx.url(f"lists/demands/{demand.id}"))
 
 
@@ -664,21 +625,18 @@ def station_export(ctx: Ctx, db: Session, request: Request) -> Response:
     counts = _station_counts(db)
     rows = [[s.id, s.name, svc.STATION_LEVELS.get(s.level, s.level), s.community, s.address,
              "启用" if s.active else "停用", counts.get(s.id, 0)] for s in db.scalars(_station_stmt(f))]
-    return _xlsx(ctx, db, svc.scheme_for(ctx.tenant).station_label, ["编号", "名称", "层级", "社区（村）", "地址", "状态",
-                                                                     "接单数"], rows, f.query(), "lists_stations")
+    return xlsx_export(db, svc.scheme_for(ctx.tenant).station_label,
+                       ["编号", "名称", "层级", "社区（村）", "地址", "状态", "接单数"], rows,
+                       action="lists.export", entity="lists_stations", query=f.query())
 
 
 @post("/stations", **PAGE)
 def station_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     access = Access.of(ctx)
     form = _form(data, ("name", "level", "community", "address"))
-    try:
-        station = svc.create_station(db, access, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _stations_page(ctx, db, request, 1, form, exc.errors, 422)
-    _flash(request, f"已设立「{station.name}」")
+    station = save(db, lambda: svc.create_station(db, access, form),
+                   rerender=lambda errors: _stations_page(ctx, db, request, 1, form, errors))
+    flash(request, f"已设立「{station.name}」")
     return redirect(ctx.url("lists/stations"))
 
 
@@ -688,7 +646,7 @@ def station_active(ctx: Ctx, db: Session, request: Request, station_id: int, dat
     station = svc.get_station(db, station_id)
     svc.set_station_active(db, access, station, svc.text(data, "active") == "1")
     db.commit()
-    _flash(request, f"「{station.name}」已{'启用' if station.active else '停用'}")
+    flash(request, f"「{station.name}」已{'启用' if station.active else '停用'}")
     return redirect(ctx.url("lists/stations"))
 
 
@@ -735,8 +693,9 @@ def escalation_export(ctx: Ctx, db: Session, request: Request) -> Response:
                  scheme.label("categories", d.category), d.escalated_on.isoformat() if d.escalated_on else "",
                  d.escalation_reason, svc.ESCALATION_STATUSES.get(d.escalation_status, ""), d.escalation_reply,
                  svc.STATUSES.get(d.status, d.status)] for d in rs.scalars(_escalation_stmt(ctx, f))]
-    return _xlsx(ctx, db, "上报事项", ["编号", "上报辖区", "需求标题", "提出组织", "类别", "上报日期", "上报说明",
-                                   "答复状态", "答复意见", "办理状态"], rows, f.query(), "lists_demands")
+    return xlsx_export(db, "上报事项", ["编号", "上报辖区", "需求标题", "提出组织", "类别", "上报日期", "上报说明",
+                                    "答复状态", "答复意见", "办理状态"], rows,
+                       action="lists.export", entity="lists_demands", query=f.query())
 
 
 def _escalation_page(ctx: Ctx, rs: Session, demand: ListDemand, form: dict | None = None,
@@ -765,19 +724,17 @@ def _escalation_action(action: str):
         form = {k: v for k, v in data.items() if k != "_csrf_token"}
         with _rollup(ctx, "lists:read") as rs:
             demand = svc.get_escalation(rs, ctx.tenant.id, demand_id)
-            try:
+
+            def act() -> str:
                 if action == "answer":
                     svc.answer_escalation(rs, access, ctx.tenant, demand, form, ctx.user.label)
-                    message = "已答复"
-                else:
-                    svc.forward_escalation(rs, access, ctx.tenant, demand, form, today, ctx.user.label)
-                    message = "已转报上级"
-                rs.commit()
-            except FormErrors as exc:
-                rs.rollback()
-                demand = svc.get_escalation(rs, ctx.tenant.id, demand_id)
-                return _escalation_page(ctx, rs, demand, form, exc.errors, 422)
-        _flash(request, message)
+                    return "已答复"
+                svc.forward_escalation(rs, access, ctx.tenant, demand, form, today, ctx.user.label)
+                return "已转报上级"
+
+            message = save(rs, act, rerender=lambda errors: _escalation_page(
+                ctx, rs, svc.get_escalation(rs, ctx.tenant.id, demand_id), form, errors))
+        flash(request, message)
         return redirect(ctx.url(f"lists/escalations/{demand_id}" if action == "answer" else "lists/escalations"))
 
     return handler
@@ -1044,10 +1001,7 @@ def api_demands(ctx: Ctx, db: Session, request: Request, page: int = 1, page_siz
     a member party org; an unknown one is a 422 naming it)."""
     access, scheme, today = _env(ctx)
     f = svc.DemandFilter.from_mapping(_query(request))
-    try:
-        f.check(db)
-    except FormErrors as exc:
-        raise _unprocessable(exc) from exc
+    f.check(db)
     result = svc.list_demands(db, access, f, today, page, page_size)
     v = View(scheme, today)
     return DemandPage([_demand_out(db, d, v, full=False) for d in result.items], result.total, result.page,
@@ -1065,12 +1019,7 @@ def api_demand_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> DemandOut:
     """Submit a demand: ``organization_id``, ``title``, ``category``, ``urgency`` (+ ``description``,
     ``action_tag``, ``contact_name``, ``station_id``)."""
     access, scheme, today = _env(ctx)
-    try:
-        demand = svc.submit_demand(db, access, scheme, data, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    demand = save(db, lambda: svc.submit_demand(db, access, scheme, data, today))
     return _demand_out(db, demand, View(scheme, today))
 
 
@@ -1081,12 +1030,8 @@ def api_demand_update(ctx: Ctx, db: Session, demand_id: int, data: dict[str, Any
     demand = svc.get_demand(db, access, demand_id)
     merged = {k: getattr(demand, k) for k in DEMAND_FIELDS}
     merged.update(data)
-    try:
-        svc.update_demand(db, access, scheme, demand, {k: ("" if v is None else v) for k, v in merged.items()})
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    form = {k: ("" if v is None else v) for k, v in merged.items()}
+    save(db, lambda: svc.update_demand(db, access, scheme, demand, form))
     return _demand_out(db, demand, View(scheme, today))
 
 
@@ -1097,12 +1042,7 @@ def _api_action(action: str):
     @post(f"/demands/{{demand_id:int}}/{action}", name=f"lists-api-demand-{action}", status_code=200, **API)
     def handler(ctx: Ctx, db: Session, demand_id: int, data: dict[str, Any]) -> DemandOut:
         demand = svc.get_demand(db, Access.of(ctx), demand_id)
-        try:
-            _run_demand_action(db, ctx, demand, action, data)
-            db.commit()
-        except FormErrors as exc:
-            db.rollback()
-            raise _unprocessable(exc) from exc
+        save(db, lambda: _run_demand_action(db, ctx, demand, action, data))
         _a, scheme, today = _env(ctx)
         return _demand_out(db, demand, View(scheme, today))
 
@@ -1113,12 +1053,7 @@ def _api_action(action: str):
 @post("/demands/{demand_id:int}/comments", **API)
 def api_comment(ctx: Ctx, db: Session, demand_id: int, data: dict[str, Any]) -> CommentOut:
     demand = svc.get_demand(db, Access.of(ctx), demand_id)
-    try:
-        c = svc.add_comment(db, Access.of(ctx), demand, data, ctx.user.label)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    c = save(db, lambda: svc.add_comment(db, Access.of(ctx), demand, data, ctx.user.label))
     return CommentOut(c.id, c.author_name, c.kind, c.body, c.created_at)
 
 
@@ -1132,12 +1067,7 @@ def api_match(ctx: Ctx, db: Session, demand_id: int, data: dict[str, Any]) -> Wo
     ``owner_role``, ``deadline``, ``note``)."""
     access, scheme, today = _env(ctx)
     demand = svc.get_demand(db, access, demand_id)
-    try:
-        work = svc.match(db, access, scheme, demand, data, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    work = save(db, lambda: svc.match(db, access, scheme, demand, data, today))
     return _work_out(db, work, View(scheme, today))
 
 
@@ -1146,12 +1076,7 @@ def api_claim(ctx: Ctx, db: Session, demand_id: int, data: dict[str, Any]) -> Wo
     """双向认领: ``resource_ids`` (+ ``note``) — by the requester, or by a provider with own resources."""
     access, scheme, today = _env(ctx)
     demand = svc.get_demand(db, access, demand_id)
-    try:
-        work = svc.claim(db, access, scheme, demand, data, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    work = save(db, lambda: svc.claim(db, access, scheme, demand, data, today))
     return _work_out(db, work, View(scheme, today))
 
 
@@ -1170,12 +1095,7 @@ def _api_work_action(action: str):
     @post(f"/works/{{work_id:int}}/{action}", name=f"lists-api-work-{action}", status_code=200, **API)
     def handler(ctx: Ctx, db: Session, work_id: int, data: dict[str, Any]) -> WorkOut:
         work = svc.get_work(db, Access.of(ctx), work_id)
-        try:
-            _run_work_action(db, ctx, work, action, data)
-            db.commit()
-        except FormErrors as exc:
-            db.rollback()
-            raise _unprocessable(exc) from exc
+        save(db, lambda: _run_work_action(db, ctx, work, action, data))
         _a, scheme, today = _env(ctx)
         return _work_out(db, work, View(scheme, today))
 
@@ -1204,12 +1124,7 @@ def api_resource(ctx: Ctx, db: Session, resource_id: int) -> ResourceOut:
 @post("/resources", **API)
 def api_resource_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> ResourceOut:
     access, scheme, today = _env(ctx)
-    try:
-        res = svc.create_resource(db, access, scheme, data, today)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    res = save(db, lambda: svc.create_resource(db, access, scheme, data, today))
     return ResourceOut.of(res, View(scheme, today), 0)
 
 
@@ -1221,14 +1136,13 @@ def api_resource_update(ctx: Ctx, db: Session, resource_id: int, data: dict[str,
     merged: dict[str, Any] = {k: getattr(res, k) for k in RESOURCE_FIELDS if hasattr(res, k)}
     merged["contact_phone"] = svc.phone_of(res)
     merged.update({k: v for k, v in data.items() if k != "status"})
-    try:
+
+    def update() -> None:
         svc.update_resource(db, access, scheme, res, {k: ("" if v is None else v) for k, v in merged.items()}, today)
         if "status" in data:
             svc.set_resource_status(db, access, res, str(data["status"]))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+
+    save(db, update)
     return ResourceOut.of(res, View(scheme, today), svc.used_capacity(db, [res.id]).get(res.id, 0))
 
 
@@ -1239,12 +1153,7 @@ def api_stations(db: Session) -> list[StationOut]:
 
 @post("/stations", **API)
 def api_station_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> StationOut:
-    try:
-        s = svc.create_station(db, Access.of(ctx), data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise _unprocessable(exc) from exc
+    s = save(db, lambda: svc.create_station(db, Access.of(ctx), data))
     return StationOut(s.id, s.name, s.level, s.community, s.address, s.active)
 
 
@@ -1275,15 +1184,11 @@ def _api_escalation_action(action: str):
         access, scheme, today = _env(ctx)
         with _rollup(ctx, "lists:read") as rs:
             demand = svc.get_escalation(rs, ctx.tenant.id, demand_id)
-            try:
-                if action == "answer":
-                    svc.answer_escalation(rs, access, ctx.tenant, demand, data, ctx.user.label)
-                else:
-                    svc.forward_escalation(rs, access, ctx.tenant, demand, data, today, ctx.user.label)
-                rs.commit()
-            except FormErrors as exc:
-                rs.rollback()
-                raise _unprocessable(exc) from exc
+            if action == "answer":
+                save(rs, lambda: svc.answer_escalation(rs, access, ctx.tenant, demand, data, ctx.user.label))
+            else:
+                save(rs, lambda: svc.forward_escalation(rs, access, ctx.tenant, demand, data, today,
+                                                        ctx.user.label))
             return DemandOut.of(demand, View(scheme, today))
 
     return handler
