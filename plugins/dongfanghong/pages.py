@@ -19,14 +19,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrg
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import PAGE_SIZE, PageOf, paginate
-from core.web.render import form_value, redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, form_value, redirect, render
 from plugins.dongfanghong import guarantees as gsvc
 from plugins.dongfanghong import projects as psvc
 from plugins.dongfanghong import service as svc
@@ -105,8 +105,9 @@ def qiangji(ctx: Ctx, db: Session, q: str = "", group: str = "", hint: str = "",
     visible = _visible(ctx, db)
     rows, total = psvc.structure_rows(db, visible, today, _settings(ctx).young_age, q.strip(), _int(group), hint)
     if format == "xlsx":
-        return xlsx_response("强基工程-党员队伍结构.xlsx", "党员队伍结构", psvc.STRUCTURE_HEADERS,
-                             psvc.structure_export_rows(rows))
+        return xlsx_export(db, "强基工程-党员队伍结构", psvc.STRUCTURE_HEADERS, psvc.structure_export_rows(rows),
+                           action="dongfanghong.export", entity="members", query={"q": q, "group": group, "hint": hint},
+                           sheet="党员队伍结构")
     groups = _groups(db, None if visible is None else {g.id for g in svc.visible_groups(db, ctx.user.id, ctx.perms)})
     return render("dongfanghong:Qiangji", ctx=ctx, result=_page(rows, page), total=total,
                   by_group=psvc.group_structures(rows), groups=groups, q=q, group=group, hint=hint,
@@ -150,12 +151,8 @@ def qiangji_profiles(ctx: Ctx, db: Session, party_org_id: int, data: Form) -> Re
     po = _party_org_or_404(ctx, db, party_org_id)
     if not psvc.can_manage_party_org(db, ctx.user.id, ctx.perms, po.id):
         raise PermissionDeniedException("只有本联组的组长、专干或街道工作人员可以维护")
-    try:
-        psvc.save_profiles(db, po.id, data)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _org_page(ctx, db, po, errors=exc.errors, form={k: form_value(data, k) for k in data}, status=422)
+    save(db, lambda: psvc.save_profiles(db, po.id, data),
+         rerender=lambda errors: _org_page(ctx, db, po, errors=errors, form={k: form_value(data, k) for k in data}))
     return redirect(ctx.url(f"dongfanghong/qiangji/orgs/{po.id}"))
 
 
@@ -183,10 +180,11 @@ def cultivations(ctx: Ctx, db: Session, direction: str = "", status: str = "", q
     if format == "xlsx":
         rows = list(db.scalars(psvc.cultivation_select(_visible(ctx, db), direction, status, q.strip())))
         names = psvc.party_org_names(db, [c.party_org_id for c in rows])
-        return xlsx_response("双向培养.xlsx", "双向培养", psvc.CULTIVATION_HEADERS, [
+        return xlsx_export(db, "双向培养", psvc.CULTIVATION_HEADERS, [
             [c.person_name, psvc.DIRECTIONS.get(c.direction, c.direction), names.get(c.party_org_id, ""), c.mentor,
              c.started_on, c.target_on, c.finished_on, psvc.CULTIVATION_STATUSES.get(c.status, c.status), c.notes]
-            for c in rows])
+            for c in rows], action="dongfanghong.export", entity="dongfanghong_cultivations",
+            query={"direction": direction, "status": status, "q": q})
     return _cultivations_page(ctx, db, direction, status, q.strip(), page)
 
 
@@ -196,12 +194,8 @@ def cultivation_add(ctx: Ctx, db: Session, data: Form) -> Response:
     if manageable is not None and not manageable:
         raise PermissionDeniedException("只有组长、专干或街道工作人员可以登记双向培养")
     form = {k: form_value(data, k) for k in CULTIVATION_KEYS}
-    try:
-        psvc.add_cultivation(db, form, manageable)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _cultivations_page(ctx, db, form=form, errors=exc.errors, code=422)
+    save(db, lambda: psvc.add_cultivation(db, form, manageable),
+         rerender=lambda errors: _cultivations_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/qiangji/cultivations"))
 
 
@@ -214,12 +208,9 @@ def cultivation_transition(ctx: Ctx, db: Session, cultivation_id: int, action: s
         raise NotFoundException("培养记录不存在")
     if not psvc.can_manage_party_org(db, ctx.user.id, ctx.perms, row.party_org_id):
         raise PermissionDeniedException("只有本联组的组长、专干或街道工作人员可以操作")
-    try:
-        psvc.transition_cultivation(db, row, action, {k: form_value(data, k) for k in ("finished_on", "note")})
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _cultivations_page(ctx, db, errors=exc.errors, code=422)
+    form = {k: form_value(data, k) for k in ("finished_on", "note")}
+    save(db, lambda: psvc.transition_cultivation(db, row, action, form),
+         rerender=lambda errors: _cultivations_page(ctx, db, errors=errors))
     return redirect(ctx.url("dongfanghong/qiangji/cultivations"))
 
 
@@ -262,8 +253,10 @@ def huoshui(ctx: Ctx, db: Session, group: str = "", q: str = "", year: str = "",
     if format == "xlsx":
         rows = list(db.scalars(psvc.cooperation_select(("community",), _int(group), "", q.strip(), _int(year),
                                                        _group_scope(ctx, db))))
-        return xlsx_response("活水工程-联组与社区共建.xlsx", "互联共建", psvc.COOPERATION_HEADERS,
-                             psvc.cooperation_export_rows(rows, gsvc.group_names(db)))
+        return xlsx_export(db, "活水工程-联组与社区共建", psvc.COOPERATION_HEADERS,
+                           psvc.cooperation_export_rows(rows, gsvc.group_names(db)), action="dongfanghong.export",
+                           entity="dongfanghong_cooperations", query={"group": group, "q": q, "year": year},
+                           sheet="互联共建")
     return _huoshui_page(ctx, db, group, q.strip(), year, page)
 
 
@@ -278,12 +271,8 @@ def _add_cooperation(ctx: Ctx, db: Session, form: dict[str, str]) -> None:
 def cobuild_add(ctx: Ctx, db: Session, data: Form) -> Response:
     form = {k: form_value(data, k) for k in COOP_KEYS}
     form["kind"] = "community"
-    try:
-        _add_cooperation(ctx, db, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _huoshui_page(ctx, db, form=form, errors=exc.errors, code=422)
+    save(db, lambda: _add_cooperation(ctx, db, form),
+         rerender=lambda errors: _huoshui_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/huoshui"))
 
 
@@ -292,12 +281,8 @@ def resource_add(ctx: Ctx, db: Session, data: Form) -> Response:
     from plugins.lists import api as lists
 
     form = {k: form_value(data, k) for k in RESOURCE_KEYS}
-    try:
-        psvc.add_resource_partner(db, lists.access_of(ctx), ctx.tenant, form, clock.today())
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _huoshui_page(ctx, db, rform=form, rerrors=exc.errors, code=422)
+    save(db, lambda: psvc.add_resource_partner(db, lists.access_of(ctx), ctx.tenant, form, clock.today()),
+         rerender=lambda errors: _huoshui_page(ctx, db, rform=form, rerrors=errors))
     return redirect(ctx.url("dongfanghong/huoshui"))
 
 
@@ -322,20 +307,18 @@ def cooperation(ctx: Ctx, db: Session, kind: str = "", area: str = "", group: st
     if format == "xlsx":
         rows = list(db.scalars(psvc.cooperation_select((kind,) if kind else (), _int(group), area, q.strip(),
                                                        _int(year), _group_scope(ctx, db))))
-        return xlsx_response("合作共建记录.xlsx", "合作共建", psvc.COOPERATION_HEADERS,
-                             psvc.cooperation_export_rows(rows, gsvc.group_names(db)))
+        return xlsx_export(db, "合作共建记录", psvc.COOPERATION_HEADERS,
+                           psvc.cooperation_export_rows(rows, gsvc.group_names(db)), action="dongfanghong.export",
+                           entity="dongfanghong_cooperations",
+                           query={"kind": kind, "area": area, "group": group, "q": q, "year": year}, sheet="合作共建")
     return _cooperation_page(ctx, db, kind, area, group, q.strip(), year, page)
 
 
 @post("/cooperation", opt=READ, include_in_schema=False, sync_to_thread=True)
 def cooperation_add(ctx: Ctx, db: Session, data: Form) -> Response:
     form = {k: form_value(data, k) for k in COOP_KEYS}
-    try:
-        _add_cooperation(ctx, db, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _cooperation_page(ctx, db, form=form, errors=exc.errors, code=422)
+    save(db, lambda: _add_cooperation(ctx, db, form),
+         rerender=lambda errors: _cooperation_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/cooperation"))
 
 
@@ -364,19 +347,17 @@ def venues(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", status: st
     if format == "xlsx":
         rows = gsvc.venue_rows(db, _visible(ctx, db), clock.today(), q.strip(), venue_class, status, _int(group),
                                gaps == "1")
-        return xlsx_response("阵地验收台账.xlsx", "阵地验收", gsvc.VENUE_HEADERS, gsvc.venue_export_rows(rows))
+        return xlsx_export(db, "阵地验收台账", gsvc.VENUE_HEADERS, gsvc.venue_export_rows(rows),
+                           action="dongfanghong.export", entity="party_orgs", sheet="阵地验收",
+                           query={"q": q, "venue_class": venue_class, "status": status, "group": group, "gaps": gaps})
     return _venues_page(ctx, db, q.strip(), venue_class, status, group, gaps, page)
 
 
 @post("/venues/checks", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def venue_apply(ctx: Ctx, db: Session, data: Form) -> Response:
     form = {k: form_value(data, k) for k in ("party_org_id", "target_class", "applied_on", "note")}
-    try:
-        gsvc.apply_venue_check(db, form, _visible(ctx, db))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _venues_page(ctx, db, form=form, errors=exc.errors, code=422)
+    save(db, lambda: gsvc.apply_venue_check(db, form, _visible(ctx, db)),
+         rerender=lambda errors: _venues_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/venues"))
 
 
@@ -388,14 +369,10 @@ def venue_decide(ctx: Ctx, db: Session, venue_check_id: int, action: str, data: 
     if check is None:
         raise NotFoundException("申报不存在")
     form = {k: form_value(data, k) for k in ("decided_on", "inspector", "note")}
-    try:
-        gsvc.decide_venue_check(db, Access.of(ctx), check, action, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _venues_page(ctx, db, errors={f"{k}_{venue_check_id}" if k != "action" else k: v
-                                             for k, v in exc.errors.items()},
-                            form={f"{k}_{venue_check_id}": v for k, v in form.items()}, code=422)
+    save(db, lambda: gsvc.decide_venue_check(db, Access.of(ctx), check, action, form),
+         rerender=lambda errors: _venues_page(
+             ctx, db, errors={f"{k}_{venue_check_id}" if k != "action" else k: v for k, v in errors.items()},
+             form={f"{k}_{venue_check_id}": v for k, v in form.items()}))
     return redirect(ctx.url("dongfanghong/venues"))
 
 
@@ -436,7 +413,9 @@ def guarantees(ctx: Ctx, db: Session, year: str = "", kind: str = "", page: int 
         ctx.require("funds:read")
         y = _year(year, clock.today()) or clock.today().year
         rows = [r for r in gsvc.fund_rows(db, y, _settings(ctx)) if not kind or r.entitlement.kind == kind]
-        return xlsx_response(f"{y}年经费保障.xlsx", "经费保障", gsvc.FUND_HEADERS, gsvc.fund_export_rows(rows))
+        return xlsx_export(db, f"{y}年经费保障", gsvc.FUND_HEADERS, gsvc.fund_export_rows(rows),
+                           action="dongfanghong.export", entity="funds_lines", query={"year": y, "kind": kind},
+                           sheet="经费保障")
     return _guarantees_page(ctx, db, year, kind if kind in gsvc.FUND_KINDS else "", page)
 
 
@@ -444,17 +423,16 @@ def guarantees(ctx: Ctx, db: Session, year: str = "", kind: str = "", page: int 
 def guarantees_propose(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     ctx.require("funds:write")
     year, kind = form_value(data, "year"), form_value(data, "kind")
-    try:
-        y = _year(year, clock.today())
+    y = _year(year, clock.today())
+
+    def propose() -> int:
         if y is None:
             raise FormErrors({"year": f"年度：请填写 2000–{clock.today().year + 1} 之间的年份"})
-        n = gsvc.propose(db, ctx.tenant, y, kind, _settings(ctx), clock.today(), ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _guarantees_page(ctx, db, year, errors=exc.errors, code=422)
+        return gsvc.propose(db, ctx.tenant, y, kind, _settings(ctx), clock.today(), ctx.user.username)
+
+    n = save(db, propose, rerender=lambda errors: _guarantees_page(ctx, db, year, errors=errors))
     label = gsvc.FUND_KINDS[kind].label
-    get_session(request).flash(f"已生成「{label}」{n} 项，请到经费拨付中审批" if n else f"「{label}」没有待申请的项目")
+    flash(request, f"已生成「{label}」{n} 项，请到经费拨付中审批" if n else f"「{label}」没有待申请的项目")
     return redirect(ctx.url(f"dongfanghong/guarantees?year={y}&kind={kind}"))
 
 
@@ -462,12 +440,8 @@ def guarantees_propose(ctx: Ctx, db: Session, request: Request, data: Form) -> R
 def dues_add(ctx: Ctx, db: Session, data: Form) -> Response:
     ctx.require("funds:read")
     form = {k: form_value(data, k) for k in ("party_org_id", "year", "amount", "note")}
-    try:
-        row = gsvc.record_dues(db, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _guarantees_page(ctx, db, form.get("year", ""), errors=exc.errors, dform=form, code=422)
+    row = save(db, lambda: gsvc.record_dues(db, form),
+               rerender=lambda errors: _guarantees_page(ctx, db, form.get("year", ""), errors=errors, dform=form))
     return redirect(ctx.url(f"dongfanghong/guarantees?year={row.year}&kind=dues_refund"))
 
 

@@ -8,18 +8,19 @@ from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core import clock, history
-from core.excel import xlsx_response
 from core.forms import FormErrors
 from core.plugins import registry
 from core.registry.models import Cluster
 from core.registry.services import clusters as cl
 from core.registry.services import coverage as cov
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import paginate
 from core.web.render import form_value, redirect, render
 from plugins.dongfanghong import service as svc
@@ -137,12 +138,8 @@ def group_detail(ctx: Ctx, db: Session, group_id: int, kind: str = "", q: str = 
 def duty_add(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
     c = _group(ctx, db, group_id, manage=True)
     form = {k: form_value(data, k) for k in ("kind", "occurred_on", "title", "notes", "organization")}
-    try:
-        svc.add_duty_entry(db, c, form, ctx.user.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _group_page(ctx, db, c, form=form, errors=exc.errors, status=422)
+    save(db, lambda: svc.add_duty_entry(db, c, form, ctx.user.id),
+         rerender=lambda errors: _group_page(ctx, db, c, form=form, errors=errors))
     return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
 
 
@@ -151,19 +148,17 @@ def duty_export(ctx: Ctx, db: Session, group_id: int, kind: str = "", q: str = "
     c = _group(ctx, db, group_id)
     rows = [(e.occurred_on, svc.DUTY_KINDS.get(e.kind, e.kind), e.title, e.notes)
             for e in svc.duty_entries(db, c, kind, limit=100000, q=q)]
-    return xlsx_response(f"{c.name}-专干履职记录.xlsx", "专干履职记录", ["日期", "类别", "事项", "情况说明"], rows)
+    return xlsx_export(db, f"{c.name}-专干履职记录", ["日期", "类别", "事项", "情况说明"], rows, action="dongfanghong.export",
+                       entity="dongfanghong_duty_entries", query={"group": group_id, "kind": kind, "q": q},
+                       sheet="专干履职记录")
 
 
 @post("/groups/{group_id:int}/members", opt=READ, include_in_schema=False, sync_to_thread=True)
 def member_add(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
     c = _group(ctx, db, group_id, manage=True)
     form = {"kind": "party_org", "ref": form_value(data, "ref"), "joined_on": form_value(data, "joined_on")}
-    try:
-        svc.add_group_member(db, c, form, _types(ctx))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _group_page(ctx, db, c, form=form, errors=exc.errors, status=422)
+    save(db, lambda: svc.add_group_member(db, c, form, _types(ctx)),
+         rerender=lambda errors: _group_page(ctx, db, c, form=form, errors=errors))
     return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
 
 
@@ -172,26 +167,18 @@ def member_add(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
 def member_end(ctx: Ctx, db: Session, group_id: int, member_id: int, data: Form) -> Response:
     c = _group(ctx, db, group_id, manage=True)
     try:
-        cl.end_member(db, c, member_id, {"left_on": form_value(data, "left_on")})
-        db.commit()
+        save(db, lambda: cl.end_member(db, c, member_id, {"left_on": form_value(data, "left_on")}),
+             rerender=lambda errors: _group_page(ctx, db, c, errors=errors))
     except LookupError as exc:
-        db.rollback()
         raise NotFoundException("成员不存在") from exc
-    except FormErrors as exc:
-        db.rollback()
-        return _group_page(ctx, db, c, errors=exc.errors, status=422)
     return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
 
 
 @post("/groups/{group_id:int}/staff", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def staff_assign(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
     c = _group(ctx, db, group_id)
-    try:
-        svc.assign_staff(db, ctx.tenant.id, c, form_value(data, "staff"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _group_page(ctx, db, c, form={"staff": form_value(data, "staff")}, errors=exc.errors, status=422)
+    save(db, lambda: svc.assign_staff(db, ctx.tenant.id, c, form_value(data, "staff")),
+         rerender=lambda errors: _group_page(ctx, db, c, form={"staff": form_value(data, "staff")}, errors=errors))
     return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
 
 
@@ -220,15 +207,14 @@ def regroup(ctx: Ctx, db: Session, n: str = "") -> Response:
 @post("/regroup", opt=CLUSTERS, include_in_schema=False, sync_to_thread=True)
 def regroup_apply(ctx: Ctx, db: Session, data: Form) -> Response:
     count = _n(form_value(data, "n"), _settings(ctx).group_count)
-    try:
+
+    def apply() -> None:
         if count is None:
             raise FormErrors({"n": "联组数量：请输入 1 至 20 之间的整数"})
         svc.apply_regroup(db, count, _settings(ctx).group_label)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return render("dongfanghong:Regroup", status_code=422, ctx=ctx, proposal=[], names=[],
-                      n=form_value(data, "n"), errors=exc.errors)
+
+    save(db, apply, rerender=lambda errors: render("dongfanghong:Regroup", ctx=ctx, proposal=[], names=[],
+                                                   n=form_value(data, "n"), errors=errors))
     return redirect(ctx.url("dongfanghong"))
 
 
@@ -247,21 +233,19 @@ def _butlers_page(ctx, db, q="", role="", active="", form=None, errors=None, sta
 @get("/butlers", opt=READ, include_in_schema=False, sync_to_thread=True)
 def butlers(ctx: Ctx, db: Session, q: str = "", role: str = "", active: str = "", format: str = "") -> Response:
     if format == "xlsx":
-        return xlsx_response("服务管家队伍.xlsx", "服务管家", ["姓名", "类别", "所在单位", "状态", "服务企业"],
-                             [(b.name, svc.BUTLER_ROLES.get(b.role, b.role), b.unit, "在岗" if b.active else "停用",
-                               "、".join(orgs)) for b, orgs in svc.butlers(db, q.strip(), role, active)])
+        rows = [(b.name, svc.BUTLER_ROLES.get(b.role, b.role), b.unit, "在岗" if b.active else "停用", "、".join(orgs))
+                for b, orgs in svc.butlers(db, q.strip(), role, active)]
+        return xlsx_export(db, "服务管家队伍", ["姓名", "类别", "所在单位", "状态", "服务企业"], rows,
+                           action="dongfanghong.export", entity="dongfanghong_butlers",
+                           query={"q": q, "role": role, "active": active}, sheet="服务管家")
     return _butlers_page(ctx, db, q.strip(), role, active)
 
 
 @post("/butlers", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def butler_add(ctx: Ctx, db: Session, data: Form) -> Response:
     form = {k: form_value(data, k) for k in BUTLER_KEYS}
-    try:
-        svc.save_butler(db, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _butlers_page(ctx, db, form=form, errors=exc.errors, status=422)
+    save(db, lambda: svc.save_butler(db, form),
+         rerender=lambda errors: _butlers_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/butlers"))
 
 
@@ -271,12 +255,8 @@ def butler_edit(ctx: Ctx, db: Session, butler_id: int, data: Form) -> Response:
     if row is None:
         raise NotFoundException("服务管家不存在")
     form = {k: form_value(data, k) for k in (*BUTLER_KEYS, "active")}
-    try:
-        svc.save_butler(db, form, row)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _butlers_page(ctx, db, form=form, errors=exc.errors, status=422, edit_id=butler_id)
+    save(db, lambda: svc.save_butler(db, form, row),
+         rerender=lambda errors: _butlers_page(ctx, db, form=form, errors=errors, edit_id=butler_id))
     return redirect(ctx.url("dongfanghong/butlers"))
 
 
@@ -296,21 +276,19 @@ def nominations(ctx: Ctx, db: Session, q: str = "", category: str = "", status: 
                 format: str = "") -> Response:
     if format == "xlsx":
         rows = list(db.scalars(svc.nominations_query(q, category, status)))
-        return xlsx_response("选树典型推荐.xlsx", "推荐", ["被推荐人", "类别", "推荐理由", "状态", "评审意见"],
-                             [(n.nominee, svc.NOMINATION_CATEGORIES.get(n.category, n.category), n.reason,
-                               svc.NOMINATION_STATUSES.get(n.status, n.status), n.review_note) for n in rows])
+        return xlsx_export(db, "选树典型推荐", ["被推荐人", "类别", "推荐理由", "状态", "评审意见"],
+                           [(n.nominee, svc.NOMINATION_CATEGORIES.get(n.category, n.category), n.reason,
+                             svc.NOMINATION_STATUSES.get(n.status, n.status), n.review_note) for n in rows],
+                           action="dongfanghong.export", entity="dongfanghong_nominations",
+                           query={"q": q, "category": category, "status": status}, sheet="推荐")
     return _nominations_page(ctx, db, q, category, status, page)
 
 
 @post("/nominations", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def nomination_add(ctx: Ctx, db: Session, data: Form) -> Response:
     form = {k: form_value(data, k) for k in ("nominee", "category", "reason", "organization", "cluster_id")}
-    try:
-        svc.add_nomination(db, form)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _nominations_page(ctx, db, form=form, errors=exc.errors, code=422)
+    save(db, lambda: svc.add_nomination(db, form),
+         rerender=lambda errors: _nominations_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/nominations"))
 
 
@@ -320,12 +298,8 @@ def nomination_review(ctx: Ctx, db: Session, nomination_id: int, action: str, da
     row = db.get(Nomination, nomination_id)
     if row is None:
         raise NotFoundException("推荐不存在")
-    try:
-        svc.transition_nomination(db, row, action, ctx.user.id, form_value(data, "review_note"))
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _nominations_page(ctx, db, errors=exc.errors, code=422)
+    save(db, lambda: svc.transition_nomination(db, row, action, ctx.user.id, form_value(data, "review_note")),
+         rerender=lambda errors: _nominations_page(ctx, db, errors=errors))
     return redirect(ctx.url("dongfanghong/nominations"))
 
 
@@ -388,12 +362,7 @@ def api_checklist(ctx: Ctx, db: Session, group_id: int, months: int = 6) -> list
 @post("/groups/{group_id:int}/duty", opt=READ, sync_to_thread=True, tags=["dongfanghong"])
 def api_duty_add(ctx: Ctx, db: Session, group_id: int, data: DutyIn) -> DutyOut:
     c = _group(ctx, db, group_id, manage=True)
-    try:
-        row = svc.add_duty_entry(db, c, data.__dict__, ctx.user.id)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise HTTPException(status_code=422, detail="提交的内容有误", extra={"errors": exc.errors}) from exc
+    row = save(db, lambda: svc.add_duty_entry(db, c, data.__dict__, ctx.user.id))
     return DutyOut(row.id, row.kind, row.occurred_on, row.title)
 
 
