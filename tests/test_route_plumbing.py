@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from litestar import Response
 from sqlalchemy import Integer, String, create_engine, func, select
@@ -9,6 +12,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from core.forms import FormErrors
 from core.web.forms import save
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Base(DeclarativeBase):
@@ -111,3 +116,21 @@ def test_routes_that_refuse_with_409_declare_it(client):
                          ("/api/t/{slug}/party-orgs/{po_id}", "delete"),
                          ("/api/t/{slug}/tenants/{tenant_id}/plugins/{name}", "put")):
         assert "409" in paths[path][method]["responses"], (method, path)
+
+
+def _sources() -> list[Path]:
+    return [p for top in ("core", "plugins") for p in (ROOT / top).rglob("*.py") if "migrations" not in p.parts]
+
+
+def test_every_excel_download_goes_through_the_audited_export():
+    direct = [str(p.relative_to(ROOT)) for p in _sources()
+              if "xlsx_response(" in p.read_text(encoding="utf-8")
+              and p.relative_to(ROOT).as_posix() not in ("core/excel.py", "core/web/export.py")]
+    assert direct == []
+
+
+def test_no_route_module_builds_its_own_field_error_answer():
+    own = [str(p.relative_to(ROOT)) for p in _sources()
+           if re.search(r"status_code=422[^\n]*errors|def _unprocessable|def _flash|def _xlsx",
+                        p.read_text(encoding="utf-8"))]
+    assert own == []
