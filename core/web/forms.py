@@ -80,7 +80,7 @@ def form_errors(request: Request, exc: FormErrors) -> Response:
         detail = _(DETAIL) + "：" + "；".join(exc.errors.values())
         html = get_catalog().render("ErrorPage", status=422, title=_(DETAIL), detail=detail)
         page = Response(content=html, media_type=MediaType.HTML)
-    if page.status_code == 200:  # a redirect or another refusal the page chose stays as it is
+    if page.status_code in (None, 200):  # a redirect or another refusal the page chose stays as it is
         page.status_code = 422
     return page
 

@@ -197,8 +197,8 @@ def street(database) -> TenantInfo:
 
 
 def admin_post(client, street: TenantInfo, action: str, data: dict, via: str = "yuelu"):
-    return post_form(client, f"/t/{via}/admin/tenants/{street.id}/plugins/example/{action}", data,
-                     follow_redirects=False)
+    """The admin form's POST; a change is answered by a redirect (followed) to the plugins page."""
+    return post_form(client, f"/t/{via}/admin/tenants/{street.id}/plugins/example/{action}", data)
 
 
 def nav_of(html: str) -> str:
@@ -224,6 +224,7 @@ def test_enable_settings_disable_through_the_admin_ui(as_user, api_token, street
     assert f'href="/t/{street.slug}/example"' not in client.get(f"/t/{street.slug}/").text
 
     r = admin_post(client, street, "toggle", {"enabled": "1"})
+    assert [h.status_code for h in r.history] == [303]  # POST/redirect/GET: F5 does not toggle again
     assert r.status_code == 200 and "已启用：公告栏（示例插件）" in r.text
     page = client.get(board)
     assert page.status_code == 200 and "暂无公告" in page.text  # enabling posts nothing
