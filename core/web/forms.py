@@ -12,8 +12,9 @@ Every write handler, page or API, goes through :func:`save`::
 
 * the JSON API answers ``422`` with :class:`FormErrorsBody` (``extra.errors``: field → message);
 * a page answers ``422`` with the page ``rerender`` drew — the form again, with the messages
-  next to its fields and the values the user typed (a redirect it chose stays a redirect). ``rerender`` runs inside ``save``, in the
-  handler's thread and database session, before the session is closed.
+  next to its fields and the values the user typed (a redirect it chose stays a redirect).
+  ``rerender`` runs inside ``save``, in the handler's thread and database session, after the
+  rollback and before the session is closed; without one the error page lists the messages.
 """
 
 from __future__ import annotations

@@ -282,28 +282,26 @@ def _save_visit(ctx: Ctx, db: Session, data: dict[str, Any], visit: InstructorVi
     on any failure the transaction is rolled back and stored bytes removed, then re-raised."""
     actor = _actor(ctx, db)
     raw, uploads = _visit_raw(data), _uploads(data)
-    stored = []
-    try:
-        if visit is None:
-            visit = svc.record_visit(db, raw, actor)
-        else:
-            svc.update_visit(db, visit, raw, actor)
-        stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)
-        db.commit()
-    except Exception:
-        db.rollback()
-        for att in stored:
-            files.discard(att)
-        raise
+    if visit is None:
+        visit = svc.record_visit(db, raw, actor)
+    else:
+        svc.update_visit(db, visit, raw, actor)
+    _store(ctx, db, visit, actor, uploads)
     return visit
 
 
 def _attach(ctx: Ctx, db: Session, visit: InstructorVisit, actor: svc.VisitActor,
             data: dict[str, Any]) -> list[InstructorVisitAttachment]:
-    """Store the form's files on ``visit`` and commit; on any failure the bytes are removed."""
+    """Store the form's files on ``visit`` and commit; FormErrors when none was chosen."""
     uploads = _uploads(data)
     if not uploads:
         raise FormErrors({"file": "附件：请选择要上传的文件"})
+    return _store(ctx, db, visit, actor, uploads)
+
+
+def _store(ctx: Ctx, db: Session, visit: InstructorVisit, actor: svc.VisitActor,
+           uploads: list[tuple[str, bytes]]) -> list[InstructorVisitAttachment]:
+    """Attach ``uploads`` and commit; on any failure roll back and remove the bytes written."""
     stored = []
     try:
         stored = svc.attach_files(db, visit, uploads, actor, ctx.user.id)

@@ -145,10 +145,8 @@ def org_delete(ctx: Ctx, db: Session, request: Request, org_id: int) -> Response
     org = svc.get_organization(db, access, org_id)
     name = org.name
     try:
-        svc.delete_organization(db, access, org)
-        db.commit()
-    except Refused as exc:
-        db.rollback()
+        save(db, lambda: svc.delete_organization(db, access, org))
+    except Refused as exc:  # still referred to: 409, said on its page
         return _detail_page(ctx, db, db.get(Organization, org_id), 409, exc.message)
     flash(request, f"已删除「{name}」")
     return redirect(ctx.url("organizations"))
@@ -283,10 +281,8 @@ def api_delete(ctx: Ctx, db: Session, org_id: int) -> None:
     access = Access.of(ctx)
     org = svc.get_organization(db, access, org_id)
     try:
-        svc.delete_organization(db, access, org)
-        db.commit()
+        save(db, lambda: svc.delete_organization(db, access, org))
     except Refused as exc:
-        db.rollback()
         raise HTTPException(status_code=409, detail=exc.message) from exc
 
 

@@ -179,10 +179,8 @@ def po_delete(ctx: Ctx, db: Session, request: Request, po_id: int) -> Response:
     po = svc.get_party_org(db, access, po_id)
     name = po.name
     try:
-        svc.delete_party_org(db, access, po)
-        db.commit()
-    except Refused as exc:
-        db.rollback()
+        save(db, lambda: svc.delete_party_org(db, access, po))
+    except Refused as exc:  # still referred to: 409, said on its page
         return _detail_page(ctx, db, db.get(PartyOrg, po_id), 409, {"__all__": exc.message})
     flash(request, f"已删除「{name}」")
     return redirect(ctx.url("party-orgs"))
@@ -329,10 +327,8 @@ def api_delete(ctx: Ctx, db: Session, po_id: int) -> None:
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
     try:
-        svc.delete_party_org(db, access, po)
-        db.commit()
+        save(db, lambda: svc.delete_party_org(db, access, po))
     except Refused as exc:
-        db.rollback()
         raise HTTPException(status_code=409, detail=exc.message) from exc
 
 

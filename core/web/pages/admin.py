@@ -180,10 +180,8 @@ def plugin_toggle(ctx: Ctx, db: Session, request: Request, tenant_id: int, name:
         raise NotFoundException("插件不存在")
     enable = form_value(data, "enabled") == "1"
     try:
-        changed = registry().set_enabled(admin_session(ctx, db), target, name, enable)
-        db.commit()
-    except PluginError as exc:
-        db.rollback()
+        changed = save(db, lambda: registry().set_enabled(admin_session(ctx, db), target, name, enable))
+    except PluginError as exc:  # a dependency is missing or still needed: 409, said on the page
         return _plugins_page(ctx, target, {name: str(exc)}, 409)
     labels = "、".join(registry().meta[n].label for n in changed)
     flash(request, (f"已启用：{labels}" if enable else f"已停用：{labels}") if changed else "状态未改变")
@@ -203,12 +201,14 @@ def plugin_settings(ctx: Ctx, db: Session, request: Request, tenant_id: int, nam
             values[key] = form_value(data, key) == "1"
         elif key in data:
             values[key] = form_value(data, key)
-    try:
-        registry().save_settings(admin_session(ctx, db), target.id, name, values)
-        db.commit()
-    except SettingsError as exc:
-        db.rollback()
-        return _plugins_page(ctx, target, {f"{name}.{k}": v for k, v in exc.errors.items()}, 422)
+
+    def change() -> None:
+        try:
+            registry().save_settings(admin_session(ctx, db), target.id, name, values)
+        except SettingsError as exc:
+            raise FormErrors({f"{name}.{k}": v for k, v in exc.errors.items()}) from exc
+
+    save(db, change, rerender=lambda errors: _plugins_page(ctx, target, errors))
     flash(request, f"「{meta.label}」设置已保存")
     return redirect(ctx.url(f"admin/tenants/{target.id}/plugins"))
 
