@@ -15,9 +15,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import quote
 
-from litestar import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -55,6 +53,11 @@ def sheet_title(title: str) -> str:
     return text or "Sheet1"
 
 
+def file_name(name: str) -> str:
+    """``name`` as a download's file name: no path separators or characters a sheet title refuses."""
+    return TITLE_FORBIDDEN.sub("-", ILLEGAL_CHARACTERS_RE.sub("", name))
+
+
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """A one-sheet workbook written in constant memory (openpyxl write-only mode)."""
     wb = Workbook(write_only=True)
@@ -71,14 +74,3 @@ def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[A
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def xlsx_response(filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
-    """Download response; ``filename`` may be Chinese (RFC 5987 encoded, no path separators)."""
-    data = workbook_bytes(title, headers, rows)
-    filename = TITLE_FORBIDDEN.sub("-", ILLEGAL_CHARACTERS_RE.sub("", filename))
-    return Response(
-        content=data,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"},
-    )

@@ -1,16 +1,26 @@
-"""The one Excel download of a list (CORE-8): the workbook, and the export in the audit log."""
+"""Excel downloads (CORE-8): a list's rows with the export in the audit log, or a workbook made
+elsewhere (an import template, an import's rejected rows)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Response
 from sqlalchemy.orm import Session
 
 from core import clock
 from core.audit import record
-from core.excel import xlsx_response
+from core.excel import XLSX, file_name, workbook_bytes
+
+
+def xlsx_file(data: bytes, filename: str) -> Response:
+    """``data`` (a workbook) as an attachment; ``filename`` may be Chinese (RFC 5987 encoded, no
+    path separators)."""
+    encoded = quote(file_name(filename), safe="")
+    return Response(content=data, media_type=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{encoded}"})
 
 
 class _Counted:
@@ -38,7 +48,8 @@ def xlsx_export(db: Session, title: str, headers: Sequence[str], rows: Iterable[
     """
     counted = _Counted(rows)
     today = clock.today()
-    response = xlsx_response(filename or f"{title}-{today.isoformat()}.xlsx", sheet or title, headers, counted)
+    response = xlsx_file(workbook_bytes(sheet or title, headers, counted),
+                         filename or f"{title}-{today.isoformat()}.xlsx")
     filters = {k: v for k, v in (query or {}).items() if v not in ("", None)}
     record(db, action, entity=entity, summary=f"导出{title} {counted.count} 条{note}",
            after={"rows": counted.count, "filters": filters, **(details or {})})

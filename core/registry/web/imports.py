@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post, put
 from litestar.datastructures import UploadFile
@@ -34,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.excel import XLSX
+from core.forms import FormErrors
 from core.registry import importer
 from core.registry.importer import ImportJob, ImportKind, get_entity, kinds_for
 from core.registry.upload_safety import (
@@ -44,6 +44,7 @@ from core.registry.upload_safety import (
 )
 from core.web.context import Ctx
 from core.web.errors import http_exception
+from core.web.export import xlsx_file
 from core.web.render import form_value, redirect, render
 
 IMPORT = {"permission": "registry:import"}
@@ -79,13 +80,8 @@ def _job_or_404(db: Session, job_id: int) -> ImportJob:
     return job
 
 
-def _xlsx(data: bytes, filename: str) -> Response:
-    return Response(content=data, media_type=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
-
-
 def _template_response(entity) -> Response:
-    return _xlsx(importer.template_bytes(entity), f"{entity.label}导入模板.xlsx")
+    return xlsx_file(importer.template_bytes(entity), f"{entity.label}导入模板.xlsx")
 
 
 def _errors_response(db: Session, job_id: int) -> Response:
@@ -94,7 +90,7 @@ def _errors_response(db: Session, job_id: int) -> Response:
     if not data:
         raise NotFoundException("这个导入没有未导入的行")
     stem = job.filename.rsplit(".", 1)[0] or job.entity_label
-    return _xlsx(data, f"{stem}（未导入的行）.xlsx")
+    return xlsx_file(data, f"{stem}（未导入的行）.xlsx")
 
 
 def check_mapping(entity, headers: Sequence[Any], mapping: Sequence[str]) -> dict[str, str]:
@@ -410,7 +406,7 @@ def api_mapping(ctx: Ctx, db: Session, job_id: int, data: MappingIn) -> Response
     errors = check_mapping(entity, headers, mapping) if len(mapping) == len(headers) else {
         "mapping": f"应为 {len(headers)} 列各给出一项（不导入的列为空）"}
     if errors:
-        raise HTTPException(status_code=422, detail="列的对应有误", extra={"errors": errors})
+        raise FormErrors(errors)
     size = job.size
     db.rollback()
     importer.choose_mapping(ctx.tenant.id, job.id, mapping)
