@@ -17,26 +17,16 @@ from core.registry.models import Member
 from core.registry.services.members import TRANSFER_LOCATIONS
 from core.tenancy import tree
 from core.web.context import Ctx
+from core.web.export import xlsx_export
+from core.web.forms import save
 from core.web.listing import paginate
-from core.web.render import redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, redirect, render
 from plugins.membership import mobile as mob
 from plugins.membership import transfers as svc
 from plugins.membership.due import due_summary
 from plugins.membership.models import Transfer
 from plugins.membership.scope import Scope, party_org_options
-from plugins.membership.web import (
-    PAGE,
-    READ,
-    Form,
-    api,
-    fields,
-    require,
-    scope,
-    settings,
-    unprocessable,
-    xlsx,
-)
+from plugins.membership.web import API, PAGE, READ, Form, fields, require, scope, settings
 
 
 class View:
@@ -78,7 +68,8 @@ def transfer_list(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Res
 def transfer_export(ctx: Ctx, db: Session, request: Request) -> Response:
     f = svc.transfer_filter(request.query_params)
     rows = svc.export_rows(list(db.scalars(svc.transfer_query(f, scope(ctx, db)))))
-    return xlsx(db, "组织关系转接", "转接", svc.EXPORT_HEADERS, rows, "membership_transfers")
+    return xlsx_export(db, "组织关系转接", svc.EXPORT_HEADERS, rows, action="membership.export",
+                       entity="membership_transfers", query=f.query(), sheet="转接")
 
 
 def _form(ctx: Ctx, db: Session, member: Member | None, form: dict, errors: dict, status: int = 200) -> Response:
@@ -109,13 +100,9 @@ def transfer_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Resp
     if not raw.get("member"):
         return _form(ctx, db, None, raw, {"member": "党员：请选择"}, 422)
     m = _member(ctx, db, raw.get("member"))
-    try:
-        t = svc.apply(db, ctx.tenant, m, raw, ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _form(ctx, db, _member(ctx, db, raw.get("member")), raw, exc.errors, 422)
-    get_session(request).flash(f"已提出{m.name}的组织关系转接申请")
+    t = save(db, lambda: svc.apply(db, ctx.tenant, m, raw, ctx.user.username),
+             rerender=lambda errors: _form(ctx, db, _member(ctx, db, raw.get("member")), raw, errors))
+    flash(request, f"已提出{m.name}的组织关系转接申请")
     return redirect(ctx.url(f"membership/transfers/{t.id}"))
 
 
@@ -188,12 +175,9 @@ def perform(ctx: Ctx, db: Session, t: Transfer, action: str, raw: dict[str, Any]
 def transfer_action(ctx: Ctx, db: Session, request: Request, transfer_id: int, action: str, data: Form) -> Response:
     t = _transfer(ctx, db, transfer_id)
     raw = fields(data)
-    try:
-        t = perform(ctx, db, t, action, raw)
-    except FormErrors as exc:
-        db.rollback()
-        return _detail(ctx, db, _transfer(ctx, db, transfer_id), raw, exc.errors, 422)
-    get_session(request).flash(f"{svc.ACTION_LABELS[action]}：已完成")
+    t = save(db, lambda: perform(ctx, db, t, action, raw),
+             rerender=lambda errors: _detail(ctx, db, _transfer(ctx, db, transfer_id), raw, errors))
+    flash(request, f"{svc.ACTION_LABELS[action]}：已完成")
     return redirect(ctx.url(f"membership/transfers/{t.id}"))
 
 
@@ -230,8 +214,9 @@ def mobile_export(ctx: Ctx, db: Session, q: str = "") -> Response:
              r.party_org_name, r.card.card_no if r.card else "", r.card.attending_party_org_name if r.card else "",
              r.last_check, "是" if r.overdue(on, st.mobile_check_days) else "否"]
             for r in mob.mobile_rows(db, scope(ctx, db), q)]
-    return xlsx(db, "流动党员", "流动党员", ["姓名", "流向", "流入/流出地", "所在党组织", "活动证编号",
-                                        "流入地参加组织生活的党组织", "最近联系上", "超期未联系"], rows, "membership_mobile_cards")
+    return xlsx_export(db, "流动党员", ["姓名", "流向", "流入/流出地", "所在党组织", "活动证编号",
+                                    "流入地参加组织生活的党组织", "最近联系上", "超期未联系"], rows,
+                       action="membership.export", entity="membership_mobile_cards", query={"q": q})
 
 
 def _mobile_page(ctx: Ctx, db: Session, member: Member, form: dict | None = None, errors: dict | None = None,
@@ -253,13 +238,9 @@ def _mobile_write(ctx: Ctx, db: Session, request: Request, member_id: int, data:
     require(ctx, "membership:transfer")
     member = _member(ctx, db, member_id)
     raw = fields(data)
-    try:
-        action(member, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _mobile_page(ctx, db, _member(ctx, db, member_id), raw, exc.errors, 422)
-    get_session(request).flash(message)
+    save(db, lambda: action(member, raw),
+         rerender=lambda errors: _mobile_page(ctx, db, _member(ctx, db, member_id), raw, errors))
+    flash(request, message)
     return redirect(ctx.url(f"membership/mobile/{member_id}"))
 
 
@@ -338,7 +319,7 @@ class TransferPage:
     page_size: int
 
 
-@get("/transfers", opt=READ, **api())
+@get("/transfers", opt=READ, **API)
 def api_transfers(ctx: Ctx, db: Session, request: Request, page: int = 1) -> TransferPage:
     """Filters: side (out/in), state (a state or ``open``), kind, q (name or letter number)."""
     f = svc.transfer_filter(request.query_params)
@@ -346,48 +327,40 @@ def api_transfers(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Tra
     return TransferPage([TransferOut.of(t) for t in result.items], result.total, result.page, result.page_size)
 
 
-@get("/transfers/expiring", opt=READ, **api())
+@get("/transfers/expiring", opt=READ, **API)
 def api_expiring(ctx: Ctx, db: Session) -> list[TransferOut]:
     """Letters issued and not yet accepted that run out within the tenant's warning period."""
     return [TransferOut.of(t) for t in svc.expiring(db, clock.today(), settings(ctx).letter_warn_days, scope(ctx, db))]
 
 
-@get("/transfers/{transfer_id:int}", opt=READ, **api())
+@get("/transfers/{transfer_id:int}", opt=READ, **API)
 def api_transfer(ctx: Ctx, db: Session, transfer_id: int) -> TransferOut:
     t = _transfer(ctx, db, transfer_id)
     return TransferOut.of(t, svc.steps_of(db, t))
 
 
-@post("/transfers", opt=READ, status_code=201, **api(write=True))
+@post("/transfers", opt=READ, status_code=201, **API)
 def api_transfer_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> TransferOut:
     """``member_id``, ``scope`` (internal/instance/external), ``location`` (003 §9: talent_center,
     university, outside_city, local_rural; decides the kind), ``to_party_org`` (internal),
     ``to_tenant`` (instance: a tenant id), ``destination`` (external), ``reason``, ``consent``."""
     require(ctx, "membership:transfer")
     if not str(data.get("member_id") or "").isdigit():
-        raise unprocessable(FormErrors({"member_id": "党员：请指定党员编号"}))
+        raise FormErrors({"member_id": "党员：请指定党员编号"})
     m = _member(ctx, db, data.get("member_id"))
-    try:
-        t = svc.apply(db, ctx.tenant, m, {k: "" if v is None else str(v) for k, v in data.items()},
-                      ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise unprocessable(exc) from exc
+    raw = {k: "" if v is None else str(v) for k, v in data.items()}
+    t = save(db, lambda: svc.apply(db, ctx.tenant, m, raw, ctx.user.username))
     return TransferOut.of(t, svc.steps_of(db, t))
 
 
-@post("/transfers/{transfer_id:int}/{action:str}", opt=READ, status_code=200, **api(write=True))
+@post("/transfers/{transfer_id:int}/{action:str}", opt=READ, status_code=200, **API)
 def api_transfer_action(ctx: Ctx, db: Session, transfer_id: int, action: str,
                         data: dict[str, Any] | None = None) -> TransferOut:
     """``action``: submit, issue, renew, withdraw (``reason``), accept (``to_party_org`` for an
     inbox transfer), return (``reason``), report (``on``)."""
     t = _transfer(ctx, db, transfer_id)
-    try:
-        t = perform(ctx, db, t, action, {k: "" if v is None else str(v) for k, v in (data or {}).items()})
-    except FormErrors as exc:
-        db.rollback()
-        raise unprocessable(exc) from exc
+    raw = {k: "" if v is None else str(v) for k, v in (data or {}).items()}
+    t = save(db, lambda: perform(ctx, db, t, action, raw))
     return TransferOut.of(t, svc.steps_of(db, t))
 
 
@@ -404,7 +377,7 @@ class MobileOut:
     overdue: bool
 
 
-@get("/mobile", opt=READ, **api())
+@get("/mobile", opt=READ, **API)
 def api_mobile(ctx: Ctx, db: Session, q: str = "", overdue: bool = False) -> list[MobileOut]:
     """Mobile members; ``overdue=true``: those not reached within the tenant's check period."""
     days, on = settings(ctx).mobile_check_days, clock.today()
@@ -419,18 +392,13 @@ def api_mobile(ctx: Ctx, db: Session, q: str = "", overdue: bool = False) -> lis
     return out
 
 
-@post("/mobile/{member_id:int}/checks", opt=READ, status_code=201, **api(write=True))
+@post("/mobile/{member_id:int}/checks", opt=READ, status_code=201, **API)
 def api_mobile_check(ctx: Ctx, db: Session, member_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """One 排查: ``checked_on``, ``reached`` ("1"/"0"), ``note``."""
     require(ctx, "membership:transfer")
     member = _member(ctx, db, member_id)
-    try:
-        check = mob.record_check(db, member, {k: "" if v is None else str(v) for k, v in data.items()},
-                                 ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise unprocessable(exc) from exc
+    raw = {k: "" if v is None else str(v) for k, v in data.items()}
+    check = save(db, lambda: mob.record_check(db, member, raw, ctx.user.username))
     return {"id": check.id, "member_id": member.id, "checked_on": check.checked_on.isoformat(),
             "reached": check.reached}
 
