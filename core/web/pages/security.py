@@ -24,7 +24,7 @@ from core.security import verify_password
 from core.services import mfa
 from core.services.users import set_password
 from core.web.context import user_guard
-from core.web.render import form_value, redirect, render
+from core.web.render import flash, form_value, redirect, render
 from core.web.sessions import get_session
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -123,7 +123,7 @@ def _disable(request: Request, data: Form) -> tuple[Response, bool]:
         _run(request, work)
     except FormErrors as exc:
         return _page(request, errors=exc.errors, status=422), True
-    get_session(request).flash(_("已关闭双因素登录"))
+    flash(request, _("已关闭双因素登录"))
     return redirect(PATH), False
 
 
@@ -169,7 +169,7 @@ def _password(request: Request, data: Form) -> tuple[Response, bool]:
         _run(request, work)
     except FormErrors as exc:
         return _page(request, errors=exc.errors, status=422), "password" in exc.errors
-    get_session(request).flash(_("密码已修改"))
+    flash(request, _("密码已修改"))
     return redirect(PATH), False
 
 
