@@ -42,8 +42,8 @@ def xlsx_export(db: Session, title: str, headers: Sequence[str], rows: Iterable[
     """A download of ``rows`` as ``<title>-<Beijing date>.xlsx``; the audit entry is committed.
 
     The entry: ``action`` (``<area>.export``), ``entity`` (the table exported), a summary
-    "导出<title> <n> 条<note>" and ``{"rows": n, "filters": query without empty values,
-    **details}``. ``db`` is the tenant's read-write session — the rows may come from another
+    "导出<title> <n> 条<note>" and as its values the filters (``query`` without empty values),
+    ``rows`` (how many) and ``details``. ``db`` is the tenant's read-write session — the rows may come from another
     one (the replica, a roll-up over the subtree); they are written one by one, never listed.
     """
     counted = _Counted(rows)
@@ -52,6 +52,6 @@ def xlsx_export(db: Session, title: str, headers: Sequence[str], rows: Iterable[
                          filename or f"{title}-{today.isoformat()}.xlsx")
     filters = {k: v for k, v in (query or {}).items() if v not in ("", None)}
     record(db, action, entity=entity, summary=f"导出{title} {counted.count} 条{note}",
-           after={"rows": counted.count, "filters": filters, **(details or {})})
+           after={**filters, "rows": counted.count, **(details or {})})
     db.commit()
     return response
