@@ -16,29 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.excel import xlsx_response
+from core.excel import workbook_bytes
 from core.forms import FormErrors
 from core.registry.models import Member, PartyOrg
 from core.registry.upload_safety import UploadRejected, inspect_upload, max_upload_bytes
 from core.web.context import Ctx
+from core.web.export import xlsx_export, xlsx_file
+from core.web.forms import save
 from core.web.listing import paginate
-from core.web.render import redirect, render
-from core.web.sessions import get_session
+from core.web.render import flash, redirect, render
 from plugins.membership import dues as svc
 from plugins.membership.models import DuesRecord
 from plugins.membership.scope import party_org_options
-from plugins.membership.web import (
-    PAGE,
-    READ,
-    Form,
-    api,
-    fields,
-    require,
-    scope,
-    settings,
-    unprocessable,
-    xlsx,
-)
+from plugins.membership.web import API, PAGE, READ, Form, fields, require, scope, settings
 
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 BODY_LIMIT = max_upload_bytes() + 1024 * 1024
@@ -117,9 +107,10 @@ def dues_export(ctx: Ctx, db: Session, month: str = "", party_org: str = "") -> 
              svc.CATEGORIES.get(r.category, r.category), r.base_fen / 100, View.rate(r.rate_bp), r.due_fen / 100,
              r.paid_fen / 100, r.paid_on or "", svc.METHODS.get(r.method, r.method), r.arrears_fen / 100,
              "是" if r.back_payment else "否"] for r in recs]
-    return xlsx(db, f"党费收缴_{m:%Y%m}", "党费", ["月份", "姓名", "党组织", "类别", "缴费基数（元）", "比例", "应缴（元）",
+    return xlsx_export(db, f"党费收缴_{m:%Y%m}", ["月份", "姓名", "党组织", "类别", "缴费基数（元）", "比例", "应缴（元）",
                                                "实缴（元）", "缴费日期", "缴费方式", "欠缴（元）", "补缴"], rows,
-                "membership_dues")
+                       action="membership.export", entity="membership_dues", sheet="党费",
+                       query={"month": month, "party_org": party_org})
 
 
 @post("/dues/generate", opt=READ, **PAGE)
@@ -133,7 +124,7 @@ def dues_generate(ctx: Ctx, db: Session, request: Request, data: Form) -> Respon
     po_id = _party_org_filter(ctx, db, raw.get("party_org", ""))
     added = svc.generate_month(db, scope(ctx, db), month, po_id)
     db.commit()
-    get_session(request).flash(f"已生成 {month:%Y年%m月} 应缴记录 {added} 条")
+    flash(request, f"已生成 {month:%Y年%m月} 应缴记录 {added} 条")
     return redirect(ctx.url(f"membership/dues?month={month:%Y-%m}"))
 
 
@@ -142,15 +133,11 @@ def dues_pay(ctx: Ctx, db: Session, request: Request, record_id: int, data: Form
     require(ctx, "membership:dues")
     rec = _record(ctx, db, record_id)
     raw = fields(data)
-    try:
-        svc.record_payment(db, rec, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        rec = _record(ctx, db, record_id)
-        return _month_page(ctx, db, rec.month, "", form={**raw, "record": record_id},
-                           errors={f"{k}_{record_id}": v for k, v in exc.errors.items()}, status=422)
-    get_session(request).flash("缴费已登记")
+    save(db, lambda: svc.record_payment(db, rec, raw),
+         rerender=lambda errors: _month_page(ctx, db, _record(ctx, db, record_id).month, "",
+                                             form={**raw, "record": record_id},
+                                             errors={f"{k}_{record_id}": v for k, v in errors.items()}))
+    flash(request, "缴费已登记")
     return redirect(ctx.url(f"membership/dues?month={rec.month:%Y-%m}"))
 
 
@@ -175,13 +162,9 @@ def dues_profile(ctx: Ctx, db: Session, request: Request, member_id: int, data: 
     require(ctx, "membership:dues")
     member = _member(ctx, db, member_id)
     raw = fields(data)
-    try:
-        svc.save_profile(db, member, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _member_page(ctx, db, _member(ctx, db, member_id), raw, exc.errors, 422)
-    get_session(request).flash("党费类别和缴费基数已保存（从下次生成的月份起生效）")
+    save(db, lambda: svc.save_profile(db, member, raw),
+         rerender=lambda errors: _member_page(ctx, db, _member(ctx, db, member_id), raw, errors))
+    flash(request, "党费类别和缴费基数已保存（从下次生成的月份起生效）")
     return redirect(ctx.url(f"membership/dues/members/{member_id}"))
 
 
@@ -215,13 +198,9 @@ def _require_tenant_wide(ctx: Ctx, db: Session) -> None:
 def dues_rates_save(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     _require_tenant_wide(ctx, db)
     raw = fields(data)
-    try:
-        row = svc.save_rate_table(db, raw)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _rates_page(ctx, db, raw, exc.errors, 422)
-    get_session(request).flash(f"党费标准已保存，自 {row.effective_from:%Y年%m月} 起生效")
+    row = save(db, lambda: svc.save_rate_table(db, raw),
+               rerender=lambda errors: _rates_page(ctx, db, raw, errors))
+    flash(request, f"党费标准已保存，自 {row.effective_from:%Y年%m月} 起生效")
     return redirect(ctx.url("membership/dues/rates"))
 
 
@@ -242,7 +221,7 @@ def dues_import_form(ctx: Ctx) -> Response:
 
 @get("/dues/import/template", opt=READ, **PAGE)
 def dues_import_template(ctx: Ctx) -> Response:
-    return xlsx_response("党费导入模板.xlsx", "党费", svc.IMPORT_HEADERS, svc.import_template())
+    return xlsx_file(workbook_bytes("党费", svc.IMPORT_HEADERS, svc.import_template()), "党费导入模板.xlsx")
 
 
 @post("/dues/import", opt=READ, request_max_body_size=BODY_LIMIT, **PAGE)
@@ -309,21 +288,18 @@ def dues_ledger(ctx: Ctx, db: Session, year: str = "", month: str = "") -> Respo
 @get("/dues/ledger/export", opt=READ, **PAGE)
 def dues_ledger_export(ctx: Ctx, db: Session, year: str = "", month: str = "") -> Response:
     y, m, rows, total = _ledger_args(ctx, db, year, month)
-    return xlsx(db, f"党费台账_{y}" + (f"{m:%m}" if m else ""), "党费台账", svc.LEDGER_HEADERS,
-                svc.ledger_rows([*rows, total]), "membership_dues")
+    return xlsx_export(db, f"党费台账_{y}" + (f"{m:%m}" if m else ""), svc.LEDGER_HEADERS,
+                       svc.ledger_rows([*rows, total]), action="membership.export", entity="membership_dues",
+                       sheet="党费台账", query={"year": year, "month": month})
 
 
 @post("/dues/refunds", opt=READ, **PAGE)
 def dues_refund(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     _require_tenant_wide(ctx, db)
     raw = fields(data)
-    try:
-        svc.refund(db, ctx.tenant, raw, ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        return _ledger_page(ctx, db, raw.get("year", ""), "", raw, exc.errors, 422)
-    get_session(request).flash("返还已记入经费台账")
+    save(db, lambda: svc.refund(db, ctx.tenant, raw, ctx.user.username),
+         rerender=lambda errors: _ledger_page(ctx, db, raw.get("year", ""), "", raw, errors))
+    flash(request, "返还已记入经费台账")
     return redirect(ctx.url(f"membership/dues/ledger?year={raw.get('year') or clock.today().year}"))
 
 
@@ -341,8 +317,8 @@ def dues_arrears_export(ctx: Ctx, db: Session, flagged: str = "") -> Response:
     rows = [[r.member.name, len(r.months), r.consecutive, r.arrears_fen / 100, "是" if r.flagged(st.arrears_flag_months)
              else "否", "、".join(f"{m:%Y-%m}" for m in r.months)]
             for r in svc.arrears(db, scope(ctx, db), clock.today(), st.arrears_flag_months, flagged_only=flagged == "1")]
-    return xlsx(db, "党费欠缴名单", "欠缴", ["姓名", "欠缴月数", "连续未交月数", "欠缴金额（元）", "标记", "欠缴月份"], rows,
-                "membership_dues")
+    return xlsx_export(db, "党费欠缴名单", ["姓名", "欠缴月数", "连续未交月数", "欠缴金额（元）", "标记", "欠缴月份"], rows,
+                       action="membership.export", entity="membership_dues", sheet="欠缴", query={"flagged": flagged})
 
 
 PAGE_ROUTES = [dues_month, dues_export, dues_generate, dues_pay, dues_member, dues_profile, dues_rates,
@@ -394,32 +370,28 @@ class LedgerOut:
                    r.retained_fen, r.remitted_fen, r.refunded_fen)
 
 
-@get("/dues/records", opt=READ, **api())
+@get("/dues/records", opt=READ, **API)
 def api_dues(ctx: Ctx, db: Session, month: str = "", party_org: str = "", member_id: int | None = None
              ) -> list[DuesOut]:
     """Monthly records (fen): ``month`` (2026-03), ``party_org`` (id), ``member_id``."""
     m = svc.month_of(month) if month else None
     if month and m is None:
-        raise unprocessable(FormErrors({"month": "月份：格式应为 2026-03"}))
+        raise FormErrors({"month": "月份：格式应为 2026-03"})
     return [DuesOut.of(r) for r in db.scalars(svc.records(db, scope(ctx, db), m, _party_org_filter(ctx, db, party_org),
                                                           member_id).limit(5000))]
 
 
-@post("/dues/records/{record_id:int}/payment", opt=READ, status_code=200, **api(write=True))
+@post("/dues/records/{record_id:int}/payment", opt=READ, status_code=200, **API)
 def api_dues_pay(ctx: Ctx, db: Session, record_id: int, data: dict[str, Any]) -> DuesOut:
     """``paid`` (yuan, ≤ due), ``paid_on`` (default today), ``method``, ``note``."""
     require(ctx, "membership:dues")
     rec = _record(ctx, db, record_id)
-    try:
-        svc.record_payment(db, rec, {k: "" if v is None else str(v) for k, v in data.items()})
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise unprocessable(exc) from exc
+    raw = {k: "" if v is None else str(v) for k, v in data.items()}
+    save(db, lambda: svc.record_payment(db, rec, raw))
     return DuesOut.of(rec)
 
 
-@get("/dues/ledger", opt=READ, **api())
+@get("/dues/ledger", opt=READ, **API)
 def api_dues_ledger(ctx: Ctx, db: Session, year: str = "", month: str = "") -> list[LedgerOut]:
     """Per party org and the total (last row, ``party_org_id`` null): due = collected + arrears;
     retained + remitted = collected; refunded read from the funds ledger (whole years)."""
@@ -427,7 +399,7 @@ def api_dues_ledger(ctx: Ctx, db: Session, year: str = "", month: str = "") -> l
     return [LedgerOut.of(r) for r in [*rows, total]]
 
 
-@get("/dues/arrears", opt=READ, **api())
+@get("/dues/arrears", opt=READ, **API)
 def api_dues_arrears(ctx: Ctx, db: Session, flagged: bool = False) -> list[dict[str, Any]]:
     """Members with arrears; ``flagged=true``: only those unpaid for the tenant's limit in a row."""
     limit = settings(ctx).arrears_flag_months
