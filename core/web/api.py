@@ -15,7 +15,6 @@ from core.permissions import authorizer
 from core.plugins import PluginError, SettingsError, registry
 from core.services.audit_query import AuditFilter, query_audit
 from core.tenancy import TenantInfo, tree
-from core.web.api_errors import CONFLICT
 from core.web.context import Ctx, user_guard
 from core.web.forms import save
 from core.web.pages.admin import admin_session, subtree_tenant
@@ -115,7 +114,7 @@ def plugins_of(ctx: Ctx, tenant_id: int) -> list[PluginOut]:
 
 
 @put("/tenants/{tenant_id:int}/plugins/{name:str}", opt={"permission": "tenant:manage"},
-     sync_to_thread=True, tags=["core"], responses=CONFLICT)
+     sync_to_thread=True, tags=["core"])
 def change_plugin(ctx: Ctx, db: Session, tenant_id: int, name: str, data: PluginChange) -> list[PluginOut]:
     """Enable/disable a plugin for a tenant in the subtree and/or save its settings."""
     target = subtree_tenant(ctx, tenant_id)

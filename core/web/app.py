@@ -20,7 +20,7 @@ from core.clock import Clock, system_clock
 from core.config import Settings, get_settings
 from core.forms import MAX_ID
 from core.plugins import CORE_PLUGINS, registry
-from core.web import api, api_errors
+from core.web import api
 from core.web.context import provide_ctx, provide_db, tenant_guard
 from core.web.csrf import CSRFMiddleware
 from core.web.errors import HANDLERS
@@ -76,7 +76,7 @@ def _tenant_router(path: str, handlers: list, plugin: str | None = None) -> Rout
         declare_errors(handlers)
     return Router(
         path=path,
-        route_handlers=api_errors.declare(handlers) if path.startswith("/api/") else handlers,
+        route_handlers=handlers,
         guards=[_ids_in_range, tenant_guard(plugin)],
         dependencies={
             "ctx": Provide(provide_ctx, sync_to_thread=False),

@@ -10,7 +10,8 @@ Every write handler, page or API, goes through :func:`save`::
 ``save`` commits what ``write`` did, or rolls all of it back (nothing half-saved) and lets the
 :class:`~core.forms.FormErrors` go on to :func:`form_errors`, the one exception handler for it:
 
-* the JSON API answers ``422`` with :class:`FormErrorsBody` (``extra.errors``: field → message);
+* the JSON API answers ``422`` with the one error body (``extra.errors``: field → message;
+  declared for every tenant API route by :mod:`core.web.openapi`);
 * a page answers ``422`` with the page ``rerender`` drew — the form again, with the messages
   next to its fields and the values the user typed (a redirect it chose stays a redirect).
   ``rerender`` runs inside ``save``, in the handler's thread and database session, after the
@@ -20,13 +21,10 @@ Every write handler, page or API, goes through :func:`save`::
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from litestar import Request, Response
 from litestar.enums import MediaType
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
 from sqlalchemy.orm import Session
 
 from core.forms import FormErrors
@@ -60,17 +58,6 @@ def save(db: Session, write: Callable[[], T],
     return result
 
 
-@dataclass
-class FormErrorsBody:
-    """The JSON answer to input a route refused (422)."""
-
-    status_code: int
-    detail: str
-    #: ``{"errors": {field: message in Chinese}}`` (``__all__``: what no one field caused); for a
-    #: query parameter or body the framework refused, the list of what was wrong with it
-    extra: dict[str, dict[str, str]] | list[dict[str, Any]]
-
-
 def form_errors(request: Request, exc: FormErrors) -> Response:
     """The one handler of :class:`FormErrors`: 422 with the field errors (JSON or a page)."""
     if request.url.path.startswith("/api/"):
@@ -84,12 +71,3 @@ def form_errors(request: Request, exc: FormErrors) -> Response:
     if page.status_code in (None, 200):  # a redirect or another refusal the page chose stays as it is
         page.status_code = 422
     return page
-
-
-#: the OpenAPI description of a 422 answer; see :mod:`core.web.api_errors`
-UNPROCESSABLE = ResponseSpec(
-    data_container=FormErrorsBody, generate_examples=False,
-    description="提交的内容有误：extra.errors 按字段给出原因（请求参数有误时 extra 列出参数）",
-    examples=[Example(summary="字段错误", value={
-        "status_code": 422, "detail": DETAIL, "extra": {"errors": {"name": "名称：必填"}}})],
-)

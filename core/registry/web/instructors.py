@@ -36,7 +36,6 @@ from core.registry.services import instructors as svc
 from core.registry.services.members import org_scope
 from core.registry.web import paging
 from core.uploads import file_response
-from core.web.api_errors import CONFLICT
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
@@ -630,7 +629,7 @@ def api_instructor_put(ctx: Ctx, db: Session, instructor_id: int, data: dict[str
     return _instructor_update(ctx, db, instructor_id, data)
 
 
-@delete("/instructors/{instructor_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"], responses=CONFLICT)
+@delete("/instructors/{instructor_id:int}", opt=WRITE, sync_to_thread=True, tags=["instructors"])
 def api_instructor_delete(db: Session, instructor_id: int) -> None:
     try:
         save(db, lambda: svc.delete_instructor(db, _instructor(db, instructor_id)))

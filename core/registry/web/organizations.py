@@ -24,7 +24,6 @@ from core.registry.schemas import ORGANIZATION_FIELDS
 from core.registry.services import organizations as svc
 from core.registry.services.organizations import Access, OrgFilter, Refused
 from core.registry.web import paging
-from core.web.api_errors import CONFLICT
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
@@ -275,7 +274,7 @@ def api_put(ctx: Ctx, db: Session, org_id: int, data: dict[str, Any]) -> Organiz
     return _update(ctx, db, org_id, data, partial=False)
 
 
-@delete("/organizations/{org_id:int}", opt=READ, sync_to_thread=True, tags=["registry"], responses=CONFLICT)
+@delete("/organizations/{org_id:int}", opt=READ, sync_to_thread=True, tags=["registry"])
 def api_delete(ctx: Ctx, db: Session, org_id: int) -> None:
     """Refused with 409 while members, party-org coverage or other records refer to it."""
     access = Access.of(ctx)

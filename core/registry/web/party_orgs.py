@@ -26,7 +26,6 @@ from core.registry.services import party_orgs as svc
 from core.registry.services.organizations import Access, Refused
 from core.registry.services.party_orgs import PartyOrgFilter
 from core.registry.web import paging
-from core.web.api_errors import CONFLICT
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
@@ -321,7 +320,7 @@ def api_put(ctx: Ctx, db: Session, po_id: int, data: dict[str, Any]) -> PartyOrg
     return _update(ctx, db, po_id, data, partial=False)
 
 
-@delete("/party-orgs/{po_id:int}", opt=WRITE, sync_to_thread=True, tags=["registry"], responses=CONFLICT)
+@delete("/party-orgs/{po_id:int}", opt=WRITE, sync_to_thread=True, tags=["registry"])
 def api_delete(ctx: Ctx, db: Session, po_id: int) -> None:
     """Refused with 409 while child orgs, members or cluster memberships refer to it."""
     access = Access.of(ctx)
