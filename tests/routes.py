@@ -112,6 +112,7 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("dongfanghong", "group_id"): "clusters",
     ("dongfanghong", "member_id"): "cluster_members",
     ("membership", "record_id"): "membership_dues",
+    ("membership", "entry_id"): "membership_points",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)

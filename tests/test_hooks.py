@@ -739,13 +739,14 @@ def test_installed_adds_a_plugin_for_a_block_and_removes_it():
 def test_register_points_rule_sets_per_tenant(street):
     """membership's hook: a plugin's rule set is offered to the tenants that enabled it, next to
     the two the membership plugin ships (金华 12 分制, 长沙分类积分)."""
+    import plugins.assessment
     import plugins.membership
     from plugins.membership.points import rule_sets
     from plugins.membership.types import PointsRule, PointsRuleSet
 
     rs = PointsRuleSet(key="hkpts.simple", label="测试积分", rules=(PointsRule("meeting", "参加组织生活", 1),),
                        grades=(("优秀", 10), ("合格", 0)))
-    reg = PluginRegistry(modules={"membership": plugins.membership,
+    reg = PluginRegistry(modules={"assessment": plugins.assessment, "membership": plugins.membership,
                                   "hkpts": make_plugin("hkpts", register_points_rule_sets=lambda tenant: [rs])})
     with installed(reg):
         assert rule_sets(street) == {}

@@ -59,6 +59,7 @@ PAGE_READS = {
     "membership/dues": READERS,
     "membership/dues/ledger": READERS,
     "membership/dues/arrears": READERS,
+    "membership/points": READERS,
 }
 
 #: API GET → roles answered 200
@@ -77,6 +78,7 @@ API_READS = {
     "membership/mobile": READERS,
     "membership/dues/records": READERS,
     "membership/dues/ledger": READERS,
+    "membership/points": READERS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -105,6 +107,7 @@ PAGE_WRITES = {
     "membership/transfers/new": WORKERS,  # transfers are the street's work, not the secretary's
     "membership/dues/generate": WORKERS | {"org_secretary"},  # a secretary: their own members
     "membership/dues/rates": WORKERS,  # the rate table is the tenant's
+    "membership/points/grade": WORKERS,  # the yearly grade round is the tenant's
 }
 
 #: API POST (a body that passes validation) → roles let through

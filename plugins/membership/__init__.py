@@ -73,6 +73,7 @@ def register_nav_items(tenant, settings):
         NavItem("组织关系转接", "membership/transfers", permission="membership:read", order=25, section="registry"),
         NavItem("流动党员", "membership/mobile", permission="membership:read", order=26, section="registry"),
         NavItem("党费", "membership/dues", permission="membership:read", order=27, section="registry"),
+        NavItem("党员积分", "membership/points", permission="membership:read", order=28, section="registry"),
     ]
 
 
@@ -91,6 +92,17 @@ def register_points_rule_sets(tenant):
     from plugins.membership.rulesets import CHANGSHA_CLASSIFIED, JINHUA_12
 
     return [JINHUA_12, CHANGSHA_CLASSIFIED]
+
+
+@hookimpl
+def register_assessment_templates(tenant):
+    """The member-target round the yearly points grade is fed into (see points.fill_round)."""
+    from core.plugins import registry
+    from plugins.membership.points import assessment_template, chosen_rule_set
+
+    settings = registry().settings(tenant.id, "membership")
+    rs = chosen_rule_set(tenant, settings)
+    return [assessment_template(rs, settings)] if rs is not None else []
 
 
 @hookimpl

@@ -13,7 +13,14 @@ from core import clock
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
 from plugins.membership import dues, transfers
-from plugins.membership.models import DuesProfile, DuesRecord, MobileCard, MobileCheck, Transfer
+from plugins.membership.models import (
+    DuesProfile,
+    DuesRecord,
+    MobileCard,
+    MobileCheck,
+    PointsEntry,
+    Transfer,
+)
 from plugins.membership.scope import Scope
 
 ACTOR = "demo"
@@ -34,6 +41,7 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
                                     reached=True, note="电话联系，思想稳定", checked_by=ACTOR))
     orgs = list(session.scalars(select(PartyOrg).where(PartyOrg.dissolved_on.is_(None)).order_by(PartyOrg.id).limit(2)))
     _dues(session, orgs[0] if orgs else None, today)
+    _points(session, tenant, orgs[0] if orgs else None, today)
     if len(orgs) < 2:
         session.flush()
         return
@@ -68,4 +76,26 @@ def _dues(session: Session, po: PartyOrg | None, today: dt.date) -> None:
     for i, rec in enumerate(session.scalars(select(DuesRecord).where(DuesRecord.month == last))):
         if i % 5 != 4:  # one in five still owes last month
             rec.paid_fen, rec.paid_on, rec.method = rec.due_fen, last + dt.timedelta(days=9), "wechat"
+    session.flush()
+
+
+def _points(session: Session, tenant: TenantInfo, po: PartyOrg | None, today: dt.date) -> None:
+    """A few ledger entries under the tenant's rule set for the first party org's members."""
+    from core.plugins import registry
+    from plugins.membership import points
+
+    if po is None or session.scalar(select(func.count(PointsEntry.id))):
+        return
+    rs = points.chosen_rule_set(tenant, registry().settings(tenant.id, "membership"))
+    if rs is None:
+        return
+    members = list(session.scalars(select(Member).where(Member.party_org_id == po.id,
+                                                        Member.status.in_(("probationary", "full")))
+                                   .order_by(Member.id).limit(8)))
+    on = today.replace(day=1)
+    for i, m in enumerate(members):
+        for rule in rs.rules_for(points.member_class(session, m))[i % 3:i % 3 + (i % 4)]:
+            session.add(PointsEntry(member_id=m.id, rule_set=rs.key, rule_key=rule.key, rule_label=rule.label,
+                                    points=rule.points, on=on, year=on.year, evidence="支部台账记载",
+                                    recorded_by=ACTOR))
     session.flush()

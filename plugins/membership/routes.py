@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from plugins.membership import routes_dues, routes_transfers
+from plugins.membership import routes_dues, routes_points, routes_transfers
 
-PAGE_ROUTES = [*routes_transfers.PAGE_ROUTES, *routes_dues.PAGE_ROUTES]
-API_ROUTES = [*routes_transfers.API_ROUTES, *routes_dues.API_ROUTES]
+PAGE_ROUTES = [*routes_transfers.PAGE_ROUTES, *routes_dues.PAGE_ROUTES, *routes_points.PAGE_ROUTES]
+API_ROUTES = [*routes_transfers.API_ROUTES, *routes_dues.API_ROUTES, *routes_points.API_ROUTES]
