@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock, search
-from core.forms import FormErrors
+from core.forms import FormErrors, row_id
 from core.registry import choices
 from core.registry.models import Cluster, Member, PartyOrg, PartyOrgCoverage
 from core.registry.schemas import FieldSpec, clean
@@ -344,7 +344,7 @@ def party_org_field(session: Session, raw_id: Any, visible: set[int] | None, err
     if not ref:
         errors[key] = f"{label}：必填"
         return None
-    po = session.get(PartyOrg, int(ref)) if ref.isdigit() else None
+    po = session.get(PartyOrg, row_id(ref)) if row_id(ref) else None
     if po is None or po.dissolved_on is not None or (visible is not None and po.id not in visible):
         errors[key] = f"{label}：请选择本街道存续的两新党组织"
         return None
@@ -507,7 +507,7 @@ COOPERATION_FIELDS = [
 
 def _group(session: Session, ref: Any) -> Cluster | None:
     ref = str(ref or "").strip()
-    c = session.get(Cluster, int(ref)) if ref.isdigit() else None
+    c = session.get(Cluster, row_id(ref)) if row_id(ref) else None
     return c if c is not None and c.cluster_type == svc.JOINT_GROUP else None
 
 

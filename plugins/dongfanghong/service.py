@@ -13,7 +13,7 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock, search
-from core.forms import FormErrors
+from core.forms import FormErrors, row_id
 from core.models import CasbinRule, User
 from core.plugin_types import ClusterType, LeaderRule
 from core.registry.models import (
@@ -532,7 +532,7 @@ def add_nomination(session: Session, raw: Mapping[str, Any]) -> Nomination:
     cluster_id = None
     ref = str(raw.get("cluster_id") or "").strip()
     if ref:
-        c = session.get(Cluster, int(ref)) if ref.isdigit() else None
+        c = session.get(Cluster, row_id(ref)) if row_id(ref) else None
         if c is None or c.cluster_type != JOINT_GROUP:
             errors["cluster_id"] = "所属联组：请选择有效的联组"
         else:

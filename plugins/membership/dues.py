@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import clock, crypto, validators
-from core.forms import FormErrors, text
+from core.forms import FormErrors, row_id, text
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
 from plugins.membership.models import DuesProfile, DuesRateTable, DuesRecord
@@ -573,7 +573,7 @@ def refund(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], actor: 
         raise FormErrors({"__all__": "本辖区未启用「经费保障」，无法把返还记入经费台账"})
     errors: dict[str, str] = {}
     po_id = text(raw, "party_org")
-    po = session.get(PartyOrg, int(po_id)) if po_id.isdigit() else None
+    po = session.get(PartyOrg, row_id(po_id)) if row_id(po_id) else None
     if po is None:
         errors["party_org"] = "党组织：请选择"
     try:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import clock, search
-from core.forms import FormErrors, text
+from core.forms import FormErrors, row_id, text
 from core.registry.models import Member, PartyOrg
 from plugins.membership.models import MobileCard, MobileCheck
 from plugins.membership.scope import Scope
@@ -84,7 +84,7 @@ def save_card(session: Session, member: Member, raw: Mapping[str, Any]) -> Mobil
     po_id = text(raw, "attending_party_org")
     po = None
     if po_id:
-        po = session.get(PartyOrg, int(po_id)) if po_id.isdigit() else None
+        po = session.get(PartyOrg, row_id(po_id)) if row_id(po_id) else None
         if po is None:
             errors["attending_party_org"] = "流入地参加组织生活的党组织：请选择本辖区的党组织，或填写外地党组织名称"
     other = text(raw, "attending_party_org_name")

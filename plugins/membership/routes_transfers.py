@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.forms import FormErrors
+from core.forms import FormErrors, row_id
 from core.registry.models import Member
 from core.registry.services.members import TRANSFER_LOCATIONS
 from core.tenancy import tree
@@ -47,7 +47,7 @@ def _transfer(ctx: Ctx, db: Session, transfer_id: int) -> Transfer:
 
 
 def _member(ctx: Ctx, db: Session, member_id: int | str | None) -> Member:
-    m = db.get(Member, int(member_id)) if str(member_id or "").isdigit() else None
+    m = db.get(Member, row_id(member_id)) if row_id(member_id) else None
     if m is None or not scope(ctx, db).sees_member(m):
         raise NotFoundException("党员不存在")
     return m

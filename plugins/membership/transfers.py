@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, search
 from core.db import open_session
-from core.forms import FormErrors, text
+from core.forms import FormErrors, row_id, text
 from core.plugins import registry
 from core.registry.models import Member, PartyOrg
 from core.registry.services.members import LOCATION_RULES, TRANSFER_LOCATIONS
@@ -220,7 +220,7 @@ def apply(session: Session, tenant: TenantInfo, member: Member, raw: Mapping[str
         errors["reason"] = "转接原因：最多 1000 个字符"
     if scope == "internal":
         po_id = text(raw, "to_party_org")
-        po = session.get(PartyOrg, int(po_id)) if po_id.isdigit() else None
+        po = session.get(PartyOrg, row_id(po_id)) if row_id(po_id) else None
         if po is None or po.dissolved_on is not None:
             errors["to_party_org"] = "转入党组织：请选择本辖区现有的党组织"
         elif po.id == member.party_org_id:
@@ -355,7 +355,7 @@ def accept(session: Session, tenant: TenantInfo, t: Transfer, raw: Mapping[str, 
         member.transfer_state = "done"
     elif t.scope == "instance":
         po_id = text(raw, "to_party_org")
-        po = session.get(PartyOrg, int(po_id)) if po_id.isdigit() else None
+        po = session.get(PartyOrg, row_id(po_id)) if row_id(po_id) else None
         if po is None or po.tenant_id != tenant.id or po.dissolved_on is not None:
             raise FormErrors({"to_party_org": "接收党组织：请选择本辖区现有的党组织"})
         data = dict(t.member_data or {})

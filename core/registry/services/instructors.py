@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, crypto, history, search
 from core.audit import record
-from core.forms import FormErrors
+from core.forms import FormErrors, row_id
 from core.models import User
 from core.permissions import authorizer
 from core.registry.models import (
@@ -349,7 +349,7 @@ def visit_query(session: Session, f: VisitFilter, scope: frozenset[int] | None =
     if scope is not None:
         stmt = stmt.where(InstructorVisit.organization_id.in_(scope or {-1}))
     if f.instructor:
-        stmt = stmt.where(InstructorVisit.instructor_id == (int(f.instructor) if f.instructor.isdigit() else -1))
+        stmt = stmt.where(InstructorVisit.instructor_id == (row_id(f.instructor) or -1))
     if f.organization:
         org_id, problem = resolve_organization(session, f.organization)
         if problem:
@@ -434,7 +434,7 @@ def _clean_visit(session: Session, raw: Mapping[str, Any], actor: VisitActor) ->
     instructor = None
     if "instructor" not in errors:
         ref = str(values.pop("instructor"))
-        instructor = session.get(Instructor, int(ref)) if ref.isdigit() else None
+        instructor = session.get(Instructor, row_id(ref)) if row_id(ref) else None
         if instructor is None:
             errors["instructor"] = f"指导员：找不到指导员「{ref}」"
     else:

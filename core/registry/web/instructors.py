@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock, history
-from core.forms import FormErrors
+from core.forms import FormErrors, row_id
 from core.registry import files
 from core.registry.models import (
     Instructor,
@@ -444,7 +444,7 @@ def uncovered_export(ctx: Ctx, db: Session, request: Request) -> Response:
 def uncovered_assign(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     raw = {k: form_value(data, k) for k in ("instructor", "organization", "start_on")}
     ref = raw["instructor"]
-    instructor = db.get(Instructor, int(ref)) if ref.isdigit() else None
+    instructor = db.get(Instructor, row_id(ref)) if row_id(ref) else None
 
     def assign() -> None:
         if instructor is None:
