@@ -81,3 +81,42 @@ def test_english_catalogue_by_choice(client):
     assert "Dashboard" in client.get("/t/dongfanghong/").text
     post_form(client, "/locale", {"locale": "zh_CN"})
     assert "工作台" in client.get("/t/dongfanghong/").text
+
+
+def _redirect_after_login(client, username: str, nxt: str = "") -> str:
+    r = client.post("/login", data={"username": username, "password": "demo1234", "next": nxt,
+                                    "_csrf_token": csrf(client)}, follow_redirects=False)
+    assert r.status_code == 303
+    return r.headers["location"]
+
+
+def test_a_user_with_one_tenant_skips_the_chooser(client):
+    assert _redirect_after_login(client, "dfh_staff") == "/t/dongfanghong/"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/t/dongfanghong/"
+    assert "东方红街道" in client.get("/tenants").text  # the chooser is still there when asked for
+
+
+def test_the_page_asked_for_wins_over_the_only_tenant(client):
+    assert _redirect_after_login(client, "dfh_staff", "/t/dongfanghong/organizations?page=2") \
+        == "/t/dongfanghong/organizations?page=2"
+
+
+def test_a_user_with_several_tenants_chooses(client):
+    from core.permissions import build_catalog
+    from core.plugins import registry
+    from core.services.users import create_user, grant_role
+    from core.tenancy import operator_session
+    from tests.helpers import tenant_id, unique
+
+    with operator_session("test") as s:
+        user = create_user(s, unique("two"), "demo1234", "两个街道的专干", seeded=True)
+        roles = build_catalog(registry().pm).roles
+        grant_role(s, user, "staff", tenant_id("dongfanghong"), roles)
+        grant_role(s, user, "staff", tenant_id("wangyuehu"), roles)
+        username = user.username
+    assert _redirect_after_login(client, username) == "/tenants"
+    page = client.get("/tenants").text
+    assert "东方红街道" in page and "望月湖街道" in page
+    # the platform admin reaches every tenant: the chooser too
+    client.post("/logout", data={"_csrf_token": csrf(client)})
+    assert _redirect_after_login(client, "admin") == "/tenants"

@@ -215,11 +215,12 @@ def test_security_headers_everywhere(client, api_token):
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"])
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x",
+                                    "/\t/evil.example", "/\n/evil.example"])
 def test_login_never_redirects_off_site(client, target):
     r = client.post("/login", data={"username": "dfh_staff", "password": "demo1234", "next": target,
                                     "_csrf_token": csrf(client)}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/tenants"
+    assert r.status_code == 303 and r.headers["location"] == "/t/dongfanghong/"  # the user's only tenant
 
 
 def test_login_redirect_keeps_the_page_asked_for(client):

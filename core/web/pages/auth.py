@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import anyio
 from litestar import Request, Response, get, post
@@ -27,7 +28,27 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 
 def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") and "\\" not in value else "/tenants"
+    """``value`` if it is a path on this site, else "" (no open redirect to another host)."""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return ""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):  # browsers drop tabs/newlines: "/\t/evil"
+        return ""
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else ""
+
+
+def _reachable_tops(user_id: int) -> tuple[list, set[int]]:
+    """The user's reachable tenants nearest the root (each shown once), and all reachable ids."""
+    allowed = authorizer.tenants_of(user_id)
+    visible = [x for x in tree().by_id.values() if not x.archived and (allowed is None or x.id in allowed)]
+    ids = {x.id for x in visible}
+    return sorted((x for x in visible if x.parent_id not in ids), key=lambda x: x.name), ids
+
+
+def home_path(user_id: int) -> str:
+    """Where a signed-in user starts: their only tenant, or the chooser when there are several."""
+    tops, _ids = _reachable_tops(user_id)
+    return f"/t/{tops[0].slug}/" if len(tops) == 1 else "/tenants"
 
 
 def _csrf(request: Request) -> str:
@@ -36,7 +57,8 @@ def _csrf(request: Request) -> str:
 
 @get("/", include_in_schema=False)
 async def index(request: Request) -> Response:
-    return redirect("/tenants" if get_session(request).get("user_id") else "/login")
+    user_id = get_session(request).get("user_id")
+    return redirect(await anyio.to_thread.run_sync(home_path, user_id) if user_id else "/login")
 
 
 @get("/login", include_in_schema=False)
@@ -88,6 +110,7 @@ async def login(request: Request, data: Form) -> Response:
         await limiter.failed(username, ip)
         return page(_("用户名或密码错误"), 401)
     await limiter.succeeded(username, ip)
+    nxt = nxt or await anyio.to_thread.run_sync(home_path, user.id)
     session = get_session(request)
     if step:  # the password is right; the second factor (or enrolling one) comes next
         start_second_step(session, user.id, nxt, enrol=step == "enrol", now=request.app.state.clock())
@@ -105,14 +128,8 @@ async def logout(request: Request) -> Response:
 @get("/tenants", guards=[user_guard], include_in_schema=False, sync_to_thread=True)
 def tenant_switcher(request: Request) -> Response:
     user = request.state.user
-    allowed = authorizer.tenants_of(user.id)
-    t = tree()
-    visible = [x for x in t.by_id.values() if not x.archived and (allowed is None or x.id in allowed)]
-    # show each reachable tenant once, under its nearest reachable ancestor
-    ids = {x.id for x in visible}
-    tops = [x for x in visible if x.parent_id not in ids]
-    return render("TenantSwitcher", user=user, tops=sorted(tops, key=lambda x: x.name), tree=t,
-                  ids=ids, csrf_token=_csrf(request))
+    tops, ids = _reachable_tops(user.id)
+    return render("TenantSwitcher", user=user, tops=tops, tree=tree(), ids=ids, csrf_token=_csrf(request))
 
 
 ROUTES = [index, login_page, login, logout, tenant_switcher]
