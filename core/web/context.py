@@ -110,8 +110,12 @@ class Ctx:
         return self._nav
 
     @property
-    def breadcrumbs(self) -> list[TenantInfo]:
-        return tree().ancestors(self.tenant.id)
+    def breadcrumbs(self) -> list[tuple[TenantInfo, bool]]:
+        """The path from the root to this tenant, each with whether the user may open it."""
+        def opens(t: TenantInfo) -> bool:
+            return t.id == self.tenant.id or (
+                not t.archived and "tenant:view" in authorizer.effective_permissions(self.user.id, t.id))
+        return [(t, opens(t)) for t in tree().ancestors(self.tenant.id)]
 
     def subtree(self) -> tuple[int, ...]:
         return tree().descendant_ids(self.tenant.id)
