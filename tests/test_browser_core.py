@@ -22,6 +22,13 @@ def test_district_admin_enables_plugin_for_a_street(database, tmp_path):
         tid = s.scalar(select(Tenant.id).where(Tenant.slug == slug))
     with live_server() as base, browser_page() as page:
         page.goto(base + "/")
+        boxes = [page.locator(f"input[name={n}]").bounding_box() for n in ("username", "password")]
+        assert boxes[0]["width"] == boxes[1]["width"]  # both inputs equally wide
+        for n in ("username", "password"):  # each label's text sits above its input, not against it
+            text_bottom = page.eval_on_selector(
+                f"input[name={n}]", "i => { const r = document.createRange(); r.selectNodeContents("
+                "i.parentElement.firstChild); return r.getBoundingClientRect().bottom; }")
+            assert text_bottom < page.locator(f"input[name={n}]").bounding_box()["y"]
         page.fill("input[name=username]", "yuelu_admin")
         page.fill("input[name=password]", "demo1234")
         page.click("button[type=submit]")

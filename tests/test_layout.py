@@ -39,3 +39,12 @@ def test_breadcrumbs_link_ancestors_where_the_user_has_a_role(client):
     login(client, "yuelu_admin")
     crumbs = _crumbs(client.get("/t/dongfanghong/").text)
     assert 'href="/t/yuelu/"' in crumbs and 'href="/t/changsha/"' not in crumbs
+
+
+def test_favicon_is_served_by_the_app(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert r.content.lstrip().startswith(b"<svg")
+    assert client.get("/static/core/favicon.svg").status_code == 200
+    assert 'rel="icon" href="/static/core/favicon.svg"' in client.get("/login").text
+

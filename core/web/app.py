@@ -24,6 +24,7 @@ from core.web import api
 from core.web.context import provide_ctx, provide_db, tenant_guard
 from core.web.csrf import CSRFMiddleware
 from core.web.errors import HANDLERS
+from core.web.favicon import favicon
 from core.web.health import HEALTH_ROUTES, install_metrics
 from core.web.inputs import check_request
 from core.web.locale import LocaleMiddleware, choose_locale
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     session_store, limit_store = _stores(settings)
     app = Litestar(
-        route_handlers=[*auth.ROUTES, *mfa.ROUTES, *security.ROUTES, *api.ROUTES, *HEALTH_ROUTES, choose_locale, *routers, *static],
+        route_handlers=[favicon, *auth.ROUTES, *mfa.ROUTES, *security.ROUTES, *api.ROUTES, *HEALTH_ROUTES, choose_locale, *routers, *static],
         middleware=[
             # outermost: CSRF tokens are bound to the session cookie the inner layers set
             DefineMiddleware(CSRFMiddleware, secret=settings.secret_key, secure=settings.secure_cookies),
