@@ -235,10 +235,9 @@ class _Reader:
         found: dict[str, Mapping[str, Any]] = {}
         keys = [int(i) for i in ids if i.isdigit()]
         if keys:
-            columns = [a.key for a in inspect(lab.model).column_attrs]
             pk = lab.model.__table__.primary_key.columns.values()[0]
             for row in self.session.scalars(select(lab.model).where(pk.in_(keys))):
-                values = {c: getattr(row, c) for c in columns}
+                values = dict(inspect(row).dict)  # the loaded columns: deferred ones are never named by
                 found[str(values[pk.key])] = values
         missing = sorted(ids - set(found))
         if missing:  # deleted (or out of scope): named by their last audit snapshot
