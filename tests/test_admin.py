@@ -69,7 +69,7 @@ def test_enable_plugin_takes_effect_without_restart_and_keeps_data(client):
     assert client.get(f"/t/{slug}/example/").status_code == 200
     assert post_form(client, f"/t/{slug}/example/", {"title": "保留的公告"},
                      follow_redirects=False).status_code == 303
-    post_form(client, f"/t/yuelu/admin/tenants/{tid}/plugins/example/toggle", {"enabled": "0"})
+    post_form(client, f"/t/yuelu/admin/tenants/{tid}/plugins/example/toggle", {"enabled": "0", "confirm": "1"})
     assert client.get(f"/t/{slug}/example/").status_code == 404
     assert "保留的公告" not in client.get(f"/t/{slug}/").text
     with open_session(tid) as s:
@@ -155,3 +155,41 @@ def test_audit_log_filters_and_before_after(client):
     assert "没有符合条件的记录" in empty
     login(client, "dfh_staff")
     assert "审计街道" not in client.get("/t/dongfanghong/audit").text
+
+
+def test_disabling_a_program_asks_first_and_says_what_disappears(client):
+    login(client, "yuelu_admin")
+    tid, slug = _new_street(client)
+    toggle = f"/t/yuelu/admin/tenants/{tid}/plugins/example/toggle"
+    post_form(client, toggle, {"enabled": "1"})
+    listing = client.get(f"/t/yuelu/admin/tenants/{tid}/plugins").text
+    assert f'href="/t/yuelu/admin/tenants/{tid}/plugins/example/disable"' in listing  # a link, not a one-click post
+    # a post without the confirmation changes nothing: it leads to the question
+    r = post_form(client, toggle, {"enabled": "0"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/t/yuelu/admin/tenants/{tid}/plugins/example/disable"
+    assert client.get(f"/t/{slug}/example/").status_code == 200
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200
+    gone = text_of(page.text.split("data-disappears", 1)[1].split("</ul>", 1)[0])
+    assert "菜单“公告栏”及其页面" in gone
+    assert "已有数据和设置会保留" in page.text and "data-confirm-disable" in page.text
+    r = post_form(client, toggle, {"enabled": "0", "confirm": "1"})
+    assert r.status_code == 200 and "已停用" in r.text
+    assert client.get(f"/t/{slug}/example/").status_code == 404
+    # disabled: nothing left to confirm
+    r = client.get(f"/t/yuelu/admin/tenants/{tid}/plugins/example/disable", follow_redirects=False)
+    assert r.status_code == 303
+
+
+def test_plugin_page_speaks_in_program_names(client):
+    login(client, "yuelu_admin")
+    dfh = tenant_id("dongfanghong")
+    page = client.get(f"/t/yuelu/admin/tenants/{dfh}/plugins").text
+    assert "0.1.0" not in text_of(page) and "依赖：" not in page
+    assert "以下程序依赖它：" in page and "需要同时启用：" in page
+    # a program others still need: the question says why it cannot be disabled, offers no button
+    page = client.get(f"/t/yuelu/admin/tenants/{dfh}/plugins/lists/disable").text
+    assert "暂不能停用" in page and "data-confirm-disable" not in page
+    # another district's street, an unknown program: 404
+    assert client.get(f"/t/yuelu/admin/tenants/{tenant_id('nanhu')}/plugins/example/disable").status_code == 404
+    assert client.get(f"/t/yuelu/admin/tenants/{dfh}/plugins/nope/disable").status_code == 404

@@ -167,9 +167,31 @@ def _plugins_page(ctx: Ctx, target: TenantInfo, errors: dict | None = None, stat
             (key, info.title or key, getattr(settings, key), info.annotation is bool, info.description or "")
             for key, info in meta.settings.model_fields.items()
         ]
-        plugins.append({"name": name, "meta": meta, "enabled": name in enabled, "fields": fields})
+        plugins.append({"name": name, "meta": meta, "enabled": name in enabled, "fields": fields,
+                        "summary": meta.description.split("。")[0],
+                        "needs": [reg.meta[d].label for d in meta.depends],
+                        "needed_by": [reg.meta[d].label for d in reg.dependents(name)]})
     return render("admin.TenantPlugins", status_code=status, ctx=ctx, target=target, plugins=plugins,
                   errors=errors or {})
+
+
+@get("/admin/tenants/{tenant_id:int}/plugins/{name:str}/disable", opt=MANAGE,
+     include_in_schema=False, sync_to_thread=True)
+def plugin_disable_confirm(ctx: Ctx, tenant_id: int, name: str) -> Response:
+    """Before disabling: what disappears for the tenant's users, or why it cannot be disabled."""
+    target = subtree_tenant(ctx, tenant_id)
+    reg = registry()
+    meta = reg.meta.get(name)
+    if meta is None:
+        raise NotFoundException("插件不存在")
+    if name not in reg.enabled(target.id):
+        return redirect(ctx.url(f"admin/tenants/{target.id}/plugins"))
+    hooks = reg.hooks_of(name)
+    menu = [i.label for batch in hooks.register_nav_items(tenant=target, settings=reg.settings(target.id, name))
+            for i in batch]
+    blocking = [reg.meta[d].label for d in reg.dependents(name) if d in reg.enabled(target.id)]
+    return render("admin.PluginDisable", ctx=ctx, target=target, name=name, meta=meta, menu=menu,
+                  blocking=blocking)
 
 
 @post("/admin/tenants/{tenant_id:int}/plugins/{name:str}/toggle", opt=MANAGE,
@@ -179,6 +201,8 @@ def plugin_toggle(ctx: Ctx, db: Session, request: Request, tenant_id: int, name:
     if name not in registry().meta:
         raise NotFoundException("插件不存在")
     enable = form_value(data, "enabled") == "1"
+    if not enable and form_value(data, "confirm") != "1":  # disabling is confirmed on its own page
+        return redirect(ctx.url(f"admin/tenants/{target.id}/plugins/{name}/disable"))
     try:
         changed = save(db, lambda: registry().set_enabled(admin_session(ctx, db), target, name, enable))
     except PluginError as exc:  # a dependency is missing or still needed: 409, said on the page
@@ -324,6 +348,6 @@ def role_revoke(ctx: Ctx, db: Session, request: Request, data: Form) -> Response
     return redirect(ctx.url("admin/users"))
 
 
-ROUTES = [tenant_list, tenant_new, tenant_create, tenant_edit, tenant_update, tenant_archive,
+ROUTES = [plugin_disable_confirm, tenant_list, tenant_new, tenant_create, tenant_edit, tenant_update, tenant_archive,
           tenant_plugins, plugin_toggle, plugin_settings, users_page, user_create, role_grant,
           role_revoke]

@@ -256,7 +256,7 @@ def test_enable_settings_disable_through_the_admin_ui(as_user, api_token, street
     assert f'<section class="card widget"><h2>{new_title}</h2>' not in home.text
 
     # disable: 404 again, nav item gone, data kept; enabling again brings it back
-    r = admin_post(client, street, "toggle", {"enabled": "0"})
+    r = admin_post(client, street, "toggle", {"enabled": "0", "confirm": "1"})
     assert r.status_code == 200 and "已停用：公告栏（示例插件）" in r.text
     assert client.get(board).status_code == 404
     assert client.get(f"/api/t/{street.slug}/example/notices", headers=headers).status_code == 404
