@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     #: key for field encryption (ID-card and phone numbers); urlsafe base64, 32 bytes
     field_key: str | None = None
     debug: bool = False
+    #: offer development-only plugins (``PluginMeta.development``, the example) to tenant admins
+    dev_plugins: bool = False
     #: tenants/*.toml directory
     tenants_dir: Path = REPO_ROOT / "tenants"
     #: cookie flag; set true behind https

@@ -29,6 +29,8 @@ class PluginMeta:
     depends: tuple[str, ...] = ()
     #: pydantic model of per-tenant settings, with defaults
     settings: type[BaseModel] = NoSettings
+    #: a template for plugin developers: offered to admins only where ``LIANDONG_DEV_PLUGINS`` is set
+    development: bool = False
 
 
 @dataclass(frozen=True)

@@ -312,6 +312,11 @@ class PluginRegistry:
         rows = self._state().get(tenant_id, {})
         return frozenset(n for n, e in rows.items() if e.enabled and n in self.meta)
 
+    def offered(self, tenant_id: int, name: str, dev_plugins: bool) -> bool:
+        """Whether admins may see and enable ``name`` for the tenant: a development-only plugin
+        (``PluginMeta.development``) where ``dev_plugins`` is set or it is enabled already."""
+        return not self.meta[name].development or dev_plugins or name in self.enabled(tenant_id)
+
     def is_enabled(self, tenant_id: int, name: str) -> bool:
         return name in CORE_PLUGINS or name in self.enabled(tenant_id)
 

@@ -24,6 +24,7 @@ os.environ.setdefault("LIANDONG_SECRET_KEY", secrets.token_hex(16))
 os.environ["LIANDONG_REVISION_POLL_SECONDS"] = "0"
 #: the test world signs admins in with a password only; tests/test_mfa.py switches it on
 os.environ["LIANDONG_MFA_REQUIRED_ROLES"] = ""
+os.environ["LIANDONG_DEV_PLUGINS"] = "1"  # the example plugin is the tests' worked example
 
 
 def _cheap_password_hashing() -> None:

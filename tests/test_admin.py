@@ -193,3 +193,30 @@ def test_plugin_page_speaks_in_program_names(client):
     # another district's street, an unknown program: 404
     assert client.get(f"/t/yuelu/admin/tenants/{tenant_id('nanhu')}/plugins/example/disable").status_code == 404
     assert client.get(f"/t/yuelu/admin/tenants/{dfh}/plugins/nope/disable").status_code == 404
+
+
+def test_the_example_plugin_is_offered_only_for_development(database, client, api_token):
+    """Without LIANDONG_DEV_PLUGINS the example (a template for developers) is not offered;
+    where a tenant has it enabled it stays listed, so it can be disabled."""
+    from litestar.testing import TestClient
+
+    from core.config import get_settings
+    from core.web.app import create_app
+
+    login(client, "yuelu_admin")
+    tid, _slug = _new_street(client)
+    app = create_app(get_settings().model_copy(update={"dev_plugins": False}))
+    with TestClient(app, raise_server_exceptions=False) as prod:
+        login(prod, "yuelu_admin")
+        page = prod.get(f"/t/yuelu/admin/tenants/{tid}/plugins").text
+        assert 'id="plugin-example"' not in page and 'id="plugin-lists"' in page
+        assert post_form(prod, f"/t/yuelu/admin/tenants/{tid}/plugins/example/toggle",
+                         {"enabled": "1"}).status_code == 404
+        headers = api_token("yuelu_admin")
+        assert prod.put(f"/api/t/yuelu/tenants/{tid}/plugins/example", json={"enabled": True},
+                        headers=headers).status_code == 404
+        assert "example" not in {p["name"] for p in prod.get(f"/api/t/yuelu/tenants/{tid}/plugins",
+                                                             headers=headers).json()}
+        dfh = prod.get(f"/t/yuelu/admin/tenants/{tenant_id('dongfanghong')}/plugins").text
+        assert 'id="plugin-example"' in dfh  # enabled there: still listed, to be disabled
+    assert 'id="plugin-example"' in client.get(f"/t/yuelu/admin/tenants/{tid}/plugins").text  # dev: offered

@@ -100,26 +100,29 @@ def subtree(ctx: Ctx) -> list[TenantOut]:
     return [TenantOut.of(tree().by_id[i]) for i in ctx.subtree()]
 
 
-def _plugins(tenant_id: int) -> list[PluginOut]:
+def _plugins(tenant_id: int, dev_plugins: bool) -> list[PluginOut]:
     reg = registry()
     enabled = reg.enabled(tenant_id)
     return [PluginOut(n, m.label, m.version, list(m.depends), n in enabled,
-                      reg.settings(tenant_id, n).model_dump(mode="json")) for n, m in reg.meta.items()]
+                      reg.settings(tenant_id, n).model_dump(mode="json"))
+            for n, m in reg.meta.items() if reg.offered(tenant_id, n, dev_plugins)]
 
 
 @get("/tenants/{tenant_id:int}/plugins", opt={"permission": "tenant:manage"}, sync_to_thread=True,
      tags=["core"])
-def plugins_of(ctx: Ctx, tenant_id: int) -> list[PluginOut]:
-    return _plugins(subtree_tenant(ctx, tenant_id).id)
+def plugins_of(ctx: Ctx, request: Request, tenant_id: int) -> list[PluginOut]:
+    return _plugins(subtree_tenant(ctx, tenant_id).id, request.app.state.settings.dev_plugins)
 
 
 @put("/tenants/{tenant_id:int}/plugins/{name:str}", opt={"permission": "tenant:manage"},
      sync_to_thread=True, tags=["core"])
-def change_plugin(ctx: Ctx, db: Session, tenant_id: int, name: str, data: PluginChange) -> list[PluginOut]:
+def change_plugin(ctx: Ctx, db: Session, request: Request, tenant_id: int, name: str,
+                  data: PluginChange) -> list[PluginOut]:
     """Enable/disable a plugin for a tenant in the subtree and/or save its settings."""
     target = subtree_tenant(ctx, tenant_id)
     reg = registry()
-    if name not in reg.meta:
+    dev_plugins = request.app.state.settings.dev_plugins
+    if name not in reg.meta or not reg.offered(target.id, name, dev_plugins):
         raise NotFoundException("插件不存在")
     admin_session(ctx, db)
 
@@ -135,7 +138,7 @@ def change_plugin(ctx: Ctx, db: Session, tenant_id: int, name: str, data: Plugin
         raise FormErrors(exc.errors) from exc
     except PluginError as exc:  # a dependency is missing or still needed
         raise HTTPException(status_code=409, detail=str(exc)) from exc
-    return _plugins(target.id)
+    return _plugins(target.id, dev_plugins)
 
 
 @get("/audit", opt={"permission": "audit:read"}, sync_to_thread=True, tags=["core"])

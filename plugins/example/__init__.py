@@ -28,6 +28,7 @@ meta = PluginMeta(
     version="0.1.0",
     description="发布和查看本辖区公告。这是插件开发的示例模板。",
     settings=Settings,
+    development=True,
 )
 
 

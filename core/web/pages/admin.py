@@ -153,15 +153,18 @@ def tenant_archive(ctx: Ctx, db: Session, data: Form, tenant_id: int) -> Respons
 
 
 @get("/admin/tenants/{tenant_id:int}/plugins", opt=MANAGE, include_in_schema=False, sync_to_thread=True)
-def tenant_plugins(ctx: Ctx, tenant_id: int) -> Response:
-    return _plugins_page(ctx, subtree_tenant(ctx, tenant_id))
+def tenant_plugins(ctx: Ctx, request: Request, tenant_id: int) -> Response:
+    return _plugins_page(ctx, request, subtree_tenant(ctx, tenant_id))
 
 
-def _plugins_page(ctx: Ctx, target: TenantInfo, errors: dict | None = None, status: int = 200) -> Response:
+def _plugins_page(ctx: Ctx, request: Request, target: TenantInfo, errors: dict | None = None,
+                  status: int = 200) -> Response:
     reg = registry()
     enabled = reg.enabled(target.id)
     plugins = []
     for name, meta in reg.meta.items():
+        if not reg.offered(target.id, name, request.app.state.settings.dev_plugins):
+            continue
         settings = reg.settings(target.id, name)
         fields = [
             (key, info.title or key, getattr(settings, key), info.annotation is bool, info.description or "")
@@ -201,12 +204,14 @@ def plugin_toggle(ctx: Ctx, db: Session, request: Request, tenant_id: int, name:
     if name not in registry().meta:
         raise NotFoundException("插件不存在")
     enable = form_value(data, "enabled") == "1"
+    if not registry().offered(target.id, name, request.app.state.settings.dev_plugins):
+        raise NotFoundException("插件不存在")
     if not enable and form_value(data, "confirm") != "1":  # disabling is confirmed on its own page
         return redirect(ctx.url(f"admin/tenants/{target.id}/plugins/{name}/disable"))
     try:
         changed = save(db, lambda: registry().set_enabled(admin_session(ctx, db), target, name, enable))
     except PluginError as exc:  # a dependency is missing or still needed: 409, said on the page
-        return _plugins_page(ctx, target, {name: str(exc)}, 409)
+        return _plugins_page(ctx, request, target, {name: str(exc)}, 409)
     labels = "、".join(registry().meta[n].label for n in changed)
     flash(request, (f"已启用：{labels}" if enable else f"已停用：{labels}") if changed else "状态未改变")
     return redirect(ctx.url(f"admin/tenants/{target.id}/plugins"))
@@ -232,7 +237,7 @@ def plugin_settings(ctx: Ctx, db: Session, request: Request, tenant_id: int, nam
         except SettingsError as exc:
             raise FormErrors({f"{name}.{k}": v for k, v in exc.errors.items()}) from exc
 
-    save(db, change, rerender=lambda errors: _plugins_page(ctx, target, errors))
+    save(db, change, rerender=lambda errors: _plugins_page(ctx, request, target, errors))
     flash(request, f"「{meta.label}」设置已保存")
     return redirect(ctx.url(f"admin/tenants/{target.id}/plugins"))
 
