@@ -15,24 +15,14 @@ from core import clock
 from core.forms import FormErrors
 from core.registry.models import Member
 from core.web.context import Ctx
-from core.web.render import redirect, render
-from core.web.sessions import get_session
+from core.web.export import xlsx_export
+from core.web.forms import save
+from core.web.render import flash, redirect, render
 from plugins.membership import points as svc
 from plugins.membership.models import PointsEntry
 from plugins.membership.scope import party_org_options
 from plugins.membership.types import MEMBER_CLASSES, PointsRuleSet
-from plugins.membership.web import (
-    PAGE,
-    READ,
-    Form,
-    api,
-    fields,
-    require,
-    scope,
-    settings,
-    unprocessable,
-    xlsx,
-)
+from plugins.membership.web import API, PAGE, READ, Form, fields, require, scope, settings
 
 
 class View:
@@ -97,8 +87,9 @@ def points_export(ctx: Ctx, db: Session, year: str = "", party_org: str = "") ->
     rs, y = _rule_set(ctx), _year(year)
     rows = [[t.party_org_name, t.rank, t.member.name, t.total, t.deducted, t.added, t.grade]
             for t in svc.totals(db, scope(ctx, db), rs, y, settings(ctx), _party_org(ctx, db, party_org))]
-    return xlsx(db, f"党员积分_{y}", "积分", ["党组织", "排名", "姓名", "年度积分", "扣分", "加分", "等级"], rows,
-                "membership_points")
+    return xlsx_export(db, f"党员积分_{y}", ["党组织", "排名", "姓名", "年度积分", "扣分", "加分", "等级"], rows,
+                       action="membership.export", entity="membership_points", sheet="积分",
+                       query={"year": year, "party_org": party_org})
 
 
 def _member_page(ctx: Ctx, db: Session, member: Member, year: int, form: dict | None = None,
@@ -125,7 +116,7 @@ def _write(ctx: Ctx, db: Session, request: Request, member: Member, year: int, r
     except FormErrors as exc:
         db.rollback()
         return _member_page(ctx, db, _member(ctx, db, member.id), year, raw, exc.errors, 422)
-    get_session(request).flash(message)
+    flash(request, message)
     return redirect(ctx.url(f"membership/points/members/{member.id}?year={year}"))
 
 
@@ -179,7 +170,7 @@ def points_grade(ctx: Ctx, db: Session, request: Request, data: Form) -> Respons
     except FormErrors as exc:
         db.rollback()
         return _ranking(ctx, db, str(year), "", {"grade": "；".join(exc.errors.values())}, 422)
-    get_session(request).flash(f"已把 {year} 年度积分填入考核「{rnd.title}」，请在考核评议中审核发布")
+    flash(request, f"已把 {year} 年度积分填入考核「{rnd.title}」，请在考核评议中审核发布")
     return redirect(ctx.url(f"assessment/rounds/{rnd.id}"))
 
 
@@ -222,7 +213,7 @@ class EntryOut:
                    e.appeal_state, svc.counts(e))
 
 
-@get("/points", opt=READ, **api())
+@get("/points", opt=READ, **API)
 def api_points(ctx: Ctx, db: Session, year: int | None = None, party_org: str = "") -> list[TotalOut]:
     """Yearly totals under the tenant's rule set, with grade and rank within the party org."""
     rs = _rule_set(ctx)
@@ -230,24 +221,18 @@ def api_points(ctx: Ctx, db: Session, year: int | None = None, party_org: str = 
             for t in svc.totals(db, scope(ctx, db), rs, _year(year), settings(ctx), _party_org(ctx, db, party_org))]
 
 
-@get("/points/members/{member_id:int}/entries", opt=READ, **api())
+@get("/points/members/{member_id:int}/entries", opt=READ, **API)
 def api_points_entries(ctx: Ctx, db: Session, member_id: int, year: int | None = None) -> list[EntryOut]:
     return [EntryOut.of(e) for e in svc.entries(db, _member(ctx, db, member_id).id, year)]
 
 
-@post("/points/members/{member_id:int}/entries", opt=READ, status_code=201, **api(write=True))
+@post("/points/members/{member_id:int}/entries", opt=READ, status_code=201, **API)
 def api_points_add(ctx: Ctx, db: Session, member_id: int, data: dict[str, Any]) -> EntryOut:
     """``rule`` (a key of the tenant's rule set), ``on`` (date), ``evidence`` (required for a deduction)."""
     require(ctx, "membership:points")
-    member = _member(ctx, db, member_id)
-    try:
-        e = svc.add_entry(db, _rule_set(ctx), member, {k: "" if v is None else str(v) for k, v in data.items()},
-                          ctx.user.username)
-        db.commit()
-    except FormErrors as exc:
-        db.rollback()
-        raise unprocessable(exc) from exc
-    return EntryOut.of(e)
+    member, rs = _member(ctx, db, member_id), _rule_set(ctx)
+    raw = {k: "" if v is None else str(v) for k, v in data.items()}
+    return EntryOut.of(save(db, lambda: svc.add_entry(db, rs, member, raw, ctx.user.username)))
 
 
 API_ROUTES = [api_points, api_points_entries, api_points_add]
