@@ -45,6 +45,15 @@ def test_district_admin_enables_plugin_for_a_street(database, tmp_path):
         page.fill("input[name=title]", "浏览器里发布的公告")
         page.click("text=发布 >> nth=-1")
         page.wait_for_selector("li.card >> text=浏览器里发布的公告")
+        # disabling asks first, naming what disappears; cancelling keeps the program
+        page.goto(f"{base}/t/yuelu/admin/tenants/{tid}/plugins")
+        page.click("a[data-plugin=example]")
+        page.wait_for_url(f"{base}/t/yuelu/admin/tenants/{tid}/plugins/example/disable")
+        assert page.is_visible("[data-disappears] >> text=菜单“公告栏”及其页面")
+        page.click("section.card a.button >> text=取消")
+        page.wait_for_url(f"{base}/t/yuelu/admin/tenants/{tid}/plugins")
+        assert page.is_visible("#plugin-example >> text=已启用")
+        page.goto(f"{base}/t/{slug}/")
         # the mobile layout keeps the navigation one tap away
         page.set_viewport_size({"width": 390, "height": 800})
         page.click(".menu-toggle")
