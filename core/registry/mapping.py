@@ -4,7 +4,8 @@
 label or key (3), a synonym of :mod:`core.registry.synonyms` (2) — plus how well the column's
 first values fit the field (up to 2: the share of them that are valid dates, choices, codes …;
 free text fields get a neutral 1). A column whose header says nothing is still recognised
-by its values when they are unmistakable (≥ 80 % valid credit codes or ID numbers). Pairs are
+by its values when they are unmistakable (≥ 60 % of them shaped like credit codes or ID
+numbers: 18 letters and digits — a ledger's bad codes still have that shape). Pairs are
 then taken greedily, best first, one column per field.
 
 :func:`signature` names a file layout (its headers, normalised), so that the mapping a
@@ -15,21 +16,23 @@ tenant confirmed last time is reused for the next file with the same headers
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import validators
 from core.db import Base, TenantOwned, Timestamps
 from core.registry.schemas import FieldSpec, clean_value
 from core.registry.synonyms import header_key, header_names
 
 #: field kinds whose values say what the column is
 TYPED = ("choice", "bool", "date", "int", "credit_code", "id_number", "mobile")
-#: kinds recognised from the values alone, and the share of values that must fit
-BY_VALUES = ("credit_code", "id_number")
-VALUES_ALONE = 0.8
+#: kinds recognised from the values alone (by their shape), and the share of values that must fit
+BY_VALUES = {"credit_code": re.compile(r"[0-9A-Z]{18}"), "id_number": re.compile(r"[0-9]{17}[0-9X]")}
+VALUES_ALONE = 0.6
 #: first cell of a row that totals the rows above (not data)
 TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数")
 
@@ -80,6 +83,12 @@ def _fit(spec: FieldSpec, values: list[Any], cell) -> float | None:
     return good / len(values)
 
 
+def _shaped(pattern: re.Pattern[str], values: list[Any]) -> float:
+    if not values:
+        return 0.0
+    return sum(bool(pattern.fullmatch(validators.compact(str(v)).upper())) for v in values) / len(values)
+
+
 def propose(fields: Sequence[FieldSpec], headers: Sequence[Any], sample: Sequence[Sequence[Any]],
             cell) -> list[str]:
     """Field key per column ("" = not imported). ``cell(spec, value)`` reads a raw cell."""
@@ -98,12 +107,13 @@ def propose(fields: Sequence[FieldSpec], headers: Sequence[Any], sample: Sequenc
                 strength = 0
             if strength == 0 and spec.kind not in BY_VALUES:
                 continue
-            fit = _fit(spec, values, cell)
             if strength == 0:
-                if fit is None or fit < VALUES_ALONE:
+                shaped = _shaped(BY_VALUES[spec.kind], values)
+                if shaped < VALUES_ALONE:
                     continue
-                score = 1 + fit
+                score = 1 + shaped
             else:
+                fit = _fit(spec, values, cell)
                 score = strength + (1.0 if fit is None else 2 * fit)
             candidates.append((score, strength, index, spec.key))
     candidates.sort(key=lambda c: (-c[0], -c[1], c[2]))

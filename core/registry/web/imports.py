@@ -153,8 +153,11 @@ def _start(ctx: Ctx, entity, filename: str, data: bytes, *, commit: bool) -> int
 
 def _upload_page(ctx: Ctx, db: Session, *, entity: str = "organizations", error: str = "",
                  status: int = 200) -> Response:
+    kinds = kinds_for(ctx.tenant.id)  # once per page, not once per job
     return render("registry:ImportPage", status_code=status, ctx=ctx,
-                  entities=[(e.slug, e.label) for e in _kinds(ctx).values()], entity=entity, error=error,
+                  labels={slug: k.label for slug, k in kinds.items()},
+                  entities=[(e.slug, e.label) for e in kinds.values() if ctx.can(e.permission)], entity=entity,
+                  error=error,
                   jobs=importer.recent_jobs(db), max_mb=max(1, max_upload_bytes() // (1024 * 1024)))
 
 
