@@ -680,7 +680,7 @@ def test_browser_upload_check_and_confirm(database, tmp_path):
         page.fill("input[name=username]", "dfh_staff")
         page.fill("input[name=password]", "demo1234")
         page.click("button[type=submit]")
-        page.wait_for_url(base + "/tenants")
+        page.wait_for_url(f"{base}/t/{DFH}/")  # one tenant: straight to it
         page.goto(f"{base}/t/{DFH}/imports")
         page.set_input_files("input[name=file]", str(bad))
         page.click("button:has-text('检查文件')")
