@@ -44,6 +44,8 @@ VICTIM_SLUGS = ("dongfanghong", "wangyuehu", "nanhu", "jinhua")
 #: GET routes whose positive control cannot work with an arbitrary row of the table, and why
 NO_POSITIVE_CONTROL = {
     "lists/escalations/{demand_id:int}": "the escalated demand is the street's row, the route answers at its district",
+    "imports/jobs/{job_id:int}/errors.xlsx": "only a valid-rows import with rejected rows has an error workbook; "
+                                             "the victim's job may have none (404 for its own tenant too)",
 }
 
 
