@@ -26,6 +26,30 @@ os.environ["LIANDONG_REVISION_POLL_SECONDS"] = "0"
 os.environ["LIANDONG_MFA_REQUIRED_ROLES"] = ""
 os.environ["LIANDONG_DEV_PLUGINS"] = "1"  # the example plugin is the tests' worked example
 
+#: The demo tenants do not carry the example plugin (it is for development only); the test
+#: world is the demo plus the example enabled where the tests exercise it.
+_EXAMPLE_IN_TEST_WORLD = {
+    "yuelu": 'board_title = "区委两新工委公告"\n',
+    "dongfanghong": 'board_title = "街道公告栏"\nmax_notices = 200\n',
+    "nanhu": "",
+}
+
+
+def _test_tenants_dir() -> Path:
+    from core.config import REPO_ROOT
+
+    target = Path(_tmp) / "tenants"
+    target.mkdir(exist_ok=True)
+    for spec in (REPO_ROOT / "tenants").glob("*.toml"):
+        text = spec.read_text(encoding="utf-8")
+        if spec.stem in _EXAMPLE_IN_TEST_WORLD:
+            text += "\n[plugins.example]\nenabled = true\n" + _EXAMPLE_IN_TEST_WORLD[spec.stem]
+        (target / spec.name).write_text(text, encoding="utf-8")
+    return target
+
+
+os.environ["LIANDONG_TENANTS_DIR"] = str(_test_tenants_dir())
+
 
 def _cheap_password_hashing() -> None:
     """argon2id with minimal cost: the suite creates and logs in hundreds of users, ~0.3 s
