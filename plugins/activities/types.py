@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core import periods
+
 #: who may organize an activity
 ORGANIZER_KINDS = {"party_org": "党组织", "cluster": "联建组织", "tenant": "本级"}
 #: cadence periods and their labels
-PERIODS = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年"}
+PERIODS = dict(periods.EVERY)  # week, month, quarter, half_year, year (core.periods)
 #: party org types that hold 三会一课 and 主题党日 (core.registry.choices.PARTY_ORG_TYPES)
 BRANCH_TYPES = ("branch", "joint_branch", "functional_branch")
 
@@ -24,7 +26,7 @@ BRANCH_TYPES = ("branch", "joint_branch", "functional_branch")
 class Cadence:
     """How often each organizer of kind ``applies_to`` must hold an activity of the type.
 
-    ``times`` activities per ``period`` (calendar month / quarter / half-year / year, in
+    ``times`` activities per ``period`` (ISO week / calendar month / quarter / half-year / year, in
     Asia/Shanghai dates). Which organizers owe it: every live party org (``applies_to=
     "party_org"``) — or only those whose ``org_type`` is in ``party_org_types`` —, every
     live cluster (optionally of ``cluster_types``), or the tenant itself.
@@ -113,34 +115,14 @@ BUILTIN_TYPES: tuple[ActivityType, ...] = (
 
 
 def period_bounds(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
-    """The calendar period (``month``/``quarter``/``half_year``/``year``) containing ``day``:
-    its first and last date, both inclusive."""
-    y, m = day.year, day.month
-    if period == "month":
-        first_month, months = m, 1
-    elif period == "quarter":
-        first_month, months = 3 * ((m - 1) // 3) + 1, 3
-    elif period == "half_year":
-        first_month, months = (1 if m <= 6 else 7), 6
-    elif period == "year":
-        first_month, months = 1, 12
-    else:
-        raise ValueError(f"unknown period {period!r}")
-    start = dt.date(y, first_month, 1)
-    end_month = first_month + months
-    end = (dt.date(y + 1, 1, 1) if end_month > 12 else dt.date(y, end_month, 1)) - dt.timedelta(days=1)
-    return start, end
+    """The calendar period (``week``/``month``/``quarter``/``half_year``/``year``, see
+    :mod:`core.periods`) containing ``day``: its first and last date, both inclusive."""
+    return periods.bounds(period, day)
 
 
 def period_label(period: str, start: dt.date) -> str:
-    """``2026年3月``, ``2026年第1季度``, ``2026年上半年``, ``2026年``."""
-    if period == "month":
-        return f"{start.year}年{start.month}月"
-    if period == "quarter":
-        return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
-    if period == "half_year":
-        return f"{start.year}年{'上' if start.month <= 6 else '下'}半年"
-    return f"{start.year}年"
+    """``2026年第10周（3月2日—3月8日）``, ``2026年3月``, ``2026年第一季度``, ``2026年上半年``, ``2026年度``."""
+    return periods.containing(period, start).label
 
 
 # --- attendance ------------------------------------------------------------------------------------

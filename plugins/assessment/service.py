@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from core import clock, search
+from core import clock, periods, search
 from core.db import utcnow
 from core.forms import FormErrors
 from core.plugins import registry
@@ -66,7 +66,6 @@ APPEAL_STATUSES = {"pending": "待处理", "resolved": "已处理"}
 APPEAL_OUTCOMES = {"upheld": "维持原结果", "accepted": "申诉成立，另行处理"}
 SCORE_KINDS = {"assessor": "评分", "self": "自评"}
 TARGET_MODES = {"all": "全部", "chosen": "指定对象"}
-CN_NUMBERS = "一二三四"
 
 
 # --- state machine ---------------------------------------------------------------------------
@@ -96,90 +95,39 @@ def _refuse_state(rnd: AssessmentRound, what: str) -> FormErrors:
     return FormErrors({"state": f"当前状态为「{STATES.get(rnd.state, rnd.state)}」，不能{what}"})
 
 
-# --- periods -----------------------------------------------------------------------------------
+# --- periods (core.periods: week, month, quarter, half_year, year) -----------------------------
 
-
-@dataclass(frozen=True)
-class Period:
-    kind: str
-    key: str  # "2026-07", "2026-Q3", "2026-H2", "2026"
-    start: dt.date
-    end: dt.date
-    label: str
-
-
-_PERIOD_RE = {
-    "month": re.compile(r"^(\d{4})-(\d{2})$"),
-    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
-    "half_year": re.compile(r"^(\d{4})-H([12])$"),
-    "year": re.compile(r"^(\d{4})$"),
-}
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1))
+Period = periods.Period
 
 
 def period_of(kind: str, key: str) -> Period:
-    """The period ``key`` of ``kind``; ``ValueError`` if it is not one."""
-    m = _PERIOD_RE.get(kind, re.compile("$^")).match(key or "")
-    if not m:
+    """The period ``key`` of ``kind``; ``ValueError`` if it is not one (years 2000–2100)."""
+    p = periods.parse(kind, key)
+    if not 2000 <= p.year <= 2100:
         raise ValueError(key)
-    year = int(m.group(1))
-    if not 2000 <= year <= 2100:
-        raise ValueError(key)
-    if kind == "month":
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(key)
-        return Period(kind, key, dt.date(year, month, 1), _month_end(year, month), f"{year}年{month}月")
-    if kind == "quarter":
-        q = int(m.group(2))
-        return Period(kind, key, dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q),
-                      f"{year}年第{CN_NUMBERS[q - 1]}季度")
-    if kind == "half_year":
-        h = int(m.group(2))
-        return Period(kind, key, dt.date(year, 6 * h - 5, 1), _month_end(year, 6 * h),
-                      f"{year}年{'上' if h == 1 else '下'}半年")
-    return Period(kind, key, dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年度")
+    return p
 
 
 def period_label(kind: str, key: str) -> str:
-    try:
-        return period_of(kind, key).label
-    except ValueError:
-        return key
+    return periods.label(kind, key)
 
 
 def period_parts(kind: str) -> list[tuple[str, str]]:
     """The choices after the year on the round form."""
-    if kind == "month":
-        return [(f"{m:02d}", f"{m}月") for m in range(1, 13)]
-    if kind == "quarter":
-        return [(f"Q{q}", f"第{CN_NUMBERS[q - 1]}季度") for q in range(1, 5)]
-    if kind == "half_year":
-        return [("H1", "上半年"), ("H2", "下半年")]
-    return []
+    return periods.parts(kind)
 
 
 def period_key(kind: str, year: str, part: str) -> str:
-    year, part = (year or "").strip(), (part or "").strip()
-    return year if kind == "year" else f"{year}-{part}"
+    return periods.join_key(kind, year, part)
 
 
 def current_period(kind: str, on: dt.date) -> Period:
-    if kind == "month":
-        return period_of(kind, f"{on.year}-{on.month:02d}")
-    if kind == "quarter":
-        return period_of(kind, f"{on.year}-Q{(on.month - 1) // 3 + 1}")
-    if kind == "half_year":
-        return period_of(kind, f"{on.year}-H{1 if on.month <= 6 else 2}")
-    return period_of(kind, str(on.year))
+    return periods.containing(kind, on)
 
 
 def previous_period(kind: str, on: dt.date) -> Period:
     """The last period of ``kind`` that ended before ``on``."""
-    return current_period(kind, current_period(kind, on).start - dt.timedelta(days=1))
+    return periods.previous(kind, on)
 
 
 # --- who may do what ---------------------------------------------------------------------------

@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from core import periods
+
 TARGET_KINDS = {"organization": "两新组织", "party_org": "党组织", "cluster": "组团", "member": "党员"}
-PERIOD_KINDS = {"month": "月度", "quarter": "季度", "half_year": "半年", "year": "年度"}
+PERIOD_KINDS = dict(periods.KINDS)  # week, month, quarter, half_year, year (core.periods)
 SCORING_MODES = {"points": "按分值计分（逐项打分后相加）", "weighted": "按权重计分（逐项评分后加权）"}
 
 ZERO = Decimal(0)

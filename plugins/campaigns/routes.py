@@ -80,6 +80,9 @@ class View:
     def period_label(self, ob: ReportObligation, period: str) -> str:
         return svc.period_label(ob.cadence, period)
 
+    def due_text(self, ob: ReportObligation) -> str:
+        return svc.due_text(ob)
+
     def due(self, ob: ReportObligation, period: str) -> dt.date:
         return svc.due_date(ob, period)
 

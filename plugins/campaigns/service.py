@@ -23,7 +23,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from core import search
+from core import periods, search
 from core.db import open_session
 from core.forms import FormErrors, text
 from core.plugins import registry
@@ -42,7 +42,10 @@ PLUGIN = "campaigns"
 TASK_STATUSES = {"todo": "未开始", "in_progress": "进行中", "done": "已完成", "cancelled": "已取消"}
 OPEN_STATUSES = ("todo", "in_progress")
 CAMPAIGN_STATUSES = {"active": "进行中", "closed": "已结束"}
-CADENCES = {"monthly": "每月", "quarterly": "每季度", "half_yearly": "每半年", "yearly": "每年"}
+CADENCES = {"weekly": "每周", "monthly": "每月", "quarterly": "每季度", "half_yearly": "每半年", "yearly": "每年"}
+#: stored cadence → core.periods kind (an unknown cadence counts as yearly)
+PERIOD_KINDS = {"weekly": "week", "monthly": "month", "quarterly": "quarter", "half_yearly": "half_year",
+                "yearly": "year"}
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -468,12 +471,14 @@ def clean_obligation(raw: Mapping[str, Any]) -> dict[str, Any]:
     if cadence not in CADENCES:
         errors["cadence"] = "请选择报送周期"
     due_day = 0
+    weekly = cadence == "weekly"
     try:
         due_day = int(text(raw, "due_day"))
-        if not 1 <= due_day <= 28:
+        if not 1 <= due_day <= (7 if weekly else 28):
             raise ValueError
     except ValueError:
-        errors["due_day"] = "截止日应为 1–28 之间的整数"
+        errors["due_day"] = ("每周报送的截止日应为 1–7 之间的整数（次周周一至周日）" if weekly
+                             else "截止日应为 1–28 之间的整数")
     labels = [s.strip() for s in re.split(r"[,，、\n]", text(raw, "figure_labels")) if s.strip()]
     if len(labels) != len(set(labels)):
         errors["figure_labels"] = "数据项名称不能重复"
@@ -505,69 +510,58 @@ def figure_labels(ob: ReportObligation) -> list[str]:
     return [s for s in ob.figure_labels.split("\n") if s]
 
 
+def _kind(cadence: str) -> str:
+    return PERIOD_KINDS.get(cadence, "year")
+
+
 def period_of(cadence: str, day: dt.date) -> str:
-    """The key of the period containing ``day``: "2026-03", "2026-Q1", "2026-H1", "2026"."""
-    if cadence == "monthly":
-        return f"{day.year}-{day.month:02d}"
-    if cadence == "quarterly":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if cadence == "half_yearly":
-        return f"{day.year}-H{1 if day.month <= 6 else 2}"
-    return str(day.year)
+    """The key of the period containing ``day``: "2026-W10", "2026-03", "2026-Q1", "2026-H1", "2026"
+    (:mod:`core.periods`)."""
+    return periods.key_of(_kind(cadence), day)
 
 
 def period_bounds(cadence: str, period: str) -> tuple[dt.date, dt.date]:
     """First and last day of ``period``; ``ValueError`` when it is not a key of ``cadence``
     (a cadence this version does not know counts as yearly, like :func:`period_of`)."""
-    patterns = {"monthly": r"(\d{4})-(\d{2})", "quarterly": r"(\d{4})-Q([1-4])", "half_yearly": r"(\d{4})-H([12])"}
-    m = re.fullmatch(patterns.get(cadence, r"(\d{4})"), period or "")
-    if not m or not 1900 <= int(m[1]) <= 2200:
-        raise ValueError("报送期次格式不正确")
-    year = int(m[1])
-    if cadence not in patterns:
-        first, last = 1, 12
-    else:
-        n = int(m[2])
-        size = {"monthly": 1, "quarterly": 3, "half_yearly": 6}[cadence]
-        if cadence == "monthly" and not 1 <= n <= 12:
-            raise ValueError("月份应在 1–12 之间")
-        first, last = (n - 1) * size + 1, n * size
-    return dt.date(year, first, 1), dt.date(year, last, last_day(year, last))
+    try:
+        p = periods.parse(_kind(cadence), period)
+    except ValueError:
+        raise ValueError("报送期次格式不正确") from None
+    return p.start, p.end
 
 
 def due_date(ob: ReportObligation, period: str) -> dt.date:
-    """The report for ``period`` is due on ``due_day`` of the month after the period ends."""
+    """The report for ``period`` is due on ``due_day`` of the month after the period ends; for a
+    weekly obligation on day ``due_day`` (1 = Monday … 7 = Sunday) of the week after."""
     _start, end = period_bounds(ob.cadence, period)
+    if ob.cadence == "weekly":
+        return end + dt.timedelta(days=min(max(ob.due_day, 1), 7))
     nxt = end + dt.timedelta(days=1)
     return dt.date(nxt.year, nxt.month, ob.due_day)
 
 
+def due_text(ob: ReportObligation) -> str:
+    """When each period's report is due, in words: ``次月5日前``, ``次周周一前``."""
+    if ob.cadence == "weekly":
+        return f"次周周{'一二三四五六日'[min(max(ob.due_day, 1), 7) - 1]}前"
+    return f"次月{ob.due_day}日前"
+
+
 def current_period(cadence: str, today: dt.date) -> str:
     """The period whose report is being collected: the latest one that ended before ``today``."""
-    start, _end = period_bounds(cadence, period_of(cadence, today))
-    return period_of(cadence, start - dt.timedelta(days=1))
+    return periods.previous(_kind(cadence), today).key
 
 
 def recent_periods(cadence: str, today: dt.date, n: int = 6) -> list[str]:
-    out, p = [], current_period(cadence, today)
+    out, p = [], periods.previous(_kind(cadence), today)
     for _ in range(n):
-        out.append(p)
-        start, _ = period_bounds(cadence, p)
-        p = period_of(cadence, start - dt.timedelta(days=1))
+        out.append(p.key)
+        p = p.previous()
     return out
 
 
 def period_label(cadence: str, period: str) -> str:
-    if cadence == "monthly":
-        y, m = period.split("-")
-        return f"{y}年{int(m)}月"
-    if cadence == "quarterly":
-        y, q = period.split("-Q")
-        return f"{y}年第{q}季度"
-    if cadence == "half_yearly":
-        y, h = period.split("-H")
-        return f"{y}年{'上' if h == '1' else '下'}半年"
-    return f"{period}年"
+    return periods.label(_kind(cadence), period)
 
 
 def submitters(ob_tenant_id: int) -> list[TenantInfo]:

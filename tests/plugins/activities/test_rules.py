@@ -76,11 +76,12 @@ def errors_of(fn) -> dict[str, str]:
 @pytest.mark.parametrize(("period", "day", "first", "last", "label"), [
     ("month", dt.date(2024, 2, 10), dt.date(2024, 2, 1), dt.date(2024, 2, 29), "2024年2月"),
     ("month", dt.date(2025, 12, 31), dt.date(2025, 12, 1), dt.date(2025, 12, 31), "2025年12月"),
-    ("quarter", dt.date(2026, 3, 31), dt.date(2026, 1, 1), dt.date(2026, 3, 31), "2026年第1季度"),
-    ("quarter", dt.date(2026, 11, 22), dt.date(2026, 10, 1), dt.date(2026, 12, 31), "2026年第4季度"),
+    ("quarter", dt.date(2026, 3, 31), dt.date(2026, 1, 1), dt.date(2026, 3, 31), "2026年第一季度"),
+    ("quarter", dt.date(2026, 11, 22), dt.date(2026, 10, 1), dt.date(2026, 12, 31), "2026年第四季度"),
     ("half_year", dt.date(2026, 6, 30), dt.date(2026, 1, 1), dt.date(2026, 6, 30), "2026年上半年"),
     ("half_year", dt.date(2026, 7, 1), dt.date(2026, 7, 1), dt.date(2026, 12, 31), "2026年下半年"),
-    ("year", dt.date(2026, 7, 1), dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2026年"),
+    ("year", dt.date(2026, 7, 1), dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2026年度"),
+    ("week", dt.date(2026, 3, 4), dt.date(2026, 3, 2), dt.date(2026, 3, 8), "2026年第10周（3月2日—3月8日）"),
 ])
 def test_period_bounds(period, day, first, last, label):
     assert period_bounds(period, day) == (first, last)
@@ -359,7 +360,7 @@ def test_due_quarterly_times_clusters_and_the_tenant(world, program):
     # tenant cadence: the street itself, yearly
     row = due(world, day, "testprog.report")
     assert [(o.kind, o.id) for o in row.missing] == [("tenant", world.street.id)]
-    assert row.period_label == "2024年"
+    assert row.period_label == "2024年度"
     create(world, activity_type="testprog.report", organizer="tenant", date="2024-01-20")
     assert due(world, day, "testprog.report").missing == []
     # the api gives the same rows; types without a cadence have none

@@ -546,7 +546,7 @@ def test_stats_per_organizer_and_period_with_export(user, world):
     assert rows[a].split()[:9] == [f"甲公司党支部{world.tag}", "党组织", "3", "0", "2", "1", "0", "1", "50%"]
     assert rows[b].split()[2:4] == ["0", "0"]                       # 乙 held nothing in Q1: listed with 0
     assert rows["tenant"].split()[1:4] == ["本级", "1", "0"]
-    assert "2012年第1季度" in page.text and "共举行 4 次" in text_of(page.text)
+    assert "2012年第一季度" in page.text and "共举行 4 次" in text_of(page.text)
     only = c.get(f"{base(world)}/stats?period=quarter&on=2012-02-15&type=theme_day&kind=party_org").text
     found = dict(re.findall(r'<tr data-organizer="([^"]+)"[^>]*><td>[^<]*</td><td>[^<]*</td>\s*<td class="num">(\d+)',
                             only))
@@ -561,7 +561,7 @@ def test_stats_per_organizer_and_period_with_export(user, world):
     assert [r for r in sheet if r[0] == f"甲公司党支部{world.tag}"][0][2:] == (3, 0, 2, 1, 0, 1, "50.0%")
     with open_session(world.street.id) as s:
         assert s.scalar(select(func.count(AuditEntry.id)).where(
-            AuditEntry.action == "activities.export", AuditEntry.summary.like("导出活动统计-2012年第1季度%"))) >= 1
+            AuditEntry.action == "activities.export", AuditEntry.summary.like("导出活动统计-2012年第一季度%"))) >= 1
     # an org secretary sees their own party org (and the street), not the other branch
     mine = user("sec").get(f"{base(world)}/stats?period=quarter&on=2012-02-15").text
     assert f'data-organizer="{a}"' in mine and f'data-organizer="{b}"' not in mine

@@ -109,6 +109,7 @@ def test_fingerprint_follows_the_definition():
     ("quarter", "2026-Q3", dt.date(2026, 7, 1), dt.date(2026, 9, 30), "2026年第三季度"),
     ("half_year", "2026-H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30), "2026年上半年"),
     ("year", "2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2026年度"),
+    ("week", "2026-W10", dt.date(2026, 3, 2), dt.date(2026, 3, 8), "2026年第10周（3月2日—3月8日）"),
 ])
 def test_periods(kind, key, start, end, label):
     p = svc.period_of(kind, key)
@@ -128,6 +129,7 @@ def test_previous_period_on_fixed_dates():
     assert svc.previous_period("month", dt.date(2026, 3, 31)).key == "2026-02"
     assert svc.previous_period("half_year", dt.date(2026, 7, 1)).key == "2026-H1"
     assert svc.previous_period("year", dt.date(2026, 7, 1)).key == "2025"
+    assert svc.previous_period("week", dt.date(2026, 3, 2)).key == "2026-W09"
 
 
 def test_custom_template_parsing():

@@ -202,6 +202,9 @@ def test_overdue_on_fixed_dates_and_district_rollup(world):
     ("quarterly", dt.date(2026, 5, 10), "2026-Q1", dt.date(2026, 4, 5)),
     ("half_yearly", dt.date(2026, 7, 1), "2026-H1", dt.date(2026, 7, 5)),
     ("yearly", dt.date(2026, 3, 1), "2025", dt.date(2026, 1, 5)),
+    # 一周一调研: the week before (ISO week 9: 23 Feb – 1 Mar), due on day 5 (Friday) of the week after
+    ("weekly", dt.date(2026, 3, 4), "2026-W09", dt.date(2026, 3, 6)),
+    ("weekly", dt.date(2027, 1, 4), "2026-W53", dt.date(2027, 1, 8)),
 ])
 def test_report_periods(cadence, today, period, due):
     ob = svc.ReportObligation(title="x", cadence=cadence, due_day=5)
@@ -213,7 +216,7 @@ def test_report_obligation_who_has_and_has_not_submitted(world):
     w = world
     with scoped_session(w.district.id) as s:
         with pytest.raises(FormErrors) as exc:
-            svc.create_obligation(s, {"title": "", "cadence": "weekly", "due_day": "31"})
+            svc.create_obligation(s, {"title": "", "cadence": "fortnightly", "due_day": "31"})
         assert exc.value.errors == {"title": "请填写报送事项名称", "cadence": "请选择报送周期",
                                     "due_day": "截止日应为 1–28 之间的整数"}
         ob = svc.create_obligation(s, {"title": unique("月度报表"), "cadence": "monthly", "due_day": "5",

@@ -269,3 +269,32 @@ def test_api_flow(world, program, client, api_token):
     assert states[w.street.id] in ("submitted", "late_submitted")
     assert states[w.street2.id] in ("missing", "late_missing")
     assert client.get(f"{api(w.street)}/obligations/{ob['id']}/status", headers=hs).status_code == 404
+def test_weekly_report_end_to_end(world, user):
+    """一周一调研 (004 JH-5): a weekly obligation, the street reports last week, the district sees it."""
+    from core import clock, periods
+    from plugins.campaigns.models import ReportObligation
+
+    w = world
+    c = user("dstaff")
+    r = post_form(c, f"{base(w.district)}/reports", {"title": "周调研", "cadence": "weekly", "due_day": "9"})
+    assert r.status_code == 422 and "每周报送的截止日应为 1–7 之间的整数（次周周一至周日）" in r.text
+    title = unique("一周一调研")
+    r = post_form(c, f"{base(w.district)}/reports", {"title": title, "cadence": "weekly", "due_day": "2",
+                                                     "figure_labels": "调研企业数"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "每周，次周周二前" in text_of(c.get(f"{base(w.district)}/reports").text)
+    with open_session(w.district.id) as s:
+        ob_id = s.scalar(select(ReportObligation.id).where(ReportObligation.title == title))
+    last_week = periods.previous("week", clock.today())
+    c = user("staff")
+    r = c.get(f"{base(w.street)}/reports/{ob_id}/submit")
+    assert r.status_code == 200 and last_week.label in r.text
+    r = post_form(c, f"{base(w.street)}/reports/{ob_id}/submit", {"body": "走访园区企业3家", "figure_0": "3"},
+                  follow_redirects=False)
+    assert r.status_code == 303
+    with open_session(w.street.id) as s:
+        rep = s.scalar(select(CampaignReport).where(CampaignReport.obligation_id == ob_id))
+        assert (rep.period, rep.figures) == (last_week.key, {"调研企业数": 3})
+    c = user("dstaff")
+    page = text_of(c.get(f"{base(w.district)}/reports/{ob_id}").text)
+    assert last_week.label in page and "已报 1 / 应报 2" in page and "走访园区企业3家" in page
