@@ -335,6 +335,68 @@ def check() -> None:
     click.echo("ok")
 
 
+# --- task queue ----------------------------------------------------------------------------
+
+
+@cli.command("worker")
+@click.option("--workers", "-w", default=2, show_default=True, type=int, help="Worker threads.")
+@click.option("--no-periodic", is_flag=True, help="Do not run the scheduler of periodic jobs "
+                                                  "(when another worker process runs it).")
+def worker(workers: int, no_periodic: bool) -> None:
+    """Run the task queue: deliveries, reminders and every scheduled job (huey consumer)."""
+    import logging
+
+    from core import tasks
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    kind, target = tasks.storage_spec(get_settings())
+    if kind == "immediate":
+        raise click.ClickException("LIANDONG_TASK_QUEUE=immediate runs tasks inline: there is no queue to consume")
+    tasks.configure()
+    loaded = tasks.load_tasks()
+    if not no_periodic:
+        tasks.flush_stale_locks()
+    click.echo(f"task queue: {kind} {target if kind == 'sqlite' else ''}".rstrip())
+    click.echo(f"task modules: {', '.join(loaded) or '-'}; periodic: {', '.join(tasks.register_periodic()) or '-'}")
+    consumer = tasks.huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic,
+                                          check_worker_health=True)
+    consumer.run()
+
+
+@cli.group("tasks")
+def tasks_group() -> None:
+    """Scheduled jobs of the task queue."""
+
+
+@tasks_group.command("list")
+def tasks_list() -> None:
+    """Every periodic job: name, plugin and label."""
+    from core.tasks import periodic_tasks
+
+    for name, (plugin, task) in sorted(periodic_tasks().items()):
+        click.echo(f"{name}\t{plugin}\t{task.label}")
+
+
+@tasks_group.command("run")
+@click.argument("name")
+@click.option("--tenant", "slug", default=None, help="Only this tenant (default: every tenant that "
+                                                     "enabled the job's plugin).")
+def tasks_run(name: str, slug: str | None) -> None:
+    """Run periodic job NAME now, in this process (idempotent, like the scheduled run)."""
+    from core.tasks import periodic_tasks, run_periodic, tenants_for
+    from core.tenancy import tree
+
+    found = periodic_tasks().get(name)
+    if found is None:
+        raise click.ClickException(f"no periodic job {name}; see `liandong tasks list`")
+    if slug is not None and slug not in tree().by_slug:
+        raise click.ClickException(f"no tenant {slug}")
+    ids = [tree().by_slug[slug].id] if slug else tenants_for(found[0])
+    for tid in ids:
+        run_periodic(name, tid)
+    click.echo(f"{name}: ran for {len(ids)} tenant(s)")
+
+
 # --- backups -------------------------------------------------------------------------------
 
 

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     migration_database_url: str | None = None
     #: optional ``redis://`` URL for sessions, rate limits and change notifications
     redis_url: str | None = None
+    #: task queue storage (``liandong worker``): empty = Redis when ``redis_url`` is set, else a
+    #: SQLite file beside the database; or ``sqlite:///path``, ``redis://…``, ``immediate``
+    task_queue: str = ""
     #: signs CSRF tokens and derives field keys; when unset, one is generated once and kept
     #: in ``.liandong-secret`` in the working directory so every worker shares it
     secret_key: str = ""

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from core.plugin_types import ClusterType, NavItem, Permission, Role, Term, Viewer, Widget
     from core.registry.importer import ImportKind
+    from core.tasks import PeriodicTask
     from core.tenancy import TenantInfo
 
 hookspec = pluggy.HookspecMarker("liandong")
@@ -102,6 +103,14 @@ def register_terms() -> list[Term]:
 @hookspec
 def register_commands(cli: click.Group) -> None:
     """Add click commands to the ``liandong`` CLI."""
+
+
+@hookspec
+def register_periodic_tasks() -> list[PeriodicTask]:
+    """Jobs the task queue's scheduler runs on a schedule (:class:`core.tasks.PeriodicTask`:
+    name, Chinese label, ``crontab`` in UTC, ``run(session, tenant)``). Each run is fanned out
+    to one queued task per tenant that enabled the plugin (the core's: every tenant), in a
+    session bound to that tenant, under a lock, with retries. ``run`` must be idempotent."""
 
 
 @hookspec

@@ -267,6 +267,9 @@ def test_compose_file_is_valid():
     image = services["postgres"]["image"]
     assert int(re.search(r":(\d+)", image).group(1)) >= 15
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    worker = services["worker"]  # the task queue (huey on Redis)
+    assert worker["command"][:2] == ["liandong", "worker"] and "test" in worker["healthcheck"]
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
 def test_nginx_matches_the_app():
@@ -291,6 +294,9 @@ def test_systemd_units():
     svc = unit("liandong.service")
     assert "liandong serve" in svc["Service"]["ExecStart"] and "--workers" in svc["Service"]["ExecStart"]
     assert svc["Service"]["User"] == "liandong"
+    worker = unit("liandong-worker.service")
+    assert "liandong worker" in worker["Service"]["ExecStart"] and worker["Service"]["User"] == "liandong"
+    assert worker["Service"]["EnvironmentFile"] == svc["Service"]["EnvironmentFile"]
     backup = unit("liandong-backup.service")
     assert "liandong backup" in backup["Service"]["ExecStart"]
     timer = unit("liandong-backup.timer")

@@ -765,3 +765,28 @@ def test_hooks_are_called_through_pluggy_only():
     offenders = [p.relative_to(root).as_posix() for folder in ("core", "plugins", "bench")
                  for p in (root / folder).rglob("*.py") if "get_hookimpls(" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_register_periodic_tasks_run_for_enabled_tenants_in_their_session(street):
+    from core import tasks
+
+    ran = []
+
+    def register_periodic_tasks():
+        def job(session, tenant):
+            ran.append((tenant.id, session.info["tenant_ids"]))
+
+        return [tasks.PeriodicTask("hkper.job", "测试定时任务", tasks.crontab(minute="0"), job)]
+
+    reg = PluginRegistry(modules={"hkper": make_plugin("hkper", register_periodic_tasks=register_periodic_tasks)})
+    set_enabled(reg, street, "hkper")
+    tasks.configure(immediate=True)
+    try:
+        with installed(reg):
+            assert tasks.periodic_tasks()["hkper.job"][0] == "hkper"
+            assert tasks.fan_out("hkper.job") == [street.id]  # only where the plugin is enabled
+            assert tasks.run_periodic("hkper.job", tree().by_slug["dongfanghong"].id) is None
+    finally:
+        tasks.configure()
+        set_enabled(reg, street, "hkper", False)
+    assert ran == [(street.id, (street.id,))]

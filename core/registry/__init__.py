@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from core import clock
 from core.hookspecs import hookimpl
 from core.plugin_types import NavItem, Permission, Role, Widget
 
@@ -103,3 +104,17 @@ def register_demo_data(session, tenant):
     from core.registry.demo import load_demo_registry
 
     load_demo_registry(session, tenant)
+
+
+@hookimpl
+def register_periodic_tasks():
+    from core.registry.services.coverage import take_snapshot
+    from core.tasks import PeriodicTask, crontab
+
+    def snapshot(session, tenant):
+        return take_snapshot(session, tenant.id, clock.today()).id
+
+    # daily at 23:30 Beijing time: the current month's snapshot is refreshed, so the last day's
+    # figures stand for the month (the 覆盖率 page's button takes one on demand as before)
+    return [PeriodicTask("registry.coverage_snapshot", "每月覆盖率快照", crontab(minute="30", hour="15"),
+                         snapshot)]
