@@ -22,6 +22,8 @@ PG_ADMIN_URL = os.environ.get("LIANDONG_TEST_PG", "postgresql+psycopg://postgres
 _tmp = tempfile.mkdtemp(prefix="liandong-test-")
 os.environ.setdefault("LIANDONG_SECRET_KEY", secrets.token_hex(16))
 os.environ["LIANDONG_REVISION_POLL_SECONDS"] = "0"
+#: the task queue of the test run: a file of its own (tests start a consumer or use immediate mode)
+os.environ["LIANDONG_TASK_QUEUE"] = f"sqlite:///{_tmp}/tasks.db"
 #: the test world signs admins in with a password only; tests/test_mfa.py switches it on
 os.environ["LIANDONG_MFA_REQUIRED_ROLES"] = ""
 os.environ["LIANDONG_DEV_PLUGINS"] = "1"  # the example plugin is the tests' worked example
