@@ -53,7 +53,7 @@ def wait_for(predicate, timeout: float = 20.0):
 
 def test_storage_follows_the_settings(tmp_path):
     def spec(**kw):
-        return tasks.storage_spec(Settings(secret_key="x", **kw))
+        return tasks.storage_spec(Settings(secret_key="x", **{"task_queue": "", "redis_url": None, **kw}))
 
     assert spec(database_url=f"sqlite:///{tmp_path}/app.db") == ("sqlite", f"{tmp_path}/app-tasks.db")
     assert spec(database_url="postgresql+psycopg://u@h/db") == ("sqlite", "liandong-tasks.db")
