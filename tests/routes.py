@@ -113,6 +113,7 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("dongfanghong", "member_id"): "cluster_members",
     ("membership", "record_id"): "membership_dues",
     ("membership", "entry_id"): "membership_points",
+    ("checklists", "evidence_id"): "checklists_evidence",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)
@@ -128,6 +129,7 @@ CONSTANTS: dict[str | tuple[str, str], str] = {
     ("funds", "action"): "approve",
     ("dongfanghong", "action"): "approve",
     ("membership", "action"): "submit",
+    ("checklists", "action"): "pass",
 }
 
 

@@ -758,6 +758,45 @@ def test_register_points_rule_sets_per_tenant(street):
         assert "hkpts.simple" not in rule_sets(new_street())
 
 
+def test_register_checklist_templates_per_tenant(street):
+    """checklists' hook: a program's template is offered to the tenants that enabled it, next to
+    the block's standard ones (六专, 三项保障, 六个有)."""
+    import plugins.checklists
+    from plugins.checklists.api import ChecklistTemplate, ItemSpec
+    from plugins.checklists.service import templates
+
+    tpl = ChecklistTemplate("hkcl.venue", "测试阵地验收", (ItemSpec("room", "有场所", True, chapter="阵地"),))
+    reg = PluginRegistry(modules={"checklists": plugins.checklists,
+                                  "hkcl": make_plugin("hkcl", register_checklist_templates=lambda tenant: [tpl])})
+    with installed(reg):
+        set_enabled(reg, street, "checklists")
+        with scoped_session(street.id) as s:
+            keys = set(templates(s, street))
+            assert "checklists.liuzhuan" in keys and "hkcl.venue" not in keys
+            set_enabled(reg, street, "hkcl")
+            assert templates(s, street)["hkcl.venue"].chapters == ["阵地"]
+            set_enabled(reg, street, "hkcl", False)
+            assert "hkcl.venue" not in templates(s, street)
+
+
+def test_register_checklist_subject_kinds_per_tenant(street):
+    """checklists' hook: a plugin adds a kind of subject checklists may be attached to."""
+    import plugins.checklists
+    from core.registry.models import Cluster
+    from plugins.checklists.api import model_kind
+    from plugins.checklists.service import subject_kinds
+
+    kind = model_kind("hkthing", "测试对象", Cluster)
+    reg = PluginRegistry(modules={"checklists": plugins.checklists,
+                                  "hkck": make_plugin("hkck", register_checklist_subject_kinds=lambda tenant: [kind])})
+    with installed(reg):
+        set_enabled(reg, street, "checklists")
+        assert list(subject_kinds(street)) == ["cluster", "organization", "party_org"]
+        set_enabled(reg, street, "hkck")
+        assert subject_kinds(street)["hkthing"].label == "测试对象"
+        assert "hkthing" not in subject_kinds(new_street())
+
+
 def test_hooks_are_called_through_pluggy_only():
     """No caller digs out implementations (``get_hookimpls()`` + ``impl.function()``): that
     would skip the conventions, per-tenant subsets and pluggy's argument checks."""

@@ -60,6 +60,9 @@ PAGE_READS = {
     "membership/dues/ledger": READERS,
     "membership/dues/arrears": READERS,
     "membership/points": READERS,
+    "checklists": READERS,
+    "checklists/templates": READERS,
+    "checklists/progress": READERS,
 }
 
 #: API GET → roles answered 200
@@ -79,6 +82,9 @@ API_READS = {
     "membership/dues/records": READERS,
     "membership/dues/ledger": READERS,
     "membership/points": READERS,
+    "checklists/checklists": READERS,
+    "checklists/templates": READERS,
+    "checklists/progress": READERS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -108,6 +114,8 @@ PAGE_WRITES = {
     "membership/dues/generate": WORKERS | {"org_secretary"},  # a secretary: their own members
     "membership/dues/rates": WORKERS,  # the rate table is the tenant's
     "membership/points/grade": WORKERS,  # the yearly grade round is the tenant's
+    "checklists": WORKERS | {"instructor"},  # instructors check organizations against checklists
+    "checklists/templates": WORKERS | {"instructor"},
 }
 
 #: API POST (a body that passes validation) → roles let through
@@ -120,6 +128,7 @@ API_WRITES = {
     "lists/demands": WORKERS | {"org_secretary"},
     "funds/lines": WORKERS,
     "membership/transfers": WORKERS,
+    "checklists/checklists": WORKERS | {"instructor"},
 }
 
 
