@@ -32,7 +32,18 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from sqlalchemy.orm import Session
 
-    from core.plugin_types import ClusterType, NavItem, Permission, Role, Term, Viewer, Widget
+    from core.plugin_types import (
+        ClusterType,
+        CodeList,
+        ExtraField,
+        NavItem,
+        Permission,
+        RegistryChange,
+        Role,
+        Term,
+        Viewer,
+        Widget,
+    )
     from core.registry.importer import ImportKind
     from core.tasks import PeriodicTask
     from core.tenancy import TenantInfo
@@ -169,3 +180,27 @@ def register_demo_data(session: Session, tenant: TenantInfo) -> None:
     """Create demo rows for ``tenant`` (scoped session). Called plugin by plugin, each one's
     dependencies first (the core's registry, then engines, then programs). Idempotent per
     row: never skip because some row of the table already exists."""
+
+
+@hookspec
+def register_extra_fields(tenant: TenantInfo) -> list[ExtraField]:
+    """Fields the plugin adds to the organizations, party orgs or members of ``tenant``
+    (:class:`core.plugin_types.ExtraField`): stored in the record's ``extra`` JSON column, checked
+    with Chinese field-level messages, shown in forms, detail pages, the Excel export and
+    accepted by the import. Called whenever one of these is drawn, saved, exported or imported."""
+
+
+@hookspec
+def register_code_lists(tenant: TenantInfo) -> list[CodeList]:
+    """Codes the plugin adds to a core code list for ``tenant`` (:class:`core.plugin_types.CodeList`:
+    ``formation_modes`` — 选派建、孵化建 …, ``industries``). Offered in forms, filters, the API and
+    the import of that tenant only; stored codes of a disabled plugin still read as their code."""
+
+
+@hookspec
+def on_registry_changed(session: Session, tenant: TenantInfo, change: RegistryChange) -> None:
+    """An organization, party org or member of ``tenant`` was created, changed, moved, dissolved or
+    deleted by the registry's services (:class:`core.plugin_types.RegistryChange`: entity,
+    action, id, before, after). Called after the flush, in the same transaction; rows added to
+    ``session`` commit with the change; raising refuses it."""
+

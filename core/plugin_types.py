@@ -132,3 +132,112 @@ class ClusterType:
     #: an organization / party org is a current member of at most one (unarchived) cluster of
     #: this type: adding one that has not left another is refused, naming that cluster
     exclusive_members: bool = False
+
+
+# --- registry extension points (register_extra_fields, register_code_lists, on_registry_changed) ---
+
+#: the registry records a plugin may add fields to, with their Chinese names
+EXTRA_FIELD_ENTITIES = {"organization": "两新组织", "party_org": "党组织", "member": "党员"}
+#: the types of an extra field
+EXTRA_FIELD_TYPES = {"text": "文本", "int": "整数", "date": "日期", "choice": "选项", "bool": "是/否",
+                     "reference": "引用"}
+
+
+def _plugin_key(key: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", key) is not None and len(key) <= 64
+
+
+@dataclass(frozen=True)
+class ExtraField:
+    """A field a plugin adds to organizations, party orgs or members (``register_extra_fields``).
+
+    Stored in the record's ``extra`` JSON column under ``key`` (``"<plugin>.<name>"``), checked
+    by the registry's services like the record's own fields (Chinese field-level messages), shown
+    in the create/edit forms, on the detail page, in the Excel export and accepted by the import
+    — only for tenants that enabled the declaring plugin. ``validate(value) -> message | None``
+    adds a rule of the plugin's own on the typed value (a date, an int …; never called for an
+    empty value). ``reference`` names what a ``reference`` field points to (``organization``,
+    ``party_org`` or ``member`` of the same tenant; the id is stored).
+    """
+
+    entity: str  # EXTRA_FIELD_ENTITIES
+    key: str  # "<plugin>.<name>", globally unique and stable (it is stored)
+    label: str
+    type: str = "text"  # EXTRA_FIELD_TYPES
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    reference: str = ""
+    max_length: int = 200
+    min: int | None = None
+    max: int | None = None
+    help: str = ""
+    validate: Any = None  # Callable[[Any], str | None]
+    order: int = 100
+
+    def __post_init__(self) -> None:
+        if self.entity not in EXTRA_FIELD_ENTITIES:
+            raise ValueError(f"ExtraField {self.key}: entity must be one of {sorted(EXTRA_FIELD_ENTITIES)}")
+        if not _plugin_key(self.key):
+            raise ValueError(f"ExtraField key {self.key!r} must read '<plugin>.<name>' (lowercase, ≤ 64)")
+        if self.type not in EXTRA_FIELD_TYPES:
+            raise ValueError(f"ExtraField {self.key}: type must be one of {sorted(EXTRA_FIELD_TYPES)}")
+        if self.type == "choice" and not self.choices:
+            raise ValueError(f"ExtraField {self.key}: a choice field needs choices")
+        if self.type == "reference" and self.reference not in EXTRA_FIELD_ENTITIES:
+            raise ValueError(f"ExtraField {self.key}: reference must be one of {sorted(EXTRA_FIELD_ENTITIES)}")
+        if not self.label:
+            raise ValueError(f"ExtraField {self.key}: a label is required")
+
+
+#: the core code lists a plugin may extend, with the longest code each column stores
+CODE_LISTS = {"formation_modes": ("组建方式", 20), "industries": ("行业", 2)}
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """Codes a plugin adds to a core code list for the tenants that enabled it
+    (``register_code_lists``): ``CodeList("formation_modes", (("dispatch", "选派建"), …))``.
+    A code of the core list (or of a plugin called earlier) keeps its label."""
+
+    name: str  # CODE_LISTS
+    codes: tuple[tuple[str, str], ...]
+
+    def __post_init__(self) -> None:
+        if self.name not in CODE_LISTS:
+            raise ValueError(f"CodeList {self.name!r}: extendable lists are {sorted(CODE_LISTS)}")
+        longest = CODE_LISTS[self.name][1]
+        for code, label in self.codes:
+            if not code or len(code) > longest or not label:
+                raise ValueError(f"CodeList {self.name}: code {code!r} must be 1–{longest} characters with a label")
+
+
+#: what happened to a registry record (``RegistryChange.action``)
+REGISTRY_ACTIONS = {"created": "新增", "changed": "修改", "moved": "调整隶属", "dissolved": "撤销/注销",
+                    "deleted": "删除"}
+
+
+@dataclass(frozen=True)
+class RegistryChange:
+    """One change of an organization, party org or member, passed to ``on_registry_changed``.
+
+    ``before`` / ``after``: the record's column values (``None`` for created / deleted; secrets
+    never — ciphertexts and hashes are left out). ``record`` is the ORM row (``None`` once
+    deleted). ``action``: ``created``; ``dissolved`` (a party org dissolved, an organization
+    closed or moved out); ``moved`` (a party org under another parent, a member to another
+    party org or organization, an organization to another community); ``changed`` (anything
+    else); ``deleted``.
+    """
+
+    entity: str  # EXTRA_FIELD_ENTITIES
+    action: str  # REGISTRY_ACTIONS
+    id: int
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    record: Any = None
+
+    @property
+    def changed_keys(self) -> set[str]:
+        before, after = self.before or {}, self.after or {}
+        return {k for k in {*before, *after} if before.get(k) != after.get(k)}

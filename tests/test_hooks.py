@@ -829,3 +829,93 @@ def test_register_periodic_tasks_run_for_enabled_tenants_in_their_session(street
         tasks.configure()
         set_enabled(reg, street, "hkper", False)
     assert ran == [(street.id, (street.id,))]
+
+
+# --- registry extension points (core/registry/extensions.py) ----------------------------------
+
+
+def test_register_extra_fields_only_for_enabled_tenants(street):
+    from core.plugin_types import ExtraField
+    from core.registry import extensions as ext
+
+    field = ExtraField("member", "hkxf.job_title", "企业职务", max_length=10)
+    reg = PluginRegistry(modules={"hkxf": make_plugin("hkxf", register_extra_fields=lambda tenant: [field])})
+    with installed(reg):
+        assert ext.extra_fields(street, "member") == []
+        set_enabled(reg, street, "hkxf")
+        assert ext.extra_fields(street, "member") == [field] and ext.extra_fields(street, "organization") == []
+        assert ext.extra_fields(tree().by_slug["dongfanghong"], "member") == []
+        with scoped_session(street.id) as s:
+            values, errors = ext.clean_extra(s, "member", {"extra.hkxf.job_title": "经理" * 6})
+            assert errors == {"extra.hkxf.job_title": "企业职务：最多 10 个字符"}
+            values, errors = ext.clean_extra(s, "member", {"extra": {"hkxf.job_title": "经理"}},
+                                             {"other.kept": 1})
+            assert (values, errors) == ({"other.kept": 1, "hkxf.job_title": "经理"}, {})
+    with pytest.raises(ValueError):
+        ExtraField("member", "no_plugin_prefix", "x")
+    with pytest.raises(ValueError):
+        ExtraField("member", "hkxf.choice", "x", "choice")  # no choices
+
+
+def test_register_code_lists_only_for_enabled_tenants(street):
+    from core.plugin_types import CodeList
+    from core.registry import extensions as ext
+
+    modes = CodeList("formation_modes", (("dispatch", "选派建"), ("single", "不会改名")))
+    reg = PluginRegistry(modules={"hkcl": make_plugin("hkcl", register_code_lists=lambda tenant: [modes])})
+    with installed(reg):
+        assert "dispatch" not in ext.code_list(street, "formation_modes")
+        set_enabled(reg, street, "hkcl")
+        codes = ext.code_list(street, "formation_modes")
+        assert codes["dispatch"] == "选派建" and codes["single"] == "单独组建"  # a core code keeps its label
+        assert "dispatch" not in ext.code_list(tree().by_slug["dongfanghong"], "formation_modes")
+        assert ext.code_list(street, "industries")["C"] == "制造业"
+    with pytest.raises(ValueError):
+        CodeList("industries", (("TOO_LONG", "太长"),))  # industries are stored in 2 characters
+    with pytest.raises(ValueError):
+        CodeList("genders", (("x", "y"),))
+
+
+def test_on_registry_changed_created_changed_moved_dissolved_deleted(street):
+    from core.registry.models import PartyOrg
+    from core.registry.services import organizations as orgs
+    from core.registry.services import party_orgs as pos
+
+    seen = []
+
+    def on_registry_changed(session, tenant, change):
+        seen.append((tenant.id, change.entity, change.action, change.before and change.before.get("parent_id"),
+                     change.after and change.after.get("parent_id")))
+        if change.action == "dissolved" and change.after["dissolved_reason"] == "拒绝":
+            raise RuntimeError("refused by a program")
+
+    reg = PluginRegistry(modules={"hkrc": make_plugin("hkrc", on_registry_changed=on_registry_changed)})
+    access = orgs.Access(None, write_all=True)
+    with installed(reg):
+        with scoped_session(street.id) as s:  # not enabled: not called
+            orgs.create_organization(s, access, {"name": unique("事件组织"), "kind": "enterprise"})
+        assert seen == []
+        set_enabled(reg, street, "hkrc")
+        with scoped_session(street.id) as s:
+            root = pos.create_party_org(s, access, {"name": unique("事件党委"), "org_type": "committee",
+                                                    "formation_mode": "single"})
+            other = pos.create_party_org(s, access, {"name": unique("事件党委"), "org_type": "committee",
+                                                     "formation_mode": "single"})
+            branch = pos.create_party_org(s, access, {"name": unique("事件支部"), "org_type": "branch",
+                                                      "formation_mode": "single", "parent": str(root.id)})
+            pos.update_party_org(s, access, branch, {"secretary_name": "张三"}, partial=True)
+            pos.update_party_org(s, access, branch, {"parent": str(other.id)}, partial=True)
+            pos.update_party_org(s, access, branch, {"secretary_name": "张三"}, partial=True)  # no change: silent
+            pos.dissolve(s, access, branch, {"dissolved_on": "2026-01-05", "dissolved_reason": "企业注销"})
+            ids = (root.id, other.id, branch.id)
+        actions = [(e, a) for _t, e, a, _b, _a in seen]
+        assert actions == [("party_org", "created")] * 3 + [("party_org", "changed"), ("party_org", "moved"),
+                                                            ("party_org", "dissolved")]
+        assert seen[4][3:] == (ids[0], ids[1]) and {t for t, *_ in seen} == {street.id}
+        # raising refuses the change: nothing of it is written
+        with pytest.raises(RuntimeError), scoped_session(street.id) as s:
+            pos.dissolve(s, access, s.get(PartyOrg, ids[1]), {"dissolved_on": "2026-01-05", "dissolved_reason": "拒绝"})
+        with scoped_session(street.id) as s:
+            assert s.get(PartyOrg, ids[1]).dissolved_on is None
+            pos.delete_party_org(s, access, s.get(PartyOrg, ids[2]))
+        assert seen[-1][1:3] == ("party_org", "deleted") and seen[-1][3] == ids[1] and seen[-1][4] is None

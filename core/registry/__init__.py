@@ -72,7 +72,7 @@ def register_cluster_types(tenant):
 def register_import_kinds(tenant):
     from core.registry.import_kinds import registry_kinds
 
-    return registry_kinds()
+    return registry_kinds(tenant)
 
 
 @hookimpl

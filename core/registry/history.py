@@ -63,25 +63,48 @@ def _attribute_labels(tenant) -> dict[str, str]:
 _org_fields, _org_choices = _specs(ORGANIZATION_FIELDS)
 _party_fields, _party_choices = _specs(PARTY_ORG_FIELDS)
 _member_fields, _member_choices = _specs(MEMBER_FIELDS)
+EXTRA_LABEL = "扩展信息"
+
+
+def _code_list(name: str):
+    def labels(tenant) -> dict[str, str]:
+        from core.registry.extensions import code_list
+
+        return code_list(tenant, name)
+    return labels
+
+
+def _extra_keys(entity: str):
+    """Labels of the extra fields (``register_extra_fields``) of ``entity`` for the tenant."""
+    def labels(tenant) -> dict[str, str]:
+        from core.registry.extensions import extra_fields
+
+        return {f.key: f.label for f in extra_fields(tenant, entity)} if tenant else {}
+    return labels
+
+
+_org_choices["industry"] = _code_list("industries")
+_party_choices["formation_mode"] = _code_list("formation_modes")
 
 LABELS = [
     Labels(Organization, "两新组织",
-           {**_org_fields, "contact_phone_enc": "联系电话", "community_tenant_id": "所属社区（辖区）",
+           {**_org_fields, "extra": EXTRA_LABEL, "contact_phone_enc": "联系电话", "community_tenant_id": "所属社区（辖区）",
             "party_org_id": "党组织", "instructor_id": "党建指导员", "start_on": "开始日期", "end_on": "结束日期"},
            choices=_org_choices, refs={"party_org_id": "party_orgs", "instructor_id": "instructors"},
+           keys={"extra": _extra_keys("organization")},
            actions={"covered": "纳入党组织覆盖", "uncovered": "移出党组织覆盖", "instructor_assign": "分配党建指导员",
                     "instructor_end": "结束党建指导员分配", "instructor_delete": "删除党建指导员分配",
                     "export": "导出两新组织"}),
     Labels(PartyOrg, "党组织",
-           {**_party_fields, "parent_id": "上级党组织", "organization_id": "覆盖组织"},
-           choices=_party_choices, refs={"organization_id": "organizations"},
+           {**_party_fields, "extra": EXTRA_LABEL, "parent_id": "上级党组织", "organization_id": "覆盖组织"},
+           keys={"extra": _extra_keys("party_org")}, choices=_party_choices, refs={"organization_id": "organizations"},
            actions={"cover": "新增覆盖组织", "uncover": "移除覆盖组织"}),
     Labels(PartyOrgCoverage, "党组织覆盖", {"party_org_id": "党组织", "organization_id": "组织"},
            title="organization_id"),
     Labels(Member, "党员",
-           {**_member_fields, "id_number_enc": "身份证号", "phone_enc": "手机号", "party_org_id": "所在党组织",
+           {**_member_fields, "extra": EXTRA_LABEL, "id_number_enc": "身份证号", "phone_enc": "手机号", "party_org_id": "所在党组织",
             "organization_id": "工作单位"},
-           choices=_member_choices, actions={"reveal": "查看完整身份证号和手机号",
+           keys={"extra": _extra_keys("member")}, choices=_member_choices, actions={"reveal": "查看完整身份证号和手机号",
                                              "export_full": "导出党员（含完整身份证号和手机号）"}),
     Labels(Instructor, "党建指导员",
            {"name": "姓名", "user_id": "平台账号", "unit": "派出单位", "phone_enc": "手机号", "active": "在岗",

@@ -250,5 +250,10 @@ CLUSTER_MEMBERS = ImportKind(
 )
 
 
-def registry_kinds() -> list[ImportKind]:
-    return [*ENTITIES.values(), INSTRUCTORS, COVERAGE, CLUSTER_MEMBERS]
+def registry_kinds(tenant=None) -> list[ImportKind]:
+    """The registry's kinds; for a tenant, with its code lists and extra fields
+    (:func:`core.registry.extensions.import_kind`)."""
+    from core.registry.extensions import import_kind
+
+    entities = [import_kind(k, tenant) for k in ENTITIES.values()] if tenant is not None else list(ENTITIES.values())
+    return [*entities, INSTRUCTORS, COVERAGE, CLUSTER_MEMBERS]

@@ -274,6 +274,9 @@ class ImportKind:
     guide: str = ""
     #: column keys written as they are (not model columns: the batch handles them)
     extra_keys: tuple[str, ...] = ()
+    #: the tenant's extra fields (``register_extra_fields``) of a registry kind: columns
+    #: ``extra.<key>``, written into the record's ``extra`` JSON column
+    extra_fields: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         synonyms.extend(self.synonyms, self.choice_synonyms)
@@ -859,6 +862,7 @@ class ImportRun:
         rows = []
         for rownum, raw, cells in items:
             values, errors = self.entity.cleaner(raw)
+            self._extra_references(values, errors)
             for key, value in raw.items():
                 if isinstance(value, _NumericId):
                     errors[key] = (f"{self.entity.label_of(key)}：被 Excel 存成了数字，后几位已丢失；"
@@ -993,6 +997,38 @@ class ImportRun:
                 changes[key] = values[key]
         return changes
 
+    def _extra_references(self, values: dict[str, Any], errors: dict[str, str]) -> None:
+        """Reference extra fields: the name / code / id of the cell → the row's id (cached)."""
+        from core.registry.extensions import EXTRA_PREFIX, resolve_reference
+
+        for f in self.entity.extra_fields:
+            key = EXTRA_PREFIX + f.key
+            if f.type != "reference" or not values.get(key) or key in errors:
+                continue
+            found, problem = self.cached(("extra_ref", f.reference, str(values[key])),
+                                         lambda f=f, v=str(values[key]): resolve_reference(self.session, f.reference, v))
+            if problem:
+                errors[key] = f"{f.label}：{problem}"
+            else:
+                values[key] = found
+
+    def _extra_value(self, values: dict[str, Any], obj: Any | None) -> dict[str, Any] | None:
+        """The record's new ``extra``: the stored one with the file's columns over it (None:
+        the file has none of the tenant's extra columns and the record exists)."""
+        from core.registry.extensions import EXTRA_PREFIX
+
+        present = [f for f in self.entity.extra_fields if EXTRA_PREFIX + f.key in self.present]
+        if not present and obj is not None:
+            return None
+        out = dict(getattr(obj, "extra", None) or {}) if obj is not None else {}
+        for f in present:
+            value = values.get(EXTRA_PREFIX + f.key)
+            if value in (None, "") or (f.type == "bool" and value is False):
+                out.pop(f.key, None)
+            else:
+                out[f.key] = value
+        return out
+
     def _model_values(self, values: dict[str, Any]) -> dict[str, Any]:
         skip = {"covers", *self.entity.extra_keys}
         out = {k: v for k, v in values.items() if k not in self.entity.refs and k not in skip}
@@ -1004,13 +1040,18 @@ class ImportRun:
     def _apply(self, row: _Row, obj: Any | None) -> tuple[str, Any]:
         """Count (and in commit mode write) one valid row; returns (outcome, object)."""
         values = self._model_values(row.values)
+        extra = self._extra_value(row.values, obj) if self.entity.extra_fields else None
         if obj is None:
+            if extra is not None:
+                values["extra"] = extra
             self.report.created += 1
             if self.writing:
                 obj = self.entity.model(**values)
                 self.session.add(obj)
             return "created", obj
         changes = self._diff(obj, values)
+        if extra is not None and extra != (obj.extra or {}):
+            changes["extra"] = extra
         if not changes:
             return "unchanged", obj
         if self.writing:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -65,6 +66,8 @@ class Organization(TenantOwned, Timestamps, Base):
     #: party work reaches it (activities, instructor guidance) — "有作用" of 三有
     party_work_active: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: values of the fields plugins add (``register_extra_fields``), see :mod:`core.registry.extensions`
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 
 class PartyOrgCoverage(TenantOwned, Base):
@@ -95,6 +98,8 @@ class PartyOrg(TenantOwned, Timestamps, Base):
     is_model: Mapped[bool] = mapped_column(Boolean, default=False)  # 示范
     dissolved_on: Mapped[dt.date | None] = mapped_column(Date)
     dissolved_reason: Mapped[str] = mapped_column(String(200), default="")
+    #: values of the fields plugins add (``register_extra_fields``), see :mod:`core.registry.extensions`
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     covered: Mapped[list[Organization]] = relationship(
         secondary="party_org_coverage", viewonly=True, order_by="Organization.name"
@@ -134,6 +139,8 @@ class Member(TenantOwned, Timestamps, Base):
     transfer_state: Mapped[str] = mapped_column(String(20), default="")
     lost_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     points: Mapped[int] = mapped_column(Integer, default=0)
+    #: values of the fields plugins add (``register_extra_fields``), see :mod:`core.registry.extensions`
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 
 class Instructor(TenantOwned, Timestamps, Base):

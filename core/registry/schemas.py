@@ -190,8 +190,9 @@ ORGANIZATION_FIELDS = [
 ]
 
 
-def clean_organization(raw: Mapping[str, Any], *, partial: bool = False):
-    values, errors = clean(ORGANIZATION_FIELDS, raw, partial=partial)
+def clean_organization(raw: Mapping[str, Any], *, partial: bool = False, fields: list[FieldSpec] | None = None):
+    """``fields``: the tenant's (:func:`core.registry.extensions.tenant_specs`), default the core's."""
+    values, errors = clean(fields or ORGANIZATION_FIELDS, raw, partial=partial)
     if values.get("status") is None and not partial:
         values["status"] = "operating"
     kind, sub = values.get("kind"), values.get("sub_kind")
@@ -254,9 +255,9 @@ PARTY_ORG_FIELDS = [
 ]
 
 
-def clean_party_org(raw: Mapping[str, Any], *, partial: bool = False):
-    """Values (``parent`` still a reference string) and errors."""
-    values, errors = clean(PARTY_ORG_FIELDS, raw, partial=partial)
+def clean_party_org(raw: Mapping[str, Any], *, partial: bool = False, fields: list[FieldSpec] | None = None):
+    """Values (``parent`` still a reference string) and errors; ``fields`` as for organizations."""
+    values, errors = clean(fields or PARTY_ORG_FIELDS, raw, partial=partial)
     founded, term = values.get("founded_on"), values.get("term_ends_on")
     if founded and term and term < founded:
         errors["term_ends_on"] = "换届日期：不能早于成立日期"

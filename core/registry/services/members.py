@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core import audit, clock, crypto, search, validators
 from core.forms import FormErrors
 from core.registry import choices
+from core.registry import extensions as ext
 from core.registry.models import Member, Organization, PartyOrg, PartyOrgCoverage, UserOrganization
 from core.registry.schemas import (
     MEMBER_FIELDS,
@@ -260,6 +261,11 @@ def filter_names(session: Session, f: MemberFilter, scope: frozenset[int] | None
     return out
 
 
+def export_headers(tenant) -> list[str]:
+    """The export's headers: the core's, then the tenant's extra fields."""
+    return EXPORT_HEADERS + ext.export_headers(ext.extra_fields(tenant, "member"))
+
+
 EXPORT_HEADERS = [
     "姓名", "性别", "出生日期", "民族", "学历", "身份证号", "手机号", "政治面貌", "申请入党日期",
     "确定积极分子日期", "确定发展对象日期", "入党日期（预备）", "转正日期", "所在党组织", "工作单位",
@@ -275,8 +281,11 @@ def export_rows(session: Session, stmt: Select, *, full: bool = False) -> list[l
     """
     out = []
     members = list(session.scalars(stmt))
+    fields = ext.extra_fields(session, "member")
     for chunk_start in range(0, len(members), 1000):
-        for r in rows_for(session, members[chunk_start:chunk_start + 1000]):
+        chunk = members[chunk_start:chunk_start + 1000]
+        extra = ext.export_cells(session, fields, chunk)
+        for r in rows_for(session, chunk):
             m = r.m
             id_number, phone = ((plain(m.id_number_enc) or "", plain(m.phone_enc) or "") if full
                                 else (r.id_masked, r.phone_masked))
@@ -289,7 +298,7 @@ def export_rows(session: Session, stmt: Select, *, full: bool = False) -> list[l
                 choices.MOBILE_DIRECTIONS.get(m.mobile, "") if m.mobile else "", m.mobile_counterpart,
                 choices.TRANSFER_RULES.get(m.transfer_rule, "") if m.transfer_rule else "",
                 choices.TRANSFER_STATES.get(m.transfer_state, "") if m.transfer_state else "",
-                "是" if m.lost_contact else "否", m.points,
+                "是" if m.lost_contact else "否", m.points, *extra[m.id],
             ])
     return out
 
@@ -374,8 +383,13 @@ def _normalise_api_keys(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _clean(session: Session, raw: Mapping[str, Any], *, exclude_id: int | None,
-           scope: frozenset[int] | None) -> dict[str, Any]:
+           scope: frozenset[int] | None, current_extra: Mapping[str, Any] | None = None,
+           extra_raw: Mapping[str, Any] | None = None) -> dict[str, Any]:
     values, errors = clean_member(raw)
+    extra, extra_errors = ext.clean_extra(session, "member", extra_raw if extra_raw is not None else raw,
+                                          current_extra, partial=current_extra is not None)
+    errors.update(extra_errors)
+    values["extra"] = extra
     po_id, problem = resolve_party_org(session, values.pop("party_org", None))
     if problem:
         errors["party_org"] = f"所在党组织：{problem}"
@@ -415,6 +429,7 @@ def create_member(session: Session, raw: Mapping[str, Any], *, scope: frozenset[
     member = Member(**values)
     session.add(member)
     _flush(session)
+    ext.changed(session, "member", member, None)
     return member
 
 
@@ -432,7 +447,9 @@ def update_member(session: Session, member: Member, raw: Mapping[str, Any], *,
         if key in SECRET_KEYS and (value is None or str(value).strip() == ""):
             continue
         merged[key] = value
-    values = _clean(session, merged, exclude_id=member.id, scope=scope)
+    values = _clean(session, merged, exclude_id=member.id, scope=scope, current_extra=member.extra or {},
+                    extra_raw=raw)
+    before = ext.snapshot(member)
     # unchanged secrets keep their ciphertext (no needless re-encryption in the audit trail)
     if values.get("id_number_hash") == member.id_number_hash:
         values.pop("id_number_enc", None)
@@ -444,12 +461,15 @@ def update_member(session: Session, member: Member, raw: Mapping[str, Any], *,
         if getattr(member, key) != value:
             setattr(member, key, value)
     _flush(session)
+    ext.changed(session, "member", member, before)
     return member
 
 
 def delete_member(session: Session, member: Member) -> None:
+    before = ext.snapshot(member)
     session.delete(member)
     session.flush()
+    ext.changed(session, "member", member, before, deleted=True)
 
 
 # --- pipeline -----------------------------------------------------------------------------------
@@ -519,9 +539,11 @@ def advance(session: Session, member: Member, on: Any, to: str | None = None) ->
             errors["date"] = f"{STEP_LABELS[key]}：确定积极分子时须年满十八周岁"
     if errors:
         raise FormErrors(errors)
+    before = ext.snapshot(member)
     setattr(member, key, when)
     member.status = nxt
     session.flush()
+    ext.changed(session, "member", member, before)
     return member
 
 
@@ -535,9 +557,11 @@ def set_mobile(session: Session, member: Member, raw: Mapping[str, Any]) -> Memb
     )
     if errors:
         raise FormErrors(errors)
+    before = ext.snapshot(member)
     member.mobile = values.get("mobile") or ""
     member.mobile_counterpart = values.get("mobile_counterpart", "") if member.mobile else ""
     session.flush()
+    ext.changed(session, "member", member, before)
     return member
 
 
@@ -576,9 +600,11 @@ def set_transfer(session: Session, member: Member, raw: Mapping[str, Any]) -> Me
         errors["transfer_state"] = "转接状态：「必须转」的组织关系不能保留原关系"
     if errors:
         raise FormErrors(errors)
+    before = ext.snapshot(member)
     member.transfer_rule = rule
     member.transfer_state = (state or "pending") if rule else ""
     session.flush()
+    ext.changed(session, "member", member, before)
     return member
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from core import clock, crypto, history, search
 from core.forms import FormErrors
 from core.registry import choices
+from core.registry import extensions as ext
 from core.registry.models import (
     ClusterMember,
     InstructorAssignment,
@@ -257,7 +258,8 @@ def labels(org: Organization) -> dict[str, str]:
     return {
         "kind": choices.ORG_KINDS.get(org.kind, org.kind),
         "sub_kind": ALL_SUB_KINDS.get(org.sub_kind, org.sub_kind),
-        "industry": choices.INDUSTRIES.get(org.industry, org.industry),
+        "industry": ext.code_label(org.tenant_id, "industries", org.industry) if org.tenant_id
+        else choices.INDUSTRIES.get(org.industry, org.industry),
         "status": choices.ORG_STATUSES.get(org.status, org.status),
     }
 
@@ -301,7 +303,10 @@ def _community_tenant(session: Session, community: str) -> int | None:
 
 def _checked(session: Session, org: Organization | None, raw: Mapping[str, Any], partial: bool
              ) -> dict[str, Any]:
-    values, errors = clean_organization(raw, partial=partial)
+    values, errors = clean_organization(raw, partial=partial, fields=ext.tenant_specs(session, ORGANIZATION_FIELDS))
+    extra, extra_errors = ext.clean_extra(session, "organization", raw, org.extra if org else None, partial=partial)
+    errors.update(extra_errors)
+    values["extra"] = extra
     if partial:
         if "status" in values and values["status"] is None:
             values.pop("status")
@@ -333,6 +338,7 @@ def create_organization(session: Session, access: Access, raw: Mapping[str, Any]
     org = Organization(**values)
     session.add(org)
     _flush(session)
+    ext.changed(session, "organization", org, None)
     return org
 
 
@@ -340,9 +346,12 @@ def update_organization(session: Session, access: Access, org: Organization, raw
                         *, partial: bool = False) -> Organization:
     access.require_write()
     values = _checked(session, org, raw, partial=partial)
+    before = ext.snapshot(org)
     for key, value in values.items():
-        setattr(org, key, value)
+        if getattr(org, key) != value:
+            setattr(org, key, value)
     _flush(session)
+    ext.changed(session, "organization", org, before)
     return org
 
 
@@ -351,8 +360,10 @@ def set_status(session: Session, access: Access, org: Organization, status: str)
     if status not in choices.ORG_STATUSES and status not in choices.ORG_STATUSES.values():
         raise FormErrors({"status": f"经营状态：无效的选项「{status}」"})
     code = next(k for k, v in choices.ORG_STATUSES.items() if status in (k, v))
+    before = ext.snapshot(org)
     org.status = code
     session.flush()
+    ext.changed(session, "organization", org, before)
     return org
 
 
@@ -381,8 +392,10 @@ def delete_organization(session: Session, access: Access, org: Organization) -> 
                       "如该组织已注销或迁出，请将经营状态改为「已注销」或「已迁出」。")
     for link in session.scalars(select(UserOrganization).where(UserOrganization.organization_id == org.id)):
         session.delete(link)
+    before = ext.snapshot(org)
     session.delete(org)
     session.flush()
+    ext.changed(session, "organization", org, before, deleted=True)
 
 
 # --- detail, history, export --------------------------------------------------------------------
@@ -426,15 +439,22 @@ def detail(session: Session, org: Organization) -> OrgDetail:
 EXPORT_HEADERS = [spec.label for spec in ORGANIZATION_FIELDS] + ["覆盖党组织", "党员人数"]
 
 
+def export_headers(tenant) -> list[str]:
+    """The export's headers: the core's, then the tenant's extra fields."""
+    return EXPORT_HEADERS + ext.export_headers(ext.extra_fields(tenant, "organization"))
+
+
 def export_rows(session: Session, access: Access, f: OrgFilter) -> Iterator[list[Any]]:
     """Rows of the filtered list for Excel; the contact phone is masked."""
     stmt = org_select(access, f).execution_options(yield_per=1000)
     batch: list[Organization] = []
+    extra_fields = ext.extra_fields(session, "organization")
 
     def flush_batch() -> Iterator[list[Any]]:
         ids = [o.id for o in batch]
         covering = covering_party_orgs(session, ids)
         counts = member_counts(session, ids)
+        extra = ext.export_cells(session, extra_fields, batch)
         for org in batch:
             lab = labels(org)
             row: list[Any] = []
@@ -451,6 +471,7 @@ def export_rows(session: Session, access: Access, f: OrgFilter) -> Iterator[list
                     row.append("" if value is None else value)
             row.append("、".join(p.name for p in covering.get(org.id, [])))
             row.append(counts.get(org.id, 0))
+            row.extend(extra[org.id])
             yield row
 
     for org in session.scalars(stmt):

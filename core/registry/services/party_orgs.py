@@ -28,6 +28,7 @@ from core import clock, history, search
 from core.audit import record
 from core.forms import FormErrors
 from core.registry import choices
+from core.registry import extensions as ext
 from core.registry.models import ClusterMember, Member, Organization, PartyOrg, PartyOrgCoverage
 from core.registry.schemas import (
     PARTY_ORG_FIELDS,
@@ -269,7 +270,8 @@ def descendant_ids(session: Session, party_org_id: int) -> set[int]:
 def labels(po: PartyOrg) -> dict[str, str]:
     return {
         "org_type": choices.PARTY_ORG_TYPES.get(po.org_type, po.org_type),
-        "formation_mode": choices.FORMATION_MODES.get(po.formation_mode, po.formation_mode),
+        "formation_mode": ext.code_label(po.tenant_id, "formation_modes", po.formation_mode) if po.tenant_id
+        else choices.FORMATION_MODES.get(po.formation_mode, po.formation_mode),
         "venue_class": choices.VENUE_CLASSES.get(po.venue_class, "") if po.venue_class else "",
     }
 
@@ -301,7 +303,10 @@ def raw_form(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _checked(session: Session, po: PartyOrg | None, raw: Mapping[str, Any], partial: bool) -> dict[str, Any]:
-    values, errors = clean_party_org(raw, partial=partial)
+    values, errors = clean_party_org(raw, partial=partial, fields=ext.tenant_specs(session, PARTY_ORG_FIELDS))
+    extra, extra_errors = ext.clean_extra(session, "party_org", raw, po.extra if po else None, partial=partial)
+    errors.update(extra_errors)
+    values["extra"] = extra
     if po is not None and "dissolved_on" not in raw:
         # the edit form does not carry dissolution; dissolving is its own action
         values.pop("dissolved_on", None)
@@ -345,6 +350,7 @@ def create_party_org(session: Session, access: Access, raw: Mapping[str, Any]) -
     po = PartyOrg(**values)
     session.add(po)
     session.flush()
+    ext.changed(session, "party_org", po, None)
     return po
 
 
@@ -352,9 +358,12 @@ def update_party_org(session: Session, access: Access, po: PartyOrg, raw: Mappin
                      *, partial: bool = False) -> PartyOrg:
     access.require_write_all()
     values = _checked(session, po, raw, partial=partial)
+    before = ext.snapshot(po)
     for key, value in values.items():
-        setattr(po, key, value)
+        if getattr(po, key) != value:
+            setattr(po, key, value)
     session.flush()
+    ext.changed(session, "party_org", po, before)
     return po
 
 
@@ -458,6 +467,7 @@ def dissolve(session: Session, access: Access, po: PartyOrg, raw: Mapping[str, A
     if errors:
         raise FormErrors(errors)
     ended = covered_organizations(session, po)
+    before = ext.snapshot(po)
     for link in session.scalars(select(PartyOrgCoverage).where(PartyOrgCoverage.party_org_id == po.id)):
         session.delete(link)
     po.dissolved_on = values["dissolved_on"]
@@ -467,6 +477,7 @@ def dissolve(session: Session, access: Access, po: PartyOrg, raw: Mapping[str, A
         record(session, "party_orgs.uncover", entity="party_orgs", entity_id=po.id,
                summary=f"撤销后不再覆盖：{'、'.join(o.name for o in ended)}",
                before={"organization_ids": [o.id for o in ended]})
+    ext.changed(session, "party_org", po, before)
     return po
 
 
@@ -487,8 +498,10 @@ def delete_party_org(session: Session, access: Access, po: PartyOrg) -> None:
         raise Refused(f"「{po.name}」不能删除：{'；'.join(reasons)}。如该党组织已不存在，请使用「撤销」并填写撤销日期和原因。")
     for link in session.scalars(select(PartyOrgCoverage).where(PartyOrgCoverage.party_org_id == po.id)):
         session.delete(link)
+    before = ext.snapshot(po)
     session.delete(po)
     session.flush()
+    ext.changed(session, "party_org", po, before, deleted=True)
 
 
 # --- detail and export --------------------------------------------------------------------------
@@ -535,6 +548,11 @@ def detail(session: Session, access: Access, po: PartyOrg) -> PartyOrgDetail:
     )
 
 
+def export_headers(tenant) -> list[str]:
+    """The export's headers: the core's, then the tenant's extra fields."""
+    return EXPORT_HEADERS + ext.export_headers(ext.extra_fields(tenant, "party_org"))
+
+
 EXPORT_HEADERS = ["党组织名称", "党组织类型", "上级党组织", "组建方式", "书记", "成立日期", "换届日期", "阵地类别",
                   "阵地验收日期", "软弱涣散", "示范党组织", "撤销日期", "撤销原因", "覆盖组织数", "覆盖组织", "党员人数"]
 
@@ -554,9 +572,15 @@ def export_rows(session: Session, access: Access, f: PartyOrgFilter) -> Iterator
                 .where(PartyOrgCoverage.party_org_id.in_(part)).order_by(Organization.name)):
             if own is None or oid in own:
                 covered.setdefault(pid, []).append(name)
+    fields = ext.extra_fields(session, "party_org")
+    extra = ext.export_cells(session, fields, pos)
     for p in pos:
         lab = labels(p)
-        yield [p.name, lab["org_type"], parents.get(p.parent_id, "") if p.parent_id else "", lab["formation_mode"],
-               p.secretary_name, p.founded_on, p.term_ends_on, lab["venue_class"], p.venue_accepted_on,
-               "是" if p.is_weak else "否", "是" if p.is_model else "否", p.dissolved_on, p.dissolved_reason,
-               len(covered.get(p.id, [])), "、".join(covered.get(p.id, [])), members.get(p.id, 0)]
+        yield [*_core_cells(p, lab, parents, covered, members), *extra[p.id]]
+
+
+def _core_cells(p: PartyOrg, lab: dict[str, str], parents: dict, covered: dict, members: dict) -> list[Any]:
+    return [p.name, lab["org_type"], parents.get(p.parent_id, "") if p.parent_id else "", lab["formation_mode"],
+            p.secretary_name, p.founded_on, p.term_ends_on, lab["venue_class"], p.venue_accepted_on,
+            "是" if p.is_weak else "否", "是" if p.is_model else "否", p.dissolved_on, p.dissolved_reason,
+            len(covered.get(p.id, [])), "、".join(covered.get(p.id, [])), members.get(p.id, 0)]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core import clock, history
 from core.forms import FormErrors
 from core.registry import choices
+from core.registry import extensions as ext
 from core.registry.models import Member
 from core.registry.schemas import MEMBER_FIELDS, resolve_organization, resolve_party_org
 from core.registry.services import members as svc
@@ -54,8 +55,11 @@ def _member(ctx: Ctx, db: Session, member_id: int) -> Member:
     return member
 
 
-def _raw_from_form(data: dict[str, Any]) -> dict[str, str]:
-    return {spec.key: form_value(data, spec.key) for spec in MEMBER_FIELDS}
+def _raw_from_form(data: dict[str, Any], ctx: Ctx | None = None) -> dict[str, Any]:
+    raw: dict[str, Any] = {spec.key: form_value(data, spec.key) for spec in MEMBER_FIELDS}
+    if ctx is not None:
+        raw.update(ext.raw_from_form(ext.extra_fields(ctx.tenant, "member"), data))
+    return raw
 
 
 def _options(ctx: Ctx, db: Session, member: Member | None = None, include_party_org: int | None = None
@@ -103,7 +107,7 @@ def member_export(ctx: Ctx, db: Session, read_db: Session, request: Request, ful
         ctx.require("members:reveal")
     f = svc.member_filter(request.query_params)
     rows = svc.export_rows(read_db, svc.member_query(read_db, f, _scope(ctx, read_db)), full=full)
-    response = xlsx_export(db, "党员台账", svc.EXPORT_HEADERS, rows, entity="members", query=f.query(), sheet="党员",
+    response = xlsx_export(db, "党员台账", svc.export_headers(ctx.tenant), rows, entity="members", query=f.query(), sheet="党员",
                            action="members.export_full" if full else "members.export", details={"full": full},
                            note="（含完整身份证号、手机号）" if full else "（身份证号、手机号已脱敏）")
     if full:
@@ -115,20 +119,22 @@ def _form_page(ctx: Ctx, db: Session, form: dict, errors: dict, member: Member |
                status: int = 200) -> Response:
     row = svc.row_for(db, member) if member else None
     return render("registry:MemberForm", status_code=status, ctx=ctx, form=form, errors=errors, row=row,
-                  fields={spec.key: spec for spec in MEMBER_FIELDS}, C=choices, **_options(ctx, db, member))
+                  fields={spec.key: spec for spec in MEMBER_FIELDS}, C=choices, **_options(ctx, db, member),
+                  extra_specs=ext.specs(ctx.tenant, "member"))
 
 
 @get("/members/new", opt=READ, include_in_schema=False, sync_to_thread=True)
 def member_new(ctx: Ctx, db: Session, organization: str = "", party_org: str = "") -> Response:
     _require_write(ctx)
-    form = {"status": "full", "ethnicity": "汉族", "organization": organization, "party_org": party_org}
+    form = {"status": "full", "ethnicity": "汉族", "organization": organization, "party_org": party_org,
+            **ext.form_values(ext.extra_fields(ctx.tenant, "member"), None)}
     return _form_page(ctx, db, form, {}, None)
 
 
 @post("/members/new", opt=READ, include_in_schema=False, sync_to_thread=True)
 def member_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     _require_write(ctx)
-    raw = _raw_from_form(data)
+    raw = _raw_from_form(data, ctx)
     member = save(db, lambda: svc.create_member(db, raw, scope=_scope(ctx, db)),
                   rerender=lambda errors: _form_page(ctx, db, raw, errors, None))
     flash(request, f"已登记党员「{member.name}」")
@@ -144,6 +150,7 @@ def _detail_page(ctx: Ctx, db: Session, member: Member, *, revealed: dict | None
         form=form or {}, errors=errors or {},
         history=history.of(db, {"members": [member.id]}, ctx.tenant.id),
         locations=svc.TRANSFER_LOCATIONS, can_write=svc.can_write(ctx.perms), today=clock.today().isoformat(),
+        extra=ext.display(db, "member", member),
     )
     if headers:
         response.headers.update(headers)
@@ -167,14 +174,15 @@ def member_reveal(ctx: Ctx, db: Session, member_id: int) -> Response:
 def member_edit(ctx: Ctx, db: Session, member_id: int) -> Response:
     _require_write(ctx)
     member = _member(ctx, db, member_id)
-    return _form_page(ctx, db, svc.form_values(member), {}, member)
+    form = {**svc.form_values(member), **ext.form_values(ext.extra_fields(ctx.tenant, "member"), member.extra)}
+    return _form_page(ctx, db, form, {}, member)
 
 
 @post("/members/{member_id:int}/edit", opt=READ, include_in_schema=False, sync_to_thread=True)
 def member_update(ctx: Ctx, db: Session, request: Request, member_id: int, data: Form) -> Response:
     _require_write(ctx)
     member = _member(ctx, db, member_id)
-    raw = _raw_from_form(data)
+    raw = _raw_from_form(data, ctx)
     save(db, lambda: svc.update_member(db, member, raw, scope=_scope(ctx, db)),
          rerender=lambda errors: _form_page(ctx, db, raw, errors, _member(ctx, db, member_id)))
     flash(request, "已保存")
@@ -255,6 +263,8 @@ class MemberOut:
     transfer_state: str
     lost_contact: bool
     points: int
+    #: the tenant's extra fields (``register_extra_fields``): key → value
+    extra: dict[str, Any]
 
     @classmethod
     def of(cls, r: svc.MemberRow) -> MemberOut:
@@ -268,6 +278,7 @@ class MemberOut:
             organization_name=r.organization_name, position=m.position, mobile=m.mobile,
             mobile_counterpart=m.mobile_counterpart, transfer_rule=m.transfer_rule,
             transfer_state=m.transfer_state, lost_contact=m.lost_contact, points=m.points,
+            extra=ext.api_values(m, ext.extra_fields(m.tenant_id, "member")),
         )
 
 

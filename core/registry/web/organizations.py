@@ -19,6 +19,7 @@ from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core.registry import choices
+from core.registry import extensions as ext
 from core.registry.models import Organization
 from core.registry.schemas import ORGANIZATION_FIELDS
 from core.registry.services import organizations as svc
@@ -68,27 +69,42 @@ def org_export(ctx: Ctx, db: Session, read_db: Session, request: Request) -> Res
     """Rows from ``read_db`` (the replica when configured); the audit entry on the primary."""
     access = Access.of(ctx)
     f = _filter(request)
-    return xlsx_export(db, "两新组织", svc.EXPORT_HEADERS, svc.export_rows(read_db, access, f),
+    return xlsx_export(db, "两新组织", svc.export_headers(ctx.tenant), svc.export_rows(read_db, access, f),
                        action="organizations.export", entity="organizations", query=f.query())
+
+
+def _opts(ctx: Ctx) -> dict[str, Any]:
+    return {**OPTIONS, "industries": ext.code_list(ctx.tenant, "industries")}
+
+
+def _raw(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+    """The submitted form: the core's fields and the tenant's extra fields."""
+    return {**svc.raw_form(data), **ext.raw_from_form(ext.extra_fields(ctx.tenant, "organization"), data)}
+
+
+def _values(ctx: Ctx, org: Organization | None = None) -> dict[str, Any]:
+    extra = ext.form_values(ext.extra_fields(ctx.tenant, "organization"), org.extra if org else None)
+    return {**svc.form_values(org), **extra}
 
 
 def _form_page(ctx: Ctx, db: Session, form: dict, errors: dict, org: Organization | None,
                status: int = 200) -> Response:
+    fields = {**FIELDS, "industry": ext.tenant_specs(ctx.tenant, [FIELDS["industry"]])[0]}
     return render("registry:OrganizationForm", status_code=status, ctx=ctx, form=form, errors=errors, org=org,
-                  opts=OPTIONS, fields=FIELDS)
+                  opts=_opts(ctx), fields=fields, extra_specs=ext.specs(ctx.tenant, "organization"))
 
 
 @get("/organizations/new", opt=READ, include_in_schema=False, sync_to_thread=True)
 def org_new(ctx: Ctx, db: Session) -> Response:
     Access.of(ctx).require_create()
-    return _form_page(ctx, db, svc.form_values(), {}, None)
+    return _form_page(ctx, db, _values(ctx), {}, None)
 
 
 @post("/organizations/new", opt=READ, include_in_schema=False, sync_to_thread=True)
 def org_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     access = Access.of(ctx)
     access.require_create()
-    raw = svc.raw_form(data)
+    raw = _raw(ctx, data)
     org = save(db, lambda: svc.create_organization(db, access, raw),
                rerender=lambda errors: _form_page(ctx, db, raw, errors, None))
     flash(request, f"已登记「{org.name}」")
@@ -100,8 +116,8 @@ def _detail_page(ctx: Ctx, db: Session, org: Organization, status: int = 200, er
     if error:
         ctx.flashes.append(["error", error])
     return render("registry:OrganizationDetail", status_code=status, ctx=ctx, d=svc.detail(db, org),
-                  access=access, opts=OPTIONS, fields=ORGANIZATION_FIELDS, labels=svc.labels(org),
-                  phone=svc.masked_phone(org))
+                  access=access, opts=_opts(ctx), fields=ORGANIZATION_FIELDS, labels=svc.labels(org),
+                  phone=svc.masked_phone(org), extra=ext.display(db, "organization", org))
 
 
 @get("/organizations/{org_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
@@ -114,14 +130,14 @@ def org_edit(ctx: Ctx, db: Session, org_id: int) -> Response:
     access = Access.of(ctx)
     org = svc.get_organization(db, access, org_id)
     access.require_write()
-    return _form_page(ctx, db, svc.form_values(org), {}, org)
+    return _form_page(ctx, db, _values(ctx, org), {}, org)
 
 
 @post("/organizations/{org_id:int}/edit", opt=READ, include_in_schema=False, sync_to_thread=True)
 def org_update(ctx: Ctx, db: Session, request: Request, org_id: int, data: Form) -> Response:
     access = Access.of(ctx)
     org = svc.get_organization(db, access, org_id)
-    raw = svc.raw_form(data)
+    raw = _raw(ctx, data)
     save(db, lambda: svc.update_organization(db, access, org, raw),
          rerender=lambda errors: _form_page(ctx, db, raw, errors, db.get(Organization, org_id)))
     flash(request, "已保存")
@@ -186,6 +202,8 @@ class OrganizationOut:
     member_count: int
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
+    #: the tenant's extra fields (``register_extra_fields``): key → value
+    extra: dict[str, Any]
 
     @classmethod
     def of(cls, org: Organization, party_org_ids: list[int], member_count: int) -> OrganizationOut:
@@ -201,6 +219,7 @@ class OrganizationOut:
             employs_new_groups=org.employs_new_groups, party_work_active=org.party_work_active,
             notes=org.notes, party_org_ids=party_org_ids, member_count=member_count,
             created_at=org.created_at, updated_at=org.updated_at,
+            extra=ext.api_values(org, ext.extra_fields(org.tenant_id, "organization")),
         )
 
 
@@ -223,7 +242,6 @@ def _out(db: Session, orgs: list[Organization]) -> list[OrganizationOut]:
 API_CHOICES = {
     "kind": ("类别", choices.ORG_KINDS),
     "sub_kind": ("细分类型", [k for sub in choices.ORG_SUB_KINDS.values() for k in sub]),
-    "industry": ("行业", choices.INDUSTRIES),
     "status": ("经营状态", choices.ORG_STATUSES),
     "coverage": ("党组织覆盖", svc.COVERAGE_FILTERS),
     "flag": ("标记", svc.FLAG_FILTERS),
@@ -237,7 +255,8 @@ def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", kind: str = "
     """Organizations with the list page's filters; ``coverage`` is covered/uncovered, ``flag``
     e.g. ``has_union`` or ``not_has_union`` (several separated by commas); ``page``,
     ``page_size`` (1–200, default 25) — a bad value answers 422 naming it."""
-    page, page_size = paging.api_page(request.query_params, choices=API_CHOICES)
+    page, page_size = paging.api_page(request.query_params, choices={
+        **API_CHOICES, "industry": ("行业", ext.code_list(ctx.tenant, "industries"))})
     f = OrgFilter(q=q, kind=kind, sub_kind=sub_kind, industry=industry, status=status, community=community,
                   building=building, coverage=coverage, flag=flag)
     result = svc.list_organizations(db, Access.of(ctx), f, page, page_size)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.registry import choices
+from core.registry import extensions as ext
 from core.registry.models import PartyOrg
 from core.registry.schemas import PARTY_ORG_FIELDS
 from core.registry.services import party_orgs as svc
@@ -56,7 +57,7 @@ def po_index(ctx: Ctx, db: Session, request: Request, view: str = "") -> Respons
     access = Access.of(ctx)
     f = PartyOrgFilter.from_mapping(request.query_params.dict())
     day = clock.today()
-    common = {"ctx": ctx, "f": f, "access": access, "opts": OPTIONS, "labels": svc.labels,
+    common = {"ctx": ctx, "f": f, "access": access, "opts": _opts(ctx), "labels": svc.labels,
               "term_counts": svc.term_counts(db, access, day), "term_of": lambda p: svc.term_status(p, day)}
     if view != "tree" and (view == "list" or f.active):
         page, page_size = paging.page_of(ctx, request.query_params)
@@ -75,19 +76,35 @@ def po_export(ctx: Ctx, db: Session, read_db: Session, request: Request) -> Resp
     """Rows from ``read_db`` (the replica when configured); the audit entry on the primary."""
     access = Access.of(ctx)
     f = PartyOrgFilter.from_mapping(request.query_params.dict())
-    return xlsx_export(db, "党组织", svc.EXPORT_HEADERS, svc.export_rows(read_db, access, f),
+    return xlsx_export(db, "党组织", svc.export_headers(ctx.tenant), svc.export_rows(read_db, access, f),
                        action="party_orgs.export", entity="party_orgs", query=f.query())
+
+
+def _opts(ctx: Ctx) -> dict[str, Any]:
+    return {**OPTIONS, "modes": ext.code_list(ctx.tenant, "formation_modes")}
+
+
+def _raw(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
+    """The submitted form: the core's fields and the tenant's extra fields."""
+    return {**svc.raw_form(data), **ext.raw_from_form(ext.extra_fields(ctx.tenant, "party_org"), data)}
+
+
+def _values(ctx: Ctx, db: Session, po: PartyOrg | None = None) -> dict[str, Any]:
+    extra = ext.form_values(ext.extra_fields(ctx.tenant, "party_org"), po.extra if po else None)
+    return {**svc.form_values(db, po), **extra}
 
 
 def _form_page(ctx: Ctx, db: Session, form: dict, errors: dict, po: PartyOrg | None, status: int = 200
                ) -> Response:
+    fields = {**FIELDS, "formation_mode": ext.tenant_specs(ctx.tenant, [FIELDS["formation_mode"]])[0]}
     return render("registry:PartyOrgForm", status_code=status, ctx=ctx, form=form, errors=errors, po=po,
-                  opts=OPTIONS, fields=FIELDS, parents=svc.parent_choices(db, po))
+                  opts=_opts(ctx), fields=fields, parents=svc.parent_choices(db, po),
+                  extra_specs=ext.specs(ctx.tenant, "party_org"))
 
 
 @get("/party-orgs/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def po_new(ctx: Ctx, db: Session, parent: str = "") -> Response:
-    form = svc.form_values(db)
+    form = _values(ctx, db)
     if parent:
         form["parent"] = parent
     return _form_page(ctx, db, form, {}, None)
@@ -95,7 +112,7 @@ def po_new(ctx: Ctx, db: Session, parent: str = "") -> Response:
 
 @post("/party-orgs/new", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def po_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
-    raw = svc.raw_form(data)
+    raw = _raw(ctx, data)
     po = save(db, lambda: svc.create_party_org(db, Access.of(ctx), raw),
               rerender=lambda errors: _form_page(ctx, db, raw, errors, None))
     flash(request, f"已新建「{po.name}」")
@@ -110,6 +127,7 @@ def _detail_page(ctx: Ctx, db: Session, po: PartyOrg, status: int = 200, errors:
         ctx.flashes.append(["error", errors["__all__"]])
     return render("registry:PartyOrgDetail", status_code=status, ctx=ctx, d=svc.detail(db, access, po),
                   access=access, labels=svc.labels(po), errors=errors, form=form or {},
+                  extra=ext.display(db, "party_org", po),
                   today=clock.today().isoformat(), term=svc.term_status(po),
                   candidates=svc.coverage_candidates(db) if access.write_all and po.dissolved_on is None else [])
 
@@ -122,14 +140,14 @@ def po_detail(ctx: Ctx, db: Session, po_id: int) -> Response:
 @get("/party-orgs/{po_id:int}/edit", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def po_edit(ctx: Ctx, db: Session, po_id: int) -> Response:
     po = svc.get_party_org(db, Access.of(ctx), po_id)
-    return _form_page(ctx, db, svc.form_values(db, po), {}, po)
+    return _form_page(ctx, db, _values(ctx, db, po), {}, po)
 
 
 @post("/party-orgs/{po_id:int}/edit", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def po_update(ctx: Ctx, db: Session, request: Request, po_id: int, data: Form) -> Response:
     access = Access.of(ctx)
     po = svc.get_party_org(db, access, po_id)
-    raw = svc.raw_form(data)
+    raw = _raw(ctx, data)
     save(db, lambda: svc.update_party_org(db, access, po, raw),
          rerender=lambda errors: _form_page(ctx, db, raw, errors, db.get(PartyOrg, po_id)))
     flash(request, "已保存")
@@ -211,6 +229,8 @@ class PartyOrgOut:
     member_count: int
     created_at: dt.datetime | None
     updated_at: dt.datetime | None
+    #: the tenant's extra fields (``register_extra_fields``): key → value
+    extra: dict[str, Any]
 
 
 @dataclass
@@ -248,6 +268,7 @@ def _out(db: Session, access: Access, pos: list[PartyOrg]) -> list[PartyOrgOut]:
     members, covered_ids = svc.member_counts(db, ids), svc.covered_ids(db, access, ids)
     day = clock.today()
     out = []
+    fields = ext.extra_fields(db, "party_org")
     for p in pos:
         covered = covered_ids.get(p.id, [])
         lab = svc.labels(p)
@@ -258,7 +279,7 @@ def _out(db: Session, access: Access, pos: list[PartyOrg]) -> list[PartyOrgOut]:
             venue_class=p.venue_class, venue_accepted_on=p.venue_accepted_on, is_weak=p.is_weak,
             is_model=p.is_model, dissolved_on=p.dissolved_on, dissolved_reason=p.dissolved_reason,
             term_status=svc.term_status(p, day), organization_ids=covered, member_count=members.get(p.id, 0),
-            created_at=p.created_at, updated_at=p.updated_at))
+            created_at=p.created_at, updated_at=p.updated_at, extra=ext.api_values(p, fields)))
     return out
 
 
@@ -270,7 +291,7 @@ def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", org_type: str
     ``term`` (换届) overdue / due (ends within 90 days) / none (no term end recorded) — live orgs
     only, the most urgent first; ``page``, ``page_size`` (1–200) — a bad value answers 422."""
     page, page_size = paging.api_page(request.query_params, choices={
-        "org_type": ("党组织类型", choices.PARTY_ORG_TYPES), "formation_mode": ("组建方式", choices.FORMATION_MODES),
+        "org_type": ("党组织类型", choices.PARTY_ORG_TYPES), "formation_mode": ("组建方式", ext.code_list(ctx.tenant, "formation_modes")),
         "weak": ("软弱涣散", ("yes", "no")), "model": ("示范", ("yes", "no")),
         "dissolved": ("已撤销", ("yes", "no")), "venue_class": ("阵地类别", (*choices.VENUE_CLASSES, "none")),
         "term": ("换届", svc.TERM_FILTERS)})
