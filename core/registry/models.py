@@ -25,9 +25,14 @@ from sqlalchemy import (
     or_,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned, Timestamps
+
+#: the ``extra`` column of organizations, party orgs and members: JSONB on PostgreSQL (``json``
+#: has no equality, so a ``SELECT DISTINCT`` of the row would fail), JSON text on SQLite
+EXTRA_JSON = JSON().with_variant(JSONB(), "postgresql")
 from core.uploads import StoredFile
 
 
@@ -67,7 +72,7 @@ class Organization(TenantOwned, Timestamps, Base):
     party_work_active: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     #: values of the fields plugins add (``register_extra_fields``), see :mod:`core.registry.extensions`
-    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    extra: Mapped[dict[str, Any]] = mapped_column(EXTRA_JSON, default=dict, server_default=text("'{}'"))
 
 
 class PartyOrgCoverage(TenantOwned, Base):
@@ -99,7 +104,7 @@ class PartyOrg(TenantOwned, Timestamps, Base):
     dissolved_on: Mapped[dt.date | None] = mapped_column(Date)
     dissolved_reason: Mapped[str] = mapped_column(String(200), default="")
     #: values of the fields plugins add (``register_extra_fields``), see :mod:`core.registry.extensions`
-    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    extra: Mapped[dict[str, Any]] = mapped_column(EXTRA_JSON, default=dict, server_default=text("'{}'"))
 
     covered: Mapped[list[Organization]] = relationship(
         secondary="party_org_coverage", viewonly=True, order_by="Organization.name"
@@ -140,7 +145,7 @@ class Member(TenantOwned, Timestamps, Base):
     lost_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     points: Mapped[int] = mapped_column(Integer, default=0)
     #: values of the fields plugins add (``register_extra_fields``), see :mod:`core.registry.extensions`
-    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    extra: Mapped[dict[str, Any]] = mapped_column(EXTRA_JSON, default=dict, server_default=text("'{}'"))
 
 
 class Instructor(TenantOwned, Timestamps, Base):

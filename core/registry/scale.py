@@ -262,7 +262,7 @@ def _write_pg(conn: Connection, table: str, columns: Sequence[str], rows: list[t
     target = table
     if staged:  # COPY FROM is refused on tables under row-level security: stage, then INSERT
         target = f"_stage_{table}"
-        conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {target} (LIKE {table}) ON COMMIT DELETE ROWS"))
+        conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {target} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         with cursor.copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:

@@ -1,6 +1,6 @@
 """Registry extension points: an ``extra`` JSON column on organizations, party orgs and members.
 
-Holds the values of the fields plugins declare with ``register_extra_fields`` (see
+JSONB on PostgreSQL (a ``json`` column has no equality: ``SELECT DISTINCT`` of a row fails). Holds the values of the fields plugins declare with ``register_extra_fields`` (see
 ``core/registry/extensions.py`` for why one JSON column rather than side tables).
 
 Revision ID: 0011_registry_extra
@@ -9,6 +9,7 @@ Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = '0011_registry_extra'
 down_revision = '0010_tenant_plugins_rls'
@@ -20,7 +21,7 @@ TABLES = ("organizations", "party_orgs", "members")
 
 def upgrade() -> None:
     for table in TABLES:
-        op.add_column(table, sa.Column("extra", sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
+        op.add_column(table, sa.Column("extra", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), server_default=sa.text("'{}'"), nullable=False))
 
 
 def downgrade() -> None:
