@@ -51,20 +51,28 @@ PLATFORM_ADMIN = "platform_admin"
 
 
 class SqlAlchemyAdapter(persist.Adapter):
-    """Reads and writes ``casbin_rule`` through the application's own sessions."""
+    """Reads and writes ``casbin_rule`` through the application's own sessions.
+
+    ``ptypes``: load only these rule types (the authorizer's policy loads the ``p`` rules; the
+    ``g`` rules of a user are read when that user is first checked, see :class:`Authorizer`).
+    """
+
+    def __init__(self, ptypes: tuple[str, ...] | None = None) -> None:
+        self.ptypes = ptypes
 
     def load_policy(self, model) -> None:
-        """Every rule, selected as plain column tuples and appended to the model as lists.
+        """The rules, selected as plain column tuples and appended to the model as lists.
 
         What ``persist.load_policy_line`` would do with the text ``"g, 12, staff, 34"``, without
         building an ORM object per row, joining it to text and parsing it again (20,000 ``g``
         rules: 0.7–1.7 s before, per worker, on start and after every role change).
         """
         t = CasbinRule.__table__
+        stmt = select(t.c.ptype, t.c.v0, t.c.v1, t.c.v2, t.c.v3, t.c.v4, t.c.v5).order_by(t.c.id)
+        if self.ptypes is not None:
+            stmt = stmt.where(t.c.ptype.in_(self.ptypes))
         with open_session() as s:
-            rows = s.connection().execute(
-                select(t.c.ptype, t.c.v0, t.c.v1, t.c.v2, t.c.v3, t.c.v4, t.c.v5).order_by(t.c.id)
-            ).all()
+            rows = s.connection().execute(stmt).all()
         sections = model.model
         targets: dict[str, list | None] = {}
         for ptype, *values in rows:
@@ -133,83 +141,107 @@ def _gc_paused():
 
 
 class Authorizer:
-    """The policy of this worker: casbin's model of every rule, and two indexes built from it
-    once per load — permissions by role and roles by (user, tenant).
+    """The policy of this worker: casbin's model of the ``p`` rules (role → permission, shared
+    by every tenant, a few hundred) with an index of permissions by role, and each user's
+    ``g`` rules (role assignments) read the first time that user is checked.
 
-    The app's checks read the indexes, not casbin's role manager: its links cost ~25 µs a rule
-    to build (20,000 ``g`` rules: 0.5 s per worker on start and after every role change) and
-    were only used to ask for a user's direct roles in one domain, one dict lookup here. The
-    links are built only when someone asks for :meth:`enforcer` (a full casbin enforcer whose
-    ``enforce()`` answers like the methods below).
+    Loading every ``g`` rule on start and after every role change made that cost grow with the
+    number of tenants and users (20,000 rules: 50 ms per worker with an index, 0.5 s with
+    casbin's role links — bench P4l); a user's rules are one indexed query (``casbin_rule.v0``),
+    paid once per policy change by the first request of that user. :meth:`enforcer` still
+    gives a complete casbin enforcer of every rule (role links built) to whoever asks for one.
     """
+
+    #: users whose assignments are kept per worker (the cache is emptied when it is full)
+    MAX_USERS = 100_000
 
     def __init__(self) -> None:
         self._enforcer: casbin.Enforcer | None = None
+        self._full: casbin.Enforcer | None = None
         self._role_perms: dict[str, frozenset[str]] = {}
-        self._grants: dict[tuple[str, str], frozenset[str]] = {}
-        self._held: dict[str, frozenset[str]] = {}
+        #: user id → {domain: roles}; emptied on every policy change
+        self._users: dict[str, dict[str, frozenset[str]]] = {}
+        self._generation = 0
         self._lock = threading.Lock()
         revisions.on_change("policies", self.invalidate)
 
     def invalidate(self) -> None:
-        self._enforcer = None
+        with self._lock:
+            self._generation += 1
+            self._enforcer = None
+            self._full = None
+            self._users = {}
 
     def _loaded(self) -> casbin.Enforcer:
-        """The policy of this worker, (re)loaded if it moved; casbin's role links not built."""
+        """The ``p`` rules of this worker, (re)loaded if they moved."""
         e = self._enforcer
         if e is None:
             with self._lock:
                 if self._enforcer is None:
-                    with _gc_paused():
+                    with _gc_paused():  # a collection here would walk the whole heap
                         self._load()
                 e = self._enforcer
         return e
 
     def enforcer(self) -> casbin.Enforcer:
-        """A complete casbin enforcer of the current policy (role links built on first use)."""
-        e = self._loaded()
-        if not getattr(e, "_liandong_links", False):
+        """A complete casbin enforcer of the current policy: every rule, role links built."""
+        e = self._full
+        if e is None:
             with self._lock:
-                if not getattr(e, "_liandong_links", False):
-                    e.build_role_links()
-                    e._liandong_links = True
+                if self._full is None:
+                    with _gc_paused():
+                        self._full = casbin.Enforcer(casbin.Enforcer.new_model(text=MODEL_TEXT), SqlAlchemyAdapter())
+                e = self._full
         return e
 
     def _load(self) -> None:
-        """Every rule, the two indexes; the cyclic GC is paused (it was half of the time:
-        each collection walks the whole heap while 20,000 rules are being allocated)."""
         enf = casbin.Enforcer(casbin.Enforcer.new_model(text=MODEL_TEXT))
-        enf.enable_auto_build_role_links(False)  # see the class docstring
-        enf.set_adapter(SqlAlchemyAdapter())
+        enf.enable_auto_build_role_links(False)  # no g rules here: see the class docstring
+        enf.set_adapter(SqlAlchemyAdapter(ptypes=("p",)))
         enf.load_policy()
         role_perms: dict[str, set[str]] = {}
         for role, perm in enf.get_policy():
             role_perms.setdefault(role, set()).add(perm)
-        grants: dict[tuple[str, str], set[str]] = {}
-        held: dict[str, set[str]] = {}
-        for user, role, dom in enf.get_grouping_policy():
-            grants.setdefault((user, dom), set()).add(role)
-            held.setdefault(user, set()).add(role)
         self._role_perms = {k: frozenset(v) for k, v in role_perms.items()}
-        self._grants = {k: frozenset(v) for k, v in grants.items()}
-        self._held = {k: frozenset(v) for k, v in held.items()}
         self._enforcer = enf
+
+    def _grants_of(self, user_id: int) -> dict[str, frozenset[str]]:
+        """The user's roles by domain (a tenant id or ``*``), read once per policy change."""
+        self._loaded()
+        sub = str(user_id)
+        found = self._users.get(sub)
+        if found is not None:
+            return found
+        generation = self._generation
+        t = CasbinRule.__table__
+        with open_session() as s:
+            rows = s.connection().execute(
+                select(t.c.v1, t.c.v2).where(t.c.ptype == "g", t.c.v0 == sub)).all()
+        by_domain: dict[str, set[str]] = {}
+        for role, dom in rows:
+            by_domain.setdefault(dom, set()).add(role)
+        found = {dom: frozenset(roles) for dom, roles in by_domain.items()}
+        with self._lock:
+            if generation == self._generation:  # not read across a policy change
+                if len(self._users) >= self.MAX_USERS:
+                    self._users = {}
+                self._users[sub] = found
+        return found
 
     def _roles(self, user_id: int, domain: str) -> frozenset[str]:
         """Roles held directly by the user in ``domain`` (a tenant id or ``*``)."""
-        self._loaded()
-        return self._grants.get((str(user_id), domain), frozenset())
+        return self._grants_of(user_id).get(domain, frozenset())
 
     def roles_anywhere(self, user_id: int) -> frozenset[str]:
-        """Every role the user holds, in any tenant or platform-wide (one lookup)."""
-        self._loaded()
-        return self._held.get(str(user_id), frozenset())
+        """Every role the user holds, in any tenant or platform-wide."""
+        return frozenset().union(*self._grants_of(user_id).values())
 
     def roles_in(self, user_id: int, tenant_id: int) -> set[str]:
         """Roles the user holds in ``tenant_id`` directly, through an ancestor, or platform-wide."""
-        roles = set(self._roles(user_id, PLATFORM))
+        grants = self._grants_of(user_id)
+        roles = set(grants.get(PLATFORM, ()))
         for t in tree().ancestors(tenant_id):
-            roles.update(self._roles(user_id, str(t.id)))
+            roles.update(grants.get(str(t.id), ()))
         return roles
 
     def effective_permissions(self, user_id: int, tenant_id: int) -> frozenset[str]:
@@ -223,9 +255,13 @@ class Authorizer:
         return PLATFORM_ADMIN in self._roles(user_id, PLATFORM)
 
     def assignments(self, user_id: int | None = None) -> list[tuple[int, str, str]]:
-        """(user id, role, tenant id or ``*``) rows."""
-        e = self._loaded()
-        rows = e.get_filtered_grouping_policy(0, str(user_id)) if user_id else e.get_grouping_policy()
+        """(user id, role, tenant id or ``*``) rows: one user's, or everyone's (admin pages)."""
+        if user_id is not None:
+            return [(user_id, role, dom) for dom, roles in self._grants_of(user_id).items() for role in roles]
+        t = CasbinRule.__table__
+        with open_session() as s:
+            rows = s.connection().execute(
+                select(t.c.v0, t.c.v1, t.c.v2).where(t.c.ptype == "g").order_by(t.c.id)).all()
         return [(int(u), role, dom) for u, role, dom in rows]
 
     def tenants_of(self, user_id: int) -> set[int] | None:
@@ -234,7 +270,7 @@ class Authorizer:
             return None
         out: set[int] = set()
         t = tree()
-        for _u, _role, dom in self.assignments(user_id):
+        for dom in self._grants_of(user_id):
             if dom != PLATFORM and int(dom) in t.by_id:
                 out.update(t.descendant_ids(int(dom)))
         return out
