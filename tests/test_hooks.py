@@ -797,6 +797,29 @@ def test_register_checklist_subject_kinds_per_tenant(street):
         assert "hkthing" not in subject_kinds(new_street())
 
 
+def test_register_indicators_per_tenant_and_replacing_by_key(street):
+    """indicators' hook: a plugin's indicators reach the tenants that enabled it, next to the block's
+    own; a registration with a built-in's key replaces it (the program's seed target)."""
+    import plugins.indicators
+    from plugins.indicators.api import Indicator, with_default
+    from plugins.indicators.service import indicators_for
+
+    own = Indicator("hkind.visits", "走访企业数", "家", period_kind="week")
+    reg = PluginRegistry(modules={"indicators": plugins.indicators, "hkind": make_plugin(
+        "hkind", depends=("indicators",),
+        register_indicators=lambda tenant: [own, with_default("indicators.coverage_social", "96.5")])})
+    with installed(reg):
+        assert indicators_for(street) == {}
+        set_enabled(reg, street, "indicators")
+        found = indicators_for(street)
+        assert "indicators.new_party_orgs" in found and "hkind.visits" not in found
+        assert found["indicators.coverage_social"].default_target is None
+        set_enabled(reg, street, "hkind")
+        found = indicators_for(street)
+        assert found["hkind.visits"] is own and str(found["indicators.coverage_social"].default_target) == "96.5"
+        assert "hkind.visits" not in indicators_for(new_street())
+
+
 def test_hooks_are_called_through_pluggy_only():
     """No caller digs out implementations (``get_hookimpls()`` + ``impl.function()``): that
     would skip the conventions, per-tenant subsets and pluggy's argument checks."""
