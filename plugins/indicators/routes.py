@@ -163,6 +163,8 @@ def _detail_data(ctx: Ctx, indicator: str, period_kind: str, period: str):
 
 @get("/detail", opt=READ, **PAGE)
 def detail(ctx: Ctx, db: Session, indicator: str = "", period_kind: str = "", period: str = "") -> Response:
+    if not indicator:
+        return redirect(ctx.url("indicators"))
     ind, p, total, rows, errors = _detail_data(ctx, indicator, period_kind, period)
     ids = {"indicators_targets": list(db.scalars(select(IndicatorTarget.id).where(IndicatorTarget.indicator == ind.key))),
            "indicators_actuals": list(db.scalars(select(IndicatorActual.id).where(IndicatorActual.indicator == ind.key)))}
@@ -172,6 +174,8 @@ def detail(ctx: Ctx, db: Session, indicator: str = "", period_kind: str = "", pe
 
 @get("/detail/export", opt=READ, **PAGE)
 def detail_export(ctx: Ctx, db: Session, indicator: str = "", period_kind: str = "", period: str = "") -> Response:
+    if not indicator:
+        return redirect(ctx.url("indicators"))
     ind, p, total, rows, errors = _detail_data(ctx, indicator, period_kind, period)
     if errors:
         raise FormErrors(errors)
