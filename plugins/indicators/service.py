@@ -338,4 +338,3 @@ def export_rows(figures: Iterable[Figure]) -> list[list[Any]]:
              TARGET_SOURCES[f.target_source], f.actual if f.actual is not None else "", ACTUAL_SOURCES[f.actual_source],
              f.gap if f.gap is not None else "", f.attainment if f.attainment is not None else "",
              STATUS[status_of(f)]] for f in figures]
-
