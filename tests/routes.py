@@ -114,6 +114,8 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("membership", "record_id"): "membership_dues",
     ("membership", "entry_id"): "membership_points",
     ("checklists", "evidence_id"): "checklists_evidence",
+    ("units", "visit_id"): "units_visits",
+    ("units", "attachment_id"): "units_visit_attachments",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)

@@ -818,6 +818,26 @@ def test_register_indicators_per_tenant_and_replacing_by_key(street):
         found = indicators_for(street)
         assert found["hkind.visits"] is own and str(found["indicators.coverage_social"].default_target) == "96.5"
         assert "hkind.visits" not in indicators_for(new_street())
+def test_register_unit_and_pairing_kinds_per_tenant(street):
+    """units' hooks: a program's unit kind and pairing kind (with its rules) reach the tenants that
+    enabled it, next to the built-in ones; numbers a kind leaves open are the tenant's settings."""
+    import plugins.units
+    from plugins.units.api import PairingKind, UnitKind, pairing_kinds, rules, unit_kinds
+
+    uk = UnitKind("hkunits.member", "测试成员单位")
+    pk = PairingKind("hkunits.visit", "测试走访", holder_unit_kinds=("hkunits.member",), min_pairings=1, visits=2,
+                     period="month")
+    reg = PluginRegistry(modules={"units": plugins.units, "hkunits": make_plugin(
+        "hkunits", register_unit_kinds=lambda tenant: [uk], register_pairing_kinds=lambda tenant: [pk])})
+    with installed(reg):
+        set_enabled(reg, street, "units")
+        assert "hkunits.member" not in unit_kinds(street) and set(pairing_kinds(street)) == {"pairing"}
+        set_enabled(reg, street, "hkunits")
+        assert unit_kinds(street)["hkunits.member"].label == "测试成员单位"
+        found = {r.kind.key: r for r in rules(street)}
+        assert (found["hkunits.visit"].visits, found["hkunits.visit"].period) == (2, "month")
+        assert found["pairing"].from_settings == ("min_pairings", "visits", "period")
+        assert "hkunits.visit" not in pairing_kinds(new_street())
 
 
 def test_hooks_are_called_through_pluggy_only():

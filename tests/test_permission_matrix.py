@@ -32,6 +32,7 @@ ALL = set(ROLES) | {"district_viewer"}
 READERS = ALL - {"lists_provider"}  # every role that reads the registry and the programs
 ADMINS = {"tenant_admin"}
 WORKERS = {"tenant_admin", "staff"}
+UNITS_READERS = READERS - {"org_secretary"}  # units and pairings are the street's ledger
 
 #: page GET → roles answered 200 (the others 403)
 PAGE_READS = {
@@ -63,6 +64,9 @@ PAGE_READS = {
     "checklists": READERS,
     "checklists/templates": READERS,
     "checklists/progress": READERS,
+    "units": UNITS_READERS,
+    "units/pairings": UNITS_READERS,
+    "units/gaps": UNITS_READERS,
 }
 
 #: API GET → roles answered 200
@@ -85,6 +89,9 @@ API_READS = {
     "checklists/checklists": READERS,
     "checklists/templates": READERS,
     "checklists/progress": READERS,
+    "units/units": UNITS_READERS,
+    "units/pairings": UNITS_READERS,
+    "units/gaps": UNITS_READERS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -116,6 +123,8 @@ PAGE_WRITES = {
     "membership/points/grade": WORKERS,  # the yearly grade round is the tenant's
     "checklists": WORKERS | {"instructor"},  # instructors check organizations against checklists
     "checklists/templates": WORKERS | {"instructor"},
+    "units/new": WORKERS,
+    "units/pairings/new": WORKERS,
 }
 
 #: API POST (a body that passes validation) → roles let through
@@ -129,6 +138,8 @@ API_WRITES = {
     "funds/lines": WORKERS,
     "membership/transfers": WORKERS,
     "checklists/checklists": WORKERS | {"instructor"},
+    "units/units": WORKERS,
+    "units/pairings": WORKERS,
 }
 
 

@@ -1,0 +1,81 @@
+"""Building-block plugin `units` (单位与结对): units that are not two-new organizations (成员单位,
+行业部门, 机关/社区党组织, 驻街单位, 商会 …), pairings (结对/联点/帮扶) between a unit or a person
+and organizations or party orgs, the rules a program sets on them (pairings per holder, visits per
+period), the gaps (缺口) those rules show, and the visits that close them.
+
+Why a building-block plugin and not the core: units and pairings are needed by several programs
+(南湖 NH-3 成员单位和联点, 长沙 CS-2 行业部门, 金华 成员单位每季走访, 东方红 驻街单位共建) but not by every
+tenant; as a plugin it has its own tables and migration branch, typed tenant settings (the
+numbers a program leaves open) and hooks through which programs register unit and pairing kinds.
+Programs reach it through :mod:`plugins.units.api` only. See ``README.md``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from core.hookspecs import hookimpl
+from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
+from plugins.units import hookspecs  # noqa: F401  (plugin-defined hooks, added by the registry)
+
+
+class Settings(BaseModel):
+    min_pairings: int = Field(1, title="每个成员单位、行业部门至少结对的组织数（结对共建）", ge=0, le=100)
+    visits: int = Field(1, title="每个结对每个周期至少走访次数（结对共建）", ge=0, le=100)
+    visit_period: str = Field("quarter", title="走访统计周期：month 每月 / quarter 每季 / year 每年",
+                              pattern="^(month|quarter|year)$")
+
+
+meta = PluginMeta(
+    name="units",
+    label="单位与结对",
+    version="0.1.0",
+    description="成员单位、行业部门、驻街单位等单位台账，单位或个人与两新组织、党组织的结对联点，结对规则的缺口和走访记录。",
+    settings=Settings,
+)
+
+PERMISSIONS = [
+    Permission("units:read", "查看单位、结对和走访"),
+    Permission("units:write", "登记单位和结对"),
+    Permission("units:visit", "登记走访"),
+    Permission("units:reveal", "查看单位联系人完整电话"),
+]
+ALL = tuple(p.name for p in PERMISSIONS)
+ROLES = [
+    Role("tenant_admin", permissions=ALL),
+    Role("staff", permissions=ALL),
+    Role("instructor", permissions=("units:read", "units:visit")),
+    Role("viewer", permissions=("units:read",)),
+]
+
+
+@hookimpl
+def register_nav_items(tenant, settings):
+    return [
+        NavItem("单位台账", "units", permission="units:read", order=60),
+        NavItem("结对联点", "units/pairings", permission="units:read", order=61),
+    ]
+
+
+@hookimpl
+def register_dashboard_widgets(session, tenant, settings):
+    from plugins.units.service import gap_counts
+
+    holders, visits = gap_counts(session, tenant)
+    return [Widget("结对缺口", "units:Widget", {"holders": holders, "visits": visits,
+                                              "href": f"/t/{tenant.slug}/units/gaps"},
+                   permission="units:read", order=60)]
+
+
+@hookimpl
+def register_demo_data(session, tenant):
+    from plugins.units.demo import make_demo
+
+    make_demo(session, tenant)
+
+
+@hookimpl
+def register_import_kinds(tenant):
+    from plugins.units.imports import unit_kind
+
+    return [unit_kind(tenant)]
