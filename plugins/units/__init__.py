@@ -22,8 +22,8 @@ from plugins.units import hookspecs  # noqa: F401  (plugin-defined hooks, added 
 class Settings(BaseModel):
     min_pairings: int = Field(1, title="每个成员单位、行业部门至少结对的组织数（结对共建）", ge=0, le=100)
     visits: int = Field(1, title="每个结对每个周期至少走访次数（结对共建）", ge=0, le=100)
-    visit_period: str = Field("quarter", title="走访统计周期：month 每月 / quarter 每季 / year 每年",
-                              pattern="^(month|quarter|year)$")
+    visit_period: str = Field("quarter", title="走访统计周期：week 每周 / month 每月 / quarter 每季度 / "
+                              "half_year 每半年 / year 每年", pattern="^(week|month|quarter|half_year|year)$")
 
 
 meta = PluginMeta(

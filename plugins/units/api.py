@@ -131,7 +131,7 @@ def visit_count(session: Session, pairing: Pairing, start: dt.date | None = None
 
 
 def period_bounds(period: str, on: dt.date) -> tuple[dt.date, dt.date, str]:
-    """(first day, last day, Chinese label) of the ``month`` / ``quarter`` / ``year`` containing ``on``."""
+    """(first day, last day, Chinese label) of the period of kind ``period`` (``week`` … ``year``, :mod:`core.periods`) containing ``on``."""
     return _svc.period_bounds(period, on)
 
 

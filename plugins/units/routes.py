@@ -13,6 +13,7 @@ from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from core import clock, history
+from core import periods as periods_
 from core.registry.schemas import parse_date
 from core.uploads import file_response
 from core.web.context import Ctx
@@ -43,6 +44,7 @@ PAIRING_KEYS = ("kind", "holder_type", "unit_id", "user_id", "member_id", "targe
 
 class View:
     holder_types, target_types, periods, statuses = HOLDER_TYPES, TARGET_TYPES, PERIODS, svc.STATUSES
+    every = periods_.EVERY
     masked_phone = staticmethod(svc.masked_phone)
 
 

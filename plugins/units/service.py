@@ -17,7 +17,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, clock, crypto, search
+from core import audit, clock, crypto, periods, search
 from core.forms import FormErrors, row_id, text, text_problem
 from core.models import CasbinRule, User
 from core.plugins import registry
@@ -500,17 +500,9 @@ def get_visit(session: Session, visit_id: int) -> Visit:
 
 
 def period_bounds(period: str, on: dt.date) -> tuple[dt.date, dt.date, str]:
-    """(first day, last day, label) of the month / quarter / year containing ``on``."""
-    if period == "month":
-        start = on.replace(day=1)
-        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        return start, end, f"{on.year}年{on.month}月"
-    if period == "quarter":
-        q = (on.month - 1) // 3
-        start = dt.date(on.year, 3 * q + 1, 1)
-        end = (dt.date(on.year + 1, 1, 1) if q == 3 else dt.date(on.year, 3 * q + 4, 1)) - dt.timedelta(days=1)
-        return start, end, f"{on.year}年第{q + 1}季度"
-    return dt.date(on.year, 1, 1), dt.date(on.year, 12, 31), f"{on.year}年"
+    """(first day, last day, label) of the period of kind ``period`` containing ``on``."""
+    p = periods.containing(period, on)
+    return p.start, p.end, p.label
 
 
 @dataclass(frozen=True)

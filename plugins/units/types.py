@@ -6,7 +6,8 @@ names a kind of pairing (结对共建, 联点, 帮扶, 联系走访 …) and car
 * ``min_pairings`` — every holder the rule names (the units of ``holder_unit_kinds`` and the
   users holding one of ``holder_roles`` in the tenant) must hold at least this many running
   pairings of the kind ("每名党工委班子成员至少联点 1 个两新党组织", "每个区直部门至少帮扶 1 个");
-* ``visits`` per ``period`` (``month`` | ``quarter`` | ``year``) — every running pairing of the
+* ``visits`` per ``period`` (``week`` | ``month`` | ``quarter`` | ``half_year`` | ``year``, as in
+  :mod:`core.periods`) — every running pairing of the
   kind must have at least this many visits recorded in the period ("成员单位每季至少走访 1 次").
 
 A number left ``None`` is the tenant's setting (the plugin's settings, shown as such on the gaps
@@ -17,7 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PERIODS = {"month": "月", "quarter": "季度", "year": "年"}
+from core import periods
+
+#: period kinds a visit rule counts in (core.periods: week, month, quarter, half_year, year)
+PERIODS = dict(periods.KINDS)
 HOLDER_TYPES = {"unit": "单位", "user": "平台用户", "member": "党员"}
 TARGET_TYPES = {"organization": "两新组织", "party_org": "党组织"}
 

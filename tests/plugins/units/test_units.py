@@ -315,3 +315,19 @@ def test_api_for_programs(world):
         assert p.id not in [g.pairing_id for g in units_api.gaps(s, w.a).visits]
         assert units_api.rules(w.a)[0].from_settings == ("min_pairings", "visits", "period")
         assert s.scalar(select(func.count(Pairing.id)).where(Pairing.unit_id == unit.id)) == 1
+
+
+def test_demo_on_dongfanghong(database, as_user):
+    """东方红's demo (seed 000): 群团、社区党委、驻街单位 paired with party orgs, most visited this
+    quarter; the 成员单位 without a pairing is a holder gap on the gaps page."""
+    from core.tenancy import tree
+
+    dfh = tree().by_slug["dongfanghong"]
+    with scoped_session(dfh.id) as s:
+        names = set(s.scalars(select(Unit.name)))
+        assert {"街道总工会", "辖区社区卫生服务中心", "街道市场监管所"} <= names
+        assert s.scalar(select(func.count(Pairing.id))) >= 7 and s.scalar(select(func.count(Visit.id))) >= 4
+        gaps = units_api.gaps(s, dfh)
+        assert "街道市场监管所" in [g.holder_name for g in gaps.holders]
+    page = text_of(as_user("dfh_staff").get("/t/dongfanghong/units/gaps").text)
+    assert "街道市场监管所" in page and "本辖区设置" in page
