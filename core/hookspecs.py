@@ -168,6 +168,17 @@ def register_dashboard_widgets(
 
 
 @hookspec
+def register_detail_panels(
+    session: Session, tenant: TenantInfo, settings: BaseModel, viewer: Viewer, subject_kind: str, subject_id: int
+) -> list[Widget]:
+    """Cards for the detail page of one registry row of ``tenant`` — ``subject_kind`` is
+    ``organization``, ``party_org`` or ``member``, ``subject_id`` its id (the row exists and the
+    viewer may see it). Return :class:`Widget`s (title, jinjax component, props, permission,
+    order) like dashboard cards; ``session`` is scoped to ``tenant``, ``settings`` is this
+    plugin's. Query only what the card shows."""
+
+
+@hookspec
 def register_import_kinds(tenant: TenantInfo) -> list[ImportKind]:
     """Ledgers ``tenant`` can import from Excel/CSV (:class:`core.registry.importer.ImportKind`):
     fields with Chinese labels, a cleaner, a batch function that matches and writes rows, an

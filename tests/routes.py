@@ -116,6 +116,9 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("checklists", "evidence_id"): "checklists_evidence",
     ("units", "visit_id"): "units_visits",
     ("units", "attachment_id"): "units_visit_attachments",
+    ("designations", "entry_id"): "designations_blacklist",
+    ("designations", "file_id"): "designations_files",
+    ("designations", "evidence_id"): "designations_blacklist_files",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)
@@ -132,6 +135,7 @@ CONSTANTS: dict[str | tuple[str, str], str] = {
     ("dongfanghong", "action"): "approve",
     ("membership", "action"): "submit",
     ("checklists", "action"): "pass",
+    ("designations", "action"): "approve",
 }
 
 

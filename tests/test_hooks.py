@@ -386,6 +386,32 @@ def test_register_dashboard_widgets_get_a_tenant_session(street):
     assert seen == [(s, street.id, (street.id,))]  # the caller's session, scoped to the tenant
 
 
+def test_register_detail_panels_for_one_row_of_enabled_tenants(street):
+    from core.web.context import Ctx, CurrentUser
+
+    seen = []
+
+    def register_detail_panels(session, tenant, settings, viewer, subject_kind, subject_id):
+        assert isinstance(settings, NoSettings) and viewer.can("tenant:view")
+        seen.append((session.info.get("tenant_ids"), subject_kind, subject_id))
+        return [Widget(f"面板{subject_id}", "hkp:Panel", {"id": subject_id}, permission="tenant:view")]
+
+    reg = PluginRegistry(modules={"hkp": make_plugin("hkp", register_detail_panels=register_detail_panels)})
+
+    def panels(kind, ident):
+        with open_session(street.id) as s:
+            ctx = Ctx(user=CurrentUser(0, "hooks", ""), tenant=street, perms=frozenset({"tenant:view"}))
+            return [p for _name, batch in reg.each_for(street.id, "register_detail_panels", session=s,
+                                                       tenant=street, viewer=ctx, subject_kind=kind,
+                                                       subject_id=ident)
+                    for p in batch if p.component.startswith("hkp:")]
+
+    assert panels("organization", 7) == [] and seen == []
+    set_enabled(reg, street, "hkp")
+    assert [p.title for p in panels("party_org", 9)] == ["面板9"]
+    assert seen == [((street.id,), "party_org", 9)]
+
+
 def test_register_demo_data_only_for_enabled_tenants(street):
     calls = []
 

@@ -30,6 +30,7 @@ from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
 from core.web.listing import paginate
+from core.web.panels import collect_panels
 from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -151,6 +152,7 @@ def _detail_page(ctx: Ctx, db: Session, member: Member, *, revealed: dict | None
         history=history.of(db, {"members": [member.id]}, ctx.tenant.id),
         locations=svc.TRANSFER_LOCATIONS, can_write=svc.can_write(ctx.perms), today=clock.today().isoformat(),
         extra=ext.display(db, "member", member),
+        panels=collect_panels(ctx, db, "member", member.id),
     )
     if headers:
         response.headers.update(headers)

@@ -28,6 +28,7 @@ from core.registry.web import paging
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
+from core.web.panels import collect_panels
 from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -117,7 +118,8 @@ def _detail_page(ctx: Ctx, db: Session, org: Organization, status: int = 200, er
         ctx.flashes.append(["error", error])
     return render("registry:OrganizationDetail", status_code=status, ctx=ctx, d=svc.detail(db, org),
                   access=access, opts=_opts(ctx), fields=ORGANIZATION_FIELDS, labels=svc.labels(org),
-                  phone=svc.masked_phone(org), extra=ext.display(db, "organization", org))
+                  phone=svc.masked_phone(org), extra=ext.display(db, "organization", org),
+                  panels=collect_panels(ctx, db, "organization", org.id))
 
 
 @get("/organizations/{org_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)

@@ -30,6 +30,7 @@ from core.registry.web import paging
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
+from core.web.panels import collect_panels
 from core.web.render import flash, form_value, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -129,7 +130,8 @@ def _detail_page(ctx: Ctx, db: Session, po: PartyOrg, status: int = 200, errors:
                   access=access, labels=svc.labels(po), errors=errors, form=form or {},
                   extra=ext.display(db, "party_org", po),
                   today=clock.today().isoformat(), term=svc.term_status(po),
-                  candidates=svc.coverage_candidates(db) if access.write_all and po.dissolved_on is None else [])
+                  candidates=svc.coverage_candidates(db) if access.write_all and po.dissolved_on is None else [],
+                  panels=collect_panels(ctx, db, "party_org", po.id))
 
 
 @get("/party-orgs/{po_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
