@@ -64,6 +64,9 @@ def world(database) -> World:
 CONTACT = PairingKind("testunits.contact", "联系走访", holder_unit_kinds=("test_member",),
                       target_types=("organization",), min_pairings=1, visits=1, period="quarter")
 MEMBER_KIND = UnitKind("test_member", "测试成员单位")
+#: the 001 rule: 每名党工委班子成员至少联点 1 个两新党组织 (here: every instructor of the street)
+LIANDIAN = PairingKind("testunits.liandian", "联点", holder_types=("user",), holder_roles=("instructor",),
+                       target_types=("party_org",), min_pairings=1, visits=0)
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def program():
 
     @hookimpl
     def register_pairing_kinds(tenant):
-        return [CONTACT]
+        return [CONTACT, LIANDIAN]
 
     module.register_unit_kinds = register_unit_kinds
     module.register_pairing_kinds = register_pairing_kinds

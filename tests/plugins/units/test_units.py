@@ -331,3 +331,28 @@ def test_demo_on_dongfanghong(database, as_user):
         assert "街道市场监管所" in [g.holder_name for g in gaps.holders]
     page = text_of(as_user("dfh_staff").get("/t/dongfanghong/units/gaps").text)
     assert "街道市场监管所" in page and "本辖区设置" in page
+
+
+def test_person_holders_by_role(world, client, api_token, program):
+    """联点 by people: every user holding the rule's role must hold a pairing; a user without a
+    role in the tenant cannot hold one."""
+    w = world
+    h = api_token(w.users["staff"])
+    gaps = client.get(f"{api(w.a)}/gaps", headers=h, params={"kind": "testunits.liandian"}).json()
+    assert [(g["holder_type"], g["have"]) for g in gaps["holders"] if g["holder_id"] == w.user_ids["instructor"]] \
+        == [("user", 0)]
+    assert gaps["visits"] == [] and gaps["rules"][0]["visits"] == 0
+    r = client.post(f"{api(w.a)}/pairings", headers=h, json={"kind": "testunits.liandian", "holder_type": "unit",
+                                                            "unit_id": 1, "target_type": "party_org",
+                                                            "party_org_id": w.party_orgs[0]})
+    assert r.status_code == 422 and r.json()["extra"]["errors"]["holder_type"] == "结对主体：「联点」的主体只能是平台用户"
+    r = client.post(f"{api(w.a)}/pairings", headers=h, json={"kind": "testunits.liandian", "holder_type": "user",
+                                                            "user_id": w.user_ids["staff_b"], "target_type": "party_org",
+                                                            "party_org_id": w.party_orgs[0]})
+    assert r.status_code == 422 and r.json()["extra"]["errors"]["user_id"] == "平台用户：该用户在本辖区没有角色"
+    r = client.post(f"{api(w.a)}/pairings", headers=h, json={"kind": "testunits.liandian", "holder_type": "user",
+                                                            "user_id": w.user_ids["instructor"],
+                                                            "target_type": "party_org", "party_org_id": w.party_orgs[0]})
+    assert r.status_code == 201, r.text
+    gaps = client.get(f"{api(w.a)}/gaps", headers=h, params={"kind": "testunits.liandian"}).json()
+    assert w.user_ids["instructor"] not in [g["holder_id"] for g in gaps["holders"]]
