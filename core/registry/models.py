@@ -246,9 +246,22 @@ class CoverageSnapshot(TenantOwned, Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class CoverageSummary(TenantOwned, Base):
+    """A tenant's coverage figures as of a day, kept current by the writes that change them
+    (:mod:`core.registry.services.coverage_summary`), so that a district or city dashboard
+    reads one row per tenant instead of counting every organization of its subtree."""
+
+    __tablename__ = "coverage_summaries"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 REGISTRY_TABLES = [
     Organization, PartyOrg, PartyOrgCoverage, Member, Instructor, InstructorAssignment,
     InstructorVisit, InstructorVisitAttachment, Cluster, ClusterLeader, ClusterMember, CoverageSnapshot,
+    CoverageSummary,
 ]
 
 

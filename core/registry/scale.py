@@ -324,6 +324,14 @@ def _load_batch(engine: Engine, batch: Sequence[tuple[int, str]], orgs_per_tenan
             else:
                 _write_sqlite(conn, table, columns, rows[table])
             written[table] = len(rows[table])
+        # the figures kept per tenant, in the same transaction (as the app's writes keep them)
+        from sqlalchemy.orm import Session
+
+        from core.registry.services.coverage_summary import refresh
+
+        tenant_ids = [t for t, _ in batch]
+        with Session(bind=conn, info={"tenant_id": None, "tenant_ids": tuple(tenant_ids)}) as session:
+            refresh(session, tenant_ids, today)
     return written
 
 
@@ -358,7 +366,8 @@ def generate_scale(url_or_engine: str | Engine, tenants: int, orgs_per_tenant: i
     ``"staged"`` forces it) rows are copied into a temporary table and moved with
     ``INSERT … SELECT``, because PostgreSQL refuses ``COPY FROM`` into a table under RLS; a role
     with BYPASSRLS (or a superuser) copies directly and is about twice as fast.
-    SQLite: ``executemany`` in one process.
+    SQLite: ``executemany`` in one process. Each batch ends by counting its tenants' coverage
+    figures (:mod:`core.registry.services.coverage_summary`).
     """
     import os
 

@@ -18,7 +18,7 @@ def coverage_widget(ctx):
     coverage pages' read session."""
     t = tree()
     with read_session(ctx) as rs:
-        per_tenant = cov.counts_by_tenant(rs, ctx.subtree())
+        per_tenant = cov.figures_by_tenant(rs, ctx.subtree())
     streets = []
     if t.children.get(ctx.tenant.id):
         for tid in ctx.subtree():

@@ -4,11 +4,12 @@ idempotent loading into a fresh tenant, and the large-scale generator on both ba
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 
 from core import crypto, validators
 from core.registry import demo, scale
@@ -340,6 +341,17 @@ def _check_scale(engine, prefix: str, result) -> None:
     assert counts["party_orgs"] == result.party_orgs > 3
     assert counts["party_org_coverage"] == result.coverage > 100
     assert counts["members"] == result.members > 100
+    # each tenant's coverage figures are kept, equal to a count of its organizations
+    with engine.begin() as conn:
+        kept = dict(conn.execute(text("SELECT tenant_id, figures FROM coverage_summaries WHERE tenant_id IN :ids")
+                                 .bindparams(bindparam("ids", expanding=True)), {"ids": result.tenant_ids}).all())
+        operating = dict(conn.execute(text(
+            "SELECT tenant_id, count(*) FROM organizations WHERE status = 'operating' AND tenant_id IN :ids "
+            "GROUP BY tenant_id").bindparams(bindparam("ids", expanding=True)), {"ids": result.tenant_ids}).all())
+    assert set(kept) == set(result.tenant_ids)
+    for tid, figures in kept.items():
+        figures = json.loads(figures) if isinstance(figures, str) else figures
+        assert figures["all"]["total"] == operating.get(tid, 0) > 0
 
 
 def test_generate_scale_sqlite():

@@ -36,6 +36,7 @@ from core import clock, search
 from core.registry.choices import ORG_KINDS
 from core.registry.models import (
     CoverageSnapshot,
+    CoverageSummary,
     Instructor,
     InstructorAssignment,
     Member,
@@ -274,7 +275,44 @@ def counts_by_tenant(session: Session, tenant_ids: Iterable[int] | None = None,
             figs[row["kind"]].add(values)
         figs["all"].add(values)
     counted = set(ids) if tenant_ids is not None else set(session.info.get("tenant_ids") or ())
-    session.info[_COUNTED] = (on, counted, out)
+    remember_counts(session, on, counted, out)
+    return out
+
+
+def remember_counts(session: Session, on: dt.date, tenant_ids: Iterable[int],
+                    figures: dict[int, dict[str, Counts]]) -> None:
+    """Keep what was counted for :func:`counted_total` until the next write or transaction."""
+    session.info[_COUNTED] = (on, set(tenant_ids), figures)
+
+
+def _figures(data: Mapping[str, Mapping[str, int]]) -> dict[str, Counts]:
+    figs = empty_figures()
+    for kind in KINDS:
+        figs[kind].add(data.get(kind) or {})
+    return figs
+
+
+def figures_by_tenant(session: Session, tenant_ids: Iterable[int], on: dt.date | None = None
+                      ) -> dict[int, dict[str, Counts]]:
+    """Like :func:`counts_by_tenant` (tenants with operating organizations, by kind), from the
+    rows kept current by :mod:`coverage_summary`; a tenant whose row is missing or not of
+    ``on`` is counted live."""
+    on = on or clock.today()
+    ids = list(dict.fromkeys(tenant_ids))
+    out: dict[int, dict[str, Counts]] = {}
+    fresh: set[int] = set()
+    if ids:
+        for tid, as_of, data in session.execute(
+                select(CoverageSummary.tenant_id, CoverageSummary.as_of, CoverageSummary.figures)
+                .where(CoverageSummary.tenant_id.in_(ids))):
+            if as_of == on:
+                fresh.add(tid)
+                if (data.get("all") or {}).get("total"):
+                    out[tid] = _figures(data)
+    stale = [t for t in ids if t not in fresh]
+    if stale:
+        out.update(counts_by_tenant(session, stale, on))
+    remember_counts(session, on, ids, out)
     return out
 
 
@@ -331,11 +369,12 @@ class Dashboard:
 
 
 def dashboard(session: Session, tenant, tenant_tree) -> Dashboard:
-    """Figures of ``tenant``'s whole subtree and one row per child (its own subtree summed).
+    """Figures of ``tenant``'s whole subtree and one row per child (its own subtree summed),
+    from the figures kept per tenant (:mod:`coverage_summary`).
 
     ``session`` must see the subtree (``ctx.rollup_session("coverage:read")``).
     """
-    per_tenant = counts_by_tenant(session, tenant_tree.descendant_ids(tenant.id))
+    per_tenant = figures_by_tenant(session, tenant_tree.descendant_ids(tenant.id))
     total = sum_figures(per_tenant.values())
     rows: list[ChildRow] = []
     children = tenant_tree.children.get(tenant.id, [])
