@@ -866,6 +866,24 @@ def test_register_unit_and_pairing_kinds_per_tenant(street):
         assert "hkunits.visit" not in pairing_kinds(new_street())
 
 
+def test_register_site_kinds_per_tenant(street):
+    """sites' hook: a plugin's kind of place is offered to the tenants that enabled it, next to the
+    block's built-in kinds."""
+    import plugins.sites
+    from plugins.sites.api import SiteKind
+    from plugins.sites.service import kinds
+
+    kind = SiteKind("hkst.red_home", "测试红色之家", grades=(("a", "甲级"),))
+    reg = PluginRegistry(modules={"sites": plugins.sites,
+                                  "hkst": make_plugin("hkst", register_site_kinds=lambda tenant: [kind])})
+    with installed(reg):
+        set_enabled(reg, street, "sites")
+        assert "sites.venue" in kinds(street) and "hkst.red_home" not in kinds(street)
+        set_enabled(reg, street, "hkst")
+        assert kinds(street)["hkst.red_home"].grade_map == {"a": "甲级"}
+        assert "hkst.red_home" not in kinds(new_street())
+
+
 def test_hooks_are_called_through_pluggy_only():
     """No caller digs out implementations (``get_hookimpls()`` + ``impl.function()``): that
     would skip the conventions, per-tenant subsets and pluggy's argument checks."""

@@ -67,6 +67,8 @@ PAGE_READS = {
     "units": UNITS_READERS,
     "units/pairings": UNITS_READERS,
     "units/gaps": UNITS_READERS,
+    "sites": READERS,
+    "sites/counts": READERS,
 }
 
 #: API GET → roles answered 200
@@ -92,6 +94,9 @@ API_READS = {
     "units/units": UNITS_READERS,
     "units/pairings": UNITS_READERS,
     "units/gaps": UNITS_READERS,
+    "sites/sites": READERS,
+    "sites/kinds": READERS,
+    "sites/counts": READERS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -125,6 +130,7 @@ PAGE_WRITES = {
     "checklists/templates": WORKERS | {"instructor"},
     "units/new": WORKERS,
     "units/pairings/new": WORKERS,
+    "sites": WORKERS,
 }
 
 #: API POST (a body that passes validation) → roles let through
@@ -140,6 +146,7 @@ API_WRITES = {
     "checklists/checklists": WORKERS | {"instructor"},
     "units/units": WORKERS,
     "units/pairings": WORKERS,
+    "sites/sites": WORKERS,
 }
 
 
