@@ -73,7 +73,7 @@ __all__ = [
     "STAR_GRADE_BANDS", "STATES", "Access", "AssessmentRound", "AssessmentSheet", "AssessmentTemplate", "Criterion", "GradeBand",
     "PublishedRound", "Result", "Section", "access_of", "create_round", "latest_result", "load_demo",
     "published_results", "published_round", "published_rounds", "save_scores", "sheets_of", "system_access",
-    "transition",
+    "templates", "transition",
 ]
 
 Access = _svc.Access
@@ -89,6 +89,12 @@ def access_of(ctx) -> Access:
 def system_access(username: str = "system") -> Access:
     """A principal with every assessment right (demo data, scheduled jobs)."""
     return _svc.Access.system(username)
+
+
+def templates(session: Session, tenant) -> dict[str, AssessmentTemplate]:
+    """key → template ``tenant`` can open rounds of: its programs' registered ones and its own
+    built in the UI (archived ones left out). ``period_kind`` says how often a round runs."""
+    return {k: e.value for k, e in _svc.template_entries(session, tenant).items() if not e.archived}
 
 
 def create_round(session: Session, tenant, fields: Mapping[str, Any]) -> AssessmentRound:

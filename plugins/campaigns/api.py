@@ -44,13 +44,18 @@ from plugins.campaigns.types import CampaignTemplate, PhaseTemplate, TaskTemplat
 __all__ = [
     "OPEN_STATUSES", "TASK_STATUSES", "Campaign", "CampaignTask", "CampaignTemplate", "PhaseTemplate",
     "TaskTemplate", "create_campaign", "inherited_obligations", "overdue_tasks", "parse_deadline", "pending_reports",
-    "submission_status", "tasks_of", "transition",
+    "submission_status", "tasks_of", "templates", "transition",
 ]
 
 #: task states, key → label
 TASK_STATUSES = _svc.TASK_STATUSES
 #: the states of a task that is not finished (todo, in_progress)
 OPEN_STATUSES = _svc.OPEN_STATUSES
+
+
+def templates(tenant: TenantInfo) -> list[CampaignTemplate]:
+    """The campaign templates ``tenant``'s enabled programs register."""
+    return _svc.templates_for(tenant)
 
 
 def create_campaign(session: Session, tenant: TenantInfo, fields: Mapping[str, Any]) -> Campaign:
