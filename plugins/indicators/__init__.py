@@ -35,9 +35,9 @@ ROLES = [
 
 @hookimpl
 def register_indicators(tenant):
-    from plugins.indicators.builtin import BUILTINS
+    from plugins.indicators.builtin import for_tenant
 
-    return list(BUILTINS.values())
+    return for_tenant(tenant.id)
 
 
 @hookimpl

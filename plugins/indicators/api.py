@@ -49,12 +49,17 @@ from core.tenancy import TenantInfo
 from plugins.indicators import service as _svc
 from plugins.indicators.builtin import BUILTINS
 from plugins.indicators.models import IndicatorActual, IndicatorTarget
-from plugins.indicators.sources import coverage_rate, live_clusters, new_party_orgs
+from plugins.indicators.sources import (
+    coverage_rate,
+    live_clusters,
+    new_designations,
+    new_party_orgs,
+)
 from plugins.indicators.types import Figure, Indicator
 
 __all__ = [
     "BUILTINS", "Figure", "Indicator", "IndicatorActual", "IndicatorTarget", "coverage_rate", "enter_actual",
-    "figures", "indicators_for", "live_clusters", "new_party_orgs", "rollup", "set_target", "with_default",
+    "figures", "indicators_for", "live_clusters", "new_designations", "new_party_orgs", "rollup", "set_target", "with_default",
 ]
 
 

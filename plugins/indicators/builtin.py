@@ -4,6 +4,8 @@ target: programs give them their seed figures (``api.with_default``), tenants se
 
 from __future__ import annotations
 
+import dataclasses
+
 from plugins.indicators import sources
 from plugins.indicators.types import Indicator
 
@@ -27,3 +29,17 @@ BUILTINS: dict[str, Indicator] = {i.key: i for i in (
     Indicator("indicators.new_demonstration_points", "新增示范点数", "个", group=BUILD, order=30,
               description="本期间新认定的示范点；按期填报并附佐证（认定名单、文件文号），上级为下级填报之和"),
 )}
+
+#: where the tenant runs the designations block: 新增示范点 counted from its 两新党建示范点
+DEMO_POINT_KINDS = ("designations.demo_point",)
+COUNTED_DEMO_POINTS = dataclasses.replace(
+    BUILTINS["indicators.new_demonstration_points"], compute=sources.new_designations(DEMO_POINT_KINDS),
+    description="本期间新认定且未撤销的两新党建示范点（称号管理中「两新党建示范点」，含下级）")
+
+
+def for_tenant(tenant_id: int) -> list[Indicator]:
+    """The built-ins as ``tenant`` gets them (counted demonstration points where it runs designations)."""
+    from core.plugins import registry
+
+    counted = registry().is_enabled(tenant_id, "designations")
+    return [COUNTED_DEMO_POINTS if counted and i.key == COUNTED_DEMO_POINTS.key else i for i in BUILTINS.values()]

@@ -35,7 +35,8 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
             svc.set_target(session, tenant, {"indicator": key, "period_kind": "year", "period": year.key,
                                              "value": value, "note": NOTE if key != "indicators.new_demonstration_points"
                                              else "每年新增示范点目标"})
-    if tenant.level != "street":
+    ind = svc.indicators_for(tenant).get("indicators.new_demonstration_points")
+    if tenant.level != "street" or ind is None or ind.computed:  # counted from designations there
         return
     entered = set(session.scalars(select(IndicatorActual.period).where(
         IndicatorActual.tenant_id == tenant.id, IndicatorActual.indicator == "indicators.new_demonstration_points")))

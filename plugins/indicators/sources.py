@@ -67,3 +67,23 @@ def live_clusters(cluster_types: Iterable[str] = ()) -> Compute:
         return session.scalar(stmt) or 0
 
     return compute
+
+
+def new_designations(kinds: Iterable[str], levels: Iterable[str] = ()) -> Compute:
+    """Designations of ``kinds`` (e.g. ``designations.demo_point`` 两新党建示范点) awarded during the
+    period and in force or expired since — not revoked, not awaiting review — optionally of
+    ``levels`` (``street``, ``district``, ``city``): 004's 新增示范点. Reads the designations block's
+    table through its public API module (the tenant must run that block)."""
+    kind_keys, level_keys = tuple(kinds), tuple(levels)
+
+    def compute(session: Session, tenant_ids: list[int], period: periods.Period) -> int:
+        from plugins.designations.api import Designation
+
+        stmt = select(func.count(Designation.id)).where(
+            Designation.tenant_id.in_(tenant_ids), Designation.kind.in_(kind_keys), Designation.status == "active",
+            Designation.awarded_on >= period.start, Designation.awarded_on <= at(clock.today(), period))
+        if level_keys:
+            stmt = stmt.where(Designation.level.in_(level_keys))
+        return session.scalar(stmt) or 0
+
+    return compute
