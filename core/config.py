@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     #: key for field encryption (ID-card and phone numbers); urlsafe base64, 32 bytes
     field_key: str | None = None
     debug: bool = False
+    #: the address users open (``https://liandong.example.gov.cn``): links in emails and group
+    #: robot messages; empty = paths only
+    public_url: str = ""
     #: offer development-only plugins (``PluginMeta.development``, the example) to tenant admins
     dev_plugins: bool = False
     #: tenants/*.toml directory

@@ -21,6 +21,7 @@ the core import it without a cycle.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from sqlalchemy.orm import Session
 
+    from core.notify.types import Reminder
     from core.plugin_types import (
         ClusterType,
         CodeList,
@@ -215,3 +217,11 @@ def on_registry_changed(session: Session, tenant: TenantInfo, change: RegistryCh
     action, id, before, after). Called after the flush, in the same transaction; rows added to
     ``session`` commit with the change; raising refuses it."""
 
+
+@hookspec
+def register_reminders(session: Session, tenant: TenantInfo, settings: BaseModel, today: dt.date) -> list[Reminder]:
+    """What is due or overdue in ``tenant`` on ``today`` (Beijing date), as
+    :class:`core.notify.types.Reminder` items (a stable ``key`` per item and occasion, a Chinese
+    title, a link below the tenant, who gets it). Called by the daily reminders job with a
+    session scoped to ``tenant``; each key reaches each recipient's inbox once and each delivery
+    channel once. Read only: never write here."""

@@ -251,6 +251,14 @@ class Authorizer:
             perms |= self._role_perms.get(r, frozenset())
         return frozenset(perms)
 
+    def holders(self, tenant_id: int, permission: str) -> list[int]:
+        """Users holding ``permission`` through a role assigned in ``tenant_id`` itself (not
+        through an ancestor nor platform-wide): the people who work there (reminders, bulletins)."""
+        self._loaded()
+        dom = str(tenant_id)
+        return sorted(int(user) for (user, d), roles in self._grants.items()
+                      if d == dom and any(permission in self._role_perms.get(r, ()) for r in roles))
+
     def is_platform_admin(self, user_id: int) -> bool:
         return PLATFORM_ADMIN in self._roles(user_id, PLATFORM)
 

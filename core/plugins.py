@@ -32,7 +32,7 @@ from core.plugin_types import NoSettings, PluginMeta
 ENTRY_POINT_GROUP = "liandong.plugins"
 CORE = "core"
 #: parts of the core written as plugins of its own hooks: always enabled, not listed
-CORE_PLUGINS = {CORE: "core.builtin", "registry": "core.registry"}
+CORE_PLUGINS = {CORE: "core.builtin", "registry": "core.registry", "notify": "core.notify"}
 
 
 #: suffix of the pluggy name under which a plugin's conventional hook implementations run

@@ -41,13 +41,14 @@ from typing import Any
 from huey import Huey, crontab
 from huey.exceptions import TaskLockedException
 from huey.storage import RedisStorage, SqliteStorage
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.config import Settings, get_settings
 
 __all__ = ["PeriodicTask", "crontab", "huey", "tenant_session", "tenant_task", "configure",
-           "load_tasks", "periodic_tasks", "run_periodic", "TaskLockedException"]
+           "load_tasks", "periodic_tasks", "run_periodic", "TaskLockedException", "enqueue_after_commit"]
 
 log = logging.getLogger("liandong.tasks")
 
@@ -166,6 +167,24 @@ def tenant_task(*, retries: int = 3, retry_delay: float = 30, retry_backoff: flo
     return decorator
 
 
+def enqueue_after_commit(session: Session, task: Callable[..., Any], *args: Any) -> None:
+    """Enqueue ``task(*args)`` once ``session`` commits (never for a rolled-back write; never
+    before the rows the task reads are visible to a worker)."""
+    session.info.setdefault("_after_commit_tasks", []).append((task, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    pending = session.info.pop("_after_commit_tasks", None)
+    for task, args in pending or ():
+        task(*args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop("_after_commit_tasks", None)
+
+
 # --- periodic tasks ---------------------------------------------------------------------------
 
 
@@ -270,7 +289,7 @@ def register_periodic() -> list[str]:
 
 
 #: core modules that declare tasks (plugins: ``<package>.tasks``, found by convention)
-CORE_TASK_MODULES: list[str] = []
+CORE_TASK_MODULES: list[str] = ["core.notify.tasks"]
 
 
 def _import_optional(name: str) -> bool:

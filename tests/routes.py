@@ -119,6 +119,7 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("designations", "entry_id"): "designations_blacklist",
     ("designations", "file_id"): "designations_files",
     ("designations", "evidence_id"): "designations_blacklist_files",
+    ("notify", "channel_id"): "notification_channels",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)

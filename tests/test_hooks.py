@@ -1006,3 +1006,28 @@ def test_on_registry_changed_created_changed_moved_dissolved_deleted(street):
             assert s.get(PartyOrg, ids[1]).dissolved_on is None
             pos.delete_party_org(s, access, s.get(PartyOrg, ids[2]))
         assert seen[-1][1:3] == ("party_org", "deleted") and seen[-1][3] == ids[1] and seen[-1][4] is None
+def test_register_reminders_only_for_enabled_tenants_with_settings(street):
+    import datetime as dt
+
+    from core.notify.types import Reminder
+
+    calls = []
+
+    def register_reminders(session, tenant, settings, today):
+        calls.append((tenant.id, session.info["tenant_ids"], today))
+        return [Reminder(key=f"hkrem:{tenant.id}", title="测试提醒")]
+
+    reg = PluginRegistry(modules={"hkrem": make_plugin("hkrem", register_reminders=register_reminders)})
+    day = dt.date(2026, 12, 7)
+    with installed(reg):
+        from core.notify.reminders import collect
+
+        with open_session(street.id) as s:
+            assert collect(s, street, day) == []  # not enabled yet
+        set_enabled(reg, street, "hkrem")
+        try:
+            with open_session(street.id) as s:
+                assert [r.key for r in collect(s, street, day)] == [f"hkrem:{street.id}"]
+        finally:
+            set_enabled(reg, street, "hkrem", False)
+    assert calls == [(street.id, (street.id,), day)]

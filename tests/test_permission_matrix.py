@@ -69,6 +69,10 @@ PAGE_READS = {
     "units/gaps": UNITS_READERS,
     "sites": READERS,
     "sites/counts": READERS,
+    "inbox": ALL,  # everyone's own messages
+    "bulletins": READERS,
+    "bulletins/new": WORKERS,
+    "notify/channels": ADMINS,
 }
 
 #: API GET → roles answered 200
@@ -97,6 +101,11 @@ API_READS = {
     "sites/sites": READERS,
     "sites/kinds": READERS,
     "sites/counts": READERS,
+    "notifications": ALL,
+    "notifications/unread-count": ALL,
+    "bulletins": READERS,
+    "notify/channels": ADMINS,
+    "notify/deliveries": ADMINS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -131,6 +140,9 @@ PAGE_WRITES = {
     "units/new": WORKERS,
     "units/pairings/new": WORKERS,
     "sites": WORKERS,
+    "inbox/read-all": ALL,
+    "bulletins": WORKERS,  # publishing (a street has no tenant below: 422)
+    "notify/channels": ADMINS,
 }
 
 #: API POST (a body that passes validation) → roles let through
@@ -147,6 +159,8 @@ API_WRITES = {
     "units/units": WORKERS,
     "units/pairings": WORKERS,
     "sites/sites": WORKERS,
+    "notifications/read-all": ALL,
+    "bulletins": WORKERS,
 }
 
 

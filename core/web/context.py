@@ -110,6 +110,13 @@ class Ctx:
         return self._nav
 
     @property
+    def unread(self) -> int:
+        """The user's unread notifications in this tenant (the top bar's number; cheap)."""
+        from core.notify.service import unread_count
+
+        return unread_count(self.user.id, self.tenant.id)
+
+    @property
     def breadcrumbs(self) -> list[tuple[TenantInfo, bool]]:
         """The path from the root to this tenant, each with whether the user may open it."""
         def opens(t: TenantInfo) -> bool:

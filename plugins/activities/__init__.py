@@ -66,6 +66,33 @@ def register_dashboard_widgets(session, tenant, settings):
                    permission="activities:read", order=60)]
 
 
+#: days before the end of a period when organizers that still owe an activity are reminded
+REMIND_DAYS_BEFORE_PERIOD_END = 7
+
+
+@hookimpl
+def register_reminders(session, tenant, settings, today):
+    """Cadence-bound activities (三会一课 …) some organizers have not held in a period that ends
+    within a week: one reminder per type and period, naming how many still owe it."""
+    import datetime as dt
+
+    from core.notify.types import Reminder
+    from plugins.activities.service import due_rows, types_for
+
+    out = []
+    for row in due_rows(session, tenant, types_for(tenant), today):
+        missing = [o for o in row.missing if o.held + o.scheduled < row.required]
+        if not missing or row.period_end - today > dt.timedelta(days=REMIND_DAYS_BEFORE_PERIOD_END):
+            continue
+        names = "、".join(o.name for o in missing[:5]) + ("等" if len(missing) > 5 else "")
+        out.append(Reminder(
+            key=f"activities.due:{row.type.key}:{row.period_start.isoformat()}",
+            title=f"「{row.type.label}」{row.period_label}尚有 {len(missing)} 个未开展",
+            body=f"{names}；本期截止 {row.period_end:%Y-%m-%d}", link=f"activities/due?type={row.type.key}",
+            due=row.period_end, permission="activities:write"))
+    return out
+
+
 @hookimpl
 def register_demo_data(session, tenant):
     from plugins.activities.demo import make_demo

@@ -57,6 +57,45 @@ def register_dashboard_widgets(session, tenant, settings):
                    permission="campaigns:read", order=60)]
 
 
+#: days before a deadline when a reminder goes out
+REMIND_DAYS_BEFORE = 3
+
+
+@hookimpl
+def register_reminders(session, tenant, settings, today):
+    """Tasks of this tenant due within three days or overdue; reports due soon or late."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from core.notify.types import Reminder
+    from plugins.campaigns.models import CampaignTask
+    from plugins.campaigns.service import OPEN_STATUSES, pending_reports, period_label
+
+    soon = today + dt.timedelta(days=REMIND_DAYS_BEFORE)
+    out = []
+    tasks = session.scalars(select(CampaignTask).where(
+        CampaignTask.tenant_id == tenant.id, CampaignTask.status.in_(OPEN_STATUSES),
+        CampaignTask.deadline <= soon).order_by(CampaignTask.deadline, CampaignTask.id))
+    for t in tasks:
+        late = t.deadline < today
+        out.append(Reminder(
+            key=f"campaigns.task:{t.id}:{'overdue' if late else 'soon'}",
+            title=f"任务「{t.title}」{'已超期' if late else '即将到期'}",
+            body=f"{t.campaign_title} · {t.phase_title}，截止日期 {t.deadline:%Y-%m-%d}",
+            link=f"campaigns/tasks/{t.id}", due=t.deadline, overdue=late, permission="campaigns:write"))
+    for ob, period, due in pending_reports(session, tenant, today):
+        if due > soon:
+            continue
+        late = due < today
+        out.append(Reminder(
+            key=f"campaigns.report:{ob.id}:{period}:{'overdue' if late else 'soon'}",
+            title=f"「{ob.title}」{period_label(ob.cadence, period)}{'逾期未报送' if late else '即将到期'}",
+            body=f"报送截止日期 {due:%Y-%m-%d}", link=f"campaigns/reports/{ob.id}/submit", due=due,
+            overdue=late, permission="campaigns:report"))
+    return out
+
+
 @hookimpl
 def register_demo_data(session, tenant):
     from plugins.campaigns.demo import make_demo

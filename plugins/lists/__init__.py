@@ -87,6 +87,33 @@ def register_import_kinds(tenant):
 
 
 @hookimpl
+def register_reminders(session, tenant, settings, today):
+    """Open demands of this tenant whose SLA runs out soon (``DUE_SOON_DAYS``) or has run out."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from core.notify.types import Reminder
+    from plugins.lists.models import ListDemand
+    from plugins.lists.queries import DUE_SOON_DAYS
+    from plugins.lists.states import OPEN_STATUSES
+
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    rows = session.scalars(select(ListDemand).where(
+        ListDemand.tenant_id == tenant.id, ListDemand.status.in_(OPEN_STATUSES), ListDemand.due_on <= soon)
+        .order_by(ListDemand.due_on, ListDemand.id))
+    out = []
+    for d in rows:
+        late = d.due_on < today
+        out.append(Reminder(
+            key=f"lists.demand:{d.id}:{'overdue' if late else 'soon'}",
+            title=f"需求「{d.title}」{'已超过办理时限' if late else '办理时限将到'}",
+            body=f"办理时限 {d.due_on:%Y-%m-%d}", link=f"lists/demands/{d.id}", due=d.due_on, overdue=late,
+            permission="lists:triage"))
+    return out
+
+
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.lists.demo import make_demo
 

@@ -106,6 +106,46 @@ def register_assessment_templates(tenant):
 
 
 @hookimpl
+def register_reminders(session, tenant, settings, today):
+    """Issue 11's reminders: introduction letters running out or expired, transfers waiting in
+    the inbox, mobile members not heard from and members in arrears (these two once a month)."""
+    from sqlalchemy import select
+
+    from core.notify.types import Reminder
+    from plugins.membership import dues, mobile, transfers
+    from plugins.membership.models import Transfer
+    from plugins.membership.scope import Scope
+
+    scope = Scope(None)
+    out = []
+    for t in transfers.expiring(session, today, settings.letter_warn_days, scope):
+        late = t.letter_expires_on < today
+        out.append(Reminder(
+            key=f"membership.letter:{t.id}:{'expired' if late else 'soon'}",
+            title=f"{t.member_name}的组织关系介绍信{'已过期' if late else '即将到期'}",
+            body=f"转往{t.to_party_org_name or '外单位'}，有效期至 {t.letter_expires_on:%Y-%m-%d}",
+            link=f"membership/transfers/{t.id}", due=t.letter_expires_on, overdue=late,
+            permission="membership:transfer"))
+    waiting = session.scalars(select(Transfer).where(Transfer.side == "in", Transfer.state == "issued")
+                              .order_by(Transfer.id))
+    for t in waiting:
+        out.append(Reminder(
+            key=f"membership.inbox:{t.id}", title=f"{t.member_name}的组织关系转入待接收",
+            body=f"来自{t.from_party_org_name or '外单位'}", link=f"membership/transfers/{t.id}",
+            permission="membership:transfer"))
+    month = today.strftime("%Y-%m")
+    not_heard = len(mobile.not_heard_from(session, scope, settings.mobile_check_days, today))
+    if not_heard:
+        out.append(Reminder(key=f"membership.not_heard:{month}", title=f"{not_heard} 名流动党员超过联系期限未联系",
+                            link="membership/mobile", permission="membership:transfer"))
+    arrears = len(dues.arrears(session, scope, today, settings.arrears_flag_months, flagged_only=True))
+    if arrears:
+        out.append(Reminder(key=f"membership.arrears:{month}", title=f"{arrears} 名党员欠缴党费",
+                            link="membership/dues/arrears", permission="membership:dues"))
+    return out
+
+
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.membership.demo import make_demo
 
