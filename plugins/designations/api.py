@@ -49,7 +49,7 @@ from plugins.designations.types import (
 __all__ = [
     "LEVELS", "STATUSES", "BlacklistEntry", "Designation", "DesignationKind", "FromAssessment", "SubjectRef",
     "SubjectType", "blacklist_entry", "blocked", "create", "designations", "expiring", "in_force", "is_in_force",
-    "kinds", "list_organization", "lift", "propose_from_round", "transition",
+    "kinds", "list_organization", "lift", "propose_from_round", "transition", "update",
 ]
 
 #: stored statuses, key → label (proposed, applied, returned, active, revoked, dismissed)
@@ -94,6 +94,13 @@ def create(session: Session, tenant: TenantInfo, fields: Mapping[str, Any], toda
     ``source`` / ``source_key`` let a program find its own rows again."""
     return _svc.create(session, tenant, fields, today, username, source=source, source_key=source_key,
                        status=status)
+
+
+def update(session: Session, tenant: TenantInfo, designation: Designation, fields: Mapping[str, Any],
+           today: dt.date) -> Designation:
+    """Change ``level``, ``awarded_on``, ``expires_on``, ``plaque_on`` (挂牌), ``title``,
+    ``awarded_by`` or ``basis``; a field left out keeps its value."""
+    return _svc.update(session, tenant, designation, fields, today)
 
 
 def transition(session: Session, tenant: TenantInfo, designation: Designation, action: str,

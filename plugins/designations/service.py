@@ -56,7 +56,7 @@ EXPIRED = "已到期"
 VIEW_STATUSES = {**STATUSES, "expired": EXPIRED}
 #: statuses a blacklisting ends (revoked with the entry's reason)
 OPEN = ("proposed", "applied", "returned", "active")
-SOURCES = {"manual": "人工登记", "assessment": "考核结果提名", "import": "导入"}
+SOURCES = {"manual": "人工登记", "assessment": "考核结果提名", "import": "导入", "migration": "数据迁移"}
 
 
 @dataclass(frozen=True)
@@ -437,12 +437,18 @@ def create(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], today: 
     return d
 
 
+EDITABLE = ("level", "awarded_on", "expires_on", "plaque_on", "title", "awarded_by", "basis")
+
+
 def update(session: Session, tenant: TenantInfo, d: Designation, raw: Mapping[str, Any], today: dt.date
            ) -> Designation:
-    """Change level, dates, title, awarding body or basis (not of a revoked or dismissed one)."""
+    """Change level, dates, title, awarding body or basis (not of a revoked or dismissed one); a
+    field left out keeps its value."""
     if d.status in ("revoked", "dismissed"):
         raise FormErrors({"status": f"「{STATUSES[d.status]}」的称号不能修改"})
-    for key, value in clean(session, tenant, raw, today, current=d).items():
+    merged = {key: "" if getattr(d, key) is None else str(getattr(d, key)) for key in EDITABLE}
+    merged.update({k: v for k, v in raw.items() if k in EDITABLE})
+    for key, value in clean(session, tenant, merged, today, current=d).items():
         setattr(d, key, value)
     session.flush()
     return d

@@ -22,6 +22,8 @@ class Settings(BaseModel):
     secretary_allowance_fen: int = Field(120_000, title="党组织书记岗位补贴（分）", ge=0)
     new_org_years: int = Field(3, title="新建党组织书记岗位补贴享受年限（年）", ge=1, le=10)
     young_age: int = Field(35, title="青年党员年龄上限（周岁）", ge=18, le=45)
+    demo_site_validity_months: int = Field(
+        36, title="示范性党群活动阵地称号有效期（月；0 为长期，原文未规定）", ge=0, le=120)
 
 
 meta = PluginMeta(
@@ -29,7 +31,7 @@ meta = PluginMeta(
     label="红色“联”动力（二三四五工作体系）",
     version="0.1.0",
     description="两级平台、三项工程、四金服务、五大保障：联组、专干履职、四金服务、量化考核、经费保障与四阶段推进。",
-    depends=("lists", "assessment", "activities", "campaigns", "funds"),
+    depends=("lists", "assessment", "activities", "campaigns", "funds", "designations"),
     settings=Settings,
 )
 
@@ -103,6 +105,13 @@ def register_reward_rules(tenant):
     from plugins.dongfanghong.program import reward_rules
 
     return reward_rules(_settings(tenant))
+
+
+@hookimpl
+def register_designation_kinds(tenant):
+    from plugins.dongfanghong.program import designation_kinds
+
+    return designation_kinds(_settings(tenant))
 
 
 @hookimpl

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.models import User
-from core.registry.models import Cluster, ClusterLeader, Member, Organization, PartyOrgCoverage
+from core.registry.models import (
+    Cluster,
+    ClusterLeader,
+    Member,
+    Organization,
+    PartyOrg,
+    PartyOrgCoverage,
+)
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import (
     Butler,
@@ -61,6 +68,8 @@ def load(session: Session, tenant, today: dt.date | None = None) -> None:
             _activities(session, tenant, groups, today)
         if "assessment" in enabled:
             _group_ranking(session, tenant, groups, today)
+            if "designations" in enabled:
+                _demo_sites(session, tenant, today)
         if "funds" in enabled:
             _guarantee_proposals(session, tenant, settings, today)
     session.flush()
@@ -517,4 +526,41 @@ def _group_ranking(session: Session, tenant, groups: list[Cluster], today: dt.da
             for k, cr in enumerate(rnd.template.criteria)})
     assessment.transition(session, tenant, rnd, "submit_review")
     assessment.transition(session, tenant, rnd, "publish")
+    session.flush()
+
+
+def _demo_sites(session: Session, tenant, today: dt.date) -> None:
+    """量化 → 示范阵地: last year's 示范性党群活动阵地评选 published over three branches; the one graded
+    三个一流 is proposed for the title by the designations block and confirmed (挂牌)."""
+    from plugins.assessment import api as assessment
+    from plugins.designations import api as designations
+    from plugins.dongfanghong.program import DEMO_SITE
+
+    if session.scalar(select(func.count()).select_from(assessment.AssessmentRound).where(
+            assessment.AssessmentRound.template_key == DEMO_SITE)):
+        return
+    branches = list(session.scalars(select(PartyOrg).where(PartyOrg.dissolved_on.is_(None),
+                                                           PartyOrg.org_type.in_(("branch", "joint_branch")),
+                                                           PartyOrg.venue_class.is_not(None))
+                                    .order_by(PartyOrg.venue_class, PartyOrg.id).limit(3)))
+    if len(branches) < 3:
+        return
+    year = today.year - 1
+    rnd = assessment.create_round(session, tenant, {
+        "template": DEMO_SITE, "period": str(year), "target_mode": "chosen", "targets": [b.id for b in branches],
+        "title": f"{year}年度示范性党群活动阵地评选"})
+    assessment.transition(session, tenant, rnd, "open")
+    assessment.transition(session, tenant, rnd, "start_scoring")
+    share = {b.id: pct for b, pct in zip(branches, (96, 80, 62), strict=True)}
+    for sheet in assessment.sheets_of(session, rnd):
+        assessment.save_scores(session, assessment.system_access("demo"), sheet, {
+            cr.key: (str(cr.max_points * share[sheet.target_id] // 100), "阵地实地查看、活动台账")
+            for cr in rnd.template.criteria})
+    assessment.transition(session, tenant, rnd, "submit_review")
+    assessment.transition(session, tenant, rnd, "publish")  # the designations block proposes the title
+    for d in designations.designations(session, kind=DEMO_SITE, status="proposed", today=today):
+        designations.transition(session, tenant, d, "confirm", {"note": "街道两新综合党委审定，予以挂牌"}, today,
+                                "demo")
+        designations.update(session, tenant, d, {"plaque_on": today.isoformat(), "awarded_by": "东方红街道两新综合党委"},
+                            today)
     session.flush()

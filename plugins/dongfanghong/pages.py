@@ -466,7 +466,15 @@ def program_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
         for k, kinds in (("community", ("community",)), ("all", ()))}
     out: dict[str, Any] = {"structure": structure, "ongoing": sum(n for (d, s), n in counts.items() if s == "ongoing"),
                            "venues": venues, "cooperation": year_coop, "resources": None, "funds": None,
-                           "overdue": []}
+                           "demo_sites": None, "overdue": []}
+    if ctx.can("designations:read") and "designations" in registry().enabled(ctx.tenant.id):
+        from plugins.designations import api as designations
+        from plugins.dongfanghong.program import DEMO_SITE
+
+        out["demo_sites"] = {"active": len(designations.in_force(db, today, kind=DEMO_SITE)),
+                             "proposed": len(designations.designations(db, kind=DEMO_SITE, status="proposed",
+                                                                       today=today)),
+                             "kind": DEMO_SITE}
     if ctx.can("lists:read"):
         from plugins.lists import api as lists
 

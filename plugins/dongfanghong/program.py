@@ -111,6 +111,24 @@ def reward_rules(settings):
                        template_key="dongfanghong.group_ranking", rank_fen=rank_fen, grade_fen={})]
 
 
+# --- DFH-3 量化 → designations: demonstration sites ---------------------------------------------
+
+DEMO_SITE = "dongfanghong.demo_site"  # the designation kind and the assessment template share the key
+
+
+def designation_kinds(settings):
+    """评选挂牌一批"阵地建设一流、规范管理一流、作用发挥一流"的示范性党群活动阵地 (000): a party org's
+    venue (or a site, once the sites block registers it) graded 三个一流 in the yearly 示范阵地评选
+    is proposed for the title; staff confirm it. Validity: the tenant's setting (the seed says none)."""
+    from plugins.designations.api import DesignationKind, FromAssessment
+
+    return [DesignationKind(
+        key=DEMO_SITE, label="示范性党群活动阵地", subjects=("party_org", "site"), levels=("street", "district", "city"),
+        validity_months=settings.demo_site_validity_months or None,
+        description="阵地建设一流、规范管理一流、作用发挥一流（评选挂牌）",
+        from_assessment=(FromAssessment(DEMO_SITE, grades=("三个一流",), level="street"),), order=10)]
+
+
 # --- DFH-6 campaigns ----------------------------------------------------------------------------
 
 
