@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from core.notify.types import Reminder
     from core.plugin_types import (
+        ClusterMemberKind,
         ClusterType,
         CodeList,
         ExtraField,
@@ -225,3 +226,10 @@ def register_reminders(session: Session, tenant: TenantInfo, settings: BaseModel
     title, a link below the tenant, who gets it). Called by the daily reminders job with a
     session scoped to ``tenant``; each key reaches each recipient's inbox once and each delivery
     channel once. Read only: never write here."""
+
+
+@hookspec
+def register_cluster_member_kinds(tenant: TenantInfo) -> list[ClusterMemberKind]:
+    """Kinds of cluster member beyond organizations and party orgs (:class:`ClusterMemberKind`:
+    the ``units`` block's units …) that ``tenant``'s cluster types may list in ``member_kinds``:
+    how a typed reference is resolved, named, and which tenant a member belongs to."""

@@ -241,3 +241,28 @@ class RegistryChange:
     def changed_keys(self) -> set[str]:
         before, after = self.before or {}, self.after or {}
         return {k for k in {*before, *after} if before.get(k) != after.get(k)}
+
+
+@dataclass(frozen=True)
+class ClusterMemberKind:
+    """A kind of cluster member beyond organizations and party orgs (``register_cluster_member_kinds``):
+    units of the ``units`` block (成员单位、商会 …), instructors … A cluster type takes it when its
+    ``member_kinds`` lists ``key``. The functions get a session that sees the cluster's tenant
+    and — for a district's or city's cluster — its whole subtree:
+
+    * ``resolve(session, text) -> (id, problem)``: what the user typed (a name, a code, an id) →
+      the row's id, or a Chinese problem ("找不到单位「…」");
+    * ``names(session, ids) -> {id: name}``;
+    * ``tenants(session, ids) -> {id: tenant id}``: where each member belongs (a street sees the
+      district's clusters its own members are in).
+    """
+
+    key: str  # "<plugin>.<name>", stored in ClusterMember.member_kind
+    label: str
+    resolve: Any
+    names: Any
+    tenants: Any
+
+    def __post_init__(self) -> None:
+        if not _plugin_key(self.key):
+            raise ValueError(f"ClusterMemberKind key {self.key!r} must read '<plugin>.<name>'")

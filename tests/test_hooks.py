@@ -1031,3 +1031,20 @@ def test_register_reminders_only_for_enabled_tenants_with_settings(street):
         finally:
             set_enabled(reg, street, "hkrem", False)
     assert calls == [(street.id, (street.id,), day)]
+
+
+
+def test_register_cluster_member_kinds_only_for_enabled_tenants(street):
+    from core.plugin_types import ClusterMemberKind
+    from core.registry.services.clusters import kind_labels, member_kinds
+
+    kind = ClusterMemberKind("hkcm.unit", "单位", lambda s, t: (None, "无"), lambda s, ids: {}, lambda s, ids: {})
+    reg = PluginRegistry(modules={"hkcm": make_plugin("hkcm", register_cluster_member_kinds=lambda tenant: [kind])})
+    with installed(reg):
+        assert member_kinds(street) == {}
+        set_enabled(reg, street, "hkcm")
+        assert member_kinds(street) == {"hkcm.unit": kind}
+        assert kind_labels(member_kinds(street))["hkcm.unit"] == "单位"
+        assert member_kinds(tree().by_slug["dongfanghong"]) == {}
+    with pytest.raises(ValueError):
+        ClusterMemberKind("unit", "单位", None, None, None)  # not "<plugin>.<name>"

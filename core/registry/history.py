@@ -50,6 +50,12 @@ def _leader_titles(tenant) -> dict[str, str]:
     return out
 
 
+def _member_kind_labels(tenant) -> dict[str, str]:
+    from core.registry.services.clusters import kind_labels, member_kinds
+
+    return kind_labels(member_kinds(tenant))
+
+
 def _attribute_labels(tenant) -> dict[str, str]:
     from core.registry.services.clusters import COMPLETE_KEY, COMPLETED_ON_KEY
 
@@ -134,8 +140,9 @@ LABELS = [
            choices={"title": _leader_titles}, title="person_name"),
     Labels(ClusterMember, "{cluster}成员",
            {"cluster_id": "所属组团", "organization_id": "两新组织", "party_org_id": "党组织", "joined_on": "加入日期",
-            "left_on": "退出日期"},
-           title=("organization_id", "party_org_id")),
+            "left_on": "退出日期", "member_kind": "成员类型", "ref_id": "成员编号", "member_tenant_id": "成员所属辖区"},
+           choices={"member_kind": _member_kind_labels}, refs={"member_tenant_id": "tenants"},
+           title=("organization_id", "party_org_id", "ref_id")),
     Labels(CoverageSnapshot, "覆盖情况月度快照", {"month": "月份", "figures": "数据"},
            title=lambda v: str(v.get("month") or "")[:7]),
     Labels(UserOrganization, "书记账号关联", {"user_id": "用户", "organization_id": "组织"}, title="user_id"),

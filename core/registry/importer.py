@@ -351,6 +351,12 @@ GUIDES = {
 }
 
 
+def _registry_snapshot(obj: Any) -> dict[str, Any] | None:
+    from core.registry.extensions import snapshot
+
+    return snapshot(obj) if isinstance(obj, (Organization, PartyOrg, Member)) else None
+
+
 def kinds_for(tenant_id: int) -> dict[str, ImportKind]:
     """The import kinds of a tenant: the registry's and those of the plugins it enabled
     (``register_import_kinds``), in plugin order."""
@@ -737,6 +743,8 @@ class ImportRun:
         self.header_of: dict[str, str] = {}
         #: rows not imported by a valid-rows import: (row number, cells, errors)
         self.bad_rows: list[tuple[int, Sequence[Any], dict[str, str]]] = []
+        #: (record, snapshot before) of the registry rows this batch writes, for ``on_registry_changed``
+        self.changes: list[tuple[Any, dict[str, Any] | None]] = []
         #: party orgs: names of rows with errors → their row number
         self.bad_names: dict[str, int] = {}
         self.seen: dict[Any, int] = {}
@@ -883,6 +891,7 @@ class ImportRun:
         self.processed += len(rows)
         if self.writing:
             self._flush()
+            self._report_changes()
         self.session.expunge_all()
         self.progress(self.processed, self.total_hint)
 
@@ -997,6 +1006,19 @@ class ImportRun:
                 changes[key] = values[key]
         return changes
 
+    def _report_changes(self) -> None:
+        """``on_registry_changed`` for each organization, party org or member the batch wrote."""
+        from core.registry.extensions import changed
+
+        entity = {"organizations": "organization", "party_orgs": "party_org", "members": "member"}.get(
+            self.entity.slug)
+        pending, self.changes = self.changes, []
+        if entity is None:
+            return
+        for row, before in pending:
+            changed(self.session, entity, row, before)
+        self._flush()
+
     def _extra_references(self, values: dict[str, Any], errors: dict[str, str]) -> None:
         """Reference extra fields: the name / code / id of the cell → the row's id (cached)."""
         from core.registry.extensions import EXTRA_PREFIX, resolve_reference
@@ -1048,6 +1070,7 @@ class ImportRun:
             if self.writing:
                 obj = self.entity.model(**values)
                 self.session.add(obj)
+                self.changes.append((obj, None))
             return "created", obj
         changes = self._diff(obj, values)
         if extra is not None and extra != (obj.extra or {}):
@@ -1055,6 +1078,7 @@ class ImportRun:
         if not changes:
             return "unchanged", obj
         if self.writing:
+            self.changes.append((obj, _registry_snapshot(obj)))
             for key, value in changes.items():
                 setattr(obj, key, value)
         return "updated", obj

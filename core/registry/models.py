@@ -234,6 +234,13 @@ class ClusterMember(TenantOwned, Base):
     party_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"))
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: a member of a kind a plugin registers (``register_cluster_member_kinds``: units …): its key
+    #: and id; "" for an organization / party org
+    member_kind: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    ref_id: Mapped[int | None] = mapped_column(Integer)
+    #: the tenant the member belongs to — a district's or city's cluster groups its streets'
+    #: organizations, which then see it read-only; empty on rows written before (the cluster's own)
+    member_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="SET NULL"), index=True)
 
 
 class CoverageSnapshot(TenantOwned, Base):

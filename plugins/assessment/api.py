@@ -67,11 +67,12 @@ from plugins.assessment.types import (
     Criterion,
     GradeBand,
     Section,
+    TargetKind,
 )
 
 __all__ = [
     "STAR_GRADE_BANDS", "STATES", "Access", "AssessmentRound", "AssessmentSheet", "AssessmentTemplate", "Criterion", "GradeBand",
-    "PublishedRound", "Result", "Section", "access_of", "create_round", "latest_result", "load_demo",
+    "PublishedRound", "Result", "Section", "TARGET_KINDS", "TargetKind", "access_of", "create_round", "latest_result", "load_demo",
     "published_results", "published_round", "published_rounds", "save_scores", "sheets_of", "system_access",
     "templates", "transition",
 ]
@@ -79,6 +80,9 @@ __all__ = [
 Access = _svc.Access
 #: round states, key → label (draft, open, scoring, review, published)
 STATES = _svc.STATES
+#: target kinds, key → label: organization, party_org, cluster, member, tenant (the tenants right
+#: below the round's: a district scoring its streets), unit (through ``register_assessment_target_kinds``)
+TARGET_KINDS = _svc.TARGET_KINDS
 
 
 def access_of(ctx) -> Access:

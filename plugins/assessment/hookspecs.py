@@ -1,6 +1,6 @@
 """Hooks that program plugins implement to configure the assessment engine (考核评议).
 
-Both are *per tenant*: the engine calls them through
+All are *per tenant*: the engine calls them through
 ``core.plugins.registry().hooks_for(tenant.id)``, so they reach only the plugins the tenant
 has enabled. Implement them with ``core.hookspecs.hookimpl``. See ``plugins/assessment/README.md``.
 """
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from core.tenancy import TenantInfo
     from plugins.assessment.api import PublishedRound
-    from plugins.assessment.types import AssessmentTemplate
+    from plugins.assessment.types import AssessmentTemplate, TargetKind
 
 
 @hookspec
@@ -41,3 +41,11 @@ def on_round_published(session: Session, tenant: TenantInfo, round: PublishedRou
     stays in review). Use it to propose rewards (funds), update a blacklist or shortlist
     model sites; read results later with :func:`plugins.assessment.api.published_results`.
     """
+
+
+@hookspec
+def register_assessment_target_kinds(tenant: TenantInfo) -> list[TargetKind]:
+    """Kinds of assessment target beyond the engine's own (organizations, party orgs, clusters,
+    members, the tenants below): the ``units`` block registers ``unit`` (成员单位、行业部门 — NH-3
+    assesses member units and departments). Called when a round of ``tenant`` is created, its
+    targets are offered or added, and a sheet links to its target."""

@@ -456,7 +456,8 @@ def _sheet_page(ctx: Ctx, db: Session, sheet: AssessmentSheet, *, errors: dict |
                   max_mb=max(1, files.max_bytes() // (1024 * 1024)), allowed_types=files.ALLOWED,
                   appeals=appeals, appeal_statuses=svc.APPEAL_STATUSES, outcomes=svc.APPEAL_OUTCOMES,
                   errors=errors or {}, form=form or {}, which=which, history=changes, access=access,
-                  target_href=svc.target_href(sheet.target_kind, sheet.target_id), **_labels())
+                  target_href=svc.target_href(sheet.target_kind, sheet.target_id, ctx.tenant),
+                  **{**_labels(), "target_kinds": svc.kind_labels(ctx.tenant)})
 
 
 @get("/sheets/{sheet_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)

@@ -49,6 +49,7 @@ from plugins.assessment.models import (
 )
 from plugins.assessment.results import published_round
 from plugins.assessment.types import (
+    BUILTIN_TARGET_KINDS,
     PERIOD_KINDS,
     SCORING_MODES,
     TARGET_KINDS,
@@ -56,6 +57,7 @@ from plugins.assessment.types import (
     Criterion,
     GradeBand,
     Section,
+    TargetKind,
     competition_ranks,
     quantize,
     template_value,
@@ -182,6 +184,10 @@ def own_target_ids(session: Session, user_id: int | None, kind: str, on: dt.date
             ClusterLeader.user_id == user_id, or_(ClusterLeader.ended_on.is_(None), ClusterLeader.ended_on > on))
         return set(session.scalars(select(Cluster.id).where(
             or_(Cluster.id.in_(led), Cluster.lead_organization_id.in_(orgs)))))
+    if kind not in BUILTIN_TARGET_KINDS:
+        registered = registered_target_kinds(_home(session)).get(kind)
+        if registered is not None and registered.own_ids is not None:
+            return set(registered.own_ids(session, user_id))
     return set()
 
 
@@ -251,7 +257,47 @@ def target_select(kind: str, cluster_type: str = "") -> Select:
     raise ValueError(kind)
 
 
+def registered_target_kinds(tenant) -> dict[str, TargetKind]:
+    """Key → kind for the target kinds ``tenant``'s plugins register (``unit`` from the units block)."""
+    out: dict[str, TargetKind] = {}
+    if tenant is None:
+        return out
+    for batch in registry().hooks_for(tenant.id).register_assessment_target_kinds(tenant=tenant):
+        for kind in batch or ():
+            if kind.key not in BUILTIN_TARGET_KINDS:
+                out.setdefault(kind.key, kind)
+    return out
+
+
+def kind_labels(tenant) -> dict[str, str]:
+    """Target kind → label for ``tenant`` (the engine's and its plugins')."""
+    labels = dict(TARGET_KINDS)
+    labels.update({k: v.label for k, v in registered_target_kinds(tenant).items()})
+    return type(TARGET_KINDS)(labels)
+
+
+def _home(session: Session):
+    from core.tenancy import tree
+
+    return tree().by_id.get(session.info.get("tenant_id"))
+
+
 def target_options(session: Session, kind: str, cluster_type: str = "") -> list[tuple[int, str]]:
+    """(id, name) of the targets a round of the session's tenant may take.
+
+    ``tenant``: the live tenants right below it (a district's streets); a registered kind
+    (``unit`` …): its ``options``; none registered: nothing (a template for units in a tenant that
+    runs no units block has no targets)."""
+    if kind == "tenant":
+        from core.tenancy import tree
+
+        home = session.info.get("tenant_id")
+        return [(t.id, t.name) for t in sorted(tree().children.get(home, []), key=lambda t: (t.name, t.id))
+                if not t.archived]
+    if kind not in BUILTIN_TARGET_KINDS:
+        tenant = _home(session)
+        registered = registered_target_kinds(tenant).get(kind)
+        return [(int(i), str(n)) for i, n in registered.options(session, tenant)] if registered else []
     return [(i, n) for i, n in session.execute(target_select(kind, cluster_type))]
 
 
@@ -277,10 +323,14 @@ def cluster_type_labels(tenant) -> dict[str, str]:
     return {k: ct.label for k, ct in cluster_types(tenant).items()}
 
 
-def target_href(kind: str, target_id: int) -> str:
-    """Tenant-relative path of the registry page of a target."""
-    return {"organization": "organizations", "party_org": "party-orgs", "cluster": "clusters",
-            "member": "members"}[kind] + f"/{target_id}"
+def target_href(kind: str, target_id: int, tenant=None) -> str:
+    """Tenant-relative path of the page of a target ("" when it has none here: a tenant below is
+    not a page of the round's tenant; a registered kind answers through its ``href``)."""
+    pages = {"organization": "organizations", "party_org": "party-orgs", "cluster": "clusters", "member": "members"}
+    if kind in pages:
+        return f"{pages[kind]}/{target_id}"
+    registered = registered_target_kinds(tenant).get(kind) if kind not in BUILTIN_TARGET_KINDS else None
+    return (registered.href(target_id) or "") if registered is not None and registered.href else ""
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -639,7 +689,7 @@ def _clean_targets(session: Session, kind: str, cluster_type: str, mode: str, id
     if mode == "all":
         options = all_targets(session, kind, cluster_type)
         if not options:
-            errors["targets"] = f"本辖区没有可考核的{TARGET_KINDS[kind]}"
+            errors["targets"] = f"本辖区没有可考核的{kind_labels(_home(session))[kind]}"
         return options
     options = target_options(session, kind, cluster_type)
     if mode != "chosen":

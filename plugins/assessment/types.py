@@ -31,7 +31,52 @@ from typing import Any
 
 from core import periods
 
-TARGET_KINDS = {"organization": "两新组织", "party_org": "党组织", "cluster": "组团", "member": "党员"}
+
+class _Labels(dict):
+    """Target kind → label; a kind a plugin registers under its own key reads as that key where
+    no tenant is at hand (pages of a tenant use :func:`plugins.assessment.service.kind_labels`)."""
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+#: who a round assesses. ``tenant``: the tenants right below the round's (a district scoring its
+#: streets, JH-5 一年一述职); ``unit`` — and any ``"<plugin>.<name>"`` key — is resolved through
+#: ``register_assessment_target_kinds`` (the ``units`` block registers ``unit``: 成员单位、行业部门,
+#: NH-3)
+TARGET_KINDS = _Labels({"organization": "两新组织", "party_org": "党组织", "cluster": "组团", "member": "党员",
+                        "tenant": "下级辖区", "unit": "单位"})
+#: the kinds the engine resolves itself (the others come from ``register_assessment_target_kinds``)
+BUILTIN_TARGET_KINDS = ("organization", "party_org", "cluster", "member", "tenant")
+
+
+def registered_kind_key(key: str) -> bool:
+    """A key a plugin may register a target kind under: ``unit`` or ``"<plugin>.<name>"`` (≤ 20)."""
+    import re
+
+    return key == "unit" or (len(key) <= 20 and re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", key) is not None)
+
+
+@dataclass(frozen=True)
+class TargetKind:
+    """Who else a round may assess (``register_assessment_target_kinds``): the ``units`` block's
+    units (key ``unit``) …
+
+    ``options(session, tenant) -> [(id, name)]``: the targets a round of ``tenant`` may take
+    (``session`` is scoped to it); ``href(id) -> path | ""``: the target's page relative to the
+    tenant (``"units/12"``); ``own_ids(session, user_id) -> set[int]``: the targets a user answers
+    for (self-assessment, appeals), empty by default.
+    """
+
+    key: str
+    label: str
+    options: Any
+    href: Any = None
+    own_ids: Any = None
+
+    def __post_init__(self) -> None:
+        if not registered_kind_key(self.key):
+            raise ValueError(f"TargetKind key {self.key!r} must be 'unit' or '<plugin>.<name>' (≤ 20 characters)")
 PERIOD_KINDS = dict(periods.KINDS)  # week, month, quarter, half_year, year (core.periods)
 SCORING_MODES = {"points": "按分值计分（逐项打分后相加）", "weighted": "按权重计分（逐项评分后加权）"}
 
@@ -173,8 +218,8 @@ class AssessmentTemplate:
             out.append("key must be 1–100 characters")
         if not self.label:
             out.append("label is required")
-        if self.target_kind not in TARGET_KINDS:
-            out.append(f"target_kind must be one of {sorted(TARGET_KINDS)}")
+        if self.target_kind not in TARGET_KINDS and not registered_kind_key(self.target_kind):
+            out.append(f"target_kind must be one of {sorted(TARGET_KINDS)} or a registered '<plugin>.<name>'")
         if self.cluster_type and self.target_kind != "cluster":
             out.append("cluster_type only applies to target_kind='cluster'")
         if self.period_kind not in PERIOD_KINDS:

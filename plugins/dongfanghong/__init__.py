@@ -65,6 +65,13 @@ def register_cluster_types(tenant):
 
 
 @hookimpl
+def register_extra_fields(tenant):
+    from plugins.dongfanghong.projects import extra_fields
+
+    return extra_fields(tenant)
+
+
+@hookimpl
 def register_nav_items(tenant, settings):
     # one item: every page of the program carries its sub-navigation (dongfanghong:SubNav)
     return [NavItem(settings.brand_name, "dongfanghong", permission=READ, order=20)]

@@ -27,7 +27,6 @@ from plugins.dongfanghong.models import (
     DuesRecord,
     DutyEntry,
     GroupStaff,
-    MemberProfile,
     Nomination,
     VenueCheck,
 )
@@ -216,17 +215,17 @@ def _empty(session: Session, model) -> bool:
 def _profiles(session: Session) -> None:
     """管理层 / 业务骨干 for part of the street's members: secretaries and committee members are
     mostly managers, every third member a business backbone, a few pipeline people backbones too."""
-    if not _empty(session, MemberProfile):
-        return
+    from plugins.dongfanghong.projects import Profile, set_profile
+
     titles = {"secretary": "总经理", "deputy_secretary": "副总经理", "committee": "部门经理"}
-    rows = session.execute(select(Member.id, Member.position, Member.status).where(Member.party_org_id.is_not(None))
-                           .order_by(Member.id)).all()
-    for mid, position, status in rows:
-        manager = position in titles and mid % 4 != 0
-        backbone = mid % 3 == 0 or (status in ("activist", "candidate") and mid % 2 == 0)
+    members = session.scalars(select(Member).where(Member.party_org_id.is_not(None)).order_by(Member.id)).all()
+    for m in members:
+        if Profile.of(m) is not None:  # described already: never overwritten (idempotent per row)
+            continue
+        manager = m.position in titles and m.id % 4 != 0
+        backbone = m.id % 3 == 0 or (m.status in ("activist", "candidate") and m.id % 2 == 0)
         if manager or backbone:
-            session.add(MemberProfile(member_id=mid, is_manager=manager, is_backbone=backbone,
-                                      job_title=titles[position] if manager else "技术骨干"))
+            set_profile(m, manager, backbone, titles[m.position] if manager else "技术骨干")
     session.flush()
 
 

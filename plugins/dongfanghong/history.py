@@ -13,7 +13,6 @@ from plugins.dongfanghong.models import (
     DuesRecord,
     DutyEntry,
     GroupStaff,
-    MemberProfile,
     Nomination,
     VenueCheck,
 )
@@ -51,9 +50,6 @@ LABELS = [
             "reason": "推荐理由", "status": "状态", "review_note": "审核意见", "reviewed_by_id": "审核人",
             "reviewed_on": "审核日期"},
            choices={"category": NOMINATION_CATEGORIES, "status": NOMINATION_STATUSES}, title="nominee"),
-    Labels(MemberProfile, "党员职业信息",
-           {"member_id": "党员", "is_manager": "管理层", "is_backbone": "业务骨干", "job_title": "职务"},
-           title="member_id"),
     Labels(Cultivation, "双向培养",
            {"direction": "培养方向", "person_name": "培养对象", "member_id": "党员", "party_org_id": "党组织",
             "organization_id": "所在组织", "mentor": "培养联系人", "started_on": "开始日期", "target_on": "计划完成日期",

@@ -90,20 +90,6 @@ MODELS = [GroupStaff, DutyEntry, Butler, ButlerOrganization, Nomination]
 # --- dongfanghong_0002: 强基 / 活水 / 阵地 / 经费 / 合作 ----------------------------------------
 
 
-class MemberProfile(TenantOwned, Timestamps, Base):
-    """What the registry's ``Member`` does not say about a person's place in the enterprise:
-    member of the management (管理层), business backbone (业务骨干), job title. One row per member,
-    only for members somebody described (absent row = not a manager, not a backbone)."""
-
-    __tablename__ = "dongfanghong_member_profiles"
-    __table_args__ = (UniqueConstraint("tenant_id", "member_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
-    is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_backbone: Mapped[bool] = mapped_column(Boolean, default=False)
-    job_title: Mapped[str] = mapped_column(String(50), default="")
-
-
 class Cultivation(TenantOwned, Timestamps, Base):
     """A 双向培养 record: a party member trained into a business backbone (``to_backbone``) or a
     business backbone trained into a party member (``to_member``), with a mentor (培养联系人)."""
@@ -175,4 +161,4 @@ class DuesRecord(TenantOwned, Timestamps, Base):
     note: Mapped[str] = mapped_column(String(200), default="")
 
 
-MODELS += [MemberProfile, Cultivation, Cooperation, VenueCheck, DuesRecord]
+MODELS += [Cultivation, Cooperation, VenueCheck, DuesRecord]

@@ -23,7 +23,7 @@ from core.registry import choices
 from core.registry.models import Cluster, Member, PartyOrg, PartyOrgCoverage
 from core.registry.schemas import FieldSpec, clean
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import Cooperation, Cultivation, MemberProfile
+from plugins.dongfanghong.models import Cooperation, Cultivation
 
 PARTY_STATUSES = ("probationary", "full")  # 预备党员、正式党员: the members the shares count
 PIPELINE_STATUSES = ("applicant", "activist", "candidate")  # 入党申请人、积极分子、发展对象
@@ -191,11 +191,10 @@ def member_facts(session: Session, party_org_ids: Iterable[int]) -> list[MemberF
     if not ids:
         return []
     rows = session.execute(
-        select(Member.party_org_id, Member.status, Member.birth_date, Member.education,
-               MemberProfile.is_manager, MemberProfile.is_backbone)
-        .outerjoin(MemberProfile, MemberProfile.member_id == Member.id)
+        select(Member.party_org_id, Member.status, Member.birth_date, Member.education, Member.extra)
         .where(Member.party_org_id.in_(ids)))
-    return [MemberFacts(p, st, b, e or "", bool(m), bool(bb)) for p, st, b, e, m, bb in rows]
+    return [MemberFacts(p, st, b, e or "", bool((x or {}).get(MANAGER)), bool((x or {}).get(BACKBONE)))
+            for p, st, b, e, x in rows]
 
 
 @dataclass
@@ -252,12 +251,57 @@ def structure_export_rows(rows: Iterable[OrgStructure]) -> list[list[Any]]:
 
 
 # --- 强基: per-member profiles -------------------------------------------------------------------
+#
+# 管理层 / 业务骨干 / 企业职务 are the program's extra member fields (``register_extra_fields``,
+# :func:`extra_fields`), kept in ``Member.extra`` — shown on the registry's member form, detail
+# page, export and import as well as here. Until dongfanghong_0004 they had a side table.
+
+MANAGER, BACKBONE, JOB_TITLE = "dongfanghong.is_manager", "dongfanghong.is_backbone", "dongfanghong.job_title"
+
+
+def extra_fields(tenant) -> list:
+    from core.plugin_types import ExtraField
+
+    return [ExtraField("member", MANAGER, "管理层", "bool", order=1, help="企业管理层成员"),
+            ExtraField("member", BACKBONE, "业务骨干", "bool", order=2),
+            ExtraField("member", JOB_TITLE, "企业职务", max_length=50, order=3)]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A member's 管理层 / 业务骨干 / 职务 (from ``Member.extra``)."""
+
+    is_manager: bool
+    is_backbone: bool
+    job_title: str
+
+    @classmethod
+    def of(cls, member: Member) -> Profile | None:
+        extra = member.extra or {}
+        if not any(k in extra for k in (MANAGER, BACKBONE, JOB_TITLE)):
+            return None
+        return cls(bool(extra.get(MANAGER)), bool(extra.get(BACKBONE)), str(extra.get(JOB_TITLE) or ""))
+
+
+def set_profile(member: Member, manager: bool, backbone: bool, title: str) -> bool:
+    """Write the three values into ``member.extra`` (absent = no / empty); True if it changed."""
+    extra = {k: v for k, v in (member.extra or {}).items() if k not in (MANAGER, BACKBONE, JOB_TITLE)}
+    if manager:
+        extra[MANAGER] = True
+    if backbone:
+        extra[BACKBONE] = True
+    if title:
+        extra[JOB_TITLE] = title
+    if extra == (member.extra or {}):
+        return False
+    member.extra = extra
+    return True
 
 
 @dataclass
 class PersonRow:
     member: Member
-    profile: MemberProfile | None
+    profile: Profile | None
     age: int | None
 
     @property
@@ -273,37 +317,23 @@ def people_of(session: Session, party_org_id: int, today: dt.date) -> list[Perso
     members = list(session.scalars(select(Member).where(
         Member.party_org_id == party_org_id,
         Member.status.in_(PARTY_STATUSES + PIPELINE_STATUSES)).order_by(Member.status.desc(), Member.name, Member.id)))
-    profiles = {p.member_id: p for p in session.scalars(select(MemberProfile).where(
-        MemberProfile.member_id.in_([m.id for m in members])))} if members else {}
-    return [PersonRow(m, profiles.get(m.id), age_on(m.birth_date, today) if m.birth_date else None) for m in members]
+    return [PersonRow(m, Profile.of(m), age_on(m.birth_date, today) if m.birth_date else None) for m in members]
 
 
 def save_profiles(session: Session, party_org_id: int, raw: Mapping[str, Any]) -> int:
     """Save the 管理层 / 业务骨干 flags and job titles of the party org's people from a form:
     ``manager_<id>`` / ``backbone_<id>`` checkboxes, ``job_title_<id>``. Returns rows changed."""
-    members = list(session.scalars(select(Member.id).where(Member.party_org_id == party_org_id)))
+    people = {m.id: m for m in session.scalars(select(Member).where(Member.party_org_id == party_org_id))}
     errors: dict[str, str] = {}
     wanted: dict[int, tuple[bool, bool, str]] = {}
-    for mid in members:
+    for mid in people:
         title = str(raw.get(f"job_title_{mid}") or "").strip()
         if len(title) > 50:
             errors[f"job_title_{mid}"] = "职务：最多 50 个字符"
         wanted[mid] = (_checked(raw.get(f"manager_{mid}")), _checked(raw.get(f"backbone_{mid}")), title)
     if errors:
         raise FormErrors(errors)
-    existing = {p.member_id: p for p in session.scalars(select(MemberProfile).where(
-        MemberProfile.member_id.in_(members)))} if members else {}
-    changed = 0
-    for mid, (manager, backbone, title) in wanted.items():
-        p = existing.get(mid)
-        if p is None:
-            if not (manager or backbone or title):
-                continue
-            session.add(MemberProfile(member_id=mid, is_manager=manager, is_backbone=backbone, job_title=title))
-            changed += 1
-        elif (p.is_manager, p.is_backbone, p.job_title) != (manager, backbone, title):
-            p.is_manager, p.is_backbone, p.job_title = manager, backbone, title
-            changed += 1
+    changed = sum(set_profile(people[mid], *values) for mid, values in wanted.items())
     session.flush()
     return changed
 
@@ -314,15 +344,14 @@ def _checked(value: Any) -> bool:
     return str(value or "").strip().lower() in ("1", "on", "true", "yes")
 
 
-def mark_backbone(session: Session, member_id: int) -> MemberProfile:
-    p = session.scalar(select(MemberProfile).where(MemberProfile.member_id == member_id))
-    if p is None:
-        p = MemberProfile(member_id=member_id, is_manager=False, is_backbone=True, job_title="")
-        session.add(p)
-    else:
-        p.is_backbone = True
+def mark_backbone(session: Session, member_id: int) -> Profile | None:
+    member = session.get(Member, member_id)
+    if member is None:
+        return None
+    current = Profile.of(member) or Profile(False, False, "")
+    set_profile(member, current.is_manager, True, current.job_title)
     session.flush()
-    return p
+    return Profile.of(member)
 
 
 # --- 强基: 双向培养 ------------------------------------------------------------------------------

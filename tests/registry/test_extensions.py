@@ -27,8 +27,8 @@ def _no_future(value: dt.date) -> str | None:
 
 
 FIELDS = [
-    ExtraField("member", "hkext.job_title", "企业职务", max_length=20, order=1),
-    ExtraField("member", "hkext.is_manager", "管理层", "bool", order=2),
+    ExtraField("member", "hkext.job_title", "测试职务", max_length=20, order=1),
+    ExtraField("member", "hkext.is_manager", "测试管理层", "bool", order=2),
     ExtraField("member", "hkext.joined_company_on", "入职日期", "date", validate=_no_future, order=3),
     ExtraField("member", "hkext.skill", "技能等级", "choice", choices=(("senior", "高级"), ("junior", "初级")), order=4),
     ExtraField("organization", "hkext.chain", "所属产业链", "choice",
@@ -55,7 +55,7 @@ def test_extra_member_field_in_form_detail_export_and_api(as_user, api_token):
     with registry().installed(program(), "hkext"):
         new = client.get(f"/t/{DFH}/members/new")
         assert new.status_code == 200
-        assert "扩展信息" in new.text and "企业职务" in new.text and 'name="extra.hkext.job_title"' in new.text
+        assert "扩展信息" in new.text and "测试职务" in new.text and 'name="extra.hkext.job_title"' in new.text
         assert "高级" in new.text  # the choice field's options
 
         base = {"name": name, "status": "applicant", "ethnicity": "汉族"}
@@ -65,7 +65,7 @@ def test_extra_member_field_in_form_detail_export_and_api(as_user, api_token):
                                                        "extra.hkext.skill": "宗师"})
         assert bad.status_code == 422
         page = text_of(bad.text)
-        assert "企业职务：最多 20 个字符" in page and "入职日期：不能晚于今天" in page and "技能等级：无效的选项「宗师」" in page
+        assert "测试职务：最多 20 个字符" in page and "入职日期：不能晚于今天" in page and "技能等级：无效的选项「宗师」" in page
         with scoped_session(tenant_id(DFH)) as s:  # nothing half-saved
             assert s.scalar(select(Member.id).where(Member.name == name)) is None
 
@@ -80,7 +80,7 @@ def test_extra_member_field_in_form_detail_export_and_api(as_user, api_token):
                                                       "hkext.joined_company_on": "2019-03-05", "hkext.skill": "senior"}
 
         detail = text_of(client.get(f"/t/{DFH}/members/{member_id}").text)
-        assert "企业职务 生产部经理" in detail and "管理层 是" in detail and "入职日期 2019-03-05" in detail
+        assert "测试职务 生产部经理" in detail and "测试管理层 是" in detail and "入职日期 2019-03-05" in detail
         assert "技能等级 高级" in detail
         assert "扩展信息" in detail  # the history names the JSON column and its keys
 
@@ -91,7 +91,7 @@ def test_extra_member_field_in_form_detail_export_and_api(as_user, api_token):
         rows = list(load_workbook(io.BytesIO(x.content)).active.iter_rows(values_only=True))
         header = next(r for r in rows if r and "姓名" in r)
         row = next(r for r in rows if r and name in r)
-        assert dict(zip(header, row, strict=False))["企业职务"] == "生产部经理"
+        assert dict(zip(header, row, strict=False))["测试职务"] == "生产部经理", list(zip(header, row, strict=False))[-8:]
         assert dict(zip(header, row, strict=False))["技能等级"] == "高级"
 
         headers = api_token("dfh_staff")
@@ -105,7 +105,7 @@ def test_extra_member_field_in_form_detail_export_and_api(as_user, api_token):
         assert r.status_code == 422 and "extra.hkext.skill" in r.json()["extra"]["errors"]
 
     # the program gone (disabled): the fields vanish from the pages, the values stay
-    assert "企业职务" not in client.get(f"/t/{DFH}/members/{member_id}").text
+    assert "测试职务" not in client.get(f"/t/{DFH}/members/{member_id}").text
     with scoped_session(tenant_id(DFH)) as s:
         assert s.get(Member, member_id).extra["hkext.job_title"] == "生产部经理"
     # and an edit without them keeps them
@@ -151,6 +151,25 @@ def test_extra_organization_field_is_imported_and_reference_fields_resolve(as_us
             assert po.extra == {"hkext.mentor_org": org_id} and po.formation_mode == "dispatch"
         detail = text_of(client.get(r.headers["location"]).text)
         assert f"结对组织 {rows[0]['组织名称']}" in detail and "选派建" in detail
+
+
+def test_imported_rows_fire_on_registry_changed(as_user, api_token):
+    client = as_user("dfh_staff")
+    headers = api_token("dfh_staff")
+    seen = []
+    module = types.ModuleType("hkext_events")
+    module.on_registry_changed = hookimpl(lambda session, tenant, change: seen.append(
+        (tenant.slug, change.entity, change.action, (change.after or {}).get("employees"))))
+    rows = [org_row(), org_row()]
+    with registry().installed(module, "hkextev"):
+        done = api_upload(client, headers, DFH, "organizations", "o.xlsx", xlsx(ORG_HEADERS, [
+            [d.get(h) for h in ORG_HEADERS] for d in rows]), dry_run=False).json()
+        assert done["created"] == 2
+        assert sorted(seen) == [(DFH, "organization", "created", 20)] * 2
+        rows[0]["从业人员数"] = 99
+        api_upload(client, headers, DFH, "organizations", "o.xlsx", xlsx(ORG_HEADERS, [
+            [d.get(h) for h in ORG_HEADERS] for d in rows]), dry_run=False)
+        assert seen[2:] == [(DFH, "organization", "changed", 99)]  # the unchanged row: nothing
 
 
 def test_code_lists_only_where_the_program_is_enabled(as_user):

@@ -26,12 +26,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock, search
 from core.forms import FormErrors, text
-from core.plugin_types import ClusterType, LeaderRule
+from core.plugin_types import ClusterMemberKind, ClusterType, LeaderRule
 from core.registry.models import (
     Cluster,
     ClusterLeader,
@@ -55,6 +55,8 @@ BUILTIN_CLUSTER_TYPE = ClusterType(
 )
 
 MEMBER_KINDS = {"organization": "两新组织", "party_org": "党组织"}
+#: a member row of a kind registered by a plugin (``register_cluster_member_kinds``) keeps the
+#: kind's key in ``member_kind`` and the id in ``ref_id``
 STATUSES = {"active": "在用", "archived": "已归档", "all": "全部"}
 
 
@@ -75,6 +77,47 @@ def cluster_types(tenant) -> dict[str, ClusterType]:
         for ct in batch or ():
             out.setdefault(ct.key, ct)
     out.setdefault(BUILTIN_CLUSTER_TYPE.key, BUILTIN_CLUSTER_TYPE)
+    return out
+
+
+def member_kinds(tenant) -> dict[str, ClusterMemberKind]:
+    """Key → kind of every member kind beyond organizations and party orgs ``tenant`` may use."""
+    from core.plugins import registry
+
+    out: dict[str, ClusterMemberKind] = {}
+    if tenant is None:
+        return out
+    for batch in registry().hooks_for(tenant.id).register_cluster_member_kinds(tenant=tenant):
+        for kind in batch or ():
+            if kind.key not in MEMBER_KINDS:
+                out.setdefault(kind.key, kind)
+    return out
+
+
+def kind_labels(kinds: Mapping[str, ClusterMemberKind]) -> dict[str, str]:
+    return {**MEMBER_KINDS, **{k: v.label for k, v in kinds.items()}}
+
+
+def kind_of(member: ClusterMember) -> str:
+    if member.member_kind:
+        return member.member_kind
+    return "organization" if member.organization_id else "party_org"
+
+
+def member_names(session: Session, members: Iterable[ClusterMember],
+                 kinds: Mapping[str, ClusterMemberKind]) -> dict[int, str]:
+    """Member row id → the name of what it stands for (a unit …) for rows of registered kinds;
+    a kind no longer registered reads "<key>#<id>"."""
+    by_kind: dict[str, list[ClusterMember]] = {}
+    for m in members:
+        if m.member_kind:
+            by_kind.setdefault(m.member_kind, []).append(m)
+    out: dict[int, str] = {}
+    for key, rows in by_kind.items():
+        kind = kinds.get(key)
+        names = kind.names(session, sorted({m.ref_id for m in rows if m.ref_id})) if kind else {}
+        for m in rows:
+            out[m.id] = names.get(m.ref_id) or f"{key}#{m.ref_id}"
     return out
 
 
@@ -377,34 +420,58 @@ def _date(raw: Mapping[str, Any], key: str, label: str, errors: dict[str, str]) 
     return values.get(key)
 
 
+def _member_tenant(lookup: Session, kind: str, found: int,
+                   registered: Mapping[str, ClusterMemberKind]) -> int | None:
+    if kind in MEMBER_KINDS:
+        model = Organization if kind == "organization" else PartyOrg
+        return lookup.scalar(select(model.tenant_id).where(model.id == found))
+    return registered[kind].tenants(lookup, [found]).get(found)
+
+
 def add_member(session: Session, cluster: Cluster, raw: Mapping[str, Any],
-               types: Mapping[str, ClusterType]) -> ClusterMember:
-    """raw: kind ("organization" | "party_org"), ref (name / credit code / id), joined_on."""
+               types: Mapping[str, ClusterType], *, lookup: Session | None = None,
+               kinds: Mapping[str, ClusterMemberKind] | None = None) -> ClusterMember:
+    """raw: kind ("organization" | "party_org" | a registered kind's key), ref (name / credit
+    code / id), joined_on.
+
+    ``lookup``: where references are resolved — for a district's or city's cluster a read-only
+    session over its subtree (members may belong to its streets); default ``session``.
+    ``kinds``: the member kinds plugins registered (:func:`member_kinds`).
+    """
+    lookup = lookup or session
+    registered = dict(kinds or {})
     errors: dict[str, str] = {}
     ct = types.get(cluster.cluster_type)
-    kinds = ct.member_kinds if ct else tuple(MEMBER_KINDS)
-    kind = text(raw, "kind") or kinds[0]
-    if kind not in kinds:
-        allowed = "、".join(MEMBER_KINDS.get(k, k) for k in kinds)
+    allowed_kinds = ct.member_kinds if ct else tuple(MEMBER_KINDS)
+    labels = kind_labels(registered)
+    kind = text(raw, "kind") or allowed_kinds[0]
+    if kind not in allowed_kinds or (kind not in MEMBER_KINDS and kind not in registered):
+        allowed = "、".join(labels.get(k, k) for k in allowed_kinds if k in labels)
         errors["kind"] = f"成员类型：{type_label(types, cluster.cluster_type)}只能包含{allowed}"
     ref = text(raw, "ref")
     found = None
     if not ref:
         errors["ref"] = "成员：必填"
-    elif kind in MEMBER_KINDS and "kind" not in errors:
-        found, problem = (resolve_organization if kind == "organization" else resolve_party_org)(session, ref)
+    elif "kind" not in errors:
+        if kind in MEMBER_KINDS:
+            found, problem = (resolve_organization if kind == "organization" else resolve_party_org)(lookup, ref)
+        else:
+            found, problem = registered[kind].resolve(lookup, ref)
         if problem:
             errors["ref"] = f"成员：{problem}"
     joined = _date(raw, "joined_on", "加入日期", errors) or clock.today()
     if found and not errors:
-        column = ClusterMember.organization_id if kind == "organization" else ClusterMember.party_org_id
         now = clock.today()
+        if kind in MEMBER_KINDS:
+            same = (ClusterMember.organization_id if kind == "organization" else ClusterMember.party_org_id) == found
+        else:
+            same = and_(ClusterMember.member_kind == kind, ClusterMember.ref_id == found)
         dup = session.scalar(select(ClusterMember.id).where(
-            ClusterMember.cluster_id == cluster.id, column == found,
+            ClusterMember.cluster_id == cluster.id, same,
             or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > now)))
         if dup:
             errors["ref"] = "成员：已是本组团的成员"
-        elif ct is not None and ct.exclusive_members:
+        elif ct is not None and ct.exclusive_members and kind in MEMBER_KINDS:
             other = exclusive_conflict(session, cluster, kind, found)
             if other:
                 errors["ref"] = (f"成员：该{MEMBER_KINDS[kind]}已在{ct.label}「{other}」中，同一时间只能属于一个"
@@ -413,7 +480,10 @@ def add_member(session: Session, cluster: Cluster, raw: Mapping[str, Any],
         raise FormErrors(errors)
     row = ClusterMember(cluster_id=cluster.id, joined_on=joined,
                         organization_id=found if kind == "organization" else None,
-                        party_org_id=found if kind == "party_org" else None)
+                        party_org_id=found if kind == "party_org" else None,
+                        member_kind="" if kind in MEMBER_KINDS else kind,
+                        ref_id=None if kind in MEMBER_KINDS else found,
+                        member_tenant_id=_member_tenant(lookup, kind, found, registered))
     session.add(row)
     session.flush()
     return row
@@ -521,3 +591,39 @@ def end_leader(session: Session, cluster: Cluster, leader_id: int, raw: Mapping[
     row.ended_on = ended
     session.flush()
     return row
+
+
+# --- cross-tenant clusters ---------------------------------------------------------------------
+#
+# A cluster belongs to the tenant that created it. A district or a city may group organizations
+# and party orgs (and units, through ``register_cluster_member_kinds``) of its descendants: the
+# references are resolved in a read-only session over its subtree (``lookup``), and each member
+# row records the tenant its member belongs to (``member_tenant_id``). A tenant below sees, read
+# only, the clusters of its ancestors that have a current member in its own subtree
+# (:func:`shared_query`), through a read-only session over exactly those ancestors and its
+# subtree (:func:`shared_scope`) — an explicit, permission-checked query; the tenant filter and
+# row-level security stay on (the session's scope lists the tenants it may read). A sibling
+# district or street is neither an ancestor nor in the subtree: it never sees the cluster.
+
+
+def shared_scope(tenant_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(the tenant's ancestors, its subtree) — what a shared-cluster read may see."""
+    from core.tenancy import tree
+
+    t = tree()
+    ancestors = tuple(a.id for a in t.ancestors(tenant_id) if a.id != tenant_id)
+    return ancestors, t.descendant_ids(tenant_id)
+
+
+def shared_query(ancestors: Iterable[int], subtree: Iterable[int], q: str = "") -> Select:
+    """Unarchived clusters owned by ``ancestors`` with a current member belonging to ``subtree``."""
+    now = clock.today()
+    ancestors, subtree = tuple(ancestors) or (-1,), tuple(subtree) or (-1,)
+    members = select(ClusterMember.cluster_id).where(
+        ClusterMember.member_tenant_id.in_(subtree),
+        or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > now))
+    stmt = select(Cluster).where(Cluster.tenant_id.in_(ancestors), Cluster.archived_on.is_(None),
+                                 Cluster.id.in_(members))
+    if q:
+        stmt = stmt.where(search.matches(q, Cluster.name, Cluster.area, Cluster.description))
+    return stmt.order_by(Cluster.name, Cluster.id)

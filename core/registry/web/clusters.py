@@ -8,6 +8,8 @@ minima when a cluster is marked complete or checked).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -17,11 +19,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from sqlalchemy.orm import Session
 
-from core import clock, history
+from core import clock, history, replica
 from core.plugin_types import ClusterType
 from core.registry.models import Cluster, ClusterLeader, ClusterMember
 from core.registry.services import clusters as svc
 from core.registry.web import paging
+from core.tenancy import tree
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
@@ -35,6 +38,22 @@ WRITE = {"permission": "clusters:write"}
 
 def _types(ctx: Ctx) -> dict[str, ClusterType]:
     return svc.cluster_types(ctx.tenant)
+
+
+@contextmanager
+def _lookup(ctx: Ctx, db: Session) -> Iterator[Session]:
+    """Where a cluster's member references are resolved and named: for a district or city (a
+    tenant with descendants) a read-only session over its subtree — its clusters may group its
+    streets' organizations; otherwise the request's session. Always closed."""
+    if len(ctx.subtree()) <= 1:
+        yield db
+        return
+    session = ctx.read_rollup_session("registry:read")
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 def _only_orgs(ctx: Ctx, db: Session) -> set[int] | None:
@@ -180,16 +199,21 @@ def _history(db: Session, cluster: Cluster, members: list[ClusterMember], leader
 def _detail(ctx: Ctx, db: Session, cluster: Cluster, *, status: int = 200, member_form=None, member_errors=None,
             leader_form=None, leader_errors=None, errors=None) -> Response:
     types = _types(ctx)
+    kinds = svc.member_kinds(ctx.tenant)
     ct = types.get(cluster.cluster_type)
     all_members = svc.members_of(db, cluster)
     members = _shown_members(all_members, _only_orgs(ctx, db))
     leaders = svc.leaders_of(db, cluster)
     active_leaders = [x for x in leaders if svc.is_active_leader(x)]
-    orgs, parties = svc.names_of(
-        db,
-        [m.organization_id for m in members] + [x.organization_id for x in leaders] + [cluster.lead_organization_id],
-        [m.party_org_id for m in members] + [cluster.lead_party_org_id],
-    )
+    with _lookup(ctx, db) as lookup:
+        orgs, parties = svc.names_of(
+            lookup,
+            [m.organization_id for m in members] + [x.organization_id for x in leaders]
+            + [cluster.lead_organization_id],
+            [m.party_org_id for m in members] + [cluster.lead_party_org_id],
+        )
+        ext_names = svc.member_names(lookup, members, kinds)
+    labels = svc.kind_labels(kinds)
     return render(
         "registry:ClusterDetail", status_code=status, ctx=ctx, cluster=cluster, ct=ct,
         type_label=svc.type_label(types, cluster.cluster_type), members=members, leaders=leaders,
@@ -197,8 +221,9 @@ def _detail(ctx: Ctx, db: Session, cluster: Cluster, *, status: int = 200, membe
         problems=svc.validate_leaders(ct, active_leaders) if ct else [],
         complete=svc.is_complete(cluster), titles=svc.title_labels(ct),
         rules=[(r, svc.rule_text(ct, r)) for r in ct.leaders] if ct else [],
-        member_kinds={k: svc.MEMBER_KINDS[k] for k in (ct.member_kinds if ct else svc.MEMBER_KINDS)
-                      if k in svc.MEMBER_KINDS},
+        member_kinds={k: labels[k] for k in (ct.member_kinds if ct else svc.MEMBER_KINDS) if k in labels},
+        ext_names=ext_names, kind_labels=labels,
+        tenant_names={t.id: t.name for t in (tree().by_id.get(m.member_tenant_id) for m in members) if t},
         member_form=member_form or {}, member_errors=member_errors or {},
         leader_form=leader_form or {}, leader_errors=leader_errors or {}, errors=errors or {},
         history=_history(db, cluster, members, leaders), today=clock.today(),
@@ -212,12 +237,18 @@ def cluster_detail(ctx: Ctx, db: Session, cluster_id: int) -> Response:
     return _detail(ctx, db, _get(db, cluster_id, ctx))
 
 
+def _add_member(ctx: Ctx, db: Session, cluster: Cluster, data: dict[str, Any], rerender=None) -> None:
+    with _lookup(ctx, db) as lookup:
+        save(db, lambda: svc.add_member(db, cluster, data, _types(ctx), lookup=lookup,
+                                        kinds=svc.member_kinds(ctx.tenant)), rerender=rerender)
+
+
 @post("/clusters/{cluster_id:int}/members", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def member_add(ctx: Ctx, db: Session, cluster_id: int, data: Form) -> Response:
     cluster = _get(db, cluster_id)
     form = _form(data)
-    save(db, lambda: svc.add_member(db, cluster, form, _types(ctx)),
-         rerender=lambda errors: _detail(ctx, db, cluster, member_form=form, member_errors=errors))
+    _add_member(ctx, db, cluster, form,
+                rerender=lambda errors: _detail(ctx, db, cluster, member_form=form, member_errors=errors))
     return redirect(ctx.url(f"clusters/{cluster.id}") + "#members")
 
 
@@ -298,12 +329,17 @@ class ClusterTypeOut:
 @dataclass
 class ClusterMemberOut:
     id: int
+    #: organization, party_org or a kind a plugin registers (units …)
     kind: str
     organization_id: int | None
     party_org_id: int | None
     name: str
     joined_on: dt.date | None
     left_on: dt.date | None
+    #: the tenant the member belongs to (a district's cluster groups its streets' members)
+    tenant_id: int | None = None
+    #: the id of a member of a registered kind
+    ref_id: int | None = None
 
 
 @dataclass
@@ -339,14 +375,17 @@ class ClusterOut:
     leaders: list[ClusterLeaderOut] = field(default_factory=list)
 
 
-def _out(db: Session, cluster: Cluster, types, *, detail: bool = True, only: set[int] | None = None) -> ClusterOut:
+def _out(db: Session, cluster: Cluster, types, *, detail: bool = True, only: set[int] | None = None,
+         lookup: Session | None = None, kinds=None) -> ClusterOut:
+    lookup = lookup or db
     ct = types.get(cluster.cluster_type)
     members = _shown_members(svc.members_of(db, cluster), only) if detail else []
     leaders = svc.leaders_of(db, cluster)
     orgs, parties = svc.names_of(
-        db,
+        lookup,
         [m.organization_id for m in members] + [x.organization_id for x in leaders] + [cluster.lead_organization_id],
         [m.party_org_id for m in members] + [cluster.lead_party_org_id])
+    ext_names = svc.member_names(lookup, members, kinds or {})
     labels = svc.title_labels(ct)
     active = [x for x in leaders if svc.is_active_leader(x)]
     return ClusterOut(
@@ -355,9 +394,10 @@ def _out(db: Session, cluster: Cluster, types, *, detail: bool = True, only: set
         cluster.lead_party_org_id, parties.get(cluster.lead_party_org_id, ""),
         {k: v for k, v in (cluster.attributes or {}).items() if not k.startswith("_")}, cluster.archived_on,
         svc.is_complete(cluster), svc.validate_leaders(ct, active) if ct else [],
-        [ClusterMemberOut(m.id, "organization" if m.organization_id else "party_org", m.organization_id,
-                          m.party_org_id, orgs.get(m.organization_id) or parties.get(m.party_org_id) or "",
-                          m.joined_on, m.left_on) for m in members],
+        [ClusterMemberOut(m.id, svc.kind_of(m), m.organization_id, m.party_org_id,
+                          ext_names.get(m.id) or orgs.get(m.organization_id) or parties.get(m.party_org_id) or "",
+                          m.joined_on, m.left_on, m.member_tenant_id or cluster.tenant_id, m.ref_id)
+         for m in members],
         [ClusterLeaderOut(x.id, x.title, labels.get(x.title, x.title), x.person_name, x.organization_id,
                           orgs.get(x.organization_id, ""), x.appointed_on, x.letter_no, x.ended_on)
          for x in (leaders if detail else active)],
@@ -394,9 +434,15 @@ def api_list(ctx: Ctx, db: Session, request: Request, q: str = "", type: str = "
                           result.page_size, result.pages)
 
 
+def _full(ctx: Ctx, db: Session, cluster: Cluster, only: set[int] | None = None) -> ClusterOut:
+    """The cluster with members named (through the subtree for a district's or city's)."""
+    with _lookup(ctx, db) as lookup:
+        return _out(db, cluster, _types(ctx), only=only, lookup=lookup, kinds=svc.member_kinds(ctx.tenant))
+
+
 @get("/clusters/{cluster_id:int}", opt=READ, sync_to_thread=True, tags=["clusters"])
 def api_get(ctx: Ctx, db: Session, cluster_id: int) -> ClusterOut:
-    return _out(db, _get(db, cluster_id, ctx), _types(ctx), only=_only_orgs(ctx, db))
+    return _full(ctx, db, _get(db, cluster_id, ctx), only=_only_orgs(ctx, db))
 
 
 @post("/clusters", opt=WRITE, sync_to_thread=True, tags=["clusters"])
@@ -432,11 +478,11 @@ def api_archive(ctx: Ctx, db: Session, cluster_id: int) -> ClusterOut:
 
 @post("/clusters/{cluster_id:int}/members", opt=WRITE, sync_to_thread=True, tags=["clusters"])
 def api_member_add(ctx: Ctx, db: Session, cluster_id: int, data: dict[str, Any]) -> ClusterOut:
-    """Body: kind ("organization" | "party_org"), ref (name, credit code or id), joined_on."""
+    """Body: kind ("organization" | "party_org" | a registered kind such as a unit), ref (name,
+    credit code or id), joined_on. A district's or city's cluster takes members of its streets."""
     cluster = _get(db, cluster_id)
-    types = _types(ctx)
-    save(db, lambda: svc.add_member(db, cluster, data, types))
-    return _out(db, cluster, types)
+    _add_member(ctx, db, cluster, data)
+    return _full(ctx, db, cluster)
 
 
 @post("/clusters/{cluster_id:int}/members/{member_id:int}/end", opt=WRITE, sync_to_thread=True, tags=["clusters"])
@@ -501,3 +547,103 @@ ROUTES: list = [cluster_list, cluster_new, cluster_create, cluster_edit, cluster
                 cluster_detail, member_add, member_end, leader_add, leader_end, cluster_complete]
 API_ROUTES: list = [api_types, api_list, api_get, api_create, api_update, api_archive, api_member_add,
                     api_member_end, api_leader_add, api_leader_end, api_check, api_complete]
+
+
+# --- clusters of ancestors, read-only (cross-tenant clusters) ----------------------------------
+
+
+@contextmanager
+def _shared(ctx: Ctx) -> Iterator[tuple[Session, tuple[int, ...], tuple[int, ...]]]:
+    """A read-only session over the tenant's ancestors and subtree (registry:read checked),
+    for the clusters of a district or city that include members here; always closed."""
+    ctx.require("registry:read")
+    ancestors, subtree = svc.shared_scope(ctx.tenant.id)
+    session = replica.read_session(ctx.tenant.id, (*ancestors, *subtree), ctx.user.id,
+                                   fresh_write_at=ctx.fresh_write_at)
+    try:
+        yield session, ancestors, subtree
+    finally:
+        session.rollback()
+        session.close()
+
+
+@dataclass
+class SharedClusterOut:
+    """A cluster of a district or city that includes members of this tenant (read-only)."""
+
+    id: int
+    owner: str  # the tenant that owns it
+    owner_slug: str
+    cluster_type: str
+    type_label: str
+    name: str
+    area: str
+    description: str
+    leaders: list[ClusterLeaderOut]
+    #: this tenant's (and its subtree's) current members
+    members: list[ClusterMemberOut]
+    #: current members elsewhere (other streets): counted, not named
+    other_members: int
+
+
+def _shared_out(db: Session, cluster: Cluster, subtree: tuple[int, ...]) -> SharedClusterOut:
+    owner = tree().by_id.get(cluster.tenant_id)
+    types = svc.cluster_types(owner) if owner else {}
+    kinds = svc.member_kinds(owner)
+    ct = types.get(cluster.cluster_type)
+    labels = svc.title_labels(ct)
+    current = [m for m in svc.members_of(db, cluster) if svc.is_active_member(m)]
+    mine = [m for m in current if m.member_tenant_id in subtree]
+    orgs, parties = svc.names_of(db, [m.organization_id for m in mine], [m.party_org_id for m in mine])
+    extra = svc.member_names(db, mine, kinds)
+    leaders = svc.leaders_of(db, cluster, active_only=True)
+    return SharedClusterOut(
+        cluster.id, owner.name if owner else "", owner.slug if owner else "", cluster.cluster_type,
+        svc.type_label(types, cluster.cluster_type), cluster.name, cluster.area, cluster.description,
+        [ClusterLeaderOut(x.id, x.title, labels.get(x.title, x.title), x.person_name, None, "", x.appointed_on,
+                          x.letter_no, x.ended_on) for x in leaders],
+        [ClusterMemberOut(m.id, svc.kind_of(m), m.organization_id, m.party_org_id,
+                          extra.get(m.id) or orgs.get(m.organization_id) or parties.get(m.party_org_id) or "",
+                          m.joined_on, m.left_on, m.member_tenant_id) for m in mine],
+        len(current) - len(mine))
+
+
+def _shared_get(db: Session, ancestors, subtree, cluster_id: int) -> Cluster:
+    cluster = db.scalar(svc.shared_query(ancestors, subtree).where(Cluster.id == cluster_id))
+    if cluster is None:  # not an ancestor's, or no member here: as if it did not exist
+        raise NotFoundException("组团不存在")
+    return cluster
+
+
+@get("/clusters/shared", opt=READ, include_in_schema=False, sync_to_thread=True)
+def shared_list(ctx: Ctx, q: str = "") -> Response:
+    with _shared(ctx) as (db, ancestors, subtree):
+        rows = [_shared_out(db, c, subtree) for c in db.scalars(svc.shared_query(ancestors, subtree, q.strip())
+                                                                  .limit(500))]
+    return render("registry:ClusterShared", ctx=ctx, rows=rows, q=q)
+
+
+@get("/clusters/shared/{cluster_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
+def shared_detail(ctx: Ctx, cluster_id: int) -> Response:
+    with _shared(ctx) as (db, ancestors, subtree):
+        row = _shared_out(db, _shared_get(db, ancestors, subtree, cluster_id), subtree)
+    return render("registry:ClusterSharedDetail", ctx=ctx, c=row)
+
+
+@get("/clusters/shared", opt=READ, sync_to_thread=True, tags=["clusters"])
+def api_shared_list(ctx: Ctx, q: str = "") -> list[SharedClusterOut]:
+    """Clusters of the districts / cities above that include organizations, party orgs (or
+    units) of this tenant or below — read-only; members elsewhere are only counted."""
+    with _shared(ctx) as (db, ancestors, subtree):
+        return [_shared_out(db, c, subtree) for c in db.scalars(svc.shared_query(ancestors, subtree, q.strip())
+                                                                  .limit(500))]
+
+
+@get("/clusters/shared/{cluster_id:int}", opt=READ, sync_to_thread=True, tags=["clusters"])
+def api_shared_get(ctx: Ctx, cluster_id: int) -> SharedClusterOut:
+    with _shared(ctx) as (db, ancestors, subtree):
+        return _shared_out(db, _shared_get(db, ancestors, subtree, cluster_id), subtree)
+
+
+ROUTES += [shared_list, shared_detail]
+API_ROUTES += [api_shared_list, api_shared_get]

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from core import clock
 from core.db import scoped_session
-from core.registry.models import ClusterLeader
+from core.registry.models import ClusterLeader, Member
 from core.registry.services import clusters as cl
 from core.tenancy import tree
 from plugins.dongfanghong import demo
@@ -17,7 +17,6 @@ from plugins.dongfanghong.models import (
     Cultivation,
     DuesRecord,
     DutyEntry,
-    MemberProfile,
     Nomination,
     VenueCheck,
 )
@@ -64,7 +63,8 @@ def _program_figures(s):
 
     count = lambda model, *where: s.scalar(select(func.count()).select_from(model).where(*where))  # noqa: E731
     return {
-        "profiles": count(MemberProfile), "cultivations": dict(s.execute(select(
+        "profiles": sum(1 for x in s.scalars(select(Member.extra)) if any(k.startswith("dongfanghong.") for k in x or {})),
+        "cultivations": dict(s.execute(select(
             Cultivation.direction, func.count()).group_by(Cultivation.direction)).all()),
         "cobuild": count(Cooperation, Cooperation.kind == "community"), "cooperation": count(Cooperation),
         "checks": dict(s.execute(select(VenueCheck.status, func.count()).group_by(VenueCheck.status)).all()),

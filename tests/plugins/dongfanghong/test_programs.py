@@ -22,7 +22,6 @@ from plugins.dongfanghong.models import (
     Cooperation,
     Cultivation,
     DuesRecord,
-    MemberProfile,
     VenueCheck,
 )
 from plugins.funds.models import BudgetLine, Disbursement
@@ -135,14 +134,15 @@ def test_structure_counts_profiles_of_the_party_org(world, prog, client):
     url = f"{base(world)}/qiangji/orgs/{prog.po_a}/profiles"
     r = _post(client, url, {f"manager_{prog.old}": "1", f"job_title_{prog.young}": "长" * 51})
     assert r.status_code == 422 and "职务：最多 50 个字符" in r.text
-    assert _count(world, MemberProfile, MemberProfile.member_id == prog.old) == 0  # nothing half-saved
+    with scoped_session(world.street.id) as s:  # nothing half-saved
+        assert not (s.get(Member, prog.old).extra or {}).get(psvc.MANAGER)
     r = _post(client, url, {f"manager_{prog.old}": "1", f"job_title_{prog.old}": "总经理",
                             f"backbone_{prog.young}": "1"})
     assert r.status_code == 303
     with scoped_session(world.street.id) as s:
         rows, total = psvc.structure_rows(s, None, TODAY, young_age, q=prog.names[prog.po_a])
         after = rows[0].structure
-        assert s.scalar(select(MemberProfile.job_title).where(MemberProfile.member_id == prog.old)) == "总经理"
+        assert s.get(Member, prog.old).extra[psvc.JOB_TITLE] == "总经理"  # the registry's extra field
     assert (after.managers, after.backbones) == (1, 1) and "管理层无党员" not in after.hints
     assert after.share("managers") == psvc.percent(1, after.members)
     page = client.get(f"{base(world)}/qiangji?q={prog.names[prog.po_a]}")
@@ -150,7 +150,7 @@ def test_structure_counts_profiles_of_the_party_org(world, prog, client):
     # unchecking removes the flag
     assert _post(client, url, {f"job_title_{prog.old}": "总经理"}).status_code == 303
     with scoped_session(world.street.id) as s:
-        assert s.scalar(select(MemberProfile.is_manager).where(MemberProfile.member_id == prog.old)) is False
+        assert psvc.MANAGER not in s.get(Member, prog.old).extra
 
 
 def test_group_leader_sees_and_maintains_only_own_groups_orgs(world, prog, client):
@@ -227,8 +227,7 @@ def test_cultivation_both_directions(world, prog, client):
     assert r.status_code == 422 and "完成日期：不能晚于今天" in r.text
     assert _post(client, f"{url}/{up_id}/complete", {}).status_code == 303
     with scoped_session(world.street.id) as s:
-        flags = dict(s.execute(select(MemberProfile.member_id, MemberProfile.is_backbone)
-                               .where(MemberProfile.member_id.in_([prog.old, prog.activist]))).all())
+        flags = {mid: bool(s.get(Member, mid).extra.get(psvc.BACKBONE)) for mid in (prog.old, prog.activist)}
         assert flags == {prog.old: True, prog.activist: True}
         assert s.get(Cultivation, up_id).status == "done" and s.get(Cultivation, up_id).finished_on == TODAY
     r = _post(client, f"{url}/{up_id}/stop", {"note": "x"})
