@@ -1,6 +1,7 @@
 """What is due (待办) in the membership area, as queries: letters running out, transfers waiting
-in the inbox, mobile members not heard from, members in arrears. Notifications do not exist
-yet; the dashboard widget and the 待办 page show these lists."""
+in the inbox, mobile members not heard from, members in arrears. The dashboard widget and the
+待办 page show these lists; ``register_reminders`` (the package's ``__init__``) turns them into
+notifications."""
 
 from __future__ import annotations
 
