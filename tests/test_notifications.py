@@ -9,7 +9,10 @@ import types
 
 from sqlalchemy import func, select
 
-from core import tasks
+from core import (
+    events,  # noqa: F401  (after-commit cache invalidation, as in the app)
+    tasks,
+)
 from core.db import scoped_session
 from core.hookspecs import hookimpl
 from core.models import User
@@ -158,3 +161,33 @@ def test_engines_report_what_is_due_on_the_demo_street(database):
     assert all(r.title and not r.link.startswith("/") for r in found)
     overdue = next(r for r in found if r.key.startswith("campaigns.task"))
     assert overdue.overdue and overdue.key.endswith(":overdue") and "已超期" in overdue.title
+
+
+def test_designations_remind_of_expiry_and_of_applications(database):
+    import datetime as dt
+
+    from core import clock
+    from core.notify.reminders import collect
+    from core.services.tenants import TenantForm, create_tenant
+    from core.tenancy import operator_session
+    from plugins.designations.models import Designation
+
+    slug = unique("dsg-")
+    with operator_session() as s:
+        create_tenant(s, TenantForm(slug=slug, name=f"称号提醒街道{slug}", level="street",
+                                    parent_id=tree().by_slug["yuelu"].id))
+    dfh = tree().by_slug[slug]
+    with operator_session() as s:
+        registry().set_enabled(s, dfh, "designations", True)
+    with scoped_session(dfh.id) as s:
+        d = Designation(kind="demo", kind_label="示范点", subject_kind="organization", subject_id=1,
+                        subject_name=unique("测试企业"), level="street", awarded_on=clock.today(),
+                        expires_on=clock.today() + dt.timedelta(days=10), status="active")
+        s.add(d)
+        s.flush()
+        did = d.id
+        keys = {r.key for r in collect(s, dfh, clock.today())}
+        late = {r.key for r in collect(s, dfh, clock.today() + dt.timedelta(days=11))}
+        s.rollback()
+    assert any(k.startswith(f"designations.expiry:{did}:") and k.endswith(":soon") for k in keys)
+    assert any(k.startswith(f"designations.expiry:{did}:") and k.endswith(":expired") for k in late)
