@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, history, periods
 from core.forms import FormErrors, text
+from core.registry.web import paging
 from core.tenancy import tree
 from core.web.context import Ctx
 from core.web.export import xlsx_export
@@ -74,15 +75,16 @@ def _figures(ctx: Ctx, period: periods.Period, q: str, status: str) -> list[Figu
 
 def _home(ctx: Ctx, query: dict[str, str], form: dict | None = None, errors: dict | None = None,
           code: int = 200) -> Response:
-    errors = dict(errors or {})
-    period = _period(query["period_kind"], query["period"], errors)
-    status = _status(query["status"], errors)
+    bad: dict[str, str] = {}  # filters that are not one: shown as warnings, the defaults used
+    period = _period(query["period_kind"], query["period"], bad)
+    status = _status(query["status"], bad)
+    paging.warn(ctx, bad)
     figures = _figures(ctx, period, query["q"], status)
     inds = svc.indicators_for(ctx.tenant)
     has_children = any(not c.archived for c in tree().children.get(ctx.tenant.id, []))
     default = {"period_kind": period.kind, "period": period.key}
-    return render("indicators:Home", status_code=code if code != 200 or not errors else 422, ctx=ctx, v=View,
-                  figures=figures, period=period, query=query, errors=errors,
+    return render("indicators:Home", status_code=code, ctx=ctx, v=View,
+                  figures=figures, period=period, query=query, errors=errors or {},
                   form=form or default, indicators=inds, entered={k: i for k, i in inds.items() if not i.computed},
                   has_children=has_children)
 
@@ -165,11 +167,12 @@ def _detail_data(ctx: Ctx, indicator: str, period_kind: str, period: str):
 def detail(ctx: Ctx, db: Session, indicator: str = "", period_kind: str = "", period: str = "") -> Response:
     if not indicator:
         return redirect(ctx.url("indicators"))
-    ind, p, total, rows, errors = _detail_data(ctx, indicator, period_kind, period)
+    ind, p, total, rows, bad = _detail_data(ctx, indicator, period_kind, period)
+    paging.warn(ctx, bad)
     ids = {"indicators_targets": list(db.scalars(select(IndicatorTarget.id).where(IndicatorTarget.indicator == ind.key))),
            "indicators_actuals": list(db.scalars(select(IndicatorActual.id).where(IndicatorActual.indicator == ind.key)))}
-    return render("indicators:Detail", status_code=422 if errors else 200, ctx=ctx, v=View, ind=ind, period=p,
-                  total=total, rows=rows, errors=errors, history=history.of(db, ids, ctx.tenant.id))
+    return render("indicators:Detail", ctx=ctx, v=View, ind=ind, period=p, total=total, rows=rows,
+                  history=history.of(db, ids, ctx.tenant.id))
 
 
 @get("/detail/export", opt=READ, **PAGE)

@@ -84,9 +84,11 @@ def test_table_page_targets_and_rollup(world, program, user):
     # filter by status
     page = _table(c.get(f"{base(w.d)}?period_kind=year&period=2025&status=met").text)
     assert "非公企业党组织覆盖率" in page and "社会组织党组织覆盖率" not in page
-    # hostile filters answer 422 with the message, never 500
+    # hostile filters: a warning each, the defaults shown, never 500
     r = c.get(f"{base(w.d)}?period_kind=decade&period=<b>&status=x")
-    assert r.status_code == 422 and "周期类型：请选择周、月度、季度、半年或年度" in r.text and "<b>" not in r.text
+    assert r.status_code == 200 and "周期类型：请选择周、月度、季度、半年或年度，已按默认值显示" in r.text and "<b>" not in r.text
+    r = c.get(f"{base(w.d)}/detail?indicator=indicators.coverage_social&period_kind=year&period=20x6")
+    assert r.status_code == 200 and "期间：不是有效的年度期间" in r.text
     assert c.get(f"{base(w.d)}/detail?indicator=nope").status_code == 404
 
 
