@@ -27,9 +27,11 @@ from tests.helpers import login
 from tests.routes import make_tenant, make_user, send, tenant_routes
 
 PASSWORD = "matrix-pass-2024"
-ROLES = ["tenant_admin", "staff", "instructor", "org_secretary", "viewer", "lists_provider"]
+ROLES = ["tenant_admin", "staff", "instructor", "org_secretary", "viewer", "lists_provider", "nanhu_alliance",
+         "nanhu_department"]
 ALL = set(ROLES) | {"district_viewer"}
-READERS = ALL - {"lists_provider"}  # every role that reads the registry and the programs
+NANHU_UNITS = {"nanhu_alliance", "nanhu_department"}  # nanhu's 联盟 and 成员单位: its pages and the lists only
+READERS = ALL - {"lists_provider"} - NANHU_UNITS  # every role that reads the registry and the programs
 ADMINS = {"tenant_admin"}
 WORKERS = {"tenant_admin", "staff"}
 UNITS_READERS = READERS - {"org_secretary"}  # units and pairings are the street's ledger
@@ -73,6 +75,10 @@ PAGE_READS = {
     "bulletins": READERS,
     "bulletins/new": WORKERS,
     "notify/channels": ADMINS,
+    "nanhu": READERS | NANHU_UNITS,
+    "nanhu/talents": READERS | NANHU_UNITS,
+    "nanhu/theme-days": READERS | NANHU_UNITS,
+    "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department"},
 }
 
 #: API GET → roles answered 200
@@ -106,6 +112,9 @@ API_READS = {
     "bulletins": READERS,
     "notify/channels": ADMINS,
     "notify/deliveries": ADMINS,
+    "nanhu/targets": READERS | NANHU_UNITS,
+    "nanhu/talents": READERS | NANHU_UNITS,
+    "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department"},
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -127,7 +136,7 @@ PAGE_WRITES = {
     "campaigns": WORKERS,
     "funds": WORKERS,
     "lists/demands/new": WORKERS | {"org_secretary"},  # 需求: raised by the organizations
-    "lists/resources/new": WORKERS | {"lists_provider"},  # 资源: offered by the providers
+    "lists/resources/new": WORKERS | {"lists_provider", "nanhu_department"},  # 资源: offered by the providers
     "lists/stations": WORKERS,
     "dongfanghong/butlers": WORKERS,
     "dongfanghong/nominations": WORKERS,
@@ -143,6 +152,9 @@ PAGE_WRITES = {
     "inbox/read-all": ALL,
     "bulletins": WORKERS,  # publishing (a street has no tenant below: 422)
     "notify/channels": ADMINS,
+    "nanhu/talents": WORKERS,
+    "nanhu/theme-days": WORKERS,
+    "nanhu/clean": WORKERS,
 }
 
 #: API POST (a body that passes validation) → roles let through
@@ -161,6 +173,7 @@ API_WRITES = {
     "sites/sites": WORKERS,
     "notifications/read-all": ALL,
     "bulletins": WORKERS,
+    "nanhu/talents": WORKERS,
 }
 
 
