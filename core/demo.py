@@ -19,19 +19,20 @@ DEMO_PASSWORD = "demo1234"
 
 #: username, display name, role, tenant slug ("*" = platform-wide)
 DEMO_USERS = [
+    # people's names (pages show them, not the account); the README's table says who is who
     ("admin", "平台管理员", "platform_admin", PLATFORM),
-    ("changsha_admin", "长沙市两新工委管理员", "tenant_admin", "changsha"),
-    ("yuelu_admin", "岳麓区两新工委管理员", "tenant_admin", "yuelu"),
-    ("yuelu_viewer", "岳麓区领导（只读）", "viewer", "yuelu"),
-    ("dfh_admin", "东方红街道管理员", "tenant_admin", "dongfanghong"),
-    ("dfh_staff", "东方红街道专干", "staff", "dongfanghong"),
-    ("dfh_staff2", "东方红街道专干（二）", "staff", "dongfanghong"),
-    ("dfh_staff3", "东方红街道专干（三）", "staff", "dongfanghong"),
-    ("dfh_instructor", "东方红党建指导员", "instructor", "dongfanghong"),
-    ("dfh_secretary", "企业党支部书记", "org_secretary", "dongfanghong"),
-    ("wyh_staff", "望月湖街道专干", "staff", "wangyuehu"),
-    ("nanhu_admin", "南湖新区管理员", "tenant_admin", "nanhu"),
-    ("jinhua_admin", "金华市两新工委管理员", "tenant_admin", "jinhua"),
+    ("changsha_admin", "周建平", "tenant_admin", "changsha"),
+    ("yuelu_admin", "刘慧敏", "tenant_admin", "yuelu"),
+    ("yuelu_viewer", "谭志刚", "viewer", "yuelu"),
+    ("dfh_admin", "彭丽娟", "tenant_admin", "dongfanghong"),
+    ("dfh_staff", "李晓红", "staff", "dongfanghong"),
+    ("dfh_staff2", "王建军", "staff", "dongfanghong"),
+    ("dfh_staff3", "陈思雨", "staff", "dongfanghong"),
+    ("dfh_instructor", "黄国强", "instructor", "dongfanghong"),
+    ("dfh_secretary", "萧柳", "org_secretary", "dongfanghong"),
+    ("wyh_staff", "杨芳", "staff", "wangyuehu"),
+    ("nanhu_admin", "胡文斌", "tenant_admin", "nanhu"),
+    ("jinhua_admin", "吴晓东", "tenant_admin", "jinhua"),
 ]
 
 

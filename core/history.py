@@ -111,6 +111,10 @@ class Change:
     before: dict[str, str] | None
     after: dict[str, str] | None
     tenant_id: int | None = None
+    who: str = ""  # the person's name (their account's display name), else the account
+
+    def __post_init__(self) -> None:
+        self.who = self.who or self.username
 
 
 # --- the registered tables ----------------------------------------------------------------------
@@ -370,7 +374,13 @@ def read(session: Session, entries: Iterable[AuditEntry]) -> list[Change]:
     """The entries, in words (in their order)."""
     entries = list(entries)
     reader = _Reader(session, entries)
-    return [reader.change(e) for e in entries]
+    accounts = {e.username for e in entries if e.username}
+    people = dict(session.execute(select(User.username, User.display_name).where(
+        User.username.in_(accounts), User.display_name != "")).all()) if accounts else {}
+    changes = [reader.change(e) for e in entries]
+    for c in changes:
+        c.who = people.get(c.username, c.username)
+    return changes
 
 
 def of(session: Session, rows: Mapping[str, Iterable[Any]], tenant_id: int | None = None,

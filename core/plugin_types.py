@@ -74,6 +74,9 @@ class Widget:
     props: dict[str, Any] = field(default_factory=dict)
     permission: str | None = None
     order: int = 100
+    #: whose figures the card shows, e.g. ``viewer.scope().label`` ("本组织：…", "第一联组");
+    #: empty: the tenant's (the dashboard says so)
+    scope: str = ""
 
 
 class Viewer(Protocol):
@@ -85,10 +88,18 @@ class Viewer(Protocol):
     """
 
     tenant: TenantInfo
+    perms: frozenset[str]
+    user: Any  # ``.id``, ``.username``, ``.label``
 
     def can(self, permission: str) -> bool: ...
 
     def subtree(self) -> tuple[int, ...]: ...
+
+    def scope(self) -> Any:
+        """What the user acts on (:class:`core.registry.scope.ActingScope`): ``whole`` (the
+        tenant; ``organization_ids`` None) or an org secretary's organizations, party orgs and
+        led clusters. A card counts within it and shows its ``label``."""
+        ...
 
     def read_rollup_session(self, permission: str) -> Session:
         """A read-only session over the subtree, after checking ``permission``."""

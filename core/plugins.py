@@ -137,6 +137,8 @@ def settings_errors(model: type[BaseModel], exc: ValidationError) -> dict[str, s
             msg = "须为是或否"
         elif kind == "extra_forbidden":
             msg = "不是该插件的设置项"
+        elif kind == "value_error" and err.get("ctx", {}).get("error"):
+            msg = str(err["ctx"]["error"])  # a validator's own Chinese message (e.g. core.money.Fen)
         else:
             msg = "取值无效"
         out[field] = f"{title}：{msg}"

@@ -173,3 +173,71 @@ def test_stat_cards_share_their_row(browser):
             assert len(tops) == 1, (path, tops)
     finally:
         context.close()
+
+
+def test_the_picker_selects_an_organization_by_typing_part_of_its_name(browser):
+    """The demand form's organization (418 of them) is a search box: type part of a name,
+    arrow down to it, Enter; the form posts its id. Escape keeps the earlier choice."""
+    from sqlalchemy import func, select
+
+    from core.db import open_session
+    from core.registry.models import Organization
+    from tests.helpers import tenant_id
+
+    with open_session(tenant_id("dongfanghong")) as s:
+        org_id, name = s.execute(select(Organization.id, Organization.name).where(func.length(Organization.name) >= 8)
+                                 .order_by(Organization.id.desc()).limit(1)).one()
+    b, base = browser
+    context = b.new_context(locale="zh-CN", viewport=WIDE)
+    page = context.new_page()
+    try:
+        login(page, base, "dfh_staff")
+        page.goto(base + "/t/dongfanghong/lists/demands/new")
+        box = page.locator(".picker input[role=combobox]")
+        assert page.locator("select[name=organization_id]").is_hidden()
+        box.click()
+        box.type(name[1:7], delay=20)  # part of the name, not its start
+        option = page.locator(f".picker-list [role=option][data-value='{org_id}']")
+        option.wait_for()
+        assert page.locator(".picker-list [role=option]").count() <= 21  # one page (and "更多…")
+        while page.locator(".picker-list [aria-selected=true]").get_attribute("data-value") != str(org_id):
+            box.press("ArrowDown")
+        box.press("Enter")
+        assert page.eval_on_selector("select[name=organization_id]", "s => s.value") == str(org_id)
+        assert box.input_value() == name and box.get_attribute("aria-expanded") == "false"
+        box.press("Control+a")
+        box.type("不会有这样的组织名称", delay=10)
+        page.locator(".picker-list .picker-none").wait_for()
+        box.press("Escape")
+        assert box.input_value() == name  # Escape keeps the choice
+        _shoot(page, "picker")
+    finally:
+        context.close()
+
+
+def test_a_secretarys_home_counts_their_own_organization(browser):
+    """An org secretary's home says whose figures it shows, and its list card counts what their
+    own demand list holds — not the street's; the street's 专干 sees the street's."""
+    b, base = browser
+    context = b.new_context(locale="zh-CN", viewport=WIDE)
+    page = context.new_page()
+    card = "section.widget:has(h2:text-is('清单工作法'))"
+    try:
+        figures = {}
+        for username in ("dfh_secretary", "dfh_staff"):
+            login(page, base, username)
+            page.goto(base + "/t/dongfanghong/")
+            scope = page.inner_text(f"{card} .widget-scope")
+            home_open = int(page.inner_text(f"{card} [data-figure=open]"))
+            page.goto(base + "/t/dongfanghong/lists/demands?status=open")
+            listed = int(re.search(r"共 (\d+) 条", page.inner_text("nav.pager")).group(1))
+            figures[username] = (scope, home_open, listed)
+            assert home_open == listed, (username, home_open, listed)
+        assert "本组织" in figures["dfh_secretary"][0] and "东方红街道" in figures["dfh_staff"][0]
+        assert figures["dfh_secretary"][1] < figures["dfh_staff"][1]  # not the street's figure
+        # the 组长's group card lists their group only
+        login(page, base, "dfh_secretary")
+        page.goto(base + "/t/dongfanghong/")
+        assert "联组 1 个" in page.inner_text("section.widget:has(h2:text-is('红色“联”动力'))")
+    finally:
+        context.close()

@@ -77,3 +77,26 @@ def test_an_unknown_locale_is_ignored_and_redirects_stay_on_site(client):
                   follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
     assert "登录" in client.get("/login").text
+
+
+def test_english_translates_the_sidebar_and_page_headings(as_user):
+    """Issue 19: in English the sidebar and the headings of the pages it opens are English
+    (names a tenant chose — a brand, a 联组 — stay as the tenant wrote them)."""
+    import re
+
+    client = as_user("dfh_staff")
+    post_form(client, "/locale", {"locale": "en"})
+    try:
+        home = client.get("/t/dongfanghong/").text
+        nav = re.search(r'<nav class="sidenav".*?</nav>', home, re.S).group(0)
+        labels = [text_of(a) for a in re.findall(r"<a [^>]*>(.*?)</a>", nav)]
+        for label in ("Coverage", "Organizations", "Party organizations", "Members", "Instructors",
+                      "Activities", "Campaigns", "Lists"):
+            assert label in labels, (label, labels)
+        for path, heading in (("members", "Members"), ("organizations", "Organizations"),
+                              ("activities", "Activities"), ("membership/transfers", "Relation transfers"),
+                              ("lists/demands", "Demands"), ("lists/works", "Tasks")):
+            h1 = re.search(r"<h1>(.*?)</h1>", client.get(f"/t/dongfanghong/{path}").text).group(1)
+            assert h1 == heading, (path, h1)
+    finally:
+        post_form(client, "/locale", {"locale": "zh_CN"})

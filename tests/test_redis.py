@@ -115,7 +115,7 @@ def test_session_is_shared_between_workers(workers, redis_db):
     page = w2.get("/t/dongfanghong/", follow_redirects=False)
     assert page.status_code == 200, page.text
     who = re.search(r'<div class="who">\s*<span>([^<]*)</span>', page.text)
-    assert who and who.group(1) == "东方红街道专干"  # signed in as dfh_staff, not just any page
+    assert who and who.group(1) == "李晓红"  # signed in as dfh_staff (their name), not just any page
 
     # logging out on the second worker ends the session on the first
     out = w2.post("/logout", data={"_csrf_token": csrf(w2)}, follow_redirects=False)

@@ -12,12 +12,13 @@ import importlib
 
 from core import clock
 from core.hookspecs import hookimpl
+from core.i18n import gettext as _
 from core.plugin_types import NavItem, Permission, Role, Widget
 from core.registry.services import (
     coverage_summary,  # its session listeners keep the figures current
 )
 
-WEB_MODULES = ("organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports")
+WEB_MODULES = ("organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports", "pick")
 
 PERMISSIONS = [
     Permission("registry:read", "查看台账"),
@@ -82,10 +83,10 @@ def register_import_kinds(tenant):
 def register_dashboard_widgets(viewer):
     from core.registry.widgets import coverage_widget
 
-    if not viewer.can("coverage:read"):
-        return []  # nothing counted for a card the user may not see
+    if not viewer.can("coverage:read") or not viewer.scope().whole:
+        return []  # nothing counted for a card the user may not see (or that is not theirs to act on)
     return [Widget("两个覆盖", "registry:CoverageWidget", coverage_widget(viewer), permission="coverage:read",
-                   order=10)]
+                   order=10, scope=viewer.scope().label + (_("（含下辖）") if viewer.subtree()[1:] else ""))]
 
 
 @hookimpl

@@ -94,4 +94,5 @@ MOBILE_DIRECTIONS = {"": "否", "out": "流出", "in": "流入"}
 
 #: relation transfer rules (003 §9): must / mobilise / consult
 TRANSFER_RULES = {"": "无需转接", "must": "必须转", "mobilize": "动员转", "consult": "征求意见转"}
-TRANSFER_STATES = {"": "—", "pending": "待转接", "done": "已转接", "kept": "保留原关系"}
+#: "out": the relation went to another party org outside the tenant (set by a transfer's acceptance)
+TRANSFER_STATES = {"": "—", "pending": "待转接", "done": "已转接", "kept": "保留原关系", "out": "已转出"}

@@ -72,6 +72,7 @@ class Ctx:
     #: the web session (pages only): commits that write mark it, see :mod:`core.replica`
     web_session: dict[str, Any] | None = None
     _nav: list[NavItem] | None = None
+    _scope: Any = None
 
     def can(self, permission: str) -> bool:
         return permission in self.perms
@@ -126,6 +127,16 @@ class Ctx:
 
     def subtree(self) -> tuple[int, ...]:
         return tree().descendant_ids(self.tenant.id)
+
+    def scope(self):
+        """What this user acts on here (:class:`core.registry.scope.ActingScope`): the whole
+        tenant, or an org secretary's organizations / the cluster they lead. Once per request."""
+        if self._scope is None:
+            from core.registry.scope import acting_scope
+
+            with open_session(self.tenant.id) as s:
+                self._scope = acting_scope(s, self.user.id, self.perms, self.tenant.name)
+        return self._scope
 
     def rollup_session(self, permission: str) -> Session:
         """A session that sees the whole subtree, after checking ``permission``."""

@@ -22,6 +22,10 @@ from core.plugin_types import NAV_SECTIONS
 COMPONENTS = Path(__file__).resolve().parent.parent / "components"
 
 
+#: a <Picker> of more options than this becomes a search box (app.js); smaller lists stay a plain <select>
+PICKER_THRESHOLD = 30
+
+
 def localtime(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """UTC in the database, Asia/Shanghai on the page."""
     return "" if value is None else clock.local(value).strftime(fmt)
@@ -38,6 +42,7 @@ def build_catalog(reg, *, auto_reload: bool = False) -> jinjax.Catalog:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["localtime"] = localtime
     env.globals["nav_sections"] = NAV_SECTIONS
+    env.globals["picker_threshold"] = PICKER_THRESHOLD
     env.filters["tojson_attr"] = lambda v: Markup.escape(__import__("json").dumps(v, ensure_ascii=False))
     reg.pm.hook.prepare_jinja_env(env=env)
     catalog = jinjax.Catalog(jinja_env=env, auto_reload=auto_reload)

@@ -55,15 +55,17 @@ def register_nav_items(tenant, settings):
 
 
 @hookimpl
-def register_dashboard_widgets(session, tenant, settings):
+def register_dashboard_widgets(session, tenant, settings, viewer):
     if not settings.show_widget:
         return []
     from plugins.activities import service as svc
 
     today = clock.today()
+    access = svc.Access(viewer.user.id, frozenset(viewer.perms))  # an org secretary: their own organizers
+    scope = viewer.scope()
     return [Widget(f"{settings.title} · 应办提醒", "activities:Widget",
-                   {"w": svc.widget_data(session, tenant, today), "href": f"/t/{tenant.slug}/activities/due"},
-                   permission="activities:read", order=60)]
+                   {"w": svc.widget_data(session, tenant, today, access), "href": f"/t/{tenant.slug}/activities/due"},
+                   permission="activities:read", order=60, scope=scope.label if access.own_only else "")]
 
 
 #: days before the end of a period when organizers that still owe an activity are reminded

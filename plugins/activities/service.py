@@ -1378,13 +1378,16 @@ def stats_rows(s: Stats) -> list[list[Any]]:
     return out
 
 
-def widget_data(session: Session, tenant: TenantInfo, today: dt.date) -> dict[str, Any]:
+def widget_data(session: Session, tenant: TenantInfo, today: dt.date, access: Access | None = None) -> dict[str, Any]:
+    """The dashboard card: what is due this period and this month's activities — an
+    ``own_only`` principal's own organizers only (their party orgs, the clusters they lead)."""
     types = types_for(tenant)
-    rows = due_rows(session, tenant, types, today)
+    rows = due_rows(session, tenant, types, today, access)
     lo, hi = utc_range(today.replace(day=1), period_bounds("month", today)[1])
     this_month = session.scalar(select(func.count()).select_from(Activity)
                                 .where(Activity.starts_at >= lo, Activity.starts_at < hi,
-                                       Activity.status != "cancelled")) or 0
+                                       Activity.status != "cancelled",
+                                       visible_clause(session, access) if access is not None else true())) or 0
     return {"rows": [{"label": r.type.label, "period": r.period_label, "missing": len(r.missing),
                       "total": len(r.organizers), "key": r.type.key} for r in rows],
             "this_month": this_month}

@@ -44,9 +44,11 @@ def register_nav_items(tenant, settings):
 
 
 @hookimpl
-def register_dashboard_widgets(session, tenant, settings):
+def register_dashboard_widgets(session, tenant, settings, viewer):
     from plugins.campaigns.service import overdue_tasks, pending_reports, period_label
 
+    if not viewer.scope().whole:
+        return []  # tasks and reports are the tenant's: nothing an org secretary acts on
     today = clock.today()
     overdue = overdue_tasks(session, today)
     reports = [(ob.title, period_label(ob.cadence, period), due, due < today)
@@ -54,7 +56,7 @@ def register_dashboard_widgets(session, tenant, settings):
     return [Widget("超期任务", "campaigns:Widget",
                    {"overdue": overdue[:5], "total": len(overdue), "href": f"/t/{tenant.slug}/campaigns/tasks?overdue=1",
                     "reports": reports, "reports_href": f"/t/{tenant.slug}/campaigns/reports"},
-                   permission="campaigns:read", order=60)]
+                   permission="campaigns:read", order=60, scope=viewer.scope().label)]
 
 
 #: days before a deadline when a reminder goes out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from core.hookspecs import hookimpl
+from core.money import Fen
 from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 
 
@@ -12,14 +13,14 @@ class Settings(BaseModel):
     group_count: int = Field(3, title="联组数量", ge=1, le=20)
     group_label: str = Field("联组", title="联组名称", min_length=1, max_length=20)
     brand_name: str = Field("红色“联”动力", title="品牌名称", min_length=1, max_length=40)
-    group_budget_fen: int = Field(2_000_000, title="每个联组年度工作经费（分）", ge=0)
-    excellent_reward_fen: int = Field(1_000_000, title="优秀联组奖励（分）", ge=0)
+    group_budget_fen: Fen = Field(2_000_000, title="每个联组年度工作经费（元）")
+    excellent_reward_fen: Fen = Field(1_000_000, title="优秀联组奖励（元）")
     excellent_top_n: int = Field(1, title="优秀联组名额", ge=0, le=20)
-    leader_stipend_fen: int = Field(200_000, title="组长工作补贴（分）", ge=0)
-    deputy_stipend_fen: int = Field(100_000, title="副组长工作补贴（分）", ge=0)
-    startup_fund_fen: int = Field(500_000, title="新建党组织启动经费（分）", ge=0)
-    venue_subsidy_fen: int = Field(300_000, title="阵地建设补助（分）", ge=0)
-    secretary_allowance_fen: int = Field(120_000, title="党组织书记岗位补贴（分）", ge=0)
+    leader_stipend_fen: Fen = Field(200_000, title="组长工作补贴（元）")
+    deputy_stipend_fen: Fen = Field(100_000, title="副组长工作补贴（元）")
+    startup_fund_fen: Fen = Field(500_000, title="新建党组织启动经费（元）")
+    venue_subsidy_fen: Fen = Field(300_000, title="阵地建设补助（元）")
+    secretary_allowance_fen: Fen = Field(120_000, title="党组织书记岗位补贴（元）")
     new_org_years: int = Field(3, title="新建党组织书记岗位补贴享受年限（年）", ge=1, le=10)
     young_age: int = Field(35, title="青年党员年龄上限（周岁）", ge=18, le=45)
     demo_site_validity_months: int = Field(
@@ -78,12 +79,18 @@ def register_nav_items(tenant, settings):
 
 
 @hookimpl
-def register_dashboard_widgets(session, tenant, settings):
+def register_dashboard_widgets(session, tenant, settings, viewer):
     from plugins.dongfanghong.service import joint_groups
 
     groups = joint_groups(session)
+    scope = ""
+    if not viewer.can(ALL_GROUPS):  # a 组长 / 副组长: the groups they lead
+        led = viewer.scope().cluster_ids
+        groups = [g for g in groups if g.id in led]
+        scope = viewer.scope().label
     return [Widget(settings.brand_name, "dongfanghong:Widget",
-                   {"groups": groups, "href": f"/t/{tenant.slug}/dongfanghong"}, permission=READ, order=20)]
+                   {"groups": groups, "href": f"/t/{tenant.slug}/dongfanghong"}, permission=READ, order=20,
+                   scope=scope)]
 
 
 @hookimpl

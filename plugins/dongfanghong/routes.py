@@ -60,12 +60,17 @@ def dashboard(ctx: Ctx, db: Session) -> Response:
     groups = svc.visible_groups(db, ctx.user.id, ctx.perms)
     enabled = registry().enabled(ctx.tenant.id)
     cards = svc.dashboard(db, ctx.tenant, groups, enabled, today, ctx.user.id, ctx.perms)
-    figures = cov.counts_by_tenant(db, [ctx.tenant.id]).get(ctx.tenant.id, cov.empty_figures())["all"].as_dict()
+    # a 组长 / 副组长 (no view of every group) sees their group's coverage, not the street's
+    scoped = not (ctx.can(svc.SEE_ALL) or ctx.can(svc.MANAGE_ALL))
+    scope = ctx.scope()
+    only = scope.organization_ids if scoped and not scope.whole else None
+    figures = cov.counts_by_tenant(db, [ctx.tenant.id], organization_ids=only).get(
+        ctx.tenant.id, cov.empty_figures())["all"].as_dict()
     from plugins.dongfanghong.pages import gold_overview, program_overview, rollout_overview
 
     program = program_overview(ctx, db, today)
     return render("dongfanghong:Dashboard", ctx=ctx, cards=cards, settings=_settings(ctx), figures=figures,
-                  metrics=cov.METRICS, overdue=svc.overdue(cards, db, enabled, today, ctx.tenant,
+                  metrics=cov.METRICS, coverage_scope=scope.label if only is not None else "", overdue=svc.overdue(cards, db, enabled, today, ctx.tenant,
                                       scoped=not (ctx.can(svc.SEE_ALL) or ctx.can(svc.MANAGE_ALL)))
                   + program["overdue"],
                   fen=svc.fen, program=program, gold=gold_overview(ctx, db, today),

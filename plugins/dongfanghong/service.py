@@ -597,7 +597,8 @@ class GroupCard:
     score_round_id: int | None = None
     funds_budget_fen: int | None = None
     funds_paid_fen: int | None = None
-    staff: str = ""
+    staff: str = ""  # the 专干's account (username)
+    staff_name: str = ""  # and the name people know them by
     leaders: str = ""
     problems: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
@@ -660,6 +661,7 @@ def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable
     for g in groups:
         pids = pmap.get(g.id, [])
         card = GroupCard(g, party_orgs=len(pids), staff=staff[g.id].username if g.id in staff else "",
+                         staff_name=(staff[g.id].display_name or staff[g.id].username) if g.id in staff else "",
                          leaders=leaders.get(g.id, ""), problems=list(problems.get(g.id, [])),
                          can_manage=can_manage_group(session, user_id, perms, g))
         if pids:

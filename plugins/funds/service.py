@@ -13,10 +13,9 @@ not be cut below ``committed``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from litestar.exceptions import NotFoundException
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, search
 from core.forms import FormErrors, text
+from core.money import MAX_FEN, parse_yuan, yuan, yuan_plain  # noqa: F401 (re-exported)
 from core.plugins import registry
 from core.registry.models import Cluster, PartyOrg
 from core.tenancy import TenantInfo, tree
@@ -36,47 +36,12 @@ CATEGORIES = {"work": "工作经费", "reward": "奖励", "subsidy": "补贴", "
 TARGET_KINDS = {"tenant": "本级", "cluster": "组团（联组）", "party_org": "党组织"}
 STATUSES = {"requested": "待审批", "approved": "已批准", "paid": "已拨付", "rejected": "已驳回"}
 COMMITTED = ("requested", "approved", "paid")
-MAX_FEN = 10**13  # ¥100 billion: anything above is a typo
 
 
 # --- money -------------------------------------------------------------------------------------
 
 
-def parse_yuan(text: Any, *, allow_zero: bool = False) -> int:
-    """Fen from what people type: "12.50", "12.5", "12", "1,234.56", "¥12.50", "12.50元".
-    Raises ``ValueError`` with a Chinese message (empty, not a number, more than two decimals,
-    negative / zero, too large). Exact: Decimal, never float."""
-    s = re.sub(r"[\s,，¥￥]", "", "" if text is None else str(text))
-    s = s.removesuffix("元")
-    if not s:
-        raise ValueError("请填写金额")
-    if not re.fullmatch(r"-?\d+(\.\d+)?", s):
-        raise ValueError("金额格式不正确，请填写如 12.50 的数字（单位：元）")
-    try:
-        value = Decimal(s)
-    except InvalidOperation:
-        raise ValueError("金额格式不正确，请填写如 12.50 的数字（单位：元）") from None
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError("金额最多保留两位小数（精确到分）")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError("金额必须大于 0")
-    fen = int(value * 100)
-    if fen > MAX_FEN:
-        raise ValueError("金额过大，请核对")
-    return fen
-
-
-def yuan(fen: int | None) -> str:
-    """"1,234.50" from 123450 (no float on the way)."""
-    fen = int(fen or 0)
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
-
-
-def yuan_plain(fen: int | None) -> str:
-    """"1234.50": for form fields and exports."""
-    return yuan(fen).replace(",", "")
+# parse_yuan, yuan and yuan_plain are the core's (core.money), shared with settings and programs
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -67,16 +67,17 @@ def register_nav_items(tenant, settings):
 
 
 @hookimpl
-def register_dashboard_widgets(session, tenant, settings):
+def register_dashboard_widgets(session, tenant, settings, viewer):
     if not settings.show_widget:
         return []
     from plugins.lists.service import counters, scheme_for
 
     scheme = scheme_for(tenant)
+    scope = viewer.scope()  # an org secretary: the demands of their own organizations, as their lists show
     return [Widget(settings.title, "lists:Widget",
-                   {"c": counters(session, scheme, clock.today()), "scheme": scheme,
-                    "href": f"/t/{tenant.slug}/lists/dashboard"},
-                   permission="lists:read", order=40)]
+                   {"c": counters(session, scheme, clock.today(), organization_ids=scope.own_organization_ids),
+                    "scheme": scheme, "href": f"/t/{tenant.slug}/lists/dashboard"},
+                   permission="lists:read", order=40, scope=scope.own_label)]
 
 
 @hookimpl

@@ -259,6 +259,9 @@ def claim(session: Session, access: Access, scheme: EffectiveScheme, demand: Lis
     """双向认领: the requester's secretary claims resources for the demand, or a provider claims
     the demand with their own resources. The claim waits for staff to confirm it."""
     check_action(demand, "claim")
+    if access.user_id is not None and session.scalar(select(ListWork.id).where(
+            ListWork.demand_id == demand.id, ListWork.status == "claimed", ListWork.claimed_by_id == access.user_id)):
+        raise FormErrors({"status": "您已认领该需求，待专干确认后再认领其他资源"})
     c = Checker()
     resources = _resources_for_link(session, access, demand, c, raw, today)
     note = c.text(raw, "note", "认领说明", 2000)

@@ -214,12 +214,25 @@ def _detail_page(ctx: Ctx, db: Session, demand: ListDemand, form: dict | None = 
         ctx.flashes.append(["error", errors["status"]])
     requester = svc.is_requester(db, access, demand)
     allowed = svc.allowed_actions(demand)
+    # offer an action only when it can succeed; otherwise say why it is not offered
+    blocked: dict[str, str] = {}
+    works = svc.works_of(db, demand.id)
+    active = [w for w in works if w.status in svc.WORK_ACTIVE]
+    if "resolve" in allowed and active:
+        allowed = allowed - {"resolve"}
+        blocked["resolve"] = (f"还有 {len(active)} 项清单事项未完成（" + "、".join(f"「{w.title}」" for w in active[:3])
+                              + "），完成或取消后才能办结")
+    mine = [w for w in works if w.status == "claimed" and access.user_id is not None
+            and w.claimed_by_id == access.user_id]
+    if "claim" in allowed and mine:
+        allowed = allowed - {"claim"}
+        blocked["claim"] = "您已认领该需求，待专干确认后再认领其他资源"
     return render(
         "lists:DemandDetail", status_code=status, ctx=ctx, v=View(scheme, today), scheme=scheme,
         d=svc.demand_detail(db, scheme, demand), access=access, form=form or {}, errors=errors,
-        work_errors=work_errors or {}, allowed=allowed,
+        work_errors=work_errors or {}, allowed=allowed, blocked=blocked,
         can={
-            "act": bool(allowed & {"accept", "start", "resolve", "reject", "escalate"}),
+            "act": bool(svc.allowed_actions(demand) & {"accept", "start", "resolve", "reject", "escalate"}),
             "edit": svc.can_edit(db, access, demand),
             "triage": access.can_triage,
             "rate": svc.can_rate(db, access, demand),

@@ -68,6 +68,17 @@ ROLES = [
 
 
 @hookimpl
+def register_detail_panels(session, tenant, viewer, subject_kind, subject_id):
+    """On the core member page: this member's relation transfers and "发起转接" to the transfer
+    form (not once the member is 已转出)."""
+    if subject_kind != "member":
+        return []
+    from plugins.membership.widgets import member_panel
+
+    return member_panel(session, tenant, subject_id, may_transfer=viewer.can("membership:transfer"))
+
+
+@hookimpl
 def register_nav_items(tenant, settings):
     return [
         NavItem("组织关系转接", "membership/transfers", permission="membership:read", order=25, section="registry"),
@@ -80,11 +91,14 @@ def register_nav_items(tenant, settings):
 @hookimpl
 def register_dashboard_widgets(session, tenant, settings, viewer):
     from plugins.membership.due import due_summary
+    from plugins.membership.scope import Scope
 
     if not viewer.can("membership:read"):
         return []  # nothing counted for a card the user may not see
-    return [Widget("党员管理待办", "membership:DueWidget", due_summary(session, tenant, settings),
-                   permission="membership:read", order=40)]
+    scope = Scope.of(session, viewer.user.id, viewer.perms)  # an org secretary: their own members
+    return [Widget("党员管理待办", "membership:DueWidget", due_summary(session, tenant, settings, scope),
+                   permission="membership:read", order=40,
+                   scope=viewer.scope().own_label if scope.limited else "")]
 
 
 @hookimpl

@@ -22,7 +22,7 @@ def due_summary(session: Session, tenant: TenantInfo, settings: Any, scope: Scop
     out = {
         "letters": len(letters),
         "expired": sum(1 for t in letters if t.letter_expires_on < on),
-        "inbox": transfers.inbox_count(session),
+        "inbox": None if scope.limited else transfers.inbox_count(session),  # the tenant's inbox: staff's
         "not_heard": len(mobile.not_heard_from(session, scope, settings.mobile_check_days, on)),
         "arrears": len(dues.arrears(session, scope, on, settings.arrears_flag_months, flagged_only=True)),
         "href": f"/t/{tenant.slug}/membership/due",

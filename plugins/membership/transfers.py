@@ -327,7 +327,7 @@ def _move_out(session: Session, out: Transfer) -> None:
     member = session.get(Member, out.member_id) if out.member_id else None
     if member is not None:
         member.party_org_id = None
-        member.transfer_state = "done"
+        member.transfer_state = "out"  # 已转出: shown so in the core member list
         member.mobile, member.mobile_counterpart = "", ""
 
 

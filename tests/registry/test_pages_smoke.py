@@ -219,6 +219,9 @@ def test_every_registry_page_renders(world, as_user, username, slug):
         elif path.endswith("/status"):
             if r.json().get("id") != world["job_id"]:
                 failures.append(f"{url}: wrong job status {r.text[:200]}")
+        elif "/pick/" in path:  # the pickers' JSON search (core/registry/web/pick.py)
+            if not kind.startswith("application/json") or "items" not in r.json():
+                failures.append(f"{url}: not a picker answer ({kind})")
         else:
             if not kind.startswith("text/html") or "</html>" not in r.text:
                 failures.append(f"{url}: not a page ({kind})")

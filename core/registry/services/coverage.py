@@ -241,11 +241,13 @@ def empty_figures() -> dict[str, Counts]:
 
 
 def counts_by_tenant(session: Session, tenant_ids: Iterable[int] | None = None,
-                     on: dt.date | None = None) -> dict[int, dict[str, Counts]]:
+                     on: dt.date | None = None, organization_ids: Iterable[int] | None = None
+                     ) -> dict[int, dict[str, Counts]]:
     """tenant id → kind ("enterprise", "social", "all") → counts, for the session's scope.
 
     One GROUP BY tenant_id, kind statement over the organizations in id order joined to the
-    per-organization aggregates; ``tenant_ids`` narrows it further.
+    per-organization aggregates; ``tenant_ids`` narrows it further, ``organization_ids`` to
+    some organizations (a 联组 组长's group: not remembered as the session's count).
     """
     on = on or clock.today()
     orgs = (
@@ -256,6 +258,9 @@ def counts_by_tenant(session: Session, tenant_ids: Iterable[int] | None = None,
     if tenant_ids is not None:
         ids = list(tenant_ids)
         orgs = orgs.where(Organization.tenant_id.in_(ids) if ids else false())
+    if organization_ids is not None:
+        chosen = list(organization_ids)
+        orgs = orgs.where(Organization.id.in_(chosen) if chosen else false())
     org = orgs.subquery("o")
     cov, mem, ins = _aggregates(on)
     conditions, _filters = _conditions(org.c, cov, mem, ins)
@@ -274,8 +279,9 @@ def counts_by_tenant(session: Session, tenant_ids: Iterable[int] | None = None,
         if row["kind"] in figs and row["kind"] != "all":
             figs[row["kind"]].add(values)
         figs["all"].add(values)
-    counted = set(ids) if tenant_ids is not None else set(session.info.get("tenant_ids") or ())
-    remember_counts(session, on, counted, out)
+    if organization_ids is None:  # some organizations only: not the session's count
+        counted = set(ids) if tenant_ids is not None else set(session.info.get("tenant_ids") or ())
+        remember_counts(session, on, counted, out)
     return out
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.db import extend_scope
 from core.forms import FormErrors
 from core.models import TENANT_LEVELS, Tenant, User
+from core.money import is_yuan_field, yuan_plain
 from core.permissions import PLATFORM, PLATFORM_ADMIN, authorizer, build_catalog
 from core.plugins import PluginError, SettingsError, registry
 from core.services import tenants as tenant_service
@@ -167,7 +168,8 @@ def _plugins_page(ctx: Ctx, request: Request, target: TenantInfo, errors: dict |
             continue
         settings = reg.settings(target.id, name)
         fields = [
-            (key, info.title or key, getattr(settings, key), info.annotation is bool, info.description or "")
+            (key, info.title or key, yuan_plain(getattr(settings, key)) if is_yuan_field(info) else getattr(settings, key),
+             info.annotation is bool, info.description or "", is_yuan_field(info))
             for key, info in meta.settings.model_fields.items()
         ]
         plugins.append({"name": name, "meta": meta, "enabled": name in enabled, "fields": fields,

@@ -618,3 +618,29 @@ def test_secretary_and_provider_pages(user, world):
     assert listing.status_code == 200 and "只看本单位" in listing.text
     assert prov.get(f"{base(world.street)}/resources/new").status_code == 200
     assert prov.get(f"{base(world.street)}/demands/new").status_code == 403
+
+
+def test_actions_are_offered_only_when_they_can_succeed(user, world):
+    """办结 is not offered while a work item is open (the page says why); after claiming, the
+    claim form gives way to a note, and a second pending claim by the same person is refused."""
+    staff = user("staff")
+    res_id = new_resource(staff, world, capacity="3")
+    sec = user("sec_a")
+    demand_id = new_demand(sec, world, org="a")
+    url = f"{base(world.street)}/demands/{demand_id}"
+    assert 'id="claim"' in sec.get(url).text
+    r = post_form(sec, f"{url}/claim", {"resource_ids": [str(res_id)]}, follow_redirects=False)
+    assert r.status_code == 303
+    page = sec.get(url).text
+    assert 'id="claim"' not in page and "您已认领该需求，待专干确认后再认领其他资源" in page
+    r = post_form(sec, f"{url}/claim", {"resource_ids": [str(res_id)]})
+    assert r.status_code == 422 and "您已认领该需求" in r.text
+    with open_session(world.street.id) as s:
+        work_id = s.scalar(select(ListWork.id).where(ListWork.demand_id == demand_id))
+    staff = user("staff")
+    r = post_form(staff, f"{base(world.street)}/works/{work_id}/confirm",
+                  {"owner_name": "周专干", "triage_level": "coordinate"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = staff.get(url).text
+    assert demand(world, demand_id).status == "in_progress"
+    assert 'id="resolve-form"' not in page and "暂不能办结" in page and "完成或取消后才能办结" in page

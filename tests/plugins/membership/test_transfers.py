@@ -72,7 +72,7 @@ def test_transfer_between_streets(client, world):
         assert moved.birth_date == dt.date(1990, 5, 1)
     with scoped_session(w.dfh.id) as s:
         left = s.get(Member, member_id)
-        assert left.party_org_id is None and left.transfer_state == "done"
+        assert left.party_org_id is None and left.transfer_state == "out"  # 已转出
         assert s.get(Transfer, tid).state == "accepted"
     _act(c, w.wyh, in_id, "report", {"on": clock.today().isoformat()})
     # both sides read the whole story in Chinese
