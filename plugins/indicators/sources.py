@@ -2,7 +2,8 @@
 and for programs (through :mod:`plugins.indicators.api`). Each returns a ``compute(session,
 tenant_ids, period)`` function (see :class:`plugins.indicators.types.Indicator`).
 
-Coverage rates reuse the registry's own statement (:func:`core.registry.services.coverage.counts_by_tenant`,
+Coverage rates reuse the registry's own figures (:func:`core.registry.services.coverage.figures_by_tenant`:
+the rows kept current per tenant for today, a live count of the same statement for another day,
 summed with ``sum_figures``) — the same numbers as the 两个覆盖 page, read on the period's last day
 (or today while the period runs); a subtree's rate is its organizations' rate, not a mean of rates.
 """
@@ -28,7 +29,7 @@ def coverage_rate(kind: str = "all", metric: str = "org_covered") -> Compute:
         raise ValueError(f"unknown coverage kind {kind!r} or metric {metric!r}")
 
     def compute(session: Session, tenant_ids: list[int], period: periods.Period) -> Decimal | None:
-        per_tenant = cov.counts_by_tenant(session, tenant_ids, on=at(clock.today(), period))
+        per_tenant = cov.figures_by_tenant(session, tenant_ids, on=at(clock.today(), period))
         counts = cov.sum_figures(per_tenant.values())[kind]
         if not counts["total"]:
             return None

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from core import periods
+from core import clock, periods
 from core.db import open_session, scoped_session
 from core.forms import FormErrors
 from core.tenancy import tree
@@ -43,6 +43,10 @@ def test_computed_actuals_from_the_registry(world, program):
     # 2024: only the branch founded in 2024
     assert _figures(w.d, "year", "2024")["indicators.new_party_orgs"].actual == 1
     assert _figures(w.d, "quarter", "2025-Q1")["indicators.new_party_orgs"].actual == 1
+    # the current period reads the figures the registry keeps per tenant: the same numbers
+    now = _figures(w.d, "year", str(periods.containing("year", clock.today()).key))
+    assert (now["indicators.coverage_social"].actual, now["indicators.coverage_enterprise"].actual) == (
+        Decimal("80.0"), Decimal("25.0"))
 
 
 def test_program_default_targets_gap_and_attainment(world, program):
