@@ -189,3 +189,20 @@ def test_api(world, program, client, api_token):
     assert r.status_code == 422 and r.json()["extra"]["errors"] == {"template_key": "请选择模板"}
     ho = api_token(w.users["ostaff"])
     assert client.get(f"/api/t/{w.o.slug}/cadences/recurrences/{body['id']}/occurrences", headers=ho).status_code == 404
+
+
+def test_a_program_sets_its_cadence_up_through_the_api(world, program):
+    """NH-3's 一月一检查 as a program's default: created through the API, run twice, one round."""
+    from plugins.cadences import api as cadences
+
+    w = world
+    with scoped_session(w.d.id) as s:
+        rec = cadences.create_recurrence(s, w.d, {"kind": "assessment_round", "template_key": "testcad.monthly_check",
+                                                  "start_period": "2026-11"}, dt.date(2026, 11, 3))
+        assert rec in cadences.recurrences(s, w.d) and rec.title == "党务月度检查（测试）"
+        assert [p.key for p in cadences.due_periods(rec, dt.date(2026, 11, 3))] == ["2026-11"]
+        assert [o.period for o in cadences.run_due(s, w.d, dt.date(2026, 11, 3))] == ["2026-11"]
+    with scoped_session(w.d.id) as s:
+        assert cadences.run_due(s, w.d, dt.date(2026, 11, 30)) == []
+    assert _rounds(w.d) == [("2026-11", "draft")]
+
