@@ -162,7 +162,7 @@ def tenant_task(*, retries: int = 3, retry_delay: float = 30, retry_backoff: flo
                 return fn(session, tenant, *args, **kwargs)
 
         return huey.task(retries=retries, retry_delay=retry_delay, retry_backoff=retry_backoff,
-                         name=name or f"{fn.__module__}.{fn.__qualname__}", **options)(run)
+                         name=name or fn.__qualname__, **options)(run)
 
     return decorator
 
@@ -236,7 +236,7 @@ def _enabled(reg, tenant_id: int, plugin: str) -> bool:
     return plugin in reg.parts or reg.is_enabled(tenant_id, plugin)
 
 
-@huey.task(retries=2, retry_delay=60, retry_backoff=2, name="core.tasks.run_periodic_for_tenant")
+@huey.task(retries=2, retry_delay=60, retry_backoff=2, name="run_periodic_for_tenant")
 def run_periodic_for_tenant(name: str, tenant_id: int) -> Any:
     """One periodic job for one tenant, under a lock (a second worker skips it meanwhile)."""
     return run_periodic(name, tenant_id)

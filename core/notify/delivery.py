@@ -82,7 +82,7 @@ def send_delivery(session: Session, delivery_id: int) -> str:
     return "sent"
 
 
-@tenant_task(retries=5, retry_delay=30, retry_backoff=2, name="core.notify.deliver")
+@tenant_task(retries=5, retry_delay=30, retry_backoff=2, name="deliver")
 def deliver(session: Session, tenant, delivery_id: int) -> str:
     """The task: send one recorded delivery (email or group robot), at most once; a refusal is
     retried after 30 s, 60 s, 120 s … (five times)."""
