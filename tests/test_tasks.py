@@ -19,14 +19,15 @@ from tests.helpers import tenant_id
 
 
 @contextmanager
-def consumer(tmp_path, workers: int = 1, periodic: bool = False):
-    """A real huey consumer (worker threads) on a temporary SQLite queue; restored afterwards."""
+def consumer(tmp_path, workers: int = 1, periodic: bool = False, storage=None):
+    """A real huey consumer (worker threads) on a temporary SQLite queue (or ``storage``);
+    restored afterwards."""
     from huey.storage import SqliteStorage
 
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     old_storage, old_immediate = tasks.huey._storage, tasks.huey._immediate
     tasks.huey._immediate = False
-    tasks.huey.storage = SqliteStorage("liandong", filename=str(tmp_path / "queue.db"))
+    tasks.huey.storage = storage or SqliteStorage("liandong", filename=str(tmp_path / "queue.db"))
     c = tasks.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
                                    initial_delay=0.05, max_delay=0.2, check_worker_health=False)
     c.start()
@@ -114,6 +115,34 @@ def test_a_real_consumer_retries_with_backoff(database, tmp_path):
     first_wait, second_wait = t[1] - t[0], t[2] - t[1]
     assert first_wait >= 0.9 and second_wait >= 1.8  # 1 s, then 2 s: exponential backoff
     assert next(s for s in SEEN if s["marker"] == "consumer")["scope"] == (dfh,)
+
+
+def test_the_queue_on_redis_as_in_production(database, tmp_path):
+    """LIANDONG_REDIS_URL set: the queue is in Redis; a real consumer retries there too."""
+    import os
+
+    import redis
+    from huey.storage import RedisStorage
+
+    from tests.test_redis import redis_url_or_skip
+
+    base = redis_url_or_skip()
+    url = f"{base.rstrip('/')}/{int(os.environ.get('LIANDONG_TEST_REDIS_TASKS_DB', '14'))}"
+    kind, target = tasks.storage_spec(Settings(secret_key="x", task_queue="", redis_url=url))
+    assert (kind, target) == ("redis", url)
+    name = f"liandong-test-{os.getpid()}"  # a queue of this run only, removed afterwards
+    storage = RedisStorage(name, url=target)
+    dfh = tenant_id("dongfanghong")
+    try:
+        with consumer(tmp_path, storage=storage):
+            flaky(dfh, "redis", 1)
+            assert wait_for(lambda: len(ATTEMPTS.get("redis", [])) == 2, timeout=30)
+    finally:
+        conn = redis.Redis.from_url(url)
+        keys = list(conn.scan_iter(match=f"*{name}*"))
+        if keys:
+            conn.delete(*keys)
+        conn.close()
 
 
 def test_a_task_for_a_tenant_that_is_gone_is_skipped(database):
