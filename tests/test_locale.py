@@ -100,3 +100,26 @@ def test_english_translates_the_sidebar_and_page_headings(as_user):
             assert h1 == heading, (path, h1)
     finally:
         post_form(client, "/locale", {"locale": "zh_CN"})
+
+
+def test_every_sidebar_item_and_page_heading_has_an_english_entry():
+    """Fixed sidebar labels (``NavItem("…")``), dashboard card titles (``Widget("…")``) and the
+    static part of every page heading (``<Layout … title={{ _("…") }}>``) of the core and every
+    plugin are in core/locale/en (names a tenant sets — brands, list names — are data)."""
+    from core.web.templating import NAV_SECTIONS
+
+    have = {m.id for m in _catalogue(CORE_PO) if m.id}
+    wanted: dict[str, str] = {}
+    for path in [*(REPO_ROOT / "core").rglob("*.jinja"), *(REPO_ROOT / "plugins").rglob("*.jinja")]:
+        for m in re.finditer(r"<Layout ctx=\{\{ ctx \}\} title=\{\{([^}]*)\}\}", path.read_text(encoding="utf-8")):
+            for s in re.findall(r'_\("([^"]+)"', m.group(1)):
+                wanted.setdefault(s, str(path.relative_to(REPO_ROOT)))
+    for path in [*(REPO_ROOT / "core").rglob("*.py"), *(REPO_ROOT / "plugins").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        for s in re.findall(r'(?:NavItem|Widget)\(\s*"([^"]+)"', text):
+            wanted.setdefault(s, str(path.relative_to(REPO_ROOT)))
+    for heading in NAV_SECTIONS.values():
+        if heading:
+            wanted.setdefault(heading, "core/web/templating.py")
+    missing = {s: where for s, where in wanted.items() if s not in have}
+    assert not missing, f"add English entries to core/locale/en/LC_MESSAGES/messages.po: {missing}"

@@ -242,9 +242,13 @@ def _detail_page(ctx: Ctx, db: Session, activity: Activity, errors: dict | None 
     if errors.get("status"):
         ctx.flashes.append(["error", errors["status"]])
     editable = svc.can_edit(db, access, activity)
+    allowed = svc.allowed_actions(activity) if editable else set()
+    not_yet = ""  # offer 标记为已举行 only once the activity has started; say so before
+    if "hold" in allowed and clock.aware(activity.starts_at) > clock.aware(clock.utcnow()):
+        allowed, not_yet = allowed - {"hold"}, "活动开始后才能标记为已举行"
     return render("activities:ActivityDetail", status_code=status, ctx=ctx, v=View(types, today),
                   d=svc.detail(db, types, activity), editable=editable, errors=errors, forms=forms or {},
-                  allowed=svc.allowed_actions(activity) if editable else set(),
+                  allowed=allowed, not_yet=not_yet,
                   candidates=svc.member_candidates(db, access, activity) if editable else [],
                   history=svc.history(db, activity))
 

@@ -223,6 +223,8 @@ def test_planned_activity_cancel_needs_a_reason(user, world):
     c = user("staff")
     aid = new(c, world, date="2099-05-01")
     assert activity(world, aid).status == "scheduled"
+    page = c.get(f"{base(world)}/{aid}").text  # 标记为已举行 is not offered before it starts; the page says why
+    assert 'value="hold"' not in page and "活动开始后才能标记为已举行" in page
     r = post(c, f"{base(world)}/{aid}/status", {"action": "cancel", "reason": ""})
     assert r.status_code == 422 and "请填写取消原因" in r.text
     r = post(c, f"{base(world)}/{aid}/status", {"action": "hold"})
