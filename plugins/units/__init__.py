@@ -79,3 +79,22 @@ def register_import_kinds(tenant):
     from plugins.units.imports import unit_kind
 
     return [unit_kind(tenant)]
+
+
+@hookimpl
+def register_cluster_member_kinds(tenant):
+    """Units as cluster members (DM-2: 社区党委 + 商圈联合党支部 + 党建指导员 + 商会)."""
+    from core.plugin_types import ClusterMemberKind
+    from plugins.units import links
+
+    return [ClusterMemberKind(links.MEMBER_KIND, "单位", links.resolve, links.names, links.tenants)]
+
+
+@hookimpl(optionalhook=True)
+def register_assessment_target_kinds(tenant):
+    """Units as assessment targets (NH-3 assesses member units and departments); optional: the
+    hook exists where the assessment engine is installed."""
+    from plugins.assessment.api import TargetKind
+    from plugins.units import links
+
+    return [TargetKind("unit", "单位", options=links.options, href=links.href, own_ids=links.own_ids)]
