@@ -18,7 +18,8 @@ from core.registry.services import (
     coverage_summary,  # its session listeners keep the figures current
 )
 
-WEB_MODULES = ("organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports", "pick")
+WEB_MODULES = ("organizations", "party_orgs", "members", "instructors", "clusters", "coverage", "imports", "pick",
+               "extensions")
 
 PERMISSIONS = [
     Permission("registry:read", "查看台账"),

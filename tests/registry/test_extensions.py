@@ -95,6 +95,11 @@ def test_extra_member_field_in_form_detail_export_and_api(as_user, api_token):
         assert dict(zip(header, row, strict=False))["技能等级"] == "高级"
 
         headers = api_token("dfh_staff")
+        declared = client.get(f"/api/t/{DFH}/extra-fields", headers=headers).json()
+        assert {"entity": "member", "key": "hkext.skill", "type": "choice",
+                "choices": {"senior": "高级", "junior": "初级"}}.items() <= next(
+            f for f in declared if f["key"] == "hkext.skill").items()
+        assert client.get(f"/api/t/{DFH}/code-lists", headers=headers).json()["formation_modes"]["incubate"] == "孵化建"
         body = client.get(f"/api/t/{DFH}/members/{member_id}", headers=headers).json()
         assert body["extra"]["hkext.job_title"] == "生产部经理"
         r = client.patch(f"/api/t/{DFH}/members/{member_id}", headers=headers,

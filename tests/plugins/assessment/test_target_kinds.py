@@ -13,7 +13,8 @@ from core.forms import FormErrors
 from core.hookspecs import hookimpl
 from core.plugins import registry
 from plugins.assessment import api
-from tests.worlds import make_tenants
+from tests.helpers import login
+from tests.worlds import make_tenants, make_users
 
 REPORT = api.AssessmentTemplate(
     key="hkassess.report", label="街道一年一述职", target_kind="tenant", period_kind="year",
@@ -84,3 +85,19 @@ def test_unit_targets_come_from_the_registered_target_kind(world):
         assert none.value.errors["targets"] == "本辖区没有可考核的单位"
     with pytest.raises(ValueError):
         api.TargetKind("units", "单位", options=lambda s, t: [])  # neither "unit" nor "<plugin>.<name>"
+
+
+def test_the_district_pages_offer_its_streets_and_show_their_sheets(world, client):
+    d, s1 = world["d"], world["s1"]
+    users, _ = make_users("asxu", [("admin", "tenant_admin", d)])
+    with registry().installed(program(), "hkassess"):
+        login(client, users["admin"])
+        form = client.get(f"/t/{d.slug}/assessment/rounds/new", params={"template": REPORT.key})
+        assert form.status_code == 200 and s1.name in form.text and "下级辖区" in form.text
+        assert world["os"].name not in form.text  # not a street of another district
+        with scoped_session(d.id) as s:
+            rnd = api.create_round(s, d, {"template": REPORT.key, "period": "2025", "target_mode": "all"})
+            sheet = next(x for x in api.sheets_of(s, rnd) if x.target_id == s1.id)
+        page = client.get(f"/t/{d.slug}/assessment/sheets/{sheet.id}")
+        assert page.status_code == 200 and s1.name in page.text and "下级辖区" in page.text
+        assert f"/t/{d.slug}/None" not in page.text and f'href="/t/{d.slug}/"' not in page.text.split(s1.name)[0][-80:]
