@@ -114,6 +114,7 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("membership", "record_id"): "membership_dues",
     ("membership", "entry_id"): "membership_points",
     ("checklists", "evidence_id"): "checklists_evidence",
+    ("lists", "station_id"): "sites_sites",  # a service station is a site (kind lists.station)
     ("units", "visit_id"): "units_visits",
     ("units", "attachment_id"): "units_visit_attachments",
     ("designations", "entry_id"): "designations_blacklist",

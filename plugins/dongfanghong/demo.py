@@ -395,12 +395,12 @@ def _stations_and_tickets(session: Session, tenant, groups: list[Cluster], today
     service butler in one of the claimer roles; resolved, in progress, accepted and overdue ones."""
     from plugins.lists import api as lists
 
-    ListResource, ListStation = lists.ListResource, lists.ListStation
+    ListResource, Site, station = lists.ListResource, lists.Site, lists.Site.kind == lists.STATION_KIND
     demo = lists.system_access("demo")
-    if session.scalar(select(func.count()).select_from(ListStation).where(ListStation.level == "community")):
+    if session.scalar(select(func.count()).select_from(Site).where(station, Site.grade == "community")):
         return
     scheme = lists.scheme(tenant)
-    street = session.scalar(select(ListStation).where(ListStation.level == "street").order_by(ListStation.id))
+    street = session.scalar(select(Site).where(station, Site.grade == "street").order_by(Site.id))
     communities = [c for c in (g.area.split("、")[0] if g.area else "" for g in groups) if c]
     stations = [street] if street is not None else []
     for community in dict.fromkeys(communities):

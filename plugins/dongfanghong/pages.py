@@ -510,7 +510,7 @@ def gold_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
         "lists": None, "stations": None, "quality": None, "year": today.year}
     if "lists" in enabled and ctx.can("lists:read"):
         from plugins.lists import api as lists
-        from plugins.lists.api import ListDemand, ListResource, ListStation, ListWork
+        from plugins.lists.api import STATION_KIND, ListDemand, ListResource, ListWork, Site
 
         scheme, access = lists.scheme(ctx.tenant), lists.access_of(ctx)
         out["lists"] = {
@@ -520,8 +520,8 @@ def gold_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
                                                                           access.resource_clause())),
             "works": svc.count_rows(db, select(ListWork.id).where(ListWork.status.in_(lists.WORK_ACTIVE),
                                                                   access.work_clause()))}
-        levels = dict(db.execute(select(ListStation.level, func.count()).where(ListStation.active.is_(True))
-                                 .group_by(ListStation.level)).all())
+        levels = dict(db.execute(select(Site.grade, func.count()).where(Site.kind == STATION_KIND, Site.active.is_(True))
+                                 .group_by(Site.grade)).all())
         year = (ListDemand.channel == "station", ListDemand.submitted_on >= dt.date(today.year, 1, 1),
                 ListDemand.submitted_on <= dt.date(today.year, 12, 31), access.demand_clause())
         triage = dict(db.execute(select(ListDemand.triage_level, func.count()).where(*year)

@@ -26,7 +26,7 @@ meta = PluginMeta(
     label="清单工作法",
     version="0.1.0",
     description="需求、资源、项目（任务、服务）清单与双向认领",
-    depends=(),
+    depends=("sites",),  # service stations are sites (kind lists.station)
     settings=Settings,
 )
 
@@ -64,6 +64,13 @@ def register_nav_items(tenant, settings):
     if tree().children.get(tenant.id):
         items.append(NavItem("下级上报事项", "lists/escalations", permission="lists:read", order=45))
     return items
+
+
+@hookimpl
+def register_site_kinds(tenant):
+    from plugins.lists.service import scheme_for, station_kind
+
+    return [station_kind(scheme_for(tenant).station_label)]
 
 
 @hookimpl

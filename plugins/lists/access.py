@@ -11,8 +11,10 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.registry.models import UserOrganization
-from plugins.lists.models import ListDemand, ListResource, ListStation, ListWork, ListWorkResource
+from plugins.lists.models import ListDemand, ListResource, ListWork, ListWorkResource
 from plugins.lists.states import OPEN_STATUSES
+from plugins.lists.stations import get_station as find_station
+from plugins.sites.api import Site
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,8 @@ def get_work(session: Session, access: Access, work_id: int) -> ListWork:
     return work
 
 
-def get_station(session: Session, station_id: int) -> ListStation:
-    station = session.get(ListStation, station_id)
+def get_station(session: Session, station_id: int) -> Site:
+    station = find_station(session, station_id)
     if station is None:
         raise NotFoundException("服务站不存在")
     return station

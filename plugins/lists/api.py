@@ -9,7 +9,8 @@ Reads
 :func:`demands` / :func:`resources` build the engine's own list queries (the same filters and
 visibility rules as its pages) for a principal; count or page them. Queries of a program's own
 may select from :class:`ListDemand`, :class:`ListResource`, :class:`ListWork` and
-:class:`ListStation` (read only) and must add the principal's ``access.demand_clause()``,
+:class:`Site` (the sites block's table: a service station is a site of kind
+:data:`STATION_KIND`, its ``grade`` the level 街道 / 社区) (read only) and must add the principal's ``access.demand_clause()``,
 ``resource_clause()`` or ``work_clause()``.
 
 Writes
@@ -54,12 +55,13 @@ from sqlalchemy.orm import Session
 
 from core.tenancy import TenantInfo
 from plugins.lists import service as _svc
-from plugins.lists.models import ListDemand, ListResource, ListStation, ListWork
+from plugins.lists.models import ListDemand, ListResource, ListWork
 from plugins.lists.types import Choice, EffectiveScheme, ListScheme, Urgency
+from plugins.sites.api import Site
 
 __all__ = [
     "OPEN_STATUSES", "STATUSES", "WORK_ACTIVE", "Access", "Choice", "EffectiveScheme", "ListDemand", "ListResource",
-    "ListScheme", "ListStation", "ListWork", "Urgency", "accept", "access_of", "check_resource", "cluster_org_ids",
+    "ListScheme", "ListWork", "STATION_KIND", "Site", "Urgency", "accept", "access_of", "check_resource", "cluster_org_ids",
     "complete_work", "counters", "create_resource", "create_station", "demands", "load_demo", "match", "rate",
     "resolve", "resources", "rollup", "scheme", "submit_demand", "system_access",
 ]
@@ -69,6 +71,8 @@ Access = _svc.Access
 STATUSES = _svc.STATUSES
 #: the states of a demand still being handled (submitted, accepted, in_progress)
 OPEN_STATUSES = _svc.OPEN_STATUSES
+#: the site kind of a service station (sites block)
+STATION_KIND = _svc.STATION_KIND
 #: the states of a work item still being handled
 WORK_ACTIVE = _svc.WORK_ACTIVE
 
@@ -125,8 +129,8 @@ def rollup(session: Session, tenant_ids: Iterable[int], today: dt.date, year: in
 # --- writes ---------------------------------------------------------------------------------------
 
 
-def create_station(session: Session, access: Access, fields: Mapping[str, Any]) -> ListStation:
-    """Open a service station (staff)."""
+def create_station(session: Session, access: Access, fields: Mapping[str, Any]) -> Site:
+    """Open a service station (staff): a site of kind :data:`STATION_KIND` (``level`` → its grade)."""
     return _svc.create_station(session, access, fields)
 
 

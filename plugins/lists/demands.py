@@ -15,7 +15,7 @@ from core.forms import FormErrors, text
 from core.registry.models import Organization
 from plugins.lists.access import Access, is_requester
 from plugins.lists.inputs import Checker, triage_field
-from plugins.lists.models import ListComment, ListDemand, ListStation
+from plugins.lists.models import ListComment, ListDemand
 from plugins.lists.queries import works_of
 from plugins.lists.schemes import fire
 from plugins.lists.states import (
@@ -26,6 +26,7 @@ from plugins.lists.states import (
     check_transition,
     refuse_state,
 )
+from plugins.lists.stations import get_station
 from plugins.lists.types import EffectiveScheme
 
 
@@ -72,7 +73,7 @@ def clean_demand(session: Session, access: Access, scheme: EffectiveScheme, raw:
         if not access.can_write:
             c.fail("station_id", "只有专干可以登记服务站接单")
         else:
-            station = session.get(ListStation, int(station_raw)) if station_raw.isdigit() else None
+            station = get_station(session, int(station_raw)) if station_raw.isdigit() and len(station_raw) < 10 else None
             if station is None or not station.active:
                 c.fail("station_id", "服务站不存在或已停用")
             else:

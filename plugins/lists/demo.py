@@ -14,7 +14,7 @@ from core.plugins import registry
 from core.registry.models import Organization
 from core.tenancy import TenantInfo, tree
 from plugins.lists import service as svc
-from plugins.lists.models import ListResource, ListStation
+from plugins.lists.models import ListResource
 
 DEMO = svc.Access(None, "demo", frozenset({"lists:read", "lists:write", "lists:triage"}))
 
@@ -33,10 +33,10 @@ def make_demo(session: Session, tenant: TenantInfo, today: dt.date | None = None
         return
     today = today or clock.today()
     scheme = svc.scheme_for(tenant)
-    if not session.scalar(select(ListStation.id)):
+    if not svc.stations(session):
         svc.create_station(session, DEMO, {"name": f"{tenant.name}{scheme.station_label}", "level": "street",
                                            "address": f"{tenant.name}党群服务中心一楼"})
-    station = session.scalar(select(ListStation).order_by(ListStation.id))
+    station = session.scalar(svc.station_select().order_by(svc.STATION_ORDER))
     kinds = scheme.options("provider_kinds")
     dept = "department" if "department" in kinds else next(iter(kinds))
     social = "social" if "social" in kinds else dept

@@ -20,7 +20,6 @@ from plugins.lists.models import (
     ListComment,
     ListDemand,
     ListResource,
-    ListStation,
     ListWork,
 )
 from plugins.lists.queries import (
@@ -48,6 +47,7 @@ from plugins.lists.states import (
 )
 from plugins.lists.stations import stations
 from plugins.lists.types import EffectiveScheme
+from plugins.sites.api import Site
 
 
 def demand_history(session: Session, demand: ListDemand) -> list[history.Change]:
@@ -68,7 +68,7 @@ class DemandDetail:
     comments: list[ListComment]
     attachments: list[ListAttachment]
     history: list[history.Change]
-    station: ListStation | None
+    station: Site | None
     names: dict[int, str]
     escalated_to: TenantInfo | None
 
@@ -81,7 +81,7 @@ def demand_detail(session: Session, scheme: EffectiveScheme, demand: ListDemand)
         demand=demand, works=works, work_resources=resources_of_works(session, [w.id for w in works]),
         comments=comments, attachments=attachments_of(session, demand.id),
         history=demand_history(session, demand),
-        station=session.get(ListStation, demand.station_id) if demand.station_id else None,
+        station=session.get(Site, demand.station_id) if demand.station_id else None,
         names=user_names(session, [demand.submitted_by_id, demand.rated_by_id,
                                    *(w.claimed_by_id for w in works), *(w.owner_user_id for w in works)]),
         escalated_to=tree().by_id.get(demand.escalated_to_id) if demand.escalated_to_id else None,

@@ -1,4 +1,4 @@
-"""How stations, demands, works, resources, comments and files read in histories
+"""How demands, works, resources, comments and files read in histories
 (see :mod:`core.history`). Categories, urgencies and the other vocabularies are the tenant's
 scheme's."""
 
@@ -10,7 +10,6 @@ from plugins.lists.models import (
     ListComment,
     ListDemand,
     ListResource,
-    ListStation,
     ListWork,
     ListWorkResource,
 )
@@ -19,7 +18,6 @@ from plugins.lists.states import (
     CLAIM_SIDES,
     ESCALATION_STATUSES,
     RESOURCE_STATUSES,
-    STATION_LEVELS,
     STATUSES,
     WORK_STATUSES,
 )
@@ -39,9 +37,6 @@ def _vocabulary(name: str):
 
 
 LABELS = [
-    Labels(ListStation, "服务站", {"name": "名称", "level": "层级", "community": "社区（村）", "address": "地址",
-                                "active": "启用"},
-           choices={"level": STATION_LEVELS}),
     Labels(ListDemand, "需求",
            {"organization_id": "提出组织", "org_name": "组织", "title": "标题", "description": "描述",
             "category": "类别", "urgency": "紧急程度", "action_tag": "专项行动", "channel": "来源",

@@ -1,5 +1,6 @@
 """Tables of the lists engine: demands, resources, work items (task/project/service), their links,
-comments, attachments and service stations. Every table is tenant-owned.
+comments and attachments. Every table is tenant-owned; service stations are sites of the sites
+block (kind ``lists.station``).
 
 Vocabulary columns (category, urgency, triage level, roles, tags, work list) store the keys of
 the tenant's :class:`~plugins.lists.types.EffectiveScheme`; labels come from the scheme.
@@ -9,24 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned, Timestamps
 from core.uploads import StoredFile
-
-
-class ListStation(TenantOwned, Timestamps, Base):
-    """A service station (工作服务站) at street or community level that takes tickets."""
-
-    __tablename__ = "lists_stations"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    level: Mapped[str] = mapped_column(String(16), default="street")  # street | community
-    community: Mapped[str] = mapped_column(String(100), default="")
-    address: Mapped[str] = mapped_column(String(200), default="")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class ListDemand(TenantOwned, Timestamps, Base):
@@ -44,7 +32,7 @@ class ListDemand(TenantOwned, Timestamps, Base):
     urgency: Mapped[str] = mapped_column(String(32))
     action_tag: Mapped[str] = mapped_column(String(32), default="")  # special action (专项行动)
     channel: Mapped[str] = mapped_column(String(16))  # secretary | staff | station
-    station_id: Mapped[int | None] = mapped_column(ForeignKey("lists_stations.id", ondelete="SET NULL"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("sites_sites.id", ondelete="SET NULL"))  # a lists.station site
     contact_name: Mapped[str] = mapped_column(String(50), default="")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="submitted")
@@ -157,4 +145,4 @@ class ListAttachment(StoredFile, TenantOwned, Timestamps, Base):
     demand_id: Mapped[int] = mapped_column(ForeignKey("lists_demands.id", ondelete="CASCADE"), index=True)
 
 
-MODELS = [ListStation, ListDemand, ListResource, ListWork, ListWorkResource, ListComment, ListAttachment]
+MODELS = [ListDemand, ListResource, ListWork, ListWorkResource, ListComment, ListAttachment]

@@ -35,9 +35,10 @@ from core.web.listing import PAGE_SIZE, paginate
 from core.web.render import flash, redirect, render
 from plugins.lists import files
 from plugins.lists import service as svc
-from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListStation, ListWork
+from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListWork
 from plugins.lists.service import Access
 from plugins.lists.types import EffectiveScheme
+from plugins.sites.api import Site
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -601,14 +602,14 @@ class StationFilter(svc.Filter):
 
 
 def _station_stmt(f: StationFilter):
-    stmt = select(ListStation)
+    stmt = svc.station_select()
     if f.q:
-        stmt = stmt.where(search.matches(f.q, ListStation.name, ListStation.community, ListStation.address))
+        stmt = stmt.where(search.matches(f.q, Site.name, Site.community, Site.address))
     if f.level in svc.STATION_LEVELS:
-        stmt = stmt.where(ListStation.level == f.level)
+        stmt = stmt.where(Site.grade == f.level)
     if f.active in ("0", "1"):
-        stmt = stmt.where(ListStation.active.is_(f.active == "1"))
-    return stmt.order_by(ListStation.level.desc(), ListStation.name, ListStation.id)
+        stmt = stmt.where(Site.active.is_(f.active == "1"))
+    return stmt.order_by(Site.grade.desc(), Site.name, Site.id)
 
 
 def _station_counts(db: Session) -> dict[int, int]:
@@ -636,11 +637,11 @@ def station_list(ctx: Ctx, db: Session, request: Request, page: int = 1) -> Resp
 def station_export(ctx: Ctx, db: Session, request: Request) -> Response:
     f = StationFilter.from_mapping(_query(request))
     counts = _station_counts(db)
-    rows = [[s.id, s.name, svc.STATION_LEVELS.get(s.level, s.level), s.community, s.address,
+    rows = [[s.id, s.name, svc.STATION_LEVELS.get(s.grade, s.grade), s.community, s.address,
              "启用" if s.active else "停用", counts.get(s.id, 0)] for s in db.scalars(_station_stmt(f))]
     return xlsx_export(db, svc.scheme_for(ctx.tenant).station_label,
                        ["编号", "名称", "层级", "社区（村）", "地址", "状态", "接单数"], rows,
-                       action="lists.export", entity="lists_stations", query=f.query())
+                       action="lists.export", entity="sites_sites", query=f.query())
 
 
 @post("/stations", **PAGE)
@@ -1161,13 +1162,13 @@ def api_resource_update(ctx: Ctx, db: Session, resource_id: int, data: dict[str,
 
 @get("/stations", **API)
 def api_stations(db: Session) -> list[StationOut]:
-    return [StationOut(s.id, s.name, s.level, s.community, s.address, s.active) for s in svc.stations(db)]
+    return [StationOut(s.id, s.name, s.grade, s.community, s.address, s.active) for s in svc.stations(db)]
 
 
 @post("/stations", **API)
 def api_station_create(ctx: Ctx, db: Session, data: dict[str, Any]) -> StationOut:
     s = save(db, lambda: svc.create_station(db, Access.of(ctx), data))
-    return StationOut(s.id, s.name, s.level, s.community, s.address, s.active)
+    return StationOut(s.id, s.name, s.grade, s.community, s.address, s.active)
 
 
 @dataclass

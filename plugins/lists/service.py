@@ -140,8 +140,12 @@ from plugins.lists.states import (  # noqa: F401
     refuse_state,
 )
 from plugins.lists.stations import (  # noqa: F401
+    STATION_KIND,
+    STATION_ORDER,
     clean_station,
     create_station,
     set_station_active,
+    station_kind,
+    station_select,
     stations,
 )

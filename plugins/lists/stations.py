@@ -1,19 +1,42 @@
-"""Service stations (服务站): where demands are taken in, street or community level."""
+"""Service stations (服务站): where demands are taken in, street or community level.
+
+Since ``lists_0002`` a station is a site of kind ``lists.station`` in the sites building block
+(``plugins.sites``), registered by this engine with ``register_site_kinds`` (its label is the
+scheme's ``station_label``, its grades the levels 街道 / 社区（村）). A demand taken at a station
+references ``sites_sites.id``. This module keeps the engine's own vocabulary (``level`` is the
+site's ``grade``) and writes through :mod:`plugins.sites.api`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.forms import FormErrors
-from plugins.lists.access import Access
+from core.tenancy import tree
 from plugins.lists.inputs import Checker
-from plugins.lists.models import ListStation
 from plugins.lists.states import STATION_LEVELS
+from plugins.sites.api import Site, SiteKind, create_site, set_active
+
+if TYPE_CHECKING:
+    from plugins.lists.access import Access
+
+STATION_KIND = "lists.station"
+
+
+def station_kind(label: str) -> SiteKind:
+    return SiteKind(STATION_KIND, label, grades=tuple(STATION_LEVELS.items()), grade_label="层级",
+                    services=("需求接单", "政策咨询", "资源对接"), order=15,
+                    description="清单工作法的工作服务站：前移端口，集成式接单。")
+
+
+def _label(tenant) -> str:
+    from plugins.lists.schemes import scheme_for
+
+    return scheme_for(tenant).station_label
 
 
 def clean_station(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -28,29 +51,40 @@ def clean_station(raw: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def create_station(session: Session, access: Access, raw: Mapping[str, Any]) -> ListStation:
+def create_station(session: Session, access: Access, raw: Mapping[str, Any]) -> Site:
+    """Open a station: a site of kind ``lists.station`` (``level`` → its grade)."""
     access.require("write")
     values = clean_station(raw)
-    if session.scalar(select(ListStation.id).where(ListStation.name == values["name"])):
+    if session.scalar(select(Site.id).where(Site.kind == STATION_KIND, Site.name == values["name"])):
         raise FormErrors({"name": "该服务站已存在"})
-    station = ListStation(**values)
-    session.add(station)
+    tenant = tree().by_id[session.info["tenant_id"]]
     try:
-        session.flush()
-    except IntegrityError as exc:
-        raise FormErrors({"name": "该服务站已存在"}) from exc
-    return station
+        return create_site(session, tenant, {"kind": STATION_KIND, "name": values["name"], "grade": values["level"],
+                                             "community": values["community"], "address": values["address"],
+                                             "active": "1"}, own_kind=station_kind(_label(tenant)))
+    except FormErrors as exc:  # the sites block's keys → this form's
+        raise FormErrors({{"grade": "level"}.get(k, k): v for k, v in exc.errors.items()}) from None
 
 
-def set_station_active(session: Session, access: Access, station: ListStation, active: bool) -> ListStation:
+def set_station_active(session: Session, access: Access, station: Site, active: bool) -> Site:
     access.require("write")
-    station.active = active
-    session.flush()
-    return station
+    return set_active(session, station, active)
 
 
-def stations(session: Session, active_only: bool = False) -> list[ListStation]:
-    stmt = select(ListStation).order_by(ListStation.level.desc(), ListStation.name)
+STATION_ORDER = Site.id
+
+
+def station_select():
+    return select(Site).where(Site.kind == STATION_KIND)
+
+
+def stations(session: Session, active_only: bool = False) -> list[Site]:
+    stmt = station_select().order_by(Site.grade.desc(), Site.name)
     if active_only:
-        stmt = stmt.where(ListStation.active.is_(True))
+        stmt = stmt.where(Site.active.is_(True))
     return list(session.scalars(stmt))
+
+
+def get_station(session: Session, station_id: int) -> Site | None:
+    site = session.get(Site, station_id)
+    return site if site is not None and site.kind == STATION_KIND else None

@@ -66,9 +66,11 @@ def counts(session: Session) -> dict[str, dict[str, int]]:
     return _svc.counts(session)
 
 
-def create_site(session: Session, tenant: TenantInfo, fields: Mapping[str, Any]) -> Site:
-    """Register a site (fields: see the module docstring)."""
-    return _svc.create_site(session, tenant, fields)
+def create_site(session: Session, tenant: TenantInfo, fields: Mapping[str, Any], *,
+                own_kind: SiteKind | None = None) -> Site:
+    """Register a site (fields: see the module docstring). A plugin creating a site of its own
+    kind may pass it as ``own_kind`` (accepted even where the tenant has not enabled the plugin)."""
+    return _svc.create_site(session, tenant, fields, own_kind=own_kind)
 
 
 def update_site(session: Session, tenant: TenantInfo, site: Site, fields: Mapping[str, Any]) -> Site:

@@ -144,8 +144,14 @@ def clean_site(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], sit
             "services": "\n".join(services), "opened_on": opened, "active": active, "note": note}
 
 
-def create_site(session: Session, tenant: TenantInfo, raw: Mapping[str, Any]) -> Site:
-    site = Site(**clean_site(session, tenant, raw))
+def create_site(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], *,
+                own_kind: SiteKind | None = None) -> Site:
+    """``own_kind``: the calling plugin's kind, accepted even where the hook does not reach it
+    (the plugin's demo data or a job for a tenant that has not enabled it)."""
+    all_kinds = kinds(tenant)
+    if own_kind is not None:
+        all_kinds = {**all_kinds, own_kind.key: own_kind}
+    site = Site(**clean_site(session, tenant, raw, all_kinds=all_kinds))
     session.add(site)
     session.flush()
     return site

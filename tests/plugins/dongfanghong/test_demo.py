@@ -93,10 +93,11 @@ def test_demo_exercises_the_projects_and_guarantees(database):
 def _service_figures(s):
     from plugins.activities.models import Activity, ActivityParticipant, ActivitySpeaker
     from plugins.assessment.models import AssessmentRound
-    from plugins.lists.models import ListDemand, ListStation
+    from plugins.lists.models import ListDemand
+    from plugins.sites.api import Site
 
-    tickets = list(s.execute(select(ListStation.level, ListDemand.triage_level, ListDemand.action_tag)
-                             .join(ListStation, ListStation.id == ListDemand.station_id)).all())
+    tickets = list(s.execute(select(Site.grade, ListDemand.triage_level, ListDemand.action_tag)
+                             .join(Site, Site.id == ListDemand.station_id)).all())
     golden = list(s.scalars(select(Activity).where(Activity.activity_type.in_(
         ("dongfanghong.salon", "dongfanghong.training")))))
     held = [a.id for a in golden if a.status == "held"]

@@ -22,8 +22,9 @@ from core.registry.models import Organization
 from core.tenancy import operator_session, tree
 from plugins.lists import service as svc
 from plugins.lists.demo import make_demo
-from plugins.lists.models import ListComment, ListDemand, ListResource, ListStation, ListWork
+from plugins.lists.models import ListComment, ListDemand, ListResource, ListWork
 from plugins.lists.types import DEFAULT_SCHEME, Choice, EffectiveScheme, ListScheme, Urgency
+from plugins.sites.api import Site
 from tests.helpers import unique
 from tests.plugins.lists.conftest import PROGRAM_SCHEME, STAFF_PERMS, TODAY, World
 
@@ -640,7 +641,7 @@ def test_stations(world):
     assert exc.value.errors == {"name": "请填写服务站名称", "level": "层级：无效的选项「省级」"}
     d = submit(world, station_id=str(st.id))
     assert (d.channel, d.station_id) == ("station", st.id)
-    run(world.street, lambda s: svc.set_station_active(s, staff(world), s.get(ListStation, st.id), False))
+    run(world.street, lambda s: svc.set_station_active(s, staff(world), s.get(Site, st.id), False))
     with pytest.raises(FormErrors) as exc:
         submit(world, station_id=str(st.id))
     assert exc.value.errors == {"station_id": "服务站不存在或已停用"}
@@ -686,7 +687,7 @@ def test_demo_data_is_idempotent(world):
         statuses = sorted(d.status for d in s.scalars(select(ListDemand)))
         assert statuses == ["accepted", "rated", "submitted"]
         assert s.scalar(select(func.count(ListResource.id))) == 3
-        assert s.scalar(select(func.count(ListStation.id))) == 1
+        assert s.scalar(select(func.count(Site.id)).where(Site.kind == "lists.station")) == 1
         assert s.scalar(select(func.count(ListWork.id))) == 1
         c = svc.counters(s, DEFAULT, TODAY)
         assert (c.solved, c.overdue) == (1, 1)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from core.db import open_session
 from core.models import AuditEntry
-from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListStation, ListWork
+from plugins.lists.models import ListAttachment, ListDemand, ListResource, ListWork
+from plugins.sites.api import Site
 from tests.helpers import login, post_form, text_of, unique
 from tests.plugins.lists.conftest import World
 
@@ -400,7 +401,7 @@ def test_stations_page(user, world):
     assert post_form(c, f"{base(world.street)}/stations", {"name": name, "level": "street"},
                      follow_redirects=False).status_code == 303
     with open_session(world.street.id) as s:
-        st = s.scalar(select(ListStation).where(ListStation.name == name))
+        st = s.scalar(select(Site).where(Site.kind == "lists.station", Site.name == name))
     page = c.get(f"{base(world.street)}/stations", params={"q": name})
     assert f"<td>{name}</td>" in page.text and "共 1 条" in page.text
     assert f"<td>{name}</td>" not in c.get(f"{base(world.street)}/stations",
