@@ -115,6 +115,27 @@ def register_reminders(session, tenant, settings, today):
 
 
 @hookimpl
+def register_designation_subjects(tenant):
+    """The ``sites`` block's places (阵地与站点), for a tenant that runs it."""
+    from core.plugins import registry
+
+    reg = registry()
+    if "sites" not in reg.meta or "sites" not in reg.enabled(tenant.id):
+        return []
+    from plugins.designations.subjects import site_subject
+
+    return [site_subject()]
+
+
+@hookimpl
+def register_reminders(session, tenant, settings, today):
+    """Designations expiring soon or just expired, applications and proposals awaiting review."""
+    from plugins.designations.reminders import reminders
+
+    return reminders(session, tenant, settings, today)
+
+
+@hookimpl
 def register_dashboard_widgets(session, tenant, settings):
     from plugins.designations.widgets import dashboard_widget
 

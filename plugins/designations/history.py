@@ -7,7 +7,7 @@ from plugins.designations.models import BlacklistEntry, BlacklistFile, Designati
 from plugins.designations.service import SOURCES, STATUSES
 from plugins.designations.types import LEVELS
 
-SUBJECT_KINDS = {"organization": "两新组织", "party_org": "党组织", "member": "党员", "site": "阵地（场所）"}
+SUBJECT_KINDS = {"organization": "两新组织", "party_org": "党组织", "member": "党员", "site": "阵地与站点"}
 
 LABELS = [
     Labels(Designation, "称号",

@@ -63,3 +63,24 @@ def subject_types(tenant: TenantInfo) -> dict[str, SubjectType]:
         for st in batch or ():
             found.setdefault(st.key, st)
     return dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+def site_subject() -> SubjectType:
+    """The ``sites`` block's places as a subject kind (``site``), read through its api. A site
+    run by an organization is blocked while that organization is on the blacklist."""
+    from plugins.sites import api as sites
+
+    Site = sites.Site
+
+    def organizations(session: Session, subject_id: int) -> list[int]:
+        site = sites.get_site(session, subject_id)
+        if site is None or site.manager_id is None:
+            return []
+        if site.manager_kind == "organization":
+            return [site.manager_id]
+        if site.manager_kind == "party_org":
+            return _covered(session, site.manager_id)
+        return []
+
+    return SubjectType("site", "阵地与站点", _names(Site), _options(Site, Site.active.is_(True)), "sites/{id}",
+                       organizations, order=40)

@@ -130,3 +130,52 @@ def test_settings_reasons_are_validated_and_extensible():
         "违法经营、偷逃税款、侵权滥权、拖欠工资"
     with pytest.raises(ValueError, match="请至少填写一项黑名单事由"):
         Settings(blacklist_reasons="、 、")
+
+
+def test_sites_are_a_subject_kind_where_the_tenant_runs_sites(world):
+    from plugins.sites import api as sites
+    from tests.worlds import make_tenants
+
+    t = make_tenants("dzs", [("s", "称号站点测试街道", "street", "yuelu")], plugins=("designations", "sites"))["s"]
+    org = make_org(t.id, unique("站点管理公司"))
+    today = dt.date(2026, 6, 1)
+    with scoped_session(t.id) as s:
+        site = sites.create_site(s, t, {"kind": "sites.red_station", "name": unique("红色驿站"),
+                                        "manager_kind": "organization", "manager_id": org})
+        site_id = site.id
+    with scoped_session(t.id) as s:
+        d = api.create(s, t, {"kind": "designations.demo_venue", "subject_kind": "site", "subject_id": site_id,
+                              "level": "street"}, today, "t")
+        assert (d.subject_kind, d.subject_name) == ("site", site.name)
+        _entry, revoked = api.list_organization(s, t, {"organization_id": org, "reason": "违法经营"}, today, "t")
+        assert [x.id for x in revoked] == [d.id]  # the site's manager is on the blacklist
+        assert "不能授予称号" in api.blocked(s, t, "site", site_id)
+    # without the sites block the kind is unknown
+    with scoped_session(world.a.id) as s, pytest.raises(FormErrors) as exc:
+        api.create(s, world.a, {"kind": "designations.demo_venue", "subject_kind": "site", "subject_id": site_id,
+                                "level": "street"}, today, "t")
+    assert exc.value.errors["subject"] == "请选择本辖区的授予对象"
+
+
+def test_reminders_for_expiring_expired_and_pending(world):
+    from core.notify.reminders import collect
+
+    w = world
+    today = dt.date(2026, 6, 1)
+    org = make_org(w.a.id, unique("提醒测试公司"))
+    with scoped_session(w.a.id) as s:
+        soon = api.create(s, w.a, {"kind": "designations.red_workshop", "subject_kind": "organization",
+                                   "subject_id": org, "level": "street", "awarded_on": "2024-06-20"}, today, "t",
+                          status="active")
+        gone = api.create(s, w.a, {"kind": "designations.red_workshop", "subject_kind": "organization",
+                                   "subject_id": org, "level": "district", "awarded_on": "2024-05-20"}, today, "t",
+                          status="active")
+        pending = api.create(s, w.a, {"kind": "designations.clean_enterprise", "subject_kind": "organization",
+                                      "subject_id": org, "level": "street"}, today, "t")
+        ids = (soon.id, gone.id, pending.id)
+    with open_session(w.a.id) as s:
+        keys = {r.key: r for r in collect(s, w.a, today)}
+    assert f"designations.expiring:{ids[0]}:2026-06-20" in keys
+    expired = keys[f"designations.expired:{ids[1]}:2026-05-20"]
+    assert expired.overdue and "已于 2026-05-20 到期" in expired.title
+    assert keys[f"designations.pending:{ids[2]}:applied"].link == f"designations/{ids[2]}"
