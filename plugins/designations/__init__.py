@@ -27,7 +27,7 @@ class Settings(BaseModel):
         True, title="组织列入黑名单时，一并撤销覆盖它的党组织的称号（联合党组织仅当其覆盖的组织全部列入时）")
     generic_kinds: bool = Field(True, title="提供通用称号类别（示范点、红色车间、党员示范岗、清廉民企等）")
     separate_review: bool = Field(True, title="申报人不得审核本人提交的申报")
-    expiry_warning_days: int = Field(60, title="称号到期提醒提前天数", ge=1, le=365)
+    expiry_warning_days: int = Field(30, title="称号到期提醒提前天数", ge=1, le=365)
 
     @field_validator("blacklist_reasons")
     @classmethod

@@ -25,7 +25,7 @@ def reminders(session: Session, tenant: TenantInfo, settings, today: dt.date) ->
     out = []
     for d in svc.expiring(session, today, settings.expiry_warning_days):
         out.append(Reminder(
-            key=f"designations.expiring:{d.id}:{d.expires_on.isoformat()}",
+            key=f"designations.expiry:{d.id}:{d.expires_on.isoformat()}:soon",
             title=f"{d.subject_name}的「{d.kind_label}」将于 {d.expires_on:%Y-%m-%d} 到期",
             body=f"{LEVELS.get(d.level, d.level)}，{d.awarded_on:%Y-%m-%d} 授予；到期前请组织复核或重新申报",
             link=f"designations/{d.id}", due=d.expires_on, permission=REVIEW))
@@ -34,7 +34,7 @@ def reminders(session: Session, tenant: TenantInfo, settings, today: dt.date) ->
         Designation.expires_on >= today - dt.timedelta(days=EXPIRED_DAYS)).order_by(Designation.expires_on))
     for d in expired:
         out.append(Reminder(
-            key=f"designations.expired:{d.id}:{d.expires_on.isoformat()}",
+            key=f"designations.expiry:{d.id}:{d.expires_on.isoformat()}:expired",
             title=f"{d.subject_name}的「{d.kind_label}」已于 {d.expires_on:%Y-%m-%d} 到期",
             body="称号已不再计入有效称号；如经复核继续保留，请修改有效期", link=f"designations/{d.id}",
             due=d.expires_on, overdue=True, permission=REVIEW))
@@ -42,6 +42,7 @@ def reminders(session: Session, tenant: TenantInfo, settings, today: dt.date) ->
                               .order_by(Designation.id))
     for d in pending:
         what = "考核提名待确认" if d.status == "proposed" else "称号申报待审核"
-        out.append(Reminder(key=f"designations.pending:{d.id}:{d.status}", title=f"{what}：{d.subject_name}「{d.kind_label}」",
+        key = f"designations.review:{d.id}" if d.status == "applied" else f"designations.proposal:{d.id}"
+        out.append(Reminder(key=key, title=f"{what}：{d.subject_name}「{d.kind_label}」",
                             body=d.basis[:200], link=f"designations/{d.id}", permission=REVIEW))
     return out

@@ -175,7 +175,7 @@ def test_reminders_for_expiring_expired_and_pending(world):
         ids = (soon.id, gone.id, pending.id)
     with open_session(w.a.id) as s:
         keys = {r.key: r for r in collect(s, w.a, today)}
-    assert f"designations.expiring:{ids[0]}:2026-06-20" in keys
-    expired = keys[f"designations.expired:{ids[1]}:2026-05-20"]
+    assert f"designations.expiry:{ids[0]}:2026-06-20:soon" in keys
+    expired = keys[f"designations.expiry:{ids[1]}:2026-05-20:expired"]
     assert expired.overdue and "已于 2026-05-20 到期" in expired.title
-    assert keys[f"designations.pending:{ids[2]}:applied"].link == f"designations/{ids[2]}"
+    assert keys[f"designations.review:{ids[2]}"].link == f"designations/{ids[2]}"

@@ -236,3 +236,36 @@ def test_export_and_api(world, user, api_token):
     assert r.status_code == 422 and r.json()["extra"]["errors"]["kind"] == "请选择称号类别"
     schema = c.get("/schema/openapi.json").json()
     assert any(p.endswith("/designations/blacklist") for p in schema["paths"])
+
+
+def test_import_ledger_refuses_blacklisted_and_is_idempotent(world, user, api_token):
+    from tests.registry.test_import import api_upload
+    from tests.registry.test_import_kinds import titled
+
+    w = world
+    c, h = user("staff"), api_token(w.users["staff"])
+    r = c.get(f"/t/{w.a.slug}/imports/designations/template.xlsx")
+    assert r.status_code == 200
+    assert [x.value for x in load_workbook(io.BytesIO(r.content)).worksheets[0][1]][:3] == ["称号类别", "授予对象类型", "授予对象"]
+    good, bad = unique("导入甲公司"), unique("导入黑名单公司")
+    good_id, bad_id = make_org(w.a.id, good), make_org(w.a.id, bad)
+    assert post_form(c, f"{base(w.a)}/blacklist", {"organization_id": str(bad_id), "reason": "违法经营"},
+                     follow_redirects=False).status_code == 303
+    headers = ["称号", "对象类型", "单位名称", "命名级别", "命名日期", "有效期至", "授予单位"]
+    rows = [["红色车间", "企业", good, "街道", "2025年3月5日", "", "街道两新综合党委"],
+            ["党员示范岗", "党员", f"称号测试党员{w.tag}", "街道级", "2025-04-01", "2026-03-31", ""],
+            ["清廉民企", "两新组织", bad, "区级", "2025-05-01", "", ""],
+            ["不存在的称号", "两新组织", good, "街道级", "2025-05-01", "", ""]]
+    body = api_upload(c, h, w.a.slug, "designations", "称号.xlsx", titled(headers, rows)).json()
+    assert body["created"] == 2 and body["errors"] == 2, body["problems"]
+    problems = {p["column"]: p["message"] for p in body["problems"]}
+    assert "不能授予称号" in problems["单位名称"] and "无效的选项「不存在的称号」" in problems["称号"]
+    done = c.post(f"/api/t/{w.a.slug}/imports/jobs/{body['id']}/confirm?valid_only=true", headers=h).json()
+    assert done["created"] == 2
+    with open_session(w.a.id) as s:
+        d = s.scalar(select(Designation).where(Designation.subject_kind == "organization",
+                                               Designation.subject_id == good_id))
+        assert (d.status, d.source, d.awarded_on.isoformat(), d.expires_on.isoformat()) == (
+            "active", "import", "2025-03-05", "2027-03-05")
+    again = api_upload(c, h, w.a.slug, "designations", "称号.xlsx", titled(headers, rows[:2]), dry_run=False).json()
+    assert again["unchanged"] == 2 and again["created"] == 0, again
