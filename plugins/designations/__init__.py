@@ -80,40 +80,6 @@ def register_designation_kinds(tenant):
     return generic_kinds() if registry().settings(tenant.id, "designations").generic_kinds else []
 
 
-#: days before a designation expires when its reviewers are reminded
-REMIND_DAYS_BEFORE_EXPIRY = 30
-
-
-@hookimpl
-def register_reminders(session, tenant, settings, today):
-    """Designations that expire within 30 days, and once expired (动态管理: renew or let go), to
-    the reviewers; applications waiting for review, to the reviewers."""
-    import datetime as dt
-
-    from sqlalchemy import select
-
-    from core.notify.types import Reminder
-    from plugins.designations.models import Designation
-
-    soon = today + dt.timedelta(days=REMIND_DAYS_BEFORE_EXPIRY)
-    out = []
-    expiring = session.scalars(select(Designation).where(
-        Designation.status == "active", Designation.expires_on.is_not(None), Designation.expires_on <= soon)
-        .order_by(Designation.expires_on, Designation.id))
-    for d in expiring:
-        late = d.expires_on < today
-        out.append(Reminder(
-            key=f"designations.expiry:{d.id}:{d.expires_on.isoformat()}:{'expired' if late else 'soon'}",
-            title=f"{d.subject_name}的「{d.kind_label}」{'已到期' if late else '即将到期'}",
-            body=f"有效期至 {d.expires_on:%Y-%m-%d}", link=f"designations/{d.id}", due=d.expires_on,
-            overdue=late, permission=REVIEW))
-    waiting = session.scalars(select(Designation).where(Designation.status == "applied").order_by(Designation.id))
-    for d in waiting:
-        out.append(Reminder(key=f"designations.review:{d.id}", title=f"{d.subject_name}申报「{d.kind_label}」待审核",
-                            link=f"designations/{d.id}", permission=REVIEW))
-    return out
-
-
 @hookimpl
 def register_designation_subjects(tenant):
     """The ``sites`` block's places (阵地与站点), for a tenant that runs it."""
