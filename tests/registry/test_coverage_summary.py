@@ -46,7 +46,7 @@ def _maintained(tenant_id: int) -> dict | None:
 def _recount(tenant_id: int) -> dict:
     with scoped_session(tenant_id) as s:
         figs = cov.counts_by_tenant(s, [tenant_id]).get(tenant_id) or cov.empty_figures()
-        return cov._snapshot_json(figs)
+        return cov.figures_json(figs)
 
 
 def _assert_current(*tenant_ids: int) -> None:
@@ -167,7 +167,7 @@ def test_a_stale_day_is_counted_live_and_rebuild_repairs(world):
         row.figures = {"all": {"total": 999_999}}
     with scoped_session(a.id) as s:
         got = cov.figures_by_tenant(s, [a.id])[a.id]
-        assert cov._snapshot_json(got) == _recount(a.id)
+        assert cov.figures_json(got) == _recount(a.id)
     import click
     from click.testing import CliRunner
 

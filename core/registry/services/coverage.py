@@ -522,7 +522,8 @@ def covering_party_orgs(session: Session, org_ids: list[int], on: dt.date | None
 # --- monthly snapshots -------------------------------------------------------------------------
 
 
-def _snapshot_json(figs: Mapping[str, Counts]) -> dict[str, dict[str, int]]:
+def figures_json(figs: Mapping[str, Counts]) -> dict[str, dict[str, int]]:
+    """Figures by kind as plain JSON (snapshots and the figures kept per tenant)."""
     return {k: dict(figs[k].values) for k in KINDS}
 
 
@@ -542,7 +543,7 @@ def take_snapshots(session: Session, tenant_ids: Iterable[int], month: dt.date) 
         )
     }
     for tid in ids:
-        data = _snapshot_json(figures.get(tid) or empty_figures())
+        data = figures_json(figures.get(tid) or empty_figures())
         row = existing.get(tid)
         if row is None:
             session.add(CoverageSnapshot(tenant_id=tid, month=month, figures=data))

@@ -118,7 +118,7 @@ def refresh(session: Session, tenant_ids: Iterable[int], on: dt.date | None = No
     figures = cov.counts_by_tenant(session, ids, on)
     for t in ids:
         row = rows[t]
-        data = cov._snapshot_json(figures.get(t) or cov.empty_figures())
+        data = cov.figures_json(figures.get(t) or cov.empty_figures())
         if row.figures != data or row.as_of != on:
             row.figures, row.as_of = data, on
     session.flush()
