@@ -17,6 +17,14 @@ from core.notify.models import (
     NotificationChannel,
 )
 
+
+def _tenant_names(ids) -> str:
+    from core.tenancy import tree
+
+    t = tree().by_id
+    return "、".join(t[i].name if i in t else str(i) for i in ids or [])
+
+
 LABELS = [
     Labels(Notification, "消息", {"recipient_id": "收件人", "kind": "类别", "key": "提醒标识", "title": "标题",
                                 "body": "内容", "link": "链接", "read_at": "阅读时间"},
@@ -32,7 +40,8 @@ LABELS = [
            choices={"state": DELIVERY_STATES}),
     Labels(Bulletin, "通报", {"title": "标题", "category": "类别", "body": "正文", "target_tenant_ids": "通报范围",
                             "published_by_id": "发布人", "published_at": "发布时间", "withdrawn_at": "撤回时间"},
-           choices={"category": BULLETIN_CATEGORIES}, refs={"published_by_id": "users"}),
+           choices={"category": BULLETIN_CATEGORIES}, refs={"published_by_id": "users"},
+           formats={"target_tenant_ids": _tenant_names}),
     Labels(BulletinReceipt, "通报阅读回执", {"bulletin_id": "通报", "user_id": "阅读人", "read_at": "阅读时间"},
            refs={"user_id": "users"}),
 ]
