@@ -74,3 +74,16 @@ def test_a_group_leaders_overview_counts_their_group(as_user):
     assert f"{scope.label}覆盖情况" in page and first_figure(page) == total < street
     page = as_user("dfh_staff").get("/t/dongfanghong/dongfanghong").text
     assert "街道覆盖情况" in page and first_figure(page) == street
+
+
+def test_a_scoped_viewer_sees_only_cards_that_say_whose_figures(as_user):
+    """Cards that count the whole street without saying so (scope left empty) are not shown to
+    an org secretary; every card shows its scope."""
+    import re
+
+    html = as_user("dfh_secretary").get("/t/dongfanghong/").text
+    cards = re.findall(r'<section class="card widget"><h2>(.*?)</h2>\s*<p class="muted widget-scope">范围：(.*?)</p>',
+                       html, re.S)
+    assert cards and all(scope for _title, scope in cards)
+    staff = as_user("dfh_staff").get("/t/dongfanghong/").text
+    assert staff.count('class="card widget"') > len(cards)

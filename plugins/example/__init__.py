@@ -66,6 +66,7 @@ def register_dashboard_widgets(session, tenant, settings):
             "example:Widget",
             {"notices": latest, "total": total, "href": f"/t/{tenant.slug}/example"},
             permission="example:read",
+            scope=tenant.name,  # the board is the tenant's, read by everyone (also an org secretary)
         )
     ]
 
