@@ -85,7 +85,9 @@ def _label(obj: Base) -> str:
 
 
 def _audited(obj: object) -> bool:
-    return isinstance(obj, Base) and not isinstance(obj, UNAUDITED)
+    """Every model's changes, except bookkeeping (:data:`UNAUDITED`) and models that say they
+    hold only figures derived from audited rows (``__audited__ = False``)."""
+    return isinstance(obj, Base) and not isinstance(obj, UNAUDITED) and getattr(obj, "__audited__", True)
 
 
 def _tenant_of(obj: Base, session: Session, values: dict[str, Any] | None = None) -> int | None:

@@ -260,6 +260,7 @@ class CoverageSummary(TenantOwned, Base):
 
     __tablename__ = "coverage_summaries"
     __table_args__ = (UniqueConstraint("tenant_id"),)
+    __audited__ = False  # counted from audited rows; recounted by every write that changes them
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     as_of: Mapped[dt.date] = mapped_column(Date)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
