@@ -10,7 +10,8 @@ Fields of a site (:func:`create_site`, :func:`update_site`)
     ``kind`` (required; a registered kind, fixed once created) · ``name`` (required, ≤ 100,
     unique per kind) · ``grade`` (one of the kind's grades; required when it has some) ·
     ``address`` · ``community`` · ``opening_hours`` · ``manager_kind`` (``tenant`` |
-    ``party_org`` | ``organization`` | ``other``) with ``manager_id`` (the row) or
+    ``party_org`` | ``organization`` | ``unit`` (the units block, where enabled) | ``other``) with
+    ``manager_id`` (the row) or
     ``manager_name`` (other) · ``services`` (a list, or one per line) · ``opened_on`` ·
     ``active`` (default true) · ``note``.
 

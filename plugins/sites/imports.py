@@ -35,7 +35,10 @@ def _fields(tenant) -> tuple[FieldSpec, ...]:
 
 
 def _batch_for(tenant):
+    from core.plugins import registry
+
     all_kinds = kinds(tenant)
+    units_on = registry().is_enabled(tenant.id, "units")
 
     def batch(run: ImportRun, rows: list) -> None:
         s = run.session
@@ -64,6 +67,13 @@ def _batch_for(tenant):
                         select(Organization.id).where(Organization.name == m).limit(1)) or False)
                     if found:
                         kind, mid = "organization", found
+                    elif units_on:
+                        from plugins.units.api import units
+
+                        found = run.cached(("unit", manager), lambda m=manager: next(
+                            (u.id for u in units(s, q=m) if u.name == m), False))
+                        if found:
+                            kind, mid = "unit", found
             services = [x.strip() for x in str(v.get("services") or "").replace("；", "\n").replace(";", "\n")
                         .split("\n") if x.strip()]
             v.update(manager_kind=kind, manager_id=mid, manager_name=manager, services="\n".join(services),
@@ -94,5 +104,5 @@ def sites_kind(tenant) -> ImportKind:
                   "开放时间": ("服务时间", "开放时段"), "管理单位": ("运营单位", "责任单位", "管理主体"),
                   "服务项目": ("服务内容", "功能"), "启用日期": ("建成日期", "挂牌日期"), "在用": ("是否在用", "状态")},
         batch=_batch_for(tenant), permission="sites:write", extra_keys=("manager",),
-        guide="按类型和名称识别阵地与站点；管理单位先按党组织、再按两新组织名称查找。",
+        guide="按类型和名称识别阵地与站点；管理单位依次按党组织、两新组织、单位（启用单位与结对时）名称查找。",
     )

@@ -61,7 +61,7 @@ def _home(ctx: Ctx, db: Session, query: dict[str, str], page: int = 1, form: dic
     result = paginate(db, svc.site_select(**query), page)
     return render("sites:Home", status_code=code, ctx=ctx, v=View, svc=svc, result=result, query=query,
                   kinds=all_kinds, counts=svc.counts(db), form=form or {"active": "1"}, errors=errors or {},
-                  managers=svc.manager_options(db) if ctx.can("sites:write") else {})
+                  managers=svc.manager_options(db, ctx.tenant) if ctx.can("sites:write") else {})
 
 
 @get("/", opt=READ, **PAGE)
@@ -97,12 +97,12 @@ def _detail(ctx: Ctx, db: Session, site_id: int, form: dict | None = None, error
                 "opening_hours": site.opening_hours, "manager_name": site.manager_name, "services": site.services,
                 "opened_on": site.opened_on.isoformat() if site.opened_on else "", "note": site.note,
                 "active": "1" if site.active else "0",
-                "manager": f"{site.manager_kind}:{site.manager_id or ''}" if site.manager_kind in (
-                    "tenant", "party_org", "organization") else ""}
+                "manager": f"{site.manager_kind}:{site.manager_id or ''}" if site.manager_kind in svc.REFERENCED
+                else ""}
     rows = history.of(db, {"sites_sites": [site.id], "sites_photos": [p.id for p in site.photos]}, ctx.tenant.id)
     return render("sites:Detail", status_code=code, ctx=ctx, v=View, svc=svc, site=site, kinds=all_kinds,
                   kind=all_kinds.get(site.kind), form=form, errors=errors or {}, history=rows,
-                  managers=svc.manager_options(db) if ctx.can("sites:write") else {},
+                  managers=svc.manager_options(db, ctx.tenant) if ctx.can("sites:write") else {},
                   checklists=registry().is_enabled(ctx.tenant.id, "checklists"))
 
 

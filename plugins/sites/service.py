@@ -3,8 +3,8 @@ opening hours, managing unit, services and photos; per-kind counts.
 
 Invalid input raises :class:`~core.forms.FormErrors` (field → Chinese message) before anything is
 written. The managing unit is a reference to the tenant itself, a party org or an organization —
-or only a name (``other``): the ``units`` building block had not landed when this was written;
-once it has, ``unit`` becomes one more manager kind here.
+a unit of the ``units`` building block (成员单位, 驻街单位 … — where the tenant runs it), or only a
+name (``other``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from plugins.sites.files import FILES, MAX_PER_SITE
 from plugins.sites.models import Site, SitePhoto
 from plugins.sites.types import SiteKind
 
-MANAGER_KINDS = {"tenant": "本级", "party_org": "党组织", "organization": "两新组织", "other": "其他单位"}
+MANAGER_KINDS = {"tenant": "本级", "party_org": "党组织", "organization": "两新组织", "unit": "单位（成员单位、驻街单位等）",
+                 "other": "其他单位"}
+REFERENCED = ("tenant", "party_org", "organization", "unit")
 ACTIVE = {"1": "在用", "0": "停用"}
 
 
@@ -64,16 +66,27 @@ def manager_of(session: Session, tenant: TenantInfo, kind: str, ref: Any) -> str
     """The managing unit's name if the reference is valid in the session; ``None`` otherwise."""
     if kind == "tenant":
         return tenant.name
-    model = {"party_org": PartyOrg, "organization": Organization}.get(kind)
     rid = row_id(ref)
+    if kind == "unit":
+        if rid is None or not registry().is_enabled(tenant.id, "units"):
+            return None
+        from plugins.units.api import get_unit
+
+        unit = get_unit(session, rid)
+        return unit.name if unit is not None and unit.archived_on is None else None
+    model = {"party_org": PartyOrg, "organization": Organization}.get(kind)
     if model is None or rid is None:
         return None
     row = session.get(model, rid)
     return row.name if row is not None else None
 
 
-def manager_options(session: Session) -> dict[str, list[tuple[int, str]]]:
+def manager_options(session: Session, tenant: TenantInfo | None = None) -> dict[str, list[tuple[int, str]]]:
     out = {}
+    if tenant is not None and registry().is_enabled(tenant.id, "units"):
+        from plugins.units.api import units
+
+        out["unit"] = [(u.id, u.name) for u in units(session)[:2000]]
     for key, model, cond in (("party_org", PartyOrg, PartyOrg.dissolved_on.is_(None)),
                              ("organization", Organization, None)):
         stmt = select(model.id, model.name)
@@ -111,7 +124,7 @@ def clean_site(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], sit
     mid: int | None = None
     if mkind and mkind not in MANAGER_KINDS:
         errors["manager_kind"] = "管理单位类型：请选择" + "、".join(MANAGER_KINDS.values())
-    elif mkind in ("tenant", "party_org", "organization"):
+    elif mkind in REFERENCED:
         found = manager_of(session, tenant, mkind, raw.get("manager_id"))
         if found is None:
             errors["manager_id"] = f"管理单位：请选择本辖区的{MANAGER_KINDS[mkind]}"

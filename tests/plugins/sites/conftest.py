@@ -28,7 +28,7 @@ class World:
 def world(database) -> World:
     tag = unique("")
     t = make_tenants("st", [("d", "阵地测试区", "district", "yuelu"), ("a", "阵地测试甲街道", "street", "d"),
-                            ("b", "阵地测试乙街道", "street", "d")], plugins=("sites", "checklists"), tag=tag)
+                            ("b", "阵地测试乙街道", "street", "d")], plugins=("sites", "checklists", "units"), tag=tag)
     users, _ = make_users("st", [("staff", "staff", t["a"]), ("viewer", "viewer", t["a"]),
                                  ("instructor", "instructor", t["a"]), ("staff_b", "staff", t["b"]),
                                  ("dviewer", "viewer", t["d"])], tag=tag)

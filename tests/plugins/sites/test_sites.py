@@ -206,3 +206,24 @@ def test_documented_hook_and_example():
         check_documented(hook)
     (kind,) = example_result("register_site_kinds", tenant=None)
     assert isinstance(kind, SiteKind) and kind.grade_map["city"] == "市级"
+
+
+def test_manager_is_a_unit(world, user):
+    """The managing unit may be a unit of the units block (成员单位, 驻街单位 …)."""
+    from core.db import scoped_session
+    from plugins.units import api as units
+
+    w = world
+    with scoped_session(w.a.id) as s:
+        unit = units.create_unit(s, w.a, {"name": unique("区税务局"), "kind": "department"})
+        s.flush()
+        uid, uname = unit.id, unit.name
+    c = user("staff")
+    assert f'value="unit:{uid}"' in c.get(base(w.a)).text
+    sid = _create(c, w, manager=f"unit:{uid}", manager_name="")
+    with open_session(w.a.id) as s:
+        site = s.get(Site, sid)
+        assert (site.manager_kind, site.manager_id, site.manager_name) == ("unit", uid, uname)
+    assert f"/units/{uid}" in c.get(f"{base(w.a)}/{sid}").text
+    r = post_form(c, base(w.a), {"kind": "sites.red_station", "name": unique("驿站"), "manager": "unit:999999999"})
+    assert r.status_code == 422 and "管理单位：请选择本辖区的单位" in text_of(r.text)
