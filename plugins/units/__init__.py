@@ -98,3 +98,43 @@ def register_assessment_target_kinds(tenant):
     from plugins.units import links
 
     return [TargetKind("unit", "单位", options=links.options, href=links.href, own_ids=links.own_ids)]
+
+
+REMIND_DAYS_BEFORE_PERIOD_END = 15
+
+
+@hookimpl
+def register_reminders(session, tenant, settings, today):
+    """The gaps the rules find, as reminders: a pairing with fewer visits than its rule asks,
+    in the last 15 days of the period (to the unit's contact user or the holding user, else to
+    whoever registers pairings); a holder with fewer pairings than required, once a month."""
+    from core.notify.types import Reminder
+    from plugins.units import service as svc
+
+    g = svc.gaps(session, tenant, today)
+    out = []
+    holders = {p.id: p for p in session.scalars(svc.select(svc.Pairing).where(
+        svc.Pairing.id.in_([x.pairing_id for x in g.visits])))} if g.visits else {}
+    contacts = dict(session.execute(svc.select(svc.Unit.id, svc.Unit.contact_user_id).where(
+        svc.Unit.id.in_([p.unit_id for p in holders.values() if p.unit_id]))).all()) if holders else {}
+    for x in g.visits:
+        start, end, label = svc.period_bounds(x.period, today)
+        if (end - today).days > REMIND_DAYS_BEFORE_PERIOD_END:
+            continue
+        p = holders.get(x.pairing_id)
+        who = (p.user_id if p is not None and p.holder_type == "user" else
+               contacts.get(p.unit_id) if p is not None and p.unit_id else None)
+        out.append(Reminder(
+            key=f"units.visits:{x.pairing_id}:{x.period}:{start.isoformat()}",
+            title=f"{x.holder_name}走访{x.target_name}未达标（{label}{x.have}/{x.need}次）",
+            body=f"「{x.kind_label}」要求{label}至少走访 {x.need} 次，截至 {end:%Y-%m-%d}",
+            link=f"units/pairings/{x.pairing_id}", due=end, permission="units:write",
+            recipients=(who,) if who else ()))
+    month = today.strftime("%Y-%m")
+    for h in g.holders:
+        out.append(Reminder(
+            key=f"units.holders:{h.kind}:{h.holder_type}:{h.holder_id}:{month}",
+            title=f"{h.holder_name}的「{h.kind_label}」结对不足（{h.have}/{h.need}）",
+            link=f"units/{h.holder_id}" if h.holder_type == "unit" else "units/gaps", permission="units:write",
+            recipients=(h.holder_id,) if h.holder_type == "user" else ()))
+    return out

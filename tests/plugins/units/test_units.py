@@ -356,3 +356,32 @@ def test_person_holders_by_role(world, client, api_token, program):
     assert r.status_code == 201, r.text
     gaps = client.get(f"{api(w.a)}/gaps", headers=h, params={"kind": "testunits.liandian"}).json()
     assert w.user_ids["instructor"] not in [g["holder_id"] for g in gaps["holders"]]
+
+
+def test_reminders_of_gaps(world, program):
+    """register_reminders: a pairing short of visits near the end of its period reminds the unit's
+    contact user; a holder short of pairings reminds whoever registers pairings, once a month."""
+    import datetime as dt
+
+    import plugins.units as units_plugin
+
+    w = world
+    with scoped_session(w.a.id) as s:
+        unit = units_api.create_unit(s, w.a, {"name": unique("提醒成员单位"), "kind": "test_member",
+                                              "contact_user_id": w.user_ids["staff"]})
+        bare = units_api.create_unit(s, w.a, {"name": unique("未结对成员单位"), "kind": "test_member"})
+        p = units_api.create_pairing(s, w.a, {"kind": "testunits.contact", "holder_type": "unit", "unit_id": unit.id,
+                                              "target_type": "organization", "organization_id": w.orgs[0],
+                                              "started_on": "2026-01-01"}, dt.date(2026, 3, 1))
+        early = units_plugin.register_reminders(s, w.a, None, dt.date(2026, 3, 1))
+        late = units_plugin.register_reminders(s, w.a, None, dt.date(2026, 3, 20))
+        assert not any(r.key.startswith(f"units.visits:{p.id}:") for r in early)
+        visit = [r for r in late if r.key == f"units.visits:{p.id}:quarter:2026-01-01"]
+        assert len(visit) == 1 and visit[0].recipients == (w.user_ids["staff"],) and "0/1" in visit[0].title
+        assert visit[0].link == f"units/pairings/{p.id}" and visit[0].due == dt.date(2026, 3, 31)
+        holder = [r for r in late if r.key == f"units.holders:testunits.contact:unit:{bare.id}:2026-03"]
+        assert len(holder) == 1 and holder[0].permission == "units:write" and "结对不足" in holder[0].title
+        units_api.record_visit(s, p, {"visited_on": "2026-03-10"}, dt.date(2026, 3, 20), visitor="联络员")
+        assert not any(r.key.startswith(f"units.visits:{p.id}:")
+                       for r in units_plugin.register_reminders(s, w.a, None, dt.date(2026, 3, 20)))
+        s.rollback()
