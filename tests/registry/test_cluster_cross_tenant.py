@@ -87,6 +87,10 @@ def test_district_cluster_visible_read_only_to_its_street_and_invisible_to_a_sib
         assert client.get(f"/t/{slug}/clusters/shared/{cid}").status_code == 404
         assert client.get(f"/t/{slug}/clusters/{cid}").status_code == 404
 
+    # the street cannot delete an organization a district's cluster names (it would vanish from it)
+    login(client, users["s1"])
+    r = _post(client, f"/t/{s1}/organizations/{ids['s1'][0]}/delete", {})
+    assert r.status_code == 409 and "上级辖区组团的成员记录" in r.text
     # a member that left: the street no longer sees the cluster
     login(client, users["d1"])
     member_id = next(r.id for r in rows if r.member_tenant_id == tenants["s1"].id)

@@ -627,3 +627,24 @@ def shared_query(ancestors: Iterable[int], subtree: Iterable[int], q: str = "") 
     if q:
         stmt = stmt.where(search.matches(q, Cluster.name, Cluster.area, Cluster.description))
     return stmt.order_by(Cluster.name, Cluster.id)
+
+
+def upper_memberships(tenant_id: int, column: str, ref_id: int) -> int:
+    """How many memberships (current or past) in clusters of ``tenant_id``'s ancestors name its
+    organization / party org ``ref_id`` (``column``: ``organization_id`` | ``party_org_id``).
+
+    The street's own session cannot see a district's cluster rows; deleting the organization
+    would silently remove it from the district's cluster (the foreign key cascades). Read in a
+    read-only session scoped to the ancestors (explicit, for this count only)."""
+    from core import replica
+
+    ancestors, _subtree = shared_scope(tenant_id)
+    if not ancestors:
+        return 0
+    session = replica.read_session(tenant_id, ancestors)
+    try:
+        return session.scalar(select(func.count(ClusterMember.id)).where(
+            getattr(ClusterMember, column) == ref_id, ClusterMember.tenant_id.in_(ancestors))) or 0
+    finally:
+        session.rollback()
+        session.close()

@@ -381,6 +381,10 @@ def delete_blockers(session: Session, org: Organization) -> list[str]:
         n = session.scalar(select(func.count()).where(column == org.id)) or 0
         if n:
             reasons.append(f"有 {n} {text}")
+    from core.registry.services.clusters import upper_memberships
+
+    if org.tenant_id and (n := upper_memberships(org.tenant_id, "organization_id", org.id)):
+        reasons.append(f"有 {n} 个上级辖区组团的成员记录")
     return reasons
 
 

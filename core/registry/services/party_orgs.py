@@ -488,6 +488,10 @@ def delete_blockers(session: Session, po: PartyOrg) -> list[str]:
         n = session.scalar(select(func.count()).where(column == po.id)) or 0
         if n:
             reasons.append(f"有 {n} {text}")
+    from core.registry.services.clusters import upper_memberships
+
+    if po.tenant_id and (n := upper_memberships(po.tenant_id, "party_org_id", po.id)):
+        reasons.append(f"有 {n} 个上级辖区组团的成员记录")
     return reasons
 
 
