@@ -36,6 +36,11 @@ DEMO_USERS = [
 ]
 
 
+#: what each demo role does, shown with the name
+DEMO_POSITIONS = {"tenant_admin": "管理员", "viewer": "分管领导", "staff": "专干", "instructor": "党建指导员",
+                  "org_secretary": "党支部书记"}
+
+
 def load_demo(echo=print) -> None:
     reg = registry()
     with operator_session("demo") as s:
@@ -49,7 +54,7 @@ def load_demo(echo=print) -> None:
         for username, name, role, slug in DEMO_USERS:
             user = s.scalar(select(User).where(User.username == username))
             if user is None:
-                user = create_user(s, username, DEMO_PASSWORD, name, seeded=True)
+                user = create_user(s, username, DEMO_PASSWORD, name, seeded=True, position=DEMO_POSITIONS.get(role, ""))
                 echo(f"created user {username}")
             target = PLATFORM if slug == PLATFORM else t.by_slug[slug].id
             grant_role(s, user, role, target, roles)

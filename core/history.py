@@ -460,7 +460,7 @@ def _core_labels() -> list[Labels]:
                                "host": "域名", "terms": "术语", "archived_at": "归档时间"},
                choices={"level": _level_labels()}, keys={"terms": _term_labels},
                actions={"export": "导出辖区数据"}),
-        Labels(User, "用户", {"username": "用户名", "display_name": "姓名", "is_active": "启用",
+        Labels(User, "用户", {"username": "用户名", "display_name": "姓名", "position": "职务", "is_active": "启用",
                              "user": "用户", "role": "角色"},
                hidden={"password_hash"}, choices={"role": _roles},
                title=lambda v: v.get("display_name") or v.get("username") or v.get("user") or ""),

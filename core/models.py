@@ -57,6 +57,8 @@ class User(Timestamps, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100), default="")
+    #: what the person does (专干, 党建指导员, 党支部书记 …), shown with their name
+    position: Mapped[str] = mapped_column(String(50), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -17,7 +17,7 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 
 def create_user(session: Session, username: str, password: str, display_name: str = "", *,
-                seeded: bool = False) -> User:
+                seeded: bool = False, position: str = "") -> User:
     """A new user. ``seeded`` (demo data, test fixtures) skips the password policy, so the
     README's demo logins keep working; every password a person chooses goes through it."""
     errors: dict[str, str] = {}
@@ -30,9 +30,13 @@ def create_user(session: Session, username: str, password: str, display_name: st
         errors["password"] = problem
     if len(display_name) > 100:
         errors["display_name"] = "姓名最多 100 个字符"
+    position = (position or "").strip()
+    if len(position) > 50:
+        errors["position"] = "职务最多 50 个字符"
     if errors:
         raise FormErrors(errors)
-    user = User(username=username, display_name=display_name, password_hash=hash_password(password))
+    user = User(username=username, display_name=display_name, position=position,
+                password_hash=hash_password(password))
     session.add(user)
     session.flush()
     return user

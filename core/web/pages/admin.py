@@ -279,7 +279,7 @@ def users_page(ctx: Ctx, db: Session, q: str = "") -> Response:
 @post("/admin/users/new", opt=USERS, include_in_schema=False, sync_to_thread=True)
 def user_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
     """Create a user and give them a first role in the subtree, in one transaction."""
-    form = {k: form_value(data, k) for k in ("username", "display_name", "role", "tenant_id")}
+    form = {k: form_value(data, k) for k in ("username", "display_name", "position", "role", "tenant_id")}
     errors: dict[str, str] = {}
     tenant_id = form["tenant_id"]
     if not tenant_id.isdigit() or int(tenant_id) not in ctx.subtree():
@@ -291,7 +291,7 @@ def user_create(ctx: Ctx, db: Session, request: Request, data: Form) -> Response
     def create() -> User:
         try:
             user = user_service.create_user(db, form["username"], form_value(data, "password"),
-                                            form["display_name"])
+                                            form["display_name"], position=form["position"])
         except FormErrors as exc:  # report these with the role and tenant errors, all at once
             raise FormErrors({**errors, **exc.errors}) from exc
         if errors:
