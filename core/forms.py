@@ -56,3 +56,18 @@ def text(raw: Mapping[str, Any], key: str, default: str = "") -> str:
     if isinstance(value, list):
         value = value[-1] if value else default
     return "" if value is None else str(value).strip()
+
+
+def checked_text(raw: Mapping[str, Any], key: str, label: str, limit: int, errors: dict[str, str], *,
+                 required: bool = False) -> str:
+    """:func:`text` checked for a form: hostile characters, required, at most ``limit``
+    characters; a problem goes into ``errors[key]`` as 「label：…」."""
+    value = text(raw, key)
+    problem = text_problem(value)
+    if problem:
+        errors[key] = f"{label}：{problem}"
+    elif required and not value:
+        errors[key] = f"{label}：必填"
+    elif len(value) > limit:
+        errors[key] = f"{label}：最多 {limit} 个字符"
+    return value

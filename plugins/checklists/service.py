@@ -19,7 +19,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from core import search
-from core.forms import FormErrors, row_id, text, text_problem
+from core.forms import FormErrors, checked_text, row_id, text, text_problem
 from core.plugins import registry
 from core.registry.schemas import parse_date
 from core.tenancy import TenantInfo
@@ -40,19 +40,6 @@ EVIDENCE_MARK = "（须佐证）"
 
 
 # --- small input helpers -----------------------------------------------------------------------
-
-
-def _text(raw: Mapping[str, Any], key: str, label: str, limit: int, errors: dict[str, str], *,
-          required: bool = False) -> str:
-    value = text(raw, key)
-    problem = text_problem(value)
-    if problem:
-        errors[key] = f"{label}：{problem}"
-    elif required and not value:
-        errors[key] = f"{label}：必填"
-    elif len(value) > limit:
-        errors[key] = f"{label}：最多 {limit} 个字符"
-    return value
 
 
 def _date(raw: Mapping[str, Any], key: str, label: str, errors: dict[str, str], *, default: dt.date | None = None,
@@ -157,8 +144,8 @@ def items_text(row: ChecklistTemplateRow) -> str:
 def _clean_template(session: Session, tenant: TenantInfo, raw: Mapping[str, Any],
                     row: ChecklistTemplateRow | None = None) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    label = _text(raw, "label", "模板名称", 100, errors, required=True)
-    description = _text(raw, "description", "说明", 2000, errors)
+    label = checked_text(raw, "label", "模板名称", 100, errors, required=True)
+    description = checked_text(raw, "description", "说明", 2000, errors)
     value = raw.get("subject_kinds", "")
     wanted = value if isinstance(value, list) else [k for k in str(value or "").replace("，", ",").split(",")]
     wanted = [str(k).strip() for k in wanted if str(k).strip()]
@@ -248,12 +235,12 @@ def create_checklist(session: Session, tenant: TenantInfo, raw: Mapping[str, Any
         name = kinds[kind].name_of(session, subject_id) if subject_id is not None else None
         if name is None:
             errors["subject_id"] = f"检查对象：请选择本辖区的{kinds[kind].label}"
-    title = _text(raw, "title", "清单名称", 200, errors)
+    title = checked_text(raw, "title", "清单名称", 200, errors)
     opened = _date(raw, "opened_on", "开始日期", errors, default=today, not_after=today)
     due = _date(raw, "due_on", "完成期限", errors)
     if opened and due and due < opened and "due_on" not in errors:
         errors["due_on"] = "完成期限：不能早于开始日期"
-    note = _text(raw, "note", "备注", 2000, errors)
+    note = checked_text(raw, "note", "备注", 2000, errors)
     if not errors and template is not None and name is not None:
         dup = session.scalar(select(Checklist.id).where(
             Checklist.template_key == key, Checklist.subject_kind == kind, Checklist.subject_id == subject_id,
@@ -302,7 +289,7 @@ def check_item(session: Session, checklist: Checklist, item: ChecklistItem, raw:
     status = text(raw, "status")
     if status not in ITEM_STATUSES:
         errors["status"] = "检查结果：请选择" + "、".join(ITEM_STATUSES.values())
-    note = _text(raw, "note", "检查意见", 2000, errors)
+    note = checked_text(raw, "note", "检查意见", 2000, errors)
     day = _date(raw, "reviewed_on", "检查日期", errors, default=today, not_after=today)
     if day and day < checklist.opened_on and "reviewed_on" not in errors:
         errors["reviewed_on"] = "检查日期：不能早于清单开始日期"
@@ -367,7 +354,7 @@ def decide(session: Session, checklist: Checklist, action: str, raw: Mapping[str
         raise FormErrors({"status": f"当前状态为「{STATUSES[checklist.status]}」，不能{ACTIONS[action]}"})
     if action == "reopen" and checklist.status == "open":
         raise FormErrors({"status": "清单正在检查中"})
-    note = _text(raw, "note", "验收意见", 2000, errors)
+    note = checked_text(raw, "note", "验收意见", 2000, errors)
     day = _date(raw, "decided_on", "验收日期", errors, default=today, not_after=today)
     if day and day < checklist.opened_on and "decided_on" not in errors:
         errors["decided_on"] = "验收日期：不能早于清单开始日期"

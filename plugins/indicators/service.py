@@ -21,7 +21,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import periods
+from core import clock, periods
 from core.forms import FormErrors, text, text_problem
 from core.plugins import registry
 from core.tenancy import TenantInfo, tree
@@ -278,7 +278,7 @@ def table(rs: Session, tenant: TenantInfo, scope: Iterable[int], kind: str, key:
     period of ``kind``), filtered by a search text over label/unit/description and a ``status``
     (``met``, ``short``, ``none``). ``ValueError`` for a period that is not one."""
     kind = kind if kind in periods.KINDS else "year"
-    period = periods.parse(kind, key) if key else periods.containing(kind, today or dt.date.today())
+    period = periods.parse(kind, key) if key else periods.containing(kind, today or clock.today())
     inds = [i for i in indicators_for(tenant).values() if matches(i, q)]
     scope = tuple(scope)
     rows = stored(rs, scope, [i.key for i in inds], period)

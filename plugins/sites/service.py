@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core import search
-from core.forms import FormErrors, row_id, text, text_problem
+from core.forms import FormErrors, checked_text, row_id, text, text_problem
 from core.plugins import registry
 from core.registry.models import Organization, PartyOrg
 from core.registry.schemas import parse_date
@@ -47,19 +47,6 @@ def kind_label(all_kinds: Mapping[str, SiteKind], key: str) -> str:
 
 def grade_label(all_kinds: Mapping[str, SiteKind], kind: str, grade: str) -> str:
     return all_kinds[kind].grade_map.get(grade, grade) if kind in all_kinds else grade
-
-
-def _text(raw: Mapping[str, Any], key: str, label: str, limit: int, errors: dict[str, str], *,
-          required: bool = False) -> str:
-    value = text(raw, key)
-    problem = text_problem(value)
-    if problem:
-        errors[key] = f"{label}：{problem}"
-    elif required and not value:
-        errors[key] = f"{label}：必填"
-    elif len(value) > limit:
-        errors[key] = f"{label}：最多 {limit} 个字符"
-    return value
 
 
 def manager_of(session: Session, tenant: TenantInfo, kind: str, ref: Any) -> str | None:
@@ -109,18 +96,18 @@ def clean_site(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], sit
     sk = all_kinds.get(kind)
     if sk is None and site is None:
         errors["kind"] = "类型：请选择" + "、".join(k.label for k in all_kinds.values())
-    name = _text(raw, "name", "名称", 100, errors, required=True)
+    name = checked_text(raw, "name", "名称", 100, errors, required=True)
     grade = text(raw, "grade")
     if sk is not None:
         if sk.grades and grade not in sk.grade_map:
             errors["grade"] = f"{sk.grade_label}：请选择" + "、".join(v for _k, v in sk.grades)
         elif not sk.grades and grade:
             grade = ""
-    address = _text(raw, "address", "地址", 200, errors)
-    community = _text(raw, "community", "所在社区（村）", 100, errors)
-    hours = _text(raw, "opening_hours", "开放时间", 100, errors)
+    address = checked_text(raw, "address", "地址", 200, errors)
+    community = checked_text(raw, "community", "所在社区（村）", 100, errors)
+    hours = checked_text(raw, "opening_hours", "开放时间", 100, errors)
     mkind = text(raw, "manager_kind")
-    mname = _text(raw, "manager_name", "管理单位", 200, errors)
+    mname = checked_text(raw, "manager_name", "管理单位", 200, errors)
     mid: int | None = None
     if mkind and mkind not in MANAGER_KINDS:
         errors["manager_kind"] = "管理单位类型：请选择" + "、".join(MANAGER_KINDS.values())
@@ -144,7 +131,7 @@ def clean_site(session: Session, tenant: TenantInfo, raw: Mapping[str, Any], sit
         opened = parse_date(text(raw, "opened_on"))
         if opened is None:
             errors["opened_on"] = "启用日期：日期格式应为 2026-03-01"
-    note = _text(raw, "note", "备注", 2000, errors)
+    note = checked_text(raw, "note", "备注", 2000, errors)
     active = text(raw, "active", "1" if site is None else ("1" if site.active else "0")) not in ("0", "false", "否")
     if name and "name" not in errors and sk is not None:
         clash = session.scalar(select(Site.id).where(Site.kind == kind, Site.name == name))
