@@ -28,10 +28,12 @@ from tests.routes import make_tenant, make_user, send, tenant_routes
 
 PASSWORD = "matrix-pass-2024"
 ROLES = ["tenant_admin", "staff", "instructor", "org_secretary", "viewer", "lists_provider", "nanhu_alliance",
-         "nanhu_department"]
+         "nanhu_department", "nanhu_leader"]
 ALL = set(ROLES) | {"district_viewer"}
 NANHU_UNITS = {"nanhu_alliance", "nanhu_department"}  # nanhu's 联盟 and 成员单位: its pages and the lists only
-READERS = ALL - {"lists_provider"} - NANHU_UNITS  # every role that reads the registry and the programs
+NANHU = NANHU_UNITS | {"nanhu_leader"}  # and its 党工委班子成员: the program's pages only
+READERS = ALL - {"lists_provider"} - NANHU  # every role that reads the registry and the programs
+LISTS = ALL - {"nanhu_leader"}  # every role that reads the lists
 ADMINS = {"tenant_admin"}
 WORKERS = {"tenant_admin", "staff"}
 UNITS_READERS = READERS - {"org_secretary"}  # units and pairings are the street's ledger
@@ -50,7 +52,7 @@ PAGE_READS = {
     "coverage": {"tenant_admin", "staff", "instructor", "viewer", "district_viewer"},
     "imports": WORKERS,
     "example": READERS,
-    "lists/dashboard": ALL,
+    "lists/dashboard": LISTS,
     "activities": READERS,
     "assessment": READERS,
     "campaigns": READERS,
@@ -75,10 +77,10 @@ PAGE_READS = {
     "bulletins": READERS,
     "bulletins/new": WORKERS,
     "notify/channels": ADMINS,
-    "nanhu": READERS | NANHU_UNITS,
-    "nanhu/talents": READERS | NANHU_UNITS,
-    "nanhu/theme-days": READERS | NANHU_UNITS,
-    "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department"},
+    "nanhu": READERS | NANHU,
+    "nanhu/talents": READERS | NANHU,
+    "nanhu/theme-days": READERS | NANHU,
+    "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department", "nanhu_leader"},
 }
 
 #: API GET → roles answered 200
@@ -90,7 +92,7 @@ API_READS = {
     "members": READERS,
     "coverage": {"tenant_admin", "staff", "instructor", "viewer", "district_viewer"},
     "example/notices": READERS,
-    "lists/demands": ALL,
+    "lists/demands": LISTS,
     "activities/activities": READERS,
     "funds/lines": {"tenant_admin", "staff", "viewer", "district_viewer"},
     "membership/transfers": READERS,
@@ -112,9 +114,9 @@ API_READS = {
     "bulletins": READERS,
     "notify/channels": ADMINS,
     "notify/deliveries": ADMINS,
-    "nanhu/targets": READERS | NANHU_UNITS,
-    "nanhu/talents": READERS | NANHU_UNITS,
-    "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department"},
+    "nanhu/targets": READERS | NANHU,
+    "nanhu/talents": READERS | NANHU,
+    "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department", "nanhu_leader"},
 }
 
 #: page POST (empty form) → roles let through (the others 403)

@@ -17,17 +17,8 @@ from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 class Settings(BaseModel):
     program_name: str = Field("两新党建四大工程", title="栏目名称", min_length=1, max_length=30)
     committee_name: str = Field("两新工委", title="牵头机构名称", min_length=1, max_length=30)
-    # NH-1 targets (seed 001 figures as defaults; the district may change them)
-    target_social_rate: float = Field(96.5, title="目标：社会组织党组织覆盖率（%）", ge=0, le=100)
-    target_enterprise_rate: float = Field(94.6, title="目标：非公企业党组织覆盖率（%）", ge=0, le=100)
-    target_member_org_rate: float = Field(100.0, title="目标：有党员两新组织党支部组建率（%）", ge=0, le=100)
-    target_work_rate: float = Field(100.0, title="目标：两新组织党的工作覆盖率（%）", ge=0, le=100)
-    target_new_branches: int = Field(38, title="目标：年度新建两新组织党支部（个）", ge=0, le=100000)
-    # NH-2
-    target_talents: int = Field(1300, title="目标：累计招引人才（人）", ge=0, le=1000000)
-    target_solved: int = Field(800, title="目标：累计解决企业困难问题（个）", ge=0, le=1000000)
-    chains: str = Field("电子信息,现代物流,文化旅游,现代金融,总部经济", title="“1+4”优势产业链（逗号分隔，第一个为主导产业链；种子文件未列名称）",
-                        min_length=1, max_length=300)
+    chains: str = Field("电子信息,现代物流,文化旅游,现代金融,总部经济",
+                        title="“1+4”优势产业链（逗号分隔，第一个为主导产业链；种子文件未列名称）", min_length=1, max_length=300)
 
 
 meta = PluginMeta(
@@ -35,7 +26,7 @@ meta = PluginMeta(
     label="两新党建四大工程（强基·赋能·共建·清朗）",
     version="0.1.0",
     description="南湖新区两新工委的强基、赋能、共建、清朗四大工程：覆盖目标、人才招引、企业点单、共建联系、清廉民企与主题党日。",
-    depends=("lists", "activities", "assessment"),
+    depends=("lists", "activities", "assessment", "checklists", "units", "designations", "indicators", "cadences"),
     settings=Settings,
 )
 
@@ -55,6 +46,8 @@ ROLES = [
     Role("nanhu_alliance", "产业链联盟联络员", permissions=("tenant:view", READ, "lists:read", "lists:triage")),
     # 部门服务: a member unit (成员单位 / 区直部门) serves orders with its resources and reads results
     Role("nanhu_department", "成员单位联络员", permissions=("tenant:view", READ, RESULTS, "lists:read", "lists:offer")),
+    # 党工委班子成员: each 联点 at least one two-new party org (units: pairing kind nanhu.liandian)
+    Role("nanhu_leader", "党工委班子成员", permissions=("tenant:view", READ, RESULTS)),
 ]
 
 
@@ -105,3 +98,39 @@ def register_demo_data(session, tenant):
     from plugins.nanhu.demo import load
 
     load(session, tenant)
+
+
+@hookimpl
+def register_checklist_templates(tenant):
+    from plugins.nanhu.program import checklist_templates
+
+    return checklist_templates()
+
+
+@hookimpl
+def register_unit_kinds(tenant):
+    from plugins.nanhu.program import unit_kinds
+
+    return unit_kinds()
+
+
+@hookimpl
+def register_pairing_kinds(tenant):
+    from plugins.nanhu.program import pairing_kinds
+
+    return pairing_kinds()
+
+
+@hookimpl
+def register_designation_kinds(tenant):
+    from plugins.nanhu.program import designation_kinds
+
+    return designation_kinds()
+
+
+@hookimpl
+def register_indicators(tenant):
+    from plugins.nanhu.program import indicators
+
+    return indicators()
+

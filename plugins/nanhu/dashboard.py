@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.registry.models import Cluster, ClusterMember
-from core.registry.services import coverage as cov
+from core.registry.models import Cluster, ClusterMember, PartyOrg
 from core.tenancy import TenantInfo, tree
 from plugins.nanhu import program
 from plugins.nanhu import service as svc
@@ -25,31 +24,69 @@ class StreetRow:
     own: bool = False  # the district's own (直属) organizations
 
 
-def strengthen(ctx, db: Session, settings, today: dt.date) -> tuple[list[svc.Figure], list[StreetRow]]:
-    """NH-1 figures of the tenant's whole subtree and of each child (street) subtree."""
-    t = tree()
-    ids = t.descendant_ids(ctx.tenant.id)
-    session = ctx.read_rollup_session("nanhu:read") if len(ids) > 1 else None
+HREFS = {"indicators.coverage_social": "coverage/orgs?metric=org_covered&kind=social",
+         "indicators.coverage_enterprise": "coverage/orgs?metric=org_covered&kind=enterprise",
+         program.MEMBER_ORG_RATE: "coverage/orgs?metric=members_no_org",
+         "indicators.work_coverage": "coverage/orgs?metric=work_uncovered",
+         program.NEW_BRANCHES: "party-orgs", program.TALENTS: "nanhu/talents",
+         program.SOLVED: "lists/demands?status=solved"}
+
+
+def targets(ctx, today: dt.date, keys: tuple[str, ...] = program.STRENGTHEN_KEYS + program.EMPOWER_KEYS
+            ) -> tuple[dict[str, svc.Figure], list[StreetRow]]:
+    """This year's figures of ``keys`` (the indicators block: the program's seed targets as defaults,
+    the tenant's own where set) over the tenant's subtree, and per child (street) for NH-1."""
+    from core import periods
+    from plugins.indicators import api as indicators
+
+    scope = ctx.subtree()
+    session = ctx.read_rollup_session("nanhu:read")
     try:
-        s = session or db
-        per_tenant = cov.counts_by_tenant(s, ids)
-        new = svc.new_branch_counts(s, ids, today)
+        period = periods.key_of("year", today)
+        figures = {f.indicator.key: f for f in indicators.figures(session, ctx.tenant, scope, "year", period, today=today)}
+        total = {k: svc.figure_of(figures[k], HREFS.get(k, "")) for k in keys if k in figures}
+        rows: dict[int, StreetRow] = {}
+        if tree().children.get(ctx.tenant.id):
+            for key in program.STRENGTHEN_KEYS:
+                if key not in figures:
+                    continue
+                _total, children = indicators.rollup(session, ctx.tenant, scope, key, "year", period)
+                for child, f in children:
+                    row = rows.setdefault(child.id, StreetRow(child, [], own=child.id == ctx.tenant.id))
+                    row.figures.append(svc.figure_of(f))
     finally:
-        if session is not None:
-            session.close()
-    total = svc.strengthen_figures(cov.sum_figures(per_tenant.values()), sum(new.values()), settings)
-    rows: list[StreetRow] = []
+        session.close()
+    return total, list(rows.values())
+
+
+def handbook(ctx, today: dt.date) -> dict[str, Any]:
+    """NH-1 标准化手册: party branches whose handbook checklist is complete, per child and in total."""
+    from plugins.checklists import api as checklists
+
+    session = ctx.read_rollup_session("nanhu:read")
+    try:
+        ids = list(ctx.subtree())
+        per, total = checklists.rollup(session, ids, template_key=program.HANDBOOK, subject_kind="party_org")
+        branches = dict(session.execute(select(PartyOrg.tenant_id, func.count()).where(
+            PartyOrg.tenant_id.in_(ids), PartyOrg.org_type.in_(svc.BRANCH_TYPES), PartyOrg.dissolved_on.is_(None))
+            .group_by(PartyOrg.tenant_id)).all())
+    finally:
+        session.close()
+    t = tree()
+
+    def share(n: int, d: int) -> float | None:
+        return round(n * 100.0 / d, 1) if d else None
+
+    rows = []
     for child in t.children.get(ctx.tenant.id, []):
-        sub = t.descendant_ids(child.id)
-        present = [per_tenant[i] for i in sub if i in per_tenant]
-        if child.archived and not present:
-            continue
-        rows.append(StreetRow(child, svc.strengthen_figures(cov.sum_figures(present), sum(new.get(i, 0) for i in sub),
-                                                            settings)))
-    if rows and ctx.tenant.id in per_tenant:
-        rows.append(StreetRow(ctx.tenant, svc.strengthen_figures(per_tenant[ctx.tenant.id], new.get(ctx.tenant.id, 0),
-                                                                 settings), own=True))
-    return total, rows
+        sub = set(t.descendant_ids(child.id))
+        done = sum(r.complete for r in per if r.tenant_id in sub)
+        owed = sum(n for tid, n in branches.items() if tid in sub)
+        rows.append({"tenant": child, "complete": done, "branches": owed, "share": share(done, owed),
+                     "checklists": sum(r.checklists for r in per if r.tenant_id in sub)})
+    owed = sum(branches.values())
+    return {"complete": total.complete, "checklists": total.checklists, "branches": owed,
+            "share": share(total.complete, owed), "rows": rows}
 
 
 @dataclass
@@ -68,6 +105,9 @@ class ProgramData:
     cobuild: dict[str, Any] = field(default_factory=dict)
     clean: dict[str, Any] = field(default_factory=dict)
     due: list[Due] = field(default_factory=list)
+    handbook: dict[str, Any] = field(default_factory=dict)
+    designations: dict[str, Any] = field(default_factory=dict)
+    gaps: dict[str, Any] = field(default_factory=dict)
 
 
 def _enabled(ctx, plugin: str) -> bool:
@@ -77,20 +117,16 @@ def _enabled(ctx, plugin: str) -> bool:
 
 
 def program_dashboard(ctx, db: Session, settings, today: dt.date) -> ProgramData:
-    total, streets = strengthen(ctx, db, settings, today)
-    data = ProgramData(total, streets)
+    total, streets = targets(ctx, today)
+    data = ProgramData([total[k] for k in program.STRENGTHEN_KEYS if k in total], streets)
+    data.handbook = handbook(ctx, today)
     # NH-2 赋能
-    talents = svc.talent_totals(db)
-    data.empower.append(svc.Figure("talents", "累计招引人才", talents.people, settings.target_talents, unit="人",
-                                   href="nanhu/talents"))
+    data.empower = [total[k] for k in program.EMPOWER_KEYS if k in total]
+    data.designations = designation_counts(db, today)
     if _enabled(ctx, "lists"):
         from plugins.lists import api as lists
 
         c = lists.counters(db, ctx.tenant, today)
-        solved = db.scalar(select(func.count()).select_from(lists.ListDemand)
-                           .where(lists.ListDemand.status.in_(("resolved", "rated")))) or 0
-        data.empower.append(svc.Figure("solved", "累计解决企业点单问题", solved, settings.target_solved, unit="个",
-                                       href="lists/demands?status=solved"))
         if c.open:
             data.due.append(Due("企业点单待办结", c.open, "lists/demands?status=open"))
         if c.overdue:
@@ -108,6 +144,9 @@ def program_dashboard(ctx, db: Session, settings, today: dt.date) -> ProgramData
         for row in activities.due(db, ctx.tenant, today, type_key=program.MONTHLY_LESSON):
             if row.missing:
                 data.due.append(Due("本月廉政文化主题党日未开展", len(row.missing), "activities/due"))
+    data.gaps = pairing_gaps(ctx, db, today)
+    for label, n in data.gaps.get("holders", {}).items():
+        data.due.append(Due(f"{label}未达到最少结对数", n, "units/gaps"))
     data.cobuild["results"] = db.scalar(select(func.count()).select_from(ResultUse).where(ResultUse.year == today.year)) or 0
     # NH-4 清朗
     theme = svc.theme_month(db, today.replace(day=1))
@@ -140,3 +179,34 @@ def alliance_rows(db: Session, today: dt.date, lists) -> list[dict[str, Any]]:
                     "open": sum(rows.get(s, 0) for s in lists.OPEN_STATUSES),
                     "solved": rows.get("resolved", 0) + rows.get("rated", 0)})
     return out
+
+
+def designation_counts(db: Session, today: dt.date) -> dict[str, Any]:
+    """Titles of the program in force by kind, and those revoked because of the supervision blacklist."""
+    from plugins.designations import api as designations
+
+    labels = {k.key: k.label for k in program.designation_kinds()}
+    in_force: dict[str, int] = {}
+    for d in designations.in_force(db, today):
+        if d.kind in labels:
+            in_force[d.kind] = in_force.get(d.kind, 0) + 1
+    revoked = [d for d in designations.designations(db, status="revoked") if d.kind in labels
+               and d.revoked_by_entry_id is not None]
+    return {"labels": labels, "in_force": in_force, "revoked_by_blacklist": revoked,
+            "listed": db.scalar(select(func.count()).select_from(designations.BlacklistEntry)
+                                .where(designations.BlacklistEntry.lifted_on.is_(None))) or 0}
+
+
+def pairing_gaps(ctx, db: Session, today: dt.date) -> dict[str, Any]:
+    """The units block's gaps for the program's two pairing kinds (联点, 帮扶): holders short of pairings."""
+    from plugins.units import api as units
+
+    labels = {k.key: k.label for k in program.pairing_kinds()}
+    holders: dict[str, int] = {}
+    gaps = units.gaps(db, ctx.tenant, today)
+    for g in gaps.holders:
+        if g.kind in labels:
+            holders[labels[g.kind]] = holders.get(labels[g.kind], 0) + 1
+    pairings = {labels[k]: len(units.pairings_of(db, kind=k)) for k in labels}
+    return {"holders": holders, "pairings": pairings,
+            "member_units": len(units.units(db, kind="member_unit"))}

@@ -73,6 +73,7 @@ def load(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> 
     _disclosures(session, orgs, rng, today)
     _results(session, orgs, rng, today)
     _activities(session, tenant, alliances, today)
+    load_blocks(session, tenant, today)
     session.flush()
 
 
@@ -259,3 +260,118 @@ def _activities(session: Session, tenant: TenantInfo, alliances: list[Cluster], 
         activities.create_activity(session, access, tenant, {
             "activity_type": key, "organizer": organizer, "title": title, "date": day.isoformat(),
             "start_time": "09:00", "end_time": "11:30", "place": "南湖新区党群服务中心"})
+
+
+#: the 19 member units of the 两新工委 with their 分工/职责 (the seed names the number, not the units)
+MEMBER_UNITS = (
+    ("区委组织部", "牵头抓总，统筹两新组织党建工作规划、考核和党组织书记队伍建设"),
+    ("区委宣传部", "负责两新组织思想政治工作、宣传推介和廉政文化宣传"),
+    ("区委统战部", "指导非公经济人士思想政治建设和商会党建"),
+    ("区纪工委监工委", "指导清朗工程、清廉民企创建和监管黑名单管理"),
+    ("区发展改革局", "服务企业项目立项、争资争项"),
+    ("区财政金融局", "落实党建经费保障，对接金融机构服务企业融资"),
+    ("区人力资源和社会保障局", "人才招引、用工服务和劳动竞赛"),
+    ("区商务和市场监管局", "市场主体登记信息共享，证照年审中运用党建考核结果"),
+    ("区行政审批服务局", "审批事项帮办代办，新设企业党建工作同步介入"),
+    ("区民政局", "社会组织登记、年检中同步推进党建工作"),
+    ("区教育局", "民办学校、培训机构党建工作"),
+    ("区卫生健康局", "民营医疗机构党建工作"),
+    ("区住房和城乡建设局", "建筑业、物业服务企业党建工作"),
+    ("区司法局", "律师、公证等行业党建和法治宣传教育"),
+    ("区税务局", "涉税服务和依法纳税监督，偷逃税款线索移送"),
+    ("区总工会", "两新组织工会组建和职工技能比武"),
+    ("团区委", "两新组织团组织建设和青年人才工作"),
+    ("区妇联", "两新组织妇联组织建设"),
+    ("区工商联", "非公企业和商会党建、行业评优推荐"),
+)
+HELPERS = (("区直机关工委", "organ"), ("区发展改革局", "department"), ("区商务和市场监管局", "department"),
+           ("区人力资源和社会保障局", "department"), ("区住房和城乡建设局", "department"), ("区教育局", "department"),
+           ("南湖街道（管理处）", program.STREET_OFFICE), ("龙山管理处", program.STREET_OFFICE))
+
+
+def load_blocks(session: Session, tenant: TenantInfo, today: dt.date) -> None:
+    """Rows in the shared blocks: member units and 帮扶 pairings, titles and the blacklist, handbook checklists."""
+    from core.plugins import registry
+
+    enabled = registry().enabled(tenant.id)
+    branches = _branches(session)
+    if "units" in enabled:
+        _units(session, tenant, branches, today)
+    if "designations" in enabled:
+        _designations(session, tenant, branches, today)
+    if "checklists" in enabled:
+        _handbook(session, tenant, branches, today)
+    if "cadences" in enabled:
+        program.ensure_cadences(session, tenant)
+
+
+def _units(session: Session, tenant: TenantInfo, branches: list[PartyOrg], today: dt.date) -> None:
+    from plugins.units import api as units
+
+    for name, duties in MEMBER_UNITS:
+        if units.find_unit(session, "member_unit", name) is None:
+            units.create_unit(session, tenant, {"name": name, "kind": "member_unit", "duties": duties})
+    have = {(p.unit_id, p.party_org_id) for p in units.pairings_of(session, kind=program.BANGFU)}
+    for i, (name, kind) in enumerate(HELPERS):
+        unit = units.find_unit(session, kind, name) or units.create_unit(
+            session, tenant, {"name": name, "kind": kind, "duties": "帮扶两新党组织：理论知识联学、组织生活联过、活动阵地联建、发展思路联谋"})
+        if i >= len(HELPERS) - 2 or not branches:  # the last two have no pairing yet: the gaps page shows them
+            continue
+        po = branches[(i * 7) % len(branches)]
+        if (unit.id, po.id) in have:
+            continue
+        units.create_pairing(session, tenant, {
+            "kind": program.BANGFU, "holder_type": "unit", "unit_id": str(unit.id), "target_type": "party_org",
+            "party_org_id": str(po.id), "started_on": (today - dt.timedelta(days=200)).isoformat(),
+            "content": "理论知识联学、组织生活联过、活动阵地联建、发展思路联谋"}, today)
+
+
+def _designations(session: Session, tenant: TenantInfo, branches: list[PartyOrg], today: dt.date) -> None:
+    from core.registry.models import Member
+    from plugins.designations import api as designations
+
+    have = {(d.kind, d.subject_kind, d.subject_id) for d in designations.designations(session)}
+    orgs = list(session.scalars(select(Organization).where(Organization.kind == "enterprise",
+                                                           Organization.status == "operating")
+                                .order_by(Organization.employees.desc(), Organization.id).limit(8)))
+    members = list(session.scalars(select(Member).where(Member.status == "full", Member.organization_id.is_not(None))
+                                   .order_by(Member.id).limit(6)))
+    plan = [(program.RED_WORKSHOP, "organization", o.id) for o in orgs[:6]]
+    plan += [(program.MODEL_POST, "member", m.id) for m in members[:3]]
+    plan += [(program.RESPONSIBILITY_AREA, "member", m.id) for m in members[3:6]]
+    plan += [(program.BENCHMARK, "party_org", po.id) for po in branches[:5]]
+    for kind, subject_kind, subject_id in plan:
+        if (kind, subject_kind, subject_id) in have:
+            continue
+        if designations.blocked(session, tenant, subject_kind, subject_id):
+            continue
+        d = designations.create(session, tenant, {"kind": kind, "subject_kind": subject_kind, "subject_id": str(subject_id),
+                                                  "level": "district", "awarded_on": (today - dt.timedelta(days=90)).isoformat(),
+                                                  "awarded_by": "南湖新区两新工委"}, today, "demo")
+        if d.status == "applied":
+            designations.transition(session, tenant, d, "approve", {}, today, "demo-review")
+    # dynamic management: one red workshop's enterprise evaded taxes and is blacklisted — its title goes
+    if len(orgs) >= 6 and designations.blacklist_entry(session, orgs[5].id) is None:
+        designations.list_organization(session, tenant, {
+            "organization_id": str(orgs[5].id), "reason": "偷逃税款", "detail": "税务部门移送：少缴增值税，已立案查处",
+            "listed_on": (today - dt.timedelta(days=10)).isoformat()}, today, "demo")
+
+
+def _handbook(session: Session, tenant: TenantInfo, branches: list[PartyOrg], today: dt.date) -> None:
+    from plugins.checklists import api as checklists
+
+    have = {c.subject_id for c in checklists.checklists_of(session, subject_kind="party_org",
+                                                            template_key=program.HANDBOOK)}
+    for i, po in enumerate(branches[:36]):
+        if po.id in have:
+            continue
+        c = checklists.create_checklist(session, tenant, {"template_key": program.HANDBOOK, "subject_kind": "party_org",
+                                                          "subject_id": str(po.id),
+                                                          "opened_on": (today - dt.timedelta(days=60)).isoformat()}, today)
+        session.flush()
+        for j, item in enumerate(c.items):
+            if i % 3 == 2 and j >= len(c.items) - 2:  # every third: the last two items still to fix
+                checklists.check_item(session, c, item, {"status": "failed", "note": "述职评议记录不全，限期整改"},
+                                      today, "南湖新区两新工委")
+            else:
+                checklists.check_item(session, c, item, {"status": "done"}, today, "南湖新区两新工委")

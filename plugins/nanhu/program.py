@@ -82,7 +82,9 @@ def alliance_type():
 
 # --- NH-3 共建考核 and the annual party-building assessment: the assessment engine ------------------
 
+COBUILD_MONTH = "nanhu.cobuild_month"
 COBUILD_QUARTER = "nanhu.cobuild_quarter"
+COBUILD_HALF = "nanhu.cobuild_half"
 ANNUAL = "nanhu.annual"
 
 
@@ -91,6 +93,17 @@ def assessment_templates():
 
     C = Criterion
     return [
+        AssessmentTemplate(
+            key=COBUILD_MONTH, label="两新组织党建共建检查（一月一检查）", target_kind="party_org",
+            period_kind="month", order=49, description="共建帮扶单位每月检查联学、联过、联建、联谋开展情况。",
+            sections=(Section("joint", "本月共建", (
+                C("study", "理论知识联学", 25), C("life", "组织生活联过", 25),
+                C("venue", "活动阵地联建", 25), C("plan", "发展思路联谋", 25))),)),
+        AssessmentTemplate(
+            key=COBUILD_HALF, label="两新组织党建共建讲评（半年一讲评）", target_kind="party_org",
+            period_kind="half_year", order=52, grade_bands=(("好", 85), ("较好", 70), ("一般", 0)),
+            description="半年集中讲评共建成效，结果记入年度党建考核。",
+            sections=(Section("review", "讲评", (C("effect", "共建成效", 60), C("brand", "特色与品牌", 40))),)),
         AssessmentTemplate(
             key=COBUILD_QUARTER, label="两新组织党建共建考核（一季一考核）", target_kind="party_org",
             period_kind="quarter", order=50,
@@ -109,3 +122,195 @@ def assessment_templates():
                 Section("clean", "清朗", (C("clean", "清廉民企与廉政文化", 10), C("open", "党务企务公开", 10))),
             )),
     ]
+
+
+# --- NH-1 《管理手册-两新党建篇》: the checklists block ---------------------------------------------
+
+HANDBOOK = "nanhu.handbook"
+#: the handbook's six chapters (seed 001); the items are the program's reading of them — a tenant
+#: defines its own template on the checklists pages when its handbook says otherwise
+HANDBOOK_ITEMS = (
+    ("setup_form", "党组织按规定方式组建（单独、联合或区域组建），隶属关系清楚", False, "支部设置"),
+    ("setup_committee", "按期换届，支部委员会（或书记、副书记）设置符合规定", False, "支部设置"),
+    ("life_lessons", "按期召开支部党员大会、支委会、党小组会，按时上好党课", False, "组织生活"),
+    ("life_theme_day", "每月开展主题党日活动", False, "组织生活"),
+    ("life_review", "每年召开组织生活会、开展民主评议党员", False, "组织生活"),
+    ("service_members", "党员信息、组织关系、党费收缴管理规范", False, "管理服务"),
+    ("service_staff", "联系服务职工群众，推动党建带群建", False, "管理服务"),
+    ("rules_system", "建立“三会一课”、发展党员、党务公开等制度并上墙", False, "工作制度"),
+    ("rules_records", "各类会议记录、台账资料齐全规范", False, "工作制度"),
+    ("venue_space", "有固定活动场所，做到有牌子、有党旗、有制度", False, "阵地建设"),
+    ("venue_use", "活动阵地常态化使用", False, "阵地建设"),
+    ("review_report", "书记年度抓党建述职评议", False, "党建考核"),
+    ("review_result", "参加年度党建考核，整改问题按期销号", False, "党建考核"),
+)
+
+
+def checklist_templates():
+    from plugins.checklists.api import ChecklistTemplate, ItemSpec
+
+    return [ChecklistTemplate(
+        HANDBOOK, "两新党建标准化手册（支部设置、组织生活、管理服务、工作制度、阵地建设、党建考核）",
+        items=tuple(ItemSpec(k, label, evidence, chapter=ch) for k, label, evidence, ch in HANDBOOK_ITEMS),
+        subject_kinds=("party_org",), order=20,
+        description="《南湖新区基层党建工作全域提升管理手册-两新党建篇》：围绕六个方面定制模板、形成标准，逐个党组织对标检查。")]
+
+
+# --- NH-1 / NH-3 units: the 19 member units, 联点 and 帮扶 with their rules ---------------------------
+
+LEADER_ROLE = "nanhu_leader"  # 党工委班子成员
+STREET_OFFICE = "nanhu.street_office"  # 街道（管理处）as a unit that helps
+LIANDIAN = "nanhu.liandian"
+BANGFU = "nanhu.bangfu"
+
+
+def unit_kinds():
+    from plugins.units.api import UnitKind
+
+    return [UnitKind(STREET_OFFICE, "街道（管理处）", "帮扶两新党组织的街道或管理处")]
+
+
+def pairing_kinds():
+    from plugins.units.api import PairingKind
+
+    return [
+        # 001: 每名党工委班子成员结合“1+4”产业链至少联点 1 个两新党组织
+        PairingKind(LIANDIAN, "班子成员联点", holder_types=("user",), holder_roles=(LEADER_ROLE,),
+                    target_types=("party_org",), min_pairings=1,
+                    description="每名党工委班子成员结合“1+4”产业链至少联点1个两新党组织（种子文件001）"),
+        # 001: 每个区直部门及街道（管理处）至少帮扶 1 个两新党组织
+        PairingKind(BANGFU, "部门街道帮扶", holder_types=("unit",), holder_unit_kinds=("organ", "department", STREET_OFFICE),
+                    target_types=("party_org",), min_pairings=1,
+                    description="每个区直部门及街道（管理处）至少帮扶1个两新党组织（种子文件001）"),
+    ]
+
+
+# --- NH-2 / NH-4 designations ----------------------------------------------------------------------
+
+RED_WORKSHOP, MODEL_POST, RESPONSIBILITY_AREA = "nanhu.red_workshop", "nanhu.model_post", "nanhu.responsibility_area"
+BENCHMARK, CLEAN = "nanhu.benchmark", "nanhu.clean_enterprise"
+
+
+def designation_kinds():
+    from plugins.designations.api import DesignationKind, FromAssessment
+
+    K = DesignationKind
+    return [
+        K(RED_WORKSHOP, "红色车间", ("organization",), validity_months=24, description="赋能工程创建活动", order=10),
+        K(MODEL_POST, "党员示范岗", ("member",), validity_months=12, description="赋能工程创建活动", order=11),
+        K(RESPONSIBILITY_AREA, "党员责任区", ("member",), validity_months=12, description="赋能工程创建活动", order=12),
+        K(BENCHMARK, "示范标杆党支部", ("party_org",), validity_months=36, order=13,
+          description="已挂牌的“示范标杆”党支部实行动态管理；违法经营、偷逃税款、侵权滥权的列入监管黑名单",
+          from_assessment=(FromAssessment(ANNUAL, grades=("优秀",)),)),
+        K(CLEAN, "清廉民企", ("organization",), needs_review=False, validity_months=24, order=14,
+          description="清廉南湖之“清廉民企”：清廉条款写入企业章程并验收命名"),
+    ]
+
+
+# --- NH-1 / NH-2 indicators: the seed's figures as default targets of the district -------------------------
+
+MEMBER_ORG_RATE, NEW_BRANCHES, TALENTS, SOLVED = "nanhu.member_org_rate", "nanhu.new_branches", "nanhu.talents", "nanhu.solved"
+STRENGTHEN_KEYS = ("indicators.coverage_social", "indicators.coverage_enterprise", MEMBER_ORG_RATE,
+                   "indicators.work_coverage", NEW_BRANCHES)
+EMPOWER_KEYS = (TALENTS, SOLVED)
+
+
+def _member_org_rate(session, tenant_ids, period):
+    from decimal import Decimal
+
+    from core import clock
+    from core.registry.services import coverage as cov
+
+    day = min(period.end, clock.today())
+    figs = cov.sum_figures(cov.counts_by_tenant(session, tenant_ids, on=day).values())["all"]
+    if not figs["has_members"]:
+        return None
+    return Decimal((figs["has_members"] - figs["members_no_org"]) * 100) / figs["has_members"]
+
+
+def _new_branches(session, tenant_ids, period):
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from core import clock
+    from core.registry.models import PartyOrg
+
+    from .service import BRANCH_TYPES
+
+    end = min(period.end, clock.today())
+    return session.scalar(select(func.count(PartyOrg.id)).where(
+        PartyOrg.tenant_id.in_(tenant_ids), PartyOrg.org_type.in_(BRANCH_TYPES),
+        PartyOrg.founded_on > end - dt.timedelta(days=365), PartyOrg.founded_on <= end)) or 0
+
+
+def _talents(session, tenant_ids, period):
+    from sqlalchemy import func, select
+
+    from core import clock
+
+    from .models import Talent
+
+    end = min(period.end, clock.today())
+    return session.scalar(select(func.coalesce(func.sum(Talent.headcount), 0)).where(
+        Talent.tenant_id.in_(tenant_ids), Talent.recruited_on <= end)) or 0
+
+
+def _solved(session, tenant_ids, period):
+    from sqlalchemy import func, select
+
+    from plugins.lists.api import ListDemand
+
+    return session.scalar(select(func.count(ListDemand.id)).where(
+        ListDemand.tenant_id.in_(tenant_ids), ListDemand.status.in_(("resolved", "rated")))) or 0
+
+
+def indicators():
+    from plugins.indicators import api as ind
+
+    district = ("district",)
+    return [
+        ind.with_default("indicators.coverage_social", "96.5", levels=district, group="强基工程"),
+        ind.with_default("indicators.coverage_enterprise", "94.6", levels=district, group="强基工程"),
+        ind.with_default("indicators.work_coverage", 100, levels=district, group="强基工程",
+                         label="两新组织党的工作覆盖率"),
+        ind.Indicator(MEMBER_ORG_RATE, "有党员两新组织党支部组建率", "%", _member_org_rate, default_target=100,
+                      default_levels=district, decimals=1, group="强基工程", order=30,
+                      description="有党员的两新组织中已被党组织覆盖的比例"),
+        ind.Indicator(NEW_BRANCHES, "一年内新建两新组织党支部", "个", _new_branches, default_target=38,
+                      default_levels=district, group="强基工程", order=31,
+                      description="截至期末前12个月内成立的党支部（含联合党支部、功能型党支部）"),
+        ind.Indicator(TALENTS, "累计招引人才", "人", _talents, default_target=1300, default_levels=district,
+                      group="赋能工程", order=32, description="人才招引台账累计人数"),
+        ind.Indicator(SOLVED, "累计解决企业点单问题", "个", _solved, default_target=800, default_levels=district,
+                      group="赋能工程", order=33, description="企业点单中已办结的需求"),
+    ]
+
+
+# --- NH-3 一月一检查、一季一考核、半年一讲评: the cadences block -------------------------------------
+
+CADENCE_TEMPLATES = ("nanhu.cobuild_month", "nanhu.cobuild_quarter", "nanhu.cobuild_half")
+
+
+def ensure_cadences(session, tenant) -> list:
+    """The program's three recurrences for ``tenant`` (idempotent): each period's round of the
+    共建 check / assessment / review is created by the cadences block's daily job."""
+    import logging
+
+    from core import clock
+    from core.forms import FormErrors
+    from plugins.cadences import api as cadences
+
+    have = {r.template_key for r in cadences.recurrences(session, tenant)}
+    made = []
+    for key in CADENCE_TEMPLATES:
+        if key in have:
+            continue
+        try:
+            with session.begin_nested():
+                made.append(cadences.create_recurrence(session, tenant, {
+                    "kind": "assessment_round", "template_key": key,
+                    "note": "两新组织党建共建考核机制：一月一检查、一季一考核、半年一讲评（种子文件001）"}, clock.today()))
+        except FormErrors as exc:  # the engines not yet reachable for this tenant: the demo or the admin sets it up
+            logging.getLogger(__name__).info("nanhu: recurrence %s not set up for %s: %s", key, tenant.slug, exc.errors)
+    return made

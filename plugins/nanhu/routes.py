@@ -331,12 +331,10 @@ class FigureOut:
     key: str
     label: str
     actual: float | None
-    target: float
+    target: float | None
     unit: str
-    met: bool
+    met: bool | None
     gap: float | None
-    numerator: int | None
-    denominator: int | None
 
 
 @dataclass
@@ -347,16 +345,16 @@ class TargetsOut:
 
 
 def _figure_out(f: svc.Figure) -> FigureOut:
-    return FigureOut(f.key, f.label, None if f.actual is None else float(f.actual), float(f.target), f.unit, f.met,
-                     None if f.gap is None else float(f.gap), f.numerator, f.denominator)
+    return FigureOut(f.key, f.label, None if f.actual is None else float(f.actual),
+                     None if f.target is None else float(f.target), f.unit, f.met, None if f.gap is None else float(f.gap))
 
 
 @get("/targets", opt=READ, **API)
-def api_targets(ctx: Ctx, db: Session) -> TargetsOut:
-    """NH-1 强基 targets against actuals: the district's subtree rolled up and each street's."""
-    today = clock.today()
-    total, rows = board.strengthen(ctx, db, _settings(ctx), today)
-    return TargetsOut(ctx.tenant.slug, [_figure_out(f) for f in total],
+def api_targets(ctx: Ctx) -> TargetsOut:
+    """This year's 强基 and 赋能 targets against actuals (the indicators block: the seed figures as the
+    district's default targets) over the tenant's subtree, and the 强基 figures of each street."""
+    total, rows = board.targets(ctx, clock.today())
+    return TargetsOut(ctx.tenant.slug, [_figure_out(f) for f in total.values()],
                       {r.tenant.slug: [_figure_out(f) for f in r.figures] for r in rows})
 
 

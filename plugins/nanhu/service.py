@@ -4,7 +4,7 @@ figures of its dashboard. Pages and the API both go through here."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -372,68 +372,50 @@ def save_result_use(session: Session, raw: Mapping[str, Any], today: dt.date) ->
     return row
 
 
-# --- NH-1 强基: targets against actuals ------------------------------------------------------------
+# --- targets against actuals (the indicators block) --------------------------------------------------
 
 
 @dataclass
 class Figure:
+    """One indicator's row as the program shows it: ``gap`` is what is still missing (≥ 0 when short)."""
+
     key: str
     label: str
     actual: float | int | None
-    target: float | int
+    target: float | int | None
     unit: str = "%"
-    numerator: int | None = None
-    denominator: int | None = None
     href: str = ""
 
     @property
-    def met(self) -> bool:
-        return self.actual is not None and self.actual >= self.target
+    def met(self) -> bool | None:
+        if self.actual is None or self.target is None:
+            return None
+        return self.actual >= self.target
 
     @property
     def gap(self) -> float | int | None:
-        if self.actual is None:
+        if self.actual is None or self.target is None:
             return None
         diff = self.target - self.actual
         return round(diff, 1) if isinstance(diff, float) else diff
 
 
-def _rate(n: int, d: int) -> float | None:
-    return round(n * 100.0 / d, 1) if d else None
+def figure_of(f, href: str = "") -> Figure:
+    """A :class:`Figure` from an indicators-block figure (Decimals → numbers rounded as the indicator shows them)."""
+    ind = f.indicator
 
+    def num(value):
+        if value is None:
+            return None
+        return round(float(value), ind.decimals or 1) if ind.unit == "%" or ind.decimals else int(value)
 
-def new_branch_counts(session: Session, tenant_ids: Iterable[int], today: dt.date) -> dict[int, int]:
-    """Party branches founded in the twelve months up to ``today``, per tenant."""
-    since = today - dt.timedelta(days=365)
-    rows = session.execute(select(PartyOrg.tenant_id, func.count()).where(
-        PartyOrg.tenant_id.in_(list(tenant_ids)), PartyOrg.org_type.in_(BRANCH_TYPES),
-        PartyOrg.founded_on > since, PartyOrg.founded_on <= today).group_by(PartyOrg.tenant_id))
-    return {tid: int(n) for tid, n in rows}
-
-
-def strengthen_figures(figures: Mapping[str, Any], new_branches: int, settings) -> list[Figure]:
-    """NH-1 rows from the coverage counts of a tenant (or a street, or the district's subtree)."""
-    soc, ent, allk = figures["social"], figures["enterprise"], figures["all"]
-    with_members = allk["has_members"]
-    formed = with_members - allk["members_no_org"]
-    return [
-        Figure("social_rate", "社会组织党组织覆盖率", soc.org_rate, settings.target_social_rate,
-               numerator=soc["org_covered"], denominator=soc["total"], href="coverage/orgs?metric=org_covered&kind=social"),
-        Figure("enterprise_rate", "非公企业党组织覆盖率", ent.org_rate, settings.target_enterprise_rate,
-               numerator=ent["org_covered"], denominator=ent["total"], href="coverage/orgs?metric=org_covered&kind=enterprise"),
-        Figure("member_org_rate", "有党员两新组织党支部组建率", _rate(formed, with_members), settings.target_member_org_rate,
-               numerator=formed, denominator=with_members, href="coverage/orgs?metric=members_no_org"),
-        Figure("work_rate", "两新组织党的工作覆盖率", allk.work_rate, settings.target_work_rate,
-               numerator=allk["work_covered"], denominator=allk["total"], href="coverage/orgs?metric=work_uncovered"),
-        Figure("new_branches", "近一年新建两新组织党支部", new_branches, settings.target_new_branches, unit="个",
-               href="party-orgs"),
-    ]
+    return Figure(ind.key, ind.label, num(f.actual), num(f.target), ind.unit, href)
 
 
 def widget_figures(session: Session, settings) -> dict[str, Any]:
-    """The dashboard card: the tenant's own talents, solved orders and this month's theme-day check."""
+    """The dashboard card: the tenant's own talents, this month's theme-day check, named clean enterprises."""
     today = clock.today()
-    return {"talents": talent_totals(session).people, "target_talents": settings.target_talents,
+    return {"talents": talent_totals(session).people,
             "theme": theme_month(session, today.replace(day=1)),
             "clean": session.scalar(select(func.count()).select_from(CleanEnterprise)
                                     .where(CleanEnterprise.status == "accepted")) or 0}

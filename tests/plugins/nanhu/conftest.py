@@ -24,7 +24,7 @@ from core.tenancy import TenantInfo
 from plugins.nanhu.program import ALLIANCE
 from tests.worlds import make_tenants, make_users
 
-PLUGINS = ("lists", "activities", "assessment", "nanhu")
+PLUGINS = ("nanhu",)  # its building blocks are enabled with it
 
 
 @dataclass

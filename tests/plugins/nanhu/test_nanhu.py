@@ -24,48 +24,48 @@ def _figures(rows):
 # --- NH-1 targets from fixed registry data --------------------------------------------------------
 
 
+SOCIAL, ENTERPRISE, WORK = "indicators.coverage_social", "indicators.coverage_enterprise", "indicators.work_coverage"
+MEMBER_ORG, NEW, TALENTS, SOLVED = "nanhu.member_org_rate", "nanhu.new_branches", "nanhu.talents", "nanhu.solved"
+
+
 def test_targets_api(world, client, api_token):
     headers = api_token(world.users["staff"])
     r = client.get(f"/api/t/{world.district.slug}/nanhu/targets", headers=headers)
     assert r.status_code == 200, r.text
     body = r.json()
     a = _figures(body["streets"][world.a.slug])
-    assert a["social_rate"]["actual"] == 75.0 and (a["social_rate"]["numerator"], a["social_rate"]["denominator"]) == (3, 4)
-    assert a["enterprise_rate"]["actual"] == 80.0
-    assert a["member_org_rate"]["actual"] == 100.0 and a["member_org_rate"]["met"] is True
-    assert a["new_branches"]["actual"] == 2.0
-    assert a["social_rate"]["target"] == 96.5 and a["social_rate"]["gap"] == 21.5 and a["social_rate"]["met"] is False
+    assert a[SOCIAL]["actual"] == 75.0 and a[ENTERPRISE]["actual"] == 80.0
+    assert a[MEMBER_ORG]["actual"] == 100.0 and a[NEW]["actual"] == 2.0
+    assert a[WORK]["actual"] == 77.8
+    # the seed's figures are the district's default targets, not a street's
+    assert a[SOCIAL]["target"] is None and a[SOCIAL]["met"] is None
     b = _figures(body["streets"][world.b.slug])
-    assert b["social_rate"]["actual"] == 100.0 and b["social_rate"]["met"] is True
-    assert b["enterprise_rate"]["actual"] == 50.0
-    assert b["member_org_rate"]["actual"] == 66.7 and (b["member_org_rate"]["numerator"], b["member_org_rate"]["denominator"]) == (2, 3)
-    assert b["new_branches"]["actual"] == 1.0
+    assert b[SOCIAL]["actual"] == 100.0 and b[ENTERPRISE]["actual"] == 50.0
+    assert b[MEMBER_ORG]["actual"] == 66.7 and b[NEW]["actual"] == 1.0
     # rolled up over the district's subtree: both streets plus the district's own two enterprises
     total = _figures(body["figures"])
-    assert (total["social_rate"]["numerator"], total["social_rate"]["denominator"]) == (4, 5)
-    assert (total["enterprise_rate"]["numerator"], total["enterprise_rate"]["denominator"]) == (5, 9)
-    assert total["enterprise_rate"]["actual"] == 55.6
-    assert (total["member_org_rate"]["numerator"], total["member_org_rate"]["denominator"]) == (9, 10)
-    assert total["new_branches"]["actual"] == 3.0
+    assert total[SOCIAL]["actual"] == 80.0 and total[SOCIAL]["target"] == 96.5
+    assert total[SOCIAL]["met"] is False and total[SOCIAL]["gap"] == 16.5
+    assert total[ENTERPRISE]["actual"] == 55.6 and total[ENTERPRISE]["target"] == 94.6
+    assert total[MEMBER_ORG]["actual"] == 90.0 and total[MEMBER_ORG]["target"] == 100.0
+    assert total[NEW]["actual"] == 3.0 and total[NEW]["target"] == 38.0 and total[NEW]["gap"] == 35.0
+    assert total[TALENTS]["target"] == 1300.0 and total[SOLVED]["target"] == 800.0
     # a street sees its own figures only
     street = client.get(f"/api/t/{world.a.slug}/nanhu/targets", headers=api_token(world.users["street_staff"])).json()
-    assert street["streets"] == {} and _figures(street["figures"])["social_rate"]["actual"] == 75.0
+    assert street["streets"] == {} and _figures(street["figures"])[SOCIAL]["actual"] == 75.0
     # and may not read the district's
     assert client.get(f"/api/t/{world.district.slug}/nanhu/targets",
                       headers=api_token(world.users["street_staff"])).status_code in (403, 404)
 
 
-def test_targets_follow_the_tenant_settings(world, client, api_token):
-    with operator_session("test") as s:
-        registry().save_settings(s, world.b.id, "nanhu", {"target_enterprise_rate": "50"})
-    try:
-        headers = api_token(world.users["staff"])
-        body = client.get(f"/api/t/{world.b.slug}/nanhu/targets", headers=headers).json()
-        ent = _figures(body["figures"])["enterprise_rate"]
-        assert ent["target"] == 50.0 and ent["met"] is True and ent["gap"] == 0.0
-    finally:
-        with operator_session("test") as s:
-            registry().save_settings(s, world.b.id, "nanhu", {})
+def test_a_tenant_target_replaces_the_seed_default(world, client, api_token):
+    headers = api_token(world.users["street_staff"])
+    year = str(clock.today().year)
+    r = client.post(f"/api/t/{world.a.slug}/indicators/targets", headers=headers,
+                    json={"indicator": ENTERPRISE, "period_kind": "year", "period": year, "value": "80"})
+    assert r.status_code in (200, 201), r.text
+    ent = _figures(client.get(f"/api/t/{world.a.slug}/nanhu/targets", headers=headers).json()["figures"])[ENTERPRISE]
+    assert ent["target"] == 80.0 and ent["met"] is True and ent["gap"] == 0.0
 
 
 def test_dashboard_shows_four_projects_and_streets(world, login_as):
@@ -304,18 +304,126 @@ def test_enable_and_disable_per_tenant(world, login_as):
 
 
 def test_demo_reproduces_the_seed_figures(database):
-    from core.registry.services import coverage as cov
+    from core import revisions
+    from plugins.indicators import api as indicators
+
+    revisions.poll(force=True)  # this process knows which plugins the demo tenants enabled
     from plugins.lists.api import ListDemand
     from plugins.nanhu import service as svc
 
     nanhu = tenant_id("nanhu")
     with open_session(nanhu) as s:
-        figures = {f.key: f for f in svc.strengthen_figures(
-            cov.counts_by_tenant(s, [nanhu])[nanhu], svc.new_branch_counts(s, [nanhu], clock.today()).get(nanhu, 0),
-            registry().settings(nanhu, "nanhu"))}
-        assert figures["social_rate"].actual == 96.5 and figures["enterprise_rate"].actual == 94.6
-        assert figures["member_org_rate"].actual == 100.0
-        assert figures["new_branches"].actual == 38
+        figures = {f.indicator.key: f for f in indicators.figures(s, tree().by_id[nanhu], [nanhu], "year")}
+        assert round(float(figures[SOCIAL].actual), 1) == 96.5 and float(figures[SOCIAL].target) == 96.5
+        assert round(float(figures[ENTERPRISE].actual), 1) == 94.6 and float(figures[ENTERPRISE].target) == 94.6
+        assert float(figures[MEMBER_ORG].actual) == 100.0
+        assert int(figures[NEW].actual) == 38 and figures[NEW].met
+        assert int(figures[TALENTS].actual) >= 1300 and figures[TALENTS].met
+        assert int(figures[SOLVED].actual) >= 800 and figures[SOLVED].met
         assert svc.talent_totals(s).people >= 1300
         solved = s.scalar(select(func.count()).select_from(ListDemand).where(ListDemand.status.in_(("resolved", "rated"))))
         assert solved >= 800
+        from plugins.nanhu.demo import MEMBER_UNITS
+        from plugins.units import api as units
+
+        names = {u.name: u for u in units.units(s, kind="member_unit")}
+        assert len(MEMBER_UNITS) == 19 and all(names[n].duties == d for n, d in MEMBER_UNITS)
+
+
+# --- shared blocks: pairing gaps, the handbook, designations and the blacklist --------------------------
+
+
+def test_pairing_rules_show_gaps_until_a_pairing_is_added(world, client, api_token, login_as):
+    headers = api_token(world.users["staff"])
+    base = f"/api/t/{world.district.slug}/units"
+    unit = client.post(f"{base}/units", headers=headers, json={"name": unique("区直测试局"), "kind": "organ",
+                                                              "duties": "帮扶两新党组织"})
+    assert unit.status_code == 201, unit.text
+    uid = unit.json()["id"]
+    gaps = client.get(f"{base}/gaps", headers=headers, params={"kind": "nanhu.bangfu"}).json()
+    assert any(g["holder_id"] == uid and g["need"] == 1 and g["have"] == 0 for g in gaps["holders"]), gaps
+    # every 党工委班子成员 (role nanhu_leader) must 联点 at least one party org
+    from tests.worlds import make_users
+
+    users, ids = make_users("nhl", [("leader", "nanhu_leader", world.district)])
+    gaps = client.get(f"{base}/gaps", headers=headers, params={"kind": "nanhu.liandian"}).json()
+    assert any(g["holder_id"] == ids["leader"] for g in gaps["holders"])
+    with scoped_session(world.district.id) as s:
+        from core.registry.models import PartyOrg
+
+        po = PartyOrg(name=unique("区直测试党支部"), org_type="branch")
+        s.add(po)
+        s.flush()
+        po_id = po.id
+    r = client.post(f"{base}/pairings", headers=headers, json={
+        "kind": "nanhu.bangfu", "holder_type": "unit", "unit_id": uid, "target_type": "party_org", "party_org_id": po_id})
+    assert r.status_code == 201, r.text
+    gaps = client.get(f"{base}/gaps", headers=headers, params={"kind": "nanhu.bangfu"}).json()
+    assert not any(g["holder_id"] == uid for g in gaps["holders"])
+    page = login_as(world.users["staff"]).get(f"/t/{world.district.slug}/nanhu/")
+    assert page.status_code == 200 and "部门街道帮扶" in page.text and "班子成员联点" in page.text
+
+
+def test_blacklist_revokes_a_title_and_the_dashboard_shows_it(world, client, api_token, login_as):
+    headers = api_token(world.users["staff"])
+    base = f"/api/t/{world.district.slug}/designations"
+    org = world.orgs["d.e2"]
+    r = client.post(f"{base}/", headers=headers, json={"kind": "nanhu.red_workshop", "subject_kind": "organization",
+                                                       "subject_id": org, "level": "district"})
+    assert r.status_code == 201, r.text
+    did = r.json()["id"]
+    from tests.worlds import make_users
+
+    users, _ = make_users("nhr", [("reviewer", "staff", world.district)])  # another person approves
+    approve = client.post(f"{base}/{did}/review", headers=api_token(users["reviewer"]), json={"action": "approve"})
+    assert approve.status_code in (200, 201) and approve.json()["status"] == "active", approve.text
+    listed = client.post(f"{base}/blacklist", headers=headers, json={"organization_id": org, "reason": "偷逃税款",
+                                                                    "detail": "税务部门移送"})
+    assert listed.status_code == 201, listed.text
+    assert client.get(f"{base}/{did}", headers=headers).json()["status"] == "revoked"
+    page = login_as(world.users["staff"]).get(f"/t/{world.district.slug}/nanhu/")
+    assert "因列入黑名单撤销称号" in page.text and "区直测试企业乙" in page.text
+    # a listed organization cannot be given a title again
+    again = client.post(f"{base}/", headers=headers, json={"kind": "nanhu.red_workshop", "subject_kind": "organization",
+                                                           "subject_id": org, "level": "district"})
+    assert again.status_code == 422 and "监管黑名单" in again.text
+
+
+def test_handbook_checklist_share_of_compliant_branches_per_street(world, client, api_token, login_as):
+    headers = api_token(world.users["street_staff"])
+    base = f"/api/t/{world.a.slug}/checklists"
+    r = client.post(f"{base}/checklists", headers=headers, json={"template_key": "nanhu.handbook", "subject_kind": "party_org",
+                                                                "subject_id": world.party_orgs["a.enterprise0"]})
+    assert r.status_code == 201, r.text
+    c = r.json()
+    assert {i["chapter"] for i in c["items"]} == {"支部设置", "组织生活", "管理服务", "工作制度", "阵地建设", "党建考核"}
+    for item in c["items"]:
+        done = client.post(f"{base}/checklists/{c['id']}/items/{item['id']}", headers=headers, json={"status": "done"})
+        assert done.status_code in (200, 201), done.text
+    page = login_as(world.users["staff"]).get(f"/t/{world.district.slug}/nanhu/")
+    assert "标准化手册对标达标党支部" in page.text
+    # street a has 7 live branches; one is compliant
+    assert "1 / 7" in page.text
+
+
+def test_the_cobuild_cadence_recurrences(world, client, api_token):
+    from plugins.cadences import api as cadences
+    from plugins.nanhu.program import ensure_cadences
+
+    with scoped_session(world.district.id) as s:
+        ensure_cadences(s, world.district)
+        ensure_cadences(s, world.district)  # idempotent
+    with open_session(world.district.id) as s:
+        recs = {r.template_key: r for r in cadences.recurrences(s, world.district)}
+    assert len(recs) == 3
+    assert {k: recs[k].period_kind for k in ("nanhu.cobuild_month", "nanhu.cobuild_quarter", "nanhu.cobuild_half")} == {
+        "nanhu.cobuild_month": "month", "nanhu.cobuild_quarter": "quarter", "nanhu.cobuild_half": "half_year"}
+    # the job creates this month's 一月一检查 round once
+    headers = api_token(world.users["staff"])
+    rec = recs["nanhu.cobuild_month"]
+    first = client.post(f"/api/t/{world.district.slug}/cadences/recurrences/{rec.id}/run", headers=headers, json={})
+    assert first.status_code in (200, 201), first.text
+    again = client.post(f"/api/t/{world.district.slug}/cadences/recurrences/{rec.id}/run", headers=headers, json={})
+    assert again.status_code in (200, 201)
+    occurrences = client.get(f"/api/t/{world.district.slug}/cadences/recurrences/{rec.id}/occurrences", headers=headers).json()
+    assert len(occurrences) == 1
