@@ -85,3 +85,19 @@ def browser_page():
             yield page
         finally:
             browser.close()
+
+
+def choose(page, name: str, label: str) -> None:
+    """Choose ``label`` in the field ``name`` as a user would: a plain ``<select>``, or — for a
+    long list — the searchable picker it becomes (type the name, click the answer)."""
+    page.wait_for_load_state()
+    if page.locator(f"select[name={name}]").is_visible():
+        page.select_option(f"select[name={name}]", label=label)
+        return
+    picker = page.locator(f".picker:has(select[name={name}])")
+    box = picker.locator("input[role=combobox]")
+    box.click()
+    box.fill(label)
+    picker.locator(".picker-list [role=option]", has_text=label).first.click()
+    selected = page.eval_on_selector(f"select[name={name}]", "s => s.options[s.selectedIndex]?.text || ''")
+    assert selected == label, (name, label, selected)

@@ -22,7 +22,7 @@ from core.services.tenants import TenantForm, create_tenant
 from core.services.users import create_user, grant_role
 from core.tenancy import operator_session, tree
 from plugins.lists.models import ListDemand
-from tests.browser import browser_page, live_server
+from tests.browser import browser_page, choose, live_server
 from tests.helpers import tenant_id, unique
 
 pytestmark = pytest.mark.browser
@@ -74,7 +74,7 @@ def test_demand_from_submission_to_rated_resolution(database):
         page.goto(f"{base}{lists}/dashboard")
         page.click("text=提交需求")
         page.wait_for_url(f"{base}{lists}/demands/new")
-        page.select_option("select[name=organization_id]", label=org_name)
+        choose(page, "organization_id", org_name)
         page.fill("input[name=title]", title)
         page.select_option("select[name=category]", label="人才")
         page.select_option("select[name=urgency]", value="urgent")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.db import open_session
 from core.registry.models import Member, PartyOrg
-from tests.browser import browser_page, live_server
+from tests.browser import browser_page, choose, live_server
 from tests.helpers import tenant_id, unique
 from tests.plugins.membership.conftest import new_member
 
@@ -38,7 +38,7 @@ def test_transfer_dongfanghong_to_wangyuehu(database, tmp_path):
         _login(page, base, "dfh_staff")
         page.goto(base + "/t/dongfanghong/membership/transfers")
         page.click("text=发起组织关系转接")
-        page.select_option("select[name=member]", label=name)
+        choose(page, "member", name)
         page.check("input[name=scope][value=instance]")
         page.select_option("select[name=to_tenant]", label="望月湖街道")
         page.fill("input[name=reason]", "工作调动")
@@ -58,14 +58,14 @@ def test_transfer_dongfanghong_to_wangyuehu(database, tmp_path):
         page.goto(base + "/t/wangyuehu/membership/transfers?side=in")
         page.click(f"a:text('{name}')")
         page.wait_for_url(re.compile(r".*/membership/transfers/\d+$"))
-        page.select_option("select[name=to_party_org]", str(po_id))
+        choose(page, "to_party_org", po_name)
         page.click("button:text('接收')")
         page.wait_for_url(re.compile(r".*/membership/transfers/\d+$"))
         assert page.is_visible("text=转入党组织接收")
         assert page.is_visible("text=审核通过，开具介绍信") and page.is_visible("td:text('东方红街道')")
         # the member is in the receiving party org
         page.goto(base + f"/t/wangyuehu/members?party_org={po_id}&q={name}")
-        assert page.is_visible(f"text={name}")
+        assert page.locator("td", has_text=name).first.is_visible()  # the row (the search box holds the name too)
         _login(page, base, "dfh_staff")
         page.goto(out_url)
         assert page.is_visible("text=转入党组织接收") and page.is_visible("td:text('望月湖街道')")
