@@ -218,6 +218,32 @@ def test_expiring_letter_is_due(client, world, api_token):
     assert tid not in [x["id"] for x in c.get(f"/api{base(w.dfh)}/transfers/expiring", headers=h).json()]
 
 
+def test_a_letter_running_out_raises_a_reminder_once(world):
+    """Issue 11's done-when: the daily reminders job notifies the street's transfer handlers
+    of a letter about to run out — once, however often it runs."""
+    from core.notify.models import Notification
+    from core.notify.reminders import run_reminders
+
+    w = world
+    member_id, _ = new_member(w.dfh.id)
+    with scoped_session(w.dfh.id) as s:
+        s.info["username"] = "test"
+        m = s.get(Member, member_id)
+        t = svc.apply(s, w.dfh, m, {"scope": "external", "destination": "外省某党委"}, "test")
+        svc.submit(s, w.dfh, t, "test")
+        svc.issue(s, w.dfh, t, "test", 3, on=svc.add_months(clock.today(), -3) + dt.timedelta(days=5))
+        key, name = f"membership.letter:{t.id}:soon", m.name
+    counts = []
+    for _ in range(2):
+        with scoped_session(w.dfh.id) as s:
+            run_reminders(s, w.dfh)
+        with scoped_session(w.dfh.id) as s:
+            got = s.scalars(select(Notification).where(Notification.key == key)).all()
+        counts.append(len(got))
+    assert counts[0] > 0 and counts[1] == counts[0]  # the street's handlers, once each
+    assert all(name in n.title and "介绍信即将到期" in n.title for n in got)
+
+
 def test_permissions(client, world):
     w = world
     member_id, _ = new_member(w.dfh.id)
