@@ -18,7 +18,7 @@ from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock, history
+from core import clock, history, search
 from core.registry.models import Organization, PartyOrg
 from core.web.context import Ctx
 from core.web.export import xlsx_export
@@ -250,8 +250,7 @@ def _disclosure_select(kind: str, channel: str, q: str):
     if channel in svc.DISCLOSURE_CHANNELS:
         stmt = stmt.where(Disclosure.channel == channel)
     if q.strip():
-        like = f"%{q.strip()[:100]}%"
-        stmt = stmt.where((Organization.name.like(like)) | (Disclosure.title.like(like)))
+        stmt = stmt.where(search.matches(q.strip()[:100], Organization.name, Disclosure.title))
     return stmt.order_by(Disclosure.disclosed_on.desc(), Disclosure.id.desc())
 
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, search
 from core.forms import FormErrors, row_id, text_problem
 from core.forms import text as _text
 from core.registry.models import Organization, PartyOrg
@@ -160,8 +160,7 @@ class TalentFilter:
 def talent_select(f: TalentFilter) -> Select:
     stmt = select(Talent).join(Organization, Organization.id == Talent.organization_id)
     if f.q:
-        like = f"%{f.q}%"
-        stmt = stmt.where(or_(Organization.name.like(like), Talent.person_name.like(like), Talent.position.like(like)))
+        stmt = stmt.where(search.matches(f.q, Organization.name, Talent.person_name, Talent.position))
     if f.category in TALENT_CATEGORIES:
         stmt = stmt.where(Talent.category == f.category)
     if f.method in TALENT_METHODS:

@@ -34,6 +34,7 @@ from core.registry.models import (
     UserOrganization,
 )
 from core.registry.services import instructors as instructor_svc
+from core.tenancy import tree
 from core.validators import generate_credit_code, generate_id_number
 from tests.helpers import tenant_id, text_of, unique
 
@@ -127,6 +128,16 @@ def world(database, tmp_path_factory):
         ids = {"org_id": org.id, "po_id": po.id, "member_id": member.id, "instructor_id": instructor.id,
                "visit_id": visit.id, "attachment_id": attachment.id, "cluster_id": cluster.id, "entity": "members",
                "idn": idn}
+    # a district's cluster that names this street's organization: the street's read-only view
+    district = tree().by_slug["yuelu"].id
+    with scoped_session(district) as s:
+        s.info["skip_audit"] = True
+        shared = Cluster(cluster_type="core.group", name=unique("冒烟区级组团"))
+        s.add(shared)
+        s.flush()
+        s.add(ClusterMember(cluster_id=shared.id, organization_id=ids["org_id"], member_tenant_id=tid,
+                            joined_on=dt.date(2024, 1, 1)))
+        ids["shared_cluster_id"] = shared.id
     with scoped_session(tid) as s:
         s.info["skip_audit"] = True
         job = ImportJob(entity="organizations", filename="冒烟.xlsx", file_kind="xlsx", state="checked",
@@ -141,6 +152,10 @@ def world(database, tmp_path_factory):
     yield ids
     # leave 东方红街道 as the demo made it (other tests count its party orgs and rows)
     files.discard(attachment)
+    with scoped_session(district) as s:
+        s.info["skip_audit"] = True
+        s.execute(delete(ClusterMember).where(ClusterMember.cluster_id == ids["shared_cluster_id"]))
+        s.execute(delete(Cluster).where(Cluster.id == ids["shared_cluster_id"]))
     with scoped_session(tid) as s:
         s.info["skip_audit"] = True
         for model, column, key in (
@@ -164,6 +179,8 @@ def world(database, tmp_path_factory):
 
 def fill(path: str, ids: dict) -> str:
     out = path
+    if "/clusters/shared/" in path and "shared_cluster_id" in ids:  # a district's cluster, not the street's own
+        out = out.replace("{cluster_id:int}", str(ids["shared_cluster_id"]))
     for key in ("org_id", "po_id", "member_id", "instructor_id", "visit_id", "attachment_id", "cluster_id", "job_id"):
         out = out.replace("{%s:int}" % key, str(ids[key]))
     out = out.replace("{entity:str}", ids["entity"])
