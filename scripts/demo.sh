@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e .
+bash scripts/pip-install.sh -e .
 .venv/bin/liandong db upgrade
 .venv/bin/liandong demo
 echo "Open http://${HOST:-127.0.0.1}:${PORT:-8000} — log in as admin / demo1234 (admins link an authenticator app at first sign-in; README lists every demo user)"
