@@ -426,6 +426,7 @@ class PluginRegistry:
             TenantPlugin.tenant_id == tenant_id, TenantPlugin.enabled.is_(True)))) & set(self.meta)
 
     def save_settings(self, session: Session, tenant_id: int, name: str, values: dict[str, Any]) -> BaseModel:
+        """Replace ``name``'s settings for the tenant with ``values`` (missing fields: defaults)."""
         validated = self.validate_settings(name, values)
         row = session.scalar(
             select(TenantPlugin).where(TenantPlugin.tenant_id == tenant_id, TenantPlugin.plugin == name)
@@ -437,6 +438,15 @@ class PluginRegistry:
         session.flush()
         revisions.bump(session, "plugins")
         return validated
+
+    def update_settings(self, session: Session, tenant_id: int, name: str, values: dict[str, Any]) -> BaseModel:
+        """Change the fields given in ``values``; every other field keeps its saved value.
+
+        What the admin page and the API do: a form or client that leaves a field out must not
+        reset it to its default (the TOML sync, which declares them all, replaces).
+        """
+        current = self.settings(tenant_id, name).model_dump(mode="json")
+        return self.save_settings(session, tenant_id, name, {**current, **values})
 
 
 _registry: PluginRegistry | None = None

@@ -93,6 +93,11 @@ def test_plugin_settings_are_validated_and_applied(client):
     post_form(client, f"/t/{slug}/example/", {"title": "第一条"})
     r = post_form(client, f"/t/{slug}/example/", {"title": "第二条"})
     assert r.status_code == 422 and "公告数量已达上限" in r.text
+    # a form (or client) that leaves a field out keeps that field's saved value
+    r = post_form(client, f"/t/yuelu/admin/tenants/{tid}/plugins/example/settings",
+                  {"max_notices": "3", "show_widget": "1"})
+    assert r.status_code == 200 and "设置已保存" in r.text
+    assert "社区通知" in client.get(f"/t/{slug}/").text
 
 
 def test_plugins_api_for_district_admin(client, api_token):
@@ -105,6 +110,13 @@ def test_plugins_api_for_district_admin(client, api_token):
     r = client.put(f"/api/t/yuelu/tenants/{tid}/plugins/example", json={"settings": {"max_notices": 0}},
                    headers=headers)
     assert r.status_code == 422 and "max_notices" in r.json()["extra"]["errors"]
+    r = client.put(f"/api/t/yuelu/tenants/{tid}/plugins/example", json={"settings": {"board_title": "街道公告"}},
+                   headers=headers)
+    assert r.status_code == 200
+    r = client.put(f"/api/t/yuelu/tenants/{tid}/plugins/example", json={"settings": {"max_notices": 2}},
+                   headers=headers)
+    saved = next(p for p in r.json() if p["name"] == "example")["settings"]
+    assert r.status_code == 200 and saved["max_notices"] == 2 and saved["board_title"] == "街道公告"
     assert client.put(f"/api/t/yuelu/tenants/{tenant_id('nanhu')}/plugins/example", json={"enabled": True},
                       headers=headers).status_code == 404
 

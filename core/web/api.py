@@ -118,7 +118,7 @@ def plugins_of(ctx: Ctx, request: Request, tenant_id: int) -> list[PluginOut]:
      sync_to_thread=True, tags=["core"])
 def change_plugin(ctx: Ctx, db: Session, request: Request, tenant_id: int, name: str,
                   data: PluginChange) -> list[PluginOut]:
-    """Enable/disable a plugin for a tenant in the subtree and/or save its settings."""
+    """Enable/disable a plugin for a tenant in the subtree and/or change its settings (fields left out keep their values)."""
     target = subtree_tenant(ctx, tenant_id)
     reg = registry()
     dev_plugins = request.app.state.settings.dev_plugins
@@ -128,7 +128,7 @@ def change_plugin(ctx: Ctx, db: Session, request: Request, tenant_id: int, name:
 
     def change() -> None:
         if data.settings is not None:
-            reg.save_settings(db, target.id, name, data.settings)
+            reg.update_settings(db, target.id, name, data.settings)
         if data.enabled is not None:
             reg.set_enabled(db, target, name, data.enabled)
 

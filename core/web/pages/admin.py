@@ -235,7 +235,7 @@ def plugin_settings(ctx: Ctx, db: Session, request: Request, tenant_id: int, nam
 
     def change() -> None:
         try:
-            registry().save_settings(admin_session(ctx, db), target.id, name, values)
+            registry().update_settings(admin_session(ctx, db), target.id, name, values)
         except SettingsError as exc:
             raise FormErrors({f"{name}.{k}": v for k, v in exc.errors.items()}) from exc
 
