@@ -31,3 +31,10 @@ def paginate(session: Session, stmt: Select, page: int = 1, page_size: int = PAG
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(page_size).offset((page - 1) * page_size)))
     return PageOf(items, total, page, page_size)
+
+
+def paginate_list(items: list[Any], page: int = 1, page_size: int = PAGE_SIZE) -> PageOf:
+    """One page of rows already in memory (a ranking, a computed view), bounded like ``paginate``."""
+    page = min(max(1, page), MAX_PAGE)
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    return PageOf(items[(page - 1) * page_size: page * page_size], len(items), page, page_size)

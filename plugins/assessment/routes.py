@@ -27,7 +27,7 @@ from core.uploads import file_response
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
-from core.web.listing import PAGE_SIZE, PageOf, paginate
+from core.web.listing import PAGE_SIZE, paginate, paginate_list
 from core.web.render import flash, form_list, form_value, redirect, render
 from core.web.templating import localtime
 from plugins.assessment import files
@@ -162,8 +162,7 @@ def template_list(ctx: Ctx, db: Session, q: str = "", source: str = "", target_k
         return xlsx_export(db, "考核模板", TEMPLATE_HEADERS, _template_rows(entries, ct_labels),
                            action="assessment.export", entity="assessment_templates",
                            query={"q": q, "source": source, "target_kind": target_kind, "status": status})
-    page = max(1, page)
-    result = PageOf(entries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(entries), page, PAGE_SIZE)
+    result = paginate_list(entries, page, PAGE_SIZE)
     query = {"q": q, "source": source, "target_kind": target_kind, "status": status}
     return render("assessment:TemplateList", ctx=ctx, result=result, query=query, sources=SOURCES,
                   ct_labels=ct_labels, **_labels())
@@ -320,8 +319,7 @@ def _round_page(ctx: Ctx, db: Session, rnd: AssessmentRound, *, q: str = "", sho
         shown = [s for s in shown if states[s.id].complete]
     elif show == "self_missing":
         shown = [s for s in shown if s.self_submitted_at is None]
-    page = max(1, page)
-    result = PageOf(shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(shown), page, PAGE_SIZE)
+    result = paginate_list(shown, page, PAGE_SIZE)
     own = list(db.scalars(select(AssessmentSheet.id).where(AssessmentSheet.round_id == rnd.id,
                                                            svc.own_sheet_clause(db, access))))
     appeals = svc.appeals_of(db, rnd, own if access.own_only else None)
@@ -415,8 +413,7 @@ def round_ranking(ctx: Ctx, db: Session, round_id: int, q: str = "", grade: str 
                  _cell(r.self_total), f"{r.scored}/{r.criteria}"] for r in rows]
         return xlsx_export(db, f"{rnd.title}排名", RANKING_HEADERS, data, action="assessment.export",
                            entity="assessment_rounds", query={"round": rnd.id, "q": q, "grade": grade}, sheet="排名")
-    page = max(1, page)
-    result = PageOf(rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(rows), page, PAGE_SIZE)
+    result = paginate_list(rows, page, PAGE_SIZE)
     ranked = sum(1 for r in svc.ranking(db, rnd) if r.rank is not None) if access.own_only else sum(
         1 for r in rows if r.rank is not None)
     return render("assessment:Ranking", ctx=ctx, rnd=rnd, tmpl=tmpl, result=result, query={"q": q, "grade": grade},

@@ -25,7 +25,7 @@ from core.registry.models import Cluster, PartyOrg
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
-from core.web.listing import PAGE_SIZE, PageOf, paginate
+from core.web.listing import PAGE_SIZE, PageOf, paginate, paginate_list
 from core.web.render import flash, form_value, redirect, render
 from plugins.dongfanghong import guarantees as gsvc
 from plugins.dongfanghong import projects as psvc
@@ -67,8 +67,7 @@ def _int(value: Any) -> int | None:
 
 
 def _page(items: list, page: int) -> PageOf:
-    page = max(page, 1)
-    return PageOf(items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], len(items), page, PAGE_SIZE)
+    return paginate_list(items, page, PAGE_SIZE)
 
 
 def _org_options(db: Session, ids: set[int] | None) -> list[tuple[int, str]]:

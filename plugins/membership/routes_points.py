@@ -17,6 +17,7 @@ from core.registry.models import Member
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
+from core.web.listing import paginate_list
 from core.web.render import flash, redirect, render
 from plugins.membership import points as svc
 from plugins.membership.models import PointsEntry
@@ -67,19 +68,19 @@ def _party_org(ctx: Ctx, db: Session, party_org: str) -> int | None:
 
 
 def _ranking(ctx: Ctx, db: Session, year: str, party_org: str, errors: dict | None = None,
-             status: int = 200) -> Response:
+             status: int = 200, page: int = 1) -> Response:
     rs = _rule_set(ctx)
     y, po = _year(year), _party_org(ctx, db, party_org)
-    rows = svc.totals(db, scope(ctx, db), rs, y, settings(ctx), po)
-    return render("membership:PointsRanking", status_code=status, ctx=ctx, v=View, rs=rs, year=y, rows=rows,
+    result = paginate_list(svc.totals(db, scope(ctx, db), rs, y, settings(ctx), po), page)
+    return render("membership:PointsRanking", status_code=status, ctx=ctx, v=View, rs=rs, year=y, result=result,
                   grades=svc.grades_of(rs, settings(ctx)), party_orgs=party_org_options(db, scope(ctx, db)),
                   query={"year": str(y), "party_org": party_org}, errors=errors or {},
                   can_grade=ctx.can("membership:points") and not scope(ctx, db).limited)
 
 
 @get("/points", opt=READ, **PAGE)
-def points_ranking(ctx: Ctx, db: Session, year: str = "", party_org: str = "") -> Response:
-    return _ranking(ctx, db, year, party_org)
+def points_ranking(ctx: Ctx, db: Session, year: str = "", party_org: str = "", page: int = 1) -> Response:
+    return _ranking(ctx, db, year, party_org, page=page)
 
 
 @get("/points/export", opt=READ, **PAGE)

@@ -30,7 +30,7 @@ def _add(c, tenant, member_id, rule, evidence="无故缺席支部党员大会", 
     return r
 
 
-def test_twelve_point_ledger_grade_in_an_assessment_round(client, world):
+def test_twelve_point_ledger_grade_in_an_assessment_round(client, world, api_token):
     w = world
     name = f"积分党员{unique('')}"
     member_id, _po = new_member(w.dfh.id, name)
@@ -41,8 +41,14 @@ def test_twelve_point_ledger_grade_in_an_assessment_round(client, world):
         _add(c, w.dfh, member_id, rule)
     page = text_of(c.get(f"{base(w.dfh)}/points/members/{member_id}").text)
     assert "基础分 12，扣 3，加 0" in page and "三星" in page
-    ranking = c.get(f"{base(w.dfh)}/points")
+    ranking = c.get(f"{base(w.dfh)}/points?party_org={_po}")
     assert ranking.status_code == 200 and name in ranking.text and "五星 ≥ 12" in text_of(ranking.text)
+    # the whole tenant's ranking comes a page at a time
+    first, total = c.get(f"{base(w.dfh)}/points"), len(c.get(
+        f"/api{base(w.dfh)}/points", headers=api_token("dfh_staff")).json())
+    assert f"共 {total} 条" in text_of(first.text) and first.text.count("/points/members/") <= 25
+    if total > 25:
+        assert "下一页" in first.text and c.get(f"{base(w.dfh)}/points?page=2").status_code == 200
     # into the year's 党员积分评定 round (member targets), then reviewed and published there
     r = post_form(c, f"{base(w.dfh)}/points/grade", {"year": str(clock.today().year)}, follow_redirects=False)
     assert r.status_code == 303, text_of(r.text)[:800]
