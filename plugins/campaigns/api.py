@@ -44,7 +44,7 @@ from plugins.campaigns.types import CampaignTemplate, PhaseTemplate, TaskTemplat
 __all__ = [
     "OPEN_STATUSES", "TASK_STATUSES", "Campaign", "CampaignTask", "CampaignTemplate", "PhaseTemplate",
     "TaskTemplate", "create_campaign", "inherited_obligations", "overdue_tasks", "parse_deadline", "pending_reports",
-    "submission_status", "tasks_of", "templates", "transition",
+    "reports_submitted_by", "submission_status", "tasks_of", "templates", "transition",
 ]
 
 #: task states, key → label
@@ -99,3 +99,18 @@ def submission_status(session: Session, obligation: Any, period: str, today: dt.
     """Who has, has not, or late reported ``period`` of ``obligation`` (a session that sees the
     submitters)."""
     return _svc.submission_status(session, obligation, period, today)
+
+
+def reports_submitted_by(session: Session, user_id: int, first: dt.date, last: dt.date) -> list[tuple[dt.date, str]]:
+    """(submitted on, obligation title and period) of the reports ``user_id`` filed for the
+    session's tenant between ``first`` and ``last`` (inclusive), oldest first — e.g. a program
+    counting what its staff reported (DFH-2 过程动态必报)."""
+    from sqlalchemy import select
+
+    from plugins.campaigns.models import CampaignReport
+
+    rows = session.execute(select(CampaignReport.submitted_on, CampaignReport.obligation_title, CampaignReport.period)
+                           .where(CampaignReport.submitted_by_id == user_id, CampaignReport.submitted_on >= first,
+                                  CampaignReport.submitted_on <= last)
+                           .order_by(CampaignReport.submitted_on, CampaignReport.id)).all()
+    return [(on, f"{title}（{period}）") for on, title, period in rows]

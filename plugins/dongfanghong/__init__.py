@@ -23,6 +23,8 @@ class Settings(BaseModel):
     secretary_allowance_fen: Fen = Field(120_000, title="党组织书记岗位补贴（元）")
     new_org_years: int = Field(3, title="新建党组织书记岗位补贴享受年限（年）", ge=1, le=10)
     young_age: int = Field(35, title="青年党员年龄上限（周岁）", ge=18, le=45)
+    duty_min_per_month: int = Field(
+        1, title="专干履职：每月每类至少记录数（原文未规定；0 为不提示缺口）", ge=0, le=31)
     demo_site_validity_months: int = Field(
         36, title="示范性党群活动阵地称号有效期（月；0 为长期，原文未规定）", ge=0, le=120)
 

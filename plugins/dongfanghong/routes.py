@@ -85,7 +85,12 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
                 kind: str = "", q: str = "", page: int = 1) -> Response:
     today = clock.today()
     entries = paginate(db, svc.duty_query(c, kind, q), page)
-    checklist = svc.group_checklist(db, c, today, months=6)
+    from plugins.dongfanghong import duty
+
+    enabled = registry().enabled(ctx.tenant.id)
+    checklist = svc.group_checklist(db, c, today, months=6, enabled=enabled)
+    months = list(checklist)
+    events = [e for e in duty.group_events(db, c, months[0], today, enabled) if e.source != "manual"][::-1]
     leaders = cl.leaders_of(db, c, active_only=True)
     members = [m for m in cl.members_of(db, c) if cl.is_active_member(m)]
     _, party_names = cl.names_of(db, [], [m.party_org_id for m in members])
@@ -100,7 +105,8 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
                   staff_choices=svc.staff_users(db, ctx.tenant.id) if ctx.can("dongfanghong:write") else [],
                   can_manage=svc.can_manage_group(db, ctx.user.id, ctx.perms, c),
                   problems=cl.leader_problems(db, c, _types(ctx)), history=changes, activities=activities,
-                  demands=demands,
+                  demands=demands, events=events, sources=duty.SOURCES,
+                  duty_minimum=_settings(ctx).duty_min_per_month,
                   form=form or {}, errors=errors or {}, today=today)
 
 

@@ -380,53 +380,13 @@ def add_duty_entry(session: Session, cluster: Cluster, raw: Mapping[str, Any], u
     return row
 
 
-def month_start(d: dt.date) -> dt.date:
-    return d.replace(day=1)
-
-
-def months_back(today: dt.date, count: int) -> list[dt.date]:
-    """The first days of the ``count`` months ending with ``today``'s month, oldest first."""
-    out = []
-    y, m = today.year, today.month
-    for _ in range(count):
-        out.append(dt.date(y, m, 1))
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    return out[::-1]
-
-
-@dataclass(frozen=True)
-class ChecklistCell:
-    month: dt.date
-    kind: str
-    count: int
-    gap: bool  # a finished month with no entry of this kind
-    pending: bool  # current month, nothing yet (not a gap yet)
-
-
-def duty_checklist(entries: Iterable[tuple[str, dt.date]], months: Sequence[dt.date],
-                   today: dt.date) -> dict[dt.date, dict[str, ChecklistCell]]:
-    """Per month and duty kind: how many entries, and whether the month has a gap.
-
-    ``entries``: (kind, date) pairs. A month that has ended without an entry of a kind is a gap;
-    the current month without one is pending; future months are neither.
-    """
-    counts: Counter = Counter((k, month_start(d)) for k, d in entries)
-    current = month_start(today)
-    out: dict[dt.date, dict[str, ChecklistCell]] = {}
-    for m in months:
-        row = {}
-        for kind in DUTY_KINDS:
-            n = counts.get((kind, m), 0)
-            row[kind] = ChecklistCell(m, kind, n, gap=n == 0 and m < current, pending=n == 0 and m == current)
-        out[m] = row
-    return out
-
-
-def group_checklist(session: Session, cluster: Cluster, today: dt.date, months: int = 6):
-    ms = months_back(today, months)
-    rows = session.execute(select(DutyEntry.kind, DutyEntry.occurred_on).where(
-        DutyEntry.cluster_id == cluster.id, DutyEntry.occurred_on >= ms[0])).all()
-    return duty_checklist(rows, ms, today)
+from plugins.dongfanghong.duty import (  # noqa: E402,F401  (DFH-2: derived from what happened)
+    ChecklistCell,
+    duty_checklist,
+    group_checklist,
+    month_start,
+    months_back,
+)
 
 
 def duty_query(cluster: Cluster, kind: str = "", q: str = ""):
@@ -688,7 +648,7 @@ def dashboard(session: Session, tenant, groups: list[Cluster], enabled: Iterable
             card.funds_paid_fen = int(session.scalar(select(func.coalesce(func.sum(Disbursement.amount_fen), 0))
                                                      .where(Disbursement.line_id.in_(lines),
                                                             Disbursement.status == "paid")) or 0) if lines else 0
-        cl_rows = group_checklist(session, g, today, months=2)
+        cl_rows = group_checklist(session, g, today, months=2, enabled=enabled)
         for kind, cell in cl_rows[prev_month].items():
             if cell.gap:
                 card.gaps.append(f"{prev_month.month}月{DUTY_KINDS[kind]}")
