@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from core.hookspecs import hookimpl
@@ -25,6 +27,12 @@ class Settings(BaseModel):
     young_age: int = Field(35, title="青年党员年龄上限（周岁）", ge=18, le=45)
     duty_min_per_month: int = Field(
         1, title="专干履职：每月每类至少记录数（原文未规定；0 为不提示缺口）", ge=0, le=31)
+    party_org_reward_template: Literal["dongfanghong.secretary_review", "dongfanghong.inspection"] = Field(
+        "dongfanghong.secretary_review", title="两新党组织经费奖补依据（书记述职评议或日常党务督导检查）")
+    party_org_reward_top_n: int = Field(3, title="两新党组织经费奖补名额（原文未规定）", ge=0, le=100)
+    party_org_reward_fen: Fen = Field(0, title="两新党组织经费奖补金额（元；原文未规定，0 为不奖补）")
+    title_validity_months: int = Field(
+        0, title="标准化规范化党组织、先进基层党组织、两新党建示范点称号有效期（月；0 为长期，原文未规定）", ge=0, le=120)
     demo_site_validity_months: int = Field(
         36, title="示范性党群活动阵地称号有效期（月；0 为长期，原文未规定）", ge=0, le=120)
 
@@ -128,6 +136,14 @@ def register_designation_kinds(tenant):
     from plugins.dongfanghong.program import designation_kinds
 
     return designation_kinds(_settings(tenant))
+
+
+@hookimpl
+def on_round_published(session, tenant, round):
+    """量化 → 示范阵地: a published 示范性党群活动阵地评选 records the designations (quantified.py)."""
+    from plugins.dongfanghong.quantified import record_demo_sites
+
+    record_demo_sites(session, tenant, round)
 
 
 @hookimpl

@@ -530,7 +530,7 @@ def _group_ranking(session: Session, tenant, groups: list[Cluster], today: dt.da
 
 def _demo_sites(session: Session, tenant, today: dt.date) -> None:
     """量化 → 示范阵地: last year's 示范性党群活动阵地评选 published over three branches; the one graded
-    三个一流 is proposed for the title by the designations block and confirmed (挂牌)."""
+    三个一流 holds the title from the publication (quantified.py) and gets its plaque (挂牌)."""
     from plugins.assessment import api as assessment
     from plugins.designations import api as designations
     from plugins.dongfanghong.program import DEMO_SITE
@@ -556,10 +556,8 @@ def _demo_sites(session: Session, tenant, today: dt.date) -> None:
             cr.key: (str(cr.max_points * share[sheet.target_id] // 100), "阵地实地查看、活动台账")
             for cr in rnd.template.criteria})
     assessment.transition(session, tenant, rnd, "submit_review")
-    assessment.transition(session, tenant, rnd, "publish")  # the designations block proposes the title
-    for d in designations.designations(session, kind=DEMO_SITE, status="proposed", today=today):
-        designations.transition(session, tenant, d, "confirm", {"note": "街道两新综合党委审定，予以挂牌"}, today,
-                                "demo")
+    assessment.transition(session, tenant, rnd, "publish")  # publication records the title (quantified.py)
+    for d in designations.in_force(session, today, kind=DEMO_SITE):
         designations.update(session, tenant, d, {"plaque_on": today.isoformat(), "awarded_by": "东方红街道两新综合党委"},
                             today)
     session.flush()

@@ -9,6 +9,7 @@ from plugins.dongfanghong.models import (
     Butler,
     ButlerOrganization,
     Cooperation,
+    CrossAppointment,
     Cultivation,
     DuesRecord,
     DutyEntry,
@@ -22,6 +23,7 @@ from plugins.dongfanghong.projects import (
     CULTIVATION_STATUSES,
     DIRECTIONS,
 )
+from plugins.dongfanghong.quantified import CROSS_DIRECTIONS, PARTY_POSTS
 from plugins.dongfanghong.service import (
     BUTLER_ROLES,
     DUTY_KINDS,
@@ -65,4 +67,8 @@ LABELS = [
            choices={"target_class": VENUE_CLASSES, "status": CHECK_STATUSES}, title="party_org_id"),
     Labels(DuesRecord, "党费缴纳", {"party_org_id": "党组织", "year": "年度", "amount_fen": "金额（元）", "note": "备注"},
            formats={"amount_fen": _yuan}, title="party_org_id"),
+    Labels(CrossAppointment, "双向进入",
+           {"party_org_id": "党组织", "member_id": "党员", "direction": "方向", "party_post": "党组织职务",
+            "management_post": "管理层职务", "started_on": "任职日期", "ended_on": "离任日期", "note": "备注"},
+           choices={"direction": CROSS_DIRECTIONS, "party_post": PARTY_POSTS}, title="member_id"),
 ]

@@ -162,3 +162,26 @@ class DuesRecord(TenantOwned, Timestamps, Base):
 
 
 MODELS += [Cultivation, Cooperation, VenueCheck, DuesRecord]
+
+
+# --- dongfanghong_0005: 双向进入 (DFH-3) --------------------------------------------------------
+
+
+class CrossAppointment(TenantOwned, Timestamps, Base):
+    """双向进入: a party member of a two-new party org's leadership (党组织班子) who also sits in the
+    enterprise's management (管理层), or a manager who has entered the party org's leadership.
+    ``member_id`` and ``party_org_id`` are references; ``direction`` says which way the person went."""
+
+    __tablename__ = "dongfanghong_cross_appointments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(20))  # quantified.CROSS_DIRECTIONS
+    party_post: Mapped[str] = mapped_column(String(20))  # quantified.PARTY_POSTS
+    management_post: Mapped[str] = mapped_column(String(50))  # the enterprise's title, e.g. 副总经理
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+MODELS += [CrossAppointment]

@@ -29,8 +29,9 @@ from core.web.listing import PAGE_SIZE, PageOf, paginate, paginate_list
 from core.web.render import flash, form_value, redirect, render
 from plugins.dongfanghong import guarantees as gsvc
 from plugins.dongfanghong import projects as psvc
+from plugins.dongfanghong import quantified as qsvc
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import Cultivation, VenueCheck
+from plugins.dongfanghong.models import CrossAppointment, Cultivation, VenueCheck
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "dongfanghong:read"}
@@ -137,7 +138,10 @@ def _org_page(ctx: Ctx, db: Session, po: PartyOrg, errors=None, form=None, statu
                   directions=psvc.DIRECTIONS, statuses=psvc.CULTIVATION_STATUSES,
                   can_manage=psvc.can_manage_party_org(db, ctx.user.id, ctx.perms, po.id),
                   checks=gsvc.checks_of(db, po.id), venue_classes=gsvc.VENUE_CLASSES,
-                  check_statuses=gsvc.CHECK_STATUSES, errors=errors or {}, form=form or {})
+                  check_statuses=gsvc.CHECK_STATUSES, errors=errors or {}, form=form or {},
+                  crosses=qsvc.cross_appointments(db, [po.id], current=False),
+                  cross_directions=qsvc.CROSS_DIRECTIONS, party_posts=qsvc.PARTY_POSTS,
+                  party_members=[r.member for r in people if r.member.status in ("probationary", "full")])
 
 
 @get("/qiangji/orgs/{party_org_id:int}", opt=READ, include_in_schema=False, sync_to_thread=True)
@@ -152,6 +156,36 @@ def qiangji_profiles(ctx: Ctx, db: Session, party_org_id: int, data: Form) -> Re
         raise PermissionDeniedException("只有本联组的组长、专干或街道工作人员可以维护")
     save(db, lambda: psvc.save_profiles(db, po.id, data),
          rerender=lambda errors: _org_page(ctx, db, po, errors=errors, form={k: form_value(data, k) for k in data}))
+    return redirect(ctx.url(f"dongfanghong/qiangji/orgs/{po.id}"))
+
+
+CROSS_KEYS = ("member_id", "direction", "party_post", "management_post", "started_on", "note")
+
+
+@post("/qiangji/orgs/{party_org_id:int}/cross", opt=READ, include_in_schema=False, sync_to_thread=True)
+def cross_add(ctx: Ctx, db: Session, party_org_id: int, data: Form) -> Response:
+    """双向进入: record a cross-appointment (the org's 组长 / 专干 or street staff)."""
+    po = _party_org_or_404(ctx, db, party_org_id)
+    if not psvc.can_manage_party_org(db, ctx.user.id, ctx.perms, po.id):
+        raise PermissionDeniedException("只有本联组的组长、专干或街道工作人员可以维护")
+    form = {k: form_value(data, k) for k in CROSS_KEYS}
+    save(db, lambda: qsvc.save_cross_appointment(db, po, form),
+         rerender=lambda errors: _org_page(ctx, db, po, errors=errors, form=form))
+    return redirect(ctx.url(f"dongfanghong/qiangji/orgs/{po.id}"))
+
+
+@post("/qiangji/orgs/{party_org_id:int}/cross/{cross_id:int}/end", opt=READ, include_in_schema=False,
+      sync_to_thread=True)
+def cross_end(ctx: Ctx, db: Session, party_org_id: int, cross_id: int, data: Form) -> Response:
+    po = _party_org_or_404(ctx, db, party_org_id)
+    if not psvc.can_manage_party_org(db, ctx.user.id, ctx.perms, po.id):
+        raise PermissionDeniedException("只有本联组的组长、专干或街道工作人员可以维护")
+    row = db.get(CrossAppointment, cross_id)
+    if row is None or row.party_org_id != po.id:
+        raise NotFoundException("记录不存在")
+    form = {"ended_on": form_value(data, "ended_on")}
+    save(db, lambda: qsvc.end_cross_appointment(db, row, form),
+         rerender=lambda errors: _org_page(ctx, db, po, errors=errors, form=form))
     return redirect(ctx.url(f"dongfanghong/qiangji/orgs/{po.id}"))
 
 
@@ -444,7 +478,7 @@ def dues_add(ctx: Ctx, db: Session, data: Form) -> Response:
     return redirect(ctx.url(f"dongfanghong/guarantees?year={row.year}&kind=dues_refund"))
 
 
-PAGE_ROUTES = [qiangji, qiangji_org, qiangji_profiles, cultivations, cultivation_add, cultivation_transition,
+PAGE_ROUTES = [qiangji, qiangji_org, qiangji_profiles, cross_add, cross_end, cultivations, cultivation_add, cultivation_transition,
                huoshui, cobuild_add, resource_add, cooperation, cooperation_add, venues, venue_apply, venue_decide,
                guarantees, guarantees_propose, dues_add]
 

@@ -107,26 +107,45 @@ def reward_rules(settings):
     from plugins.funds.api import RewardRule
 
     rank_fen = {r: settings.excellent_reward_fen for r in range(1, settings.excellent_top_n + 1)}
+    # 量化 results fund the two-new party orgs too (考核结果与工作经费奖补直接挂钩): the ranks and the
+    # amount are the tenant's settings — the seed gives neither (0: no proposal)
+    po_fen = {r: settings.party_org_reward_fen for r in range(1, settings.party_org_reward_top_n + 1)}
     return [RewardRule(key="dongfanghong.excellent_group", label="优秀联组奖励工作经费",
-                       template_key="dongfanghong.group_ranking", rank_fen=rank_fen, grade_fen={})]
+                       template_key="dongfanghong.group_ranking", rank_fen=rank_fen, grade_fen={}),
+            RewardRule(key="dongfanghong.party_org_reward", label="两新党组织工作经费奖补",
+                       template_key=settings.party_org_reward_template, rank_fen=po_fen, grade_fen={})]
 
 
 # --- DFH-3 量化 → designations: demonstration sites ---------------------------------------------
 
 DEMO_SITE = "dongfanghong.demo_site"  # the designation kind and the assessment template share the key
+STANDARD_ORG, ADVANCED_ORG, MODEL_POINT = ("dongfanghong.standard_org", "dongfanghong.advanced_org",
+                                           "dongfanghong.model_point")
 
 
 def designation_kinds(settings):
     """评选挂牌一批"阵地建设一流、规范管理一流、作用发挥一流"的示范性党群活动阵地 (000): a party org's
     venue (or a site, once the sites block registers it) graded 三个一流 in the yearly 示范阵地评选
-    is proposed for the title; staff confirm it. Validity: the tenant's setting (the seed says none)."""
+    is recorded in force when the round is published (quantified.record_demo_sites). Validity: the tenant's setting (the seed says none)."""
     from plugins.designations.api import DesignationKind, FromAssessment
 
     return [DesignationKind(
         key=DEMO_SITE, label="示范性党群活动阵地", subjects=("party_org", "site"), levels=("street", "district", "city"),
         validity_months=settings.demo_site_validity_months or None,
         description="阵地建设一流、规范管理一流、作用发挥一流（评选挂牌）",
-        from_assessment=(FromAssessment(DEMO_SITE, grades=("三个一流",), level="street"),), order=10)]
+        from_assessment=(FromAssessment(DEMO_SITE, grades=("三个一流",), level="street"),), order=10),
+        # 选树一批标准化规范化基层党组织 … 争创一批先进基层党组织、两新党建示范点 (000); validity: the setting
+        DesignationKind(
+            key=STANDARD_ORG, label="标准化规范化党组织", subjects=("party_org",), levels=("street", "district", "city"),
+            validity_months=settings.title_validity_months or None,
+            description="在上级部门指导下选树的标准化规范化基层党组织", order=11),
+        DesignationKind(
+            key=ADVANCED_ORG, label="先进基层党组织", subjects=("party_org",), levels=("street", "district", "city"),
+            validity_months=settings.title_validity_months or None, description="争创的先进基层党组织", order=12),
+        DesignationKind(
+            key=MODEL_POINT, label="两新党建示范点", subjects=("party_org", "organization"),
+            levels=("street", "district", "city"), validity_months=settings.title_validity_months or None,
+            description="争创的两新党建示范点，发挥示范引领作用", order=13)]
 
 
 # --- DFH-6 campaigns ----------------------------------------------------------------------------
