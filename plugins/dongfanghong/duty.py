@@ -31,6 +31,8 @@ from core import clock
 from core.models import User
 from core.registry.models import Cluster
 
+#: the plugins whose records the derivation reads
+SOURCES_FROM = ("activities", "lists", "campaigns")
 DUTY_KINDS = {"attend": "会议活动必到", "report": "过程动态必报", "help": "企业困难必帮"}
 SOURCES = {"activity": "活动签到", "minutes": "活动纪要", "demand": "需求办结", "report": "工作报送",
            "manual": "手工补录"}
@@ -102,19 +104,16 @@ def _names(user: User) -> set[str]:
     return {n for n in ((user.display_name or "").strip(), user.username) if n}
 
 
-def derived_events(session: Session, cluster: Cluster, user: User, first: dt.date, last: dt.date,
-                   enabled: Iterable[str] = ("activities", "lists", "campaigns")) -> list[DutyEvent]:
-    """What the system saw the 专干 ``user`` do for ``cluster`` between ``first`` and ``last``
-    (inclusive, Asia/Shanghai dates), oldest first."""
-    from plugins.dongfanghong.service import group_party_org_ids
-
+def derived_events(session: Session, cluster: Cluster, user: User, pids: Sequence[int], first: dt.date,
+                   last: dt.date, enabled: Iterable[str] = ("activities", "lists", "campaigns")) -> list[DutyEvent]:
+    """What the system saw the 专干 ``user`` do for ``cluster`` (whose party orgs are ``pids``)
+    between ``first`` and ``last`` (inclusive, Asia/Shanghai dates), oldest first."""
     enabled = set(enabled)
     out: list[DutyEvent] = []
     if "activities" in enabled:
         from plugins.activities.api import Activity, ActivityParticipant, utc_range
 
         start, end = utc_range(first, last)
-        pids = group_party_org_ids(session, [cluster.id], last).get(cluster.id, [])
         own = [Activity.cluster_id == cluster.id]
         if pids:
             own.append(Activity.party_org_id.in_(pids))
@@ -154,30 +153,9 @@ def manual_events(session: Session, cluster: Cluster, first: dt.date, last: dt.d
     return [DutyEvent(k, on, title, "manual") for k, on, title in rows]
 
 
-def group_events(session: Session, cluster: Cluster, first: dt.date, last: dt.date,
-                 enabled: Iterable[str] = ("activities", "lists", "campaigns")) -> list[DutyEvent]:
-    """Derived events of the group's current 专干 and the manual entries, oldest first."""
-    from plugins.dongfanghong.service import staff_of
-
-    staff = staff_of(session, [cluster.id]).get(cluster.id)
-    out = manual_events(session, cluster, first, last)
-    if staff is not None:
-        out += derived_events(session, cluster, staff, first, last, enabled)
-    return sorted(out, key=lambda e: (e.on, e.kind, e.source != "manual", e.title))
+def combine(manual: list[DutyEvent], derived: list[DutyEvent]) -> list[DutyEvent]:
+    return sorted(manual + derived, key=lambda e: (e.on, e.kind, e.source != "manual", e.title))
 
 
 def month_end(m: dt.date) -> dt.date:
     return (dt.date(m.year + (m.month == 12), 1 if m.month == 12 else m.month + 1, 1) - dt.timedelta(days=1))
-
-
-def group_checklist(session: Session, cluster: Cluster, today: dt.date, months: int = 6, minimum: int | None = None,
-                    enabled: Iterable[str] = ("activities", "lists", "campaigns")):
-    """The checklist of the last ``months`` months (the tenant's ``duty_min_per_month`` unless
-    ``minimum`` is given)."""
-    if minimum is None:
-        from plugins.dongfanghong.service import settings_of
-
-        minimum = settings_of(cluster.tenant_id).duty_min_per_month
-    ms = months_back(today, months)
-    events = group_events(session, cluster, ms[0], month_end(ms[-1]), enabled)
-    return duty_checklist([(e.kind, e.on, e.source) for e in events], ms, today, minimum)

@@ -90,7 +90,7 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
     enabled = registry().enabled(ctx.tenant.id)
     checklist = svc.group_checklist(db, c, today, months=6, enabled=enabled)
     months = list(checklist)
-    events = [e for e in duty.group_events(db, c, months[0], today, enabled) if e.source != "manual"][::-1]
+    events = [e for e in svc.group_events(db, c, months[0], today, enabled) if e.source != "manual"][::-1]
     leaders = cl.leaders_of(db, c, active_only=True)
     members = [m for m in cl.members_of(db, c) if cl.is_active_member(m)]
     _, party_names = cl.names_of(db, [], [m.party_org_id for m in members])

@@ -380,13 +380,36 @@ def add_duty_entry(session: Session, cluster: Cluster, raw: Mapping[str, Any], u
     return row
 
 
-from plugins.dongfanghong.duty import (  # noqa: E402,F401  (DFH-2: derived from what happened)
+from plugins.dongfanghong import duty  # noqa: E402  (DFH-2: derived from what happened)
+from plugins.dongfanghong.duty import (  # noqa: E402,F401
     ChecklistCell,
     duty_checklist,
-    group_checklist,
     month_start,
     months_back,
 )
+
+
+def group_events(session: Session, cluster: Cluster, first: dt.date, last: dt.date,
+                 enabled: Iterable[str] = duty.SOURCES_FROM) -> list[duty.DutyEvent]:
+    """What the group's current 专干 did (derived, :mod:`plugins.dongfanghong.duty`) and the
+    manual entries, between ``first`` and ``last``, oldest first."""
+    staff = staff_of(session, [cluster.id]).get(cluster.id)
+    derived: list[duty.DutyEvent] = []
+    if staff is not None:
+        pids = group_party_org_ids(session, [cluster.id], last).get(cluster.id, [])
+        derived = duty.derived_events(session, cluster, staff, pids, first, last, enabled)
+    return duty.combine(duty.manual_events(session, cluster, first, last), derived)
+
+
+def group_checklist(session: Session, cluster: Cluster, today: dt.date, months: int = 6, minimum: int | None = None,
+                    enabled: Iterable[str] = duty.SOURCES_FROM):
+    """The checklist of the last ``months`` months; the gap rule is the tenant's
+    ``duty_min_per_month`` unless ``minimum`` is given."""
+    if minimum is None:
+        minimum = settings_of(cluster.tenant_id).duty_min_per_month
+    ms = months_back(today, months)
+    events = group_events(session, cluster, ms[0], duty.month_end(ms[-1]), enabled)
+    return duty_checklist([(e.kind, e.on, e.source) for e in events], ms, today, minimum)
 
 
 def duty_query(cluster: Cluster, kind: str = "", q: str = ""):

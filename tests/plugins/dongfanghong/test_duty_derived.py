@@ -25,7 +25,7 @@ DAY = PREV.replace(day=15)
 
 
 def _cells(s, gid: int, minimum: int = 1):
-    return duty.group_checklist(s, s.get(Cluster, gid), TODAY, months=2, minimum=minimum)[PREV]
+    return svc.group_checklist(s, s.get(Cluster, gid), TODAY, months=2, minimum=minimum)[PREV]
 
 
 def test_checklist_follows_meetings_demands_and_reports(world, groups):
@@ -71,7 +71,7 @@ def test_checklist_follows_meetings_demands_and_reports(world, groups):
         assert [(cell.count, cell.gap) for cell in cells.values()] == [(1, False), (1, False), (1, False)]
 
         # what the system saw is listed with its source and a link; a manual entry adds to it
-        events = duty.group_events(s, c, PREV, TODAY)
+        events = svc.group_events(s, c, PREV, TODAY)
         assert {(e.kind, e.source, e.ref.split("/")[0]) for e in events} == {
             ("attend", "activity", "activities"), ("report", "minutes", "activities"), ("help", "demand", "lists")}
         svc.add_duty_entry(s, c, {"kind": "attend", "occurred_on": DAY.isoformat(), "title": "线下走访"}, staff_id)
@@ -105,7 +105,7 @@ def test_filed_reports_count_as_bibao(world, groups):
         s.add(CampaignReport(obligation_id=ob.id, obligation_title=ob.title, period=PREV.isoformat()[:7],
                              submitted_on=DAY, submitted_by_id=world.ids["staff2"]))
         s.flush()
-        events = [e for e in duty.group_events(s, c, PREV, TODAY) if e.kind == "report"]
+        events = [e for e in svc.group_events(s, c, PREV, TODAY) if e.kind == "report"]
         assert [(e.source, e.on, e.title) for e in events] == [("report", DAY, f"两新党建月报（{PREV.isoformat()[:7]}）")]
         assert not _cells(s, gid)["report"].gap
         s.rollback()
