@@ -138,7 +138,13 @@ def prepare_jinja_env(env: Environment) -> None:
 @hookspec
 def on_plugin_enabled(session: Session, tenant: TenantInfo, plugin: str) -> None:
     """``plugin`` was just enabled for ``tenant`` — by the admin page, the API or
-    ``tenants sync``, all through :meth:`core.plugins.PluginRegistry.set_enabled`."""
+    ``tenants sync``, all through :meth:`core.plugins.PluginRegistry.set_enabled`.
+
+    While the hook runs, the registry answers for ``tenant`` as ``session`` sees it (the plugin and
+    the dependencies enabled with it count as enabled in ``registry().enabled()``, ``each_for()``),
+    so a program can set up its defaults through the engines' ``api.py`` in the same transaction
+    (nanhu creates its 一月一检查/一季一考核/半年一讲评 recurrences in the cadences block). Keep it
+    idempotent and small: it runs inside the admin's request and ``tenants sync``."""
 
 
 @hookspec

@@ -12,6 +12,7 @@ import importlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from importlib.util import find_spec
@@ -311,6 +312,9 @@ class PluginRegistry:
         return state
 
     def enabled(self, tenant_id: int) -> frozenset[str]:
+        pending = _PENDING.get()
+        if pending and tenant_id in pending:  # inside on_plugin_enabled/disabled: the session's view
+            return pending[tenant_id]
         rows = self._state().get(tenant_id, {})
         return frozenset(n for n, e in rows.items() if e.enabled and n in self.meta)
 
@@ -416,8 +420,16 @@ class PluginRegistry:
             session.flush()
             revisions.bump(session, "plugins")
             hook = self.pm.hook.on_plugin_enabled if enabled else self.pm.hook.on_plugin_disabled
-            for n in targets:
-                hook(session=session, tenant=tenant, plugin=n)
+            # the hooks see the tenant's plugins as this session does (enabled(), each_for(),
+            # is_enabled() in this context only), so a plugin can set up its defaults through the
+            # engines it has just enabled before anything is committed
+            token = _PENDING.set({**(_PENDING.get() or {}),
+                                  tenant.id: frozenset(self.enabled_in(session, tenant.id))})
+            try:
+                for n in targets:
+                    hook(session=session, tenant=tenant, plugin=n)
+            finally:
+                _PENDING.reset(token)
         return targets
 
     def enabled_in(self, session: Session, tenant_id: int) -> set[str]:
@@ -448,6 +460,9 @@ class PluginRegistry:
         current = self.settings(tenant_id, name).model_dump(mode="json")
         return self.save_settings(session, tenant_id, name, {**current, **values})
 
+
+#: tenant id → enabled plugins while set_enabled runs the enable/disable hooks (this context only)
+_PENDING: ContextVar[dict[int, frozenset[str]] | None] = ContextVar("liandong_pending_plugins", default=None)
 
 _registry: PluginRegistry | None = None
 

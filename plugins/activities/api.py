@@ -37,8 +37,10 @@ Fields of an activity (:func:`create_activity`)
     (``party_org:<id>``, ``cluster:<id>`` or ``tenant``, required) · ``title`` (required, ≤ 200)
     · ``date`` + ``start_time`` (``HH:MM``) [+ ``end_date``] + ``end_time`` — Asia/Shanghai wall
     clock; or ISO ``starts_at`` / ``ends_at`` instead · ``place`` · ``description`` ·
-    ``speakers`` (one per line: ``姓名，单位，题目``) · ``minutes``. One that has already
-    started is recorded as held (已举行).
+    ``speakers`` (one per line: ``姓名，单位，题目``) · ``minutes`` · ``co_organizers`` (a list of
+    ``party_org:<id>`` / ``cluster:<id>``: the other organizers of a joint activity, ≤ 20; a type with
+    ``joint=True`` needs one; the activity counts for them in :func:`count_by_organizer` and
+    :func:`due`, and their people see it). One that has already started is recorded as held (已举行).
 
 Example (a program recording a session from its own form)::
 

@@ -7,6 +7,7 @@ from core.history import Labels
 from plugins.activities.models import (
     Activity,
     ActivityAttachment,
+    ActivityCoOrganizer,
     ActivityFollowUp,
     ActivityParticipant,
     ActivitySpeaker,
@@ -28,6 +29,10 @@ LABELS = [
             "minutes": "会议记录", "created_by_id": "登记人"},
            choices={"activity_type": _types, "organizer_kind": ORGANIZER_KINDS, "status": STATUSES},
            actions={"export": "导出活动"}),
+    Labels(ActivityCoOrganizer, "共同组织单位",
+           {"activity_id": "活动", "organizer_kind": "组织单位类型", "party_org_id": "党组织", "cluster_id": "联建组织",
+            "organizer_name": "共同组织单位"},
+           choices={"organizer_kind": ORGANIZER_KINDS}, title="organizer_name"),
     Labels(ActivitySpeaker, "主讲人", {"activity_id": "活动", "name": "姓名", "unit": "单位", "topic": "讲题",
                                     "position": "顺序"}),
     Labels(ActivityParticipant, "参加人员",

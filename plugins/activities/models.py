@@ -54,6 +54,8 @@ class Activity(TenantOwned, Timestamps, Base):
         back_populates="activity", cascade="all, delete-orphan", order_by="ActivityAttachment.id")
     follow_ups: Mapped[list[ActivityFollowUp]] = relationship(
         back_populates="activity", cascade="all, delete-orphan", order_by="ActivityFollowUp.id")
+    co_organizers: Mapped[list[ActivityCoOrganizer]] = relationship(
+        back_populates="activity", cascade="all, delete-orphan", order_by="ActivityCoOrganizer.id")
 
     @property
     def name(self) -> str:  # the audit log's summary
@@ -67,6 +69,31 @@ class Activity(TenantOwned, Timestamps, Base):
         if self.organizer_kind == "cluster":
             return self.cluster_id
         return self.tenant_id
+
+
+class ActivityCoOrganizer(TenantOwned, Base):
+    """Another party org or cluster that organizes the activity together with its organizer
+    (联合开展: 001's 理论知识联学、组织生活联过 …). The activity counts for it as for the organizer
+    (``count_by_organizer``, what is due) and its people see the activity; only the organizer's
+    side edits it. The name is kept as a snapshot like the organizer's."""
+
+    __tablename__ = "activities_co_organizers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities_activities.id", ondelete="CASCADE"), index=True)
+    organizer_kind: Mapped[str] = mapped_column(String(16))  # party_org | cluster
+    party_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id", ondelete="SET NULL"), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"), index=True)
+    organizer_name: Mapped[str] = mapped_column(String(200), default="")
+
+    activity: Mapped[Activity] = relationship(back_populates="co_organizers")
+
+    @property
+    def name(self) -> str:
+        return self.organizer_name
+
+    @property
+    def organizer_id(self) -> int | None:
+        return self.party_org_id if self.organizer_kind == "party_org" else self.cluster_id
 
 
 class ActivitySpeaker(TenantOwned, Base):
@@ -155,4 +182,4 @@ class ActivityFollowUp(TenantOwned, Timestamps, Base):
         return self.text[:60]
 
 
-MODELS = [Activity, ActivitySpeaker, ActivityParticipant, ActivityAttachment, ActivityFollowUp]
+MODELS = [Activity, ActivitySpeaker, ActivityParticipant, ActivityAttachment, ActivityFollowUp, ActivityCoOrganizer]

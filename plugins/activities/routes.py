@@ -179,12 +179,17 @@ def _form_page(ctx: Ctx, db: Session, form: dict, errors: dict, activity: Activi
     access, types, today = _env(ctx)
     return render("activities:ActivityForm", status_code=status, ctx=ctx, v=View(types, today), form=form,
                   errors=errors, activity=activity, types=types,
-                  organizers=svc.organizer_options(db, access, ctx.tenant, writable=True))
+                  organizers=svc.organizer_options(db, access, ctx.tenant, writable=True),
+                  co_options=svc.organizer_options(db, access, ctx.tenant, writable=False, kinds=("party_org", "cluster")),
+                  joint_types=[t.label for t in types.types if t.joint])
 
 
-def _form(data: dict[str, Any]) -> dict[str, str]:
-    return {k: (str(data.get(k) or "").strip() if k in ("speakers", "description", "minutes") else form_value(data, k))
-            for k in svc.FORM_FIELDS}
+def _form(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        k: (str(data.get(k) or "").strip() if k in ("speakers", "description", "minutes") else form_value(data, k))
+        for k in svc.FORM_FIELDS if k != "co_organizers"}
+    out["co_organizers"] = svc.co_organizer_values(form_list(data, "co_organizers"))[:svc.MAX_CO_ORGANIZERS + 1]
+    return out
 
 
 @get("/new", **PAGE_W)
@@ -428,9 +433,12 @@ class ActivityIn:
     place: str = ""
     minutes: str = ""
     speakers: list[SpeakerIO] = field(default_factory=list)
+    #: other organizers of a joint activity: ``"party_org:<id>"`` or ``"cluster:<id>"``
+    co_organizers: list[str] = field(default_factory=list)
 
     def raw(self) -> dict[str, Any]:
-        return {"activity_type": self.activity_type, "organizer": self.organizer, "title": self.title,
+        return {"activity_type": self.activity_type, "organizer": self.organizer, "co_organizers": self.co_organizers,
+                "title": self.title,
                 "starts_at": self.starts_at, "ends_at": self.ends_at, "description": self.description,
                 "place": self.place, "minutes": self.minutes,
                 "speakers": [{"name": s.name, "unit": s.unit, "topic": s.topic} for s in self.speakers]}
@@ -530,11 +538,15 @@ class ActivityDetailOut(ActivityOut):
     participants: list[ParticipantOut] = field(default_factory=list)
     follow_ups: list[FollowUpOut] = field(default_factory=list)
     attachments: list[AttachmentOut] = field(default_factory=list)
+    co_organizers: list[str] = field(default_factory=list)
+    co_organizer_names: list[str] = field(default_factory=list)
 
     @classmethod
     def full(cls, db: Session, a: Activity, types: TypeSet) -> ActivityDetailOut:
         base = ActivityOut.of(a, types, svc.organizer_name(db, a))
-        return cls(**base.__dict__, description=a.description, minutes=a.minutes, cancel_reason=a.cancel_reason,
+        return cls(**base.__dict__, co_organizers=[svc.organizer_value(c.organizer_kind, c.organizer_id)
+                                                   for c in a.co_organizers if c.organizer_id is not None],
+                   co_organizer_names=svc.co_organizer_names(db, a), description=a.description, minutes=a.minutes, cancel_reason=a.cancel_reason,
                    speakers=[SpeakerIO(s.name, s.unit, s.topic) for s in a.speakers],
                    participants=[ParticipantOut(p.id, p.member_id, p.name, p.unit, p.attendance, p.leave_reason,
                                                 p.leave_approved, p.note) for p in a.participants],

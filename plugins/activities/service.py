@@ -50,6 +50,7 @@ from core.web.listing import PAGE_SIZE, PageOf, paginate
 from plugins.activities.models import (
     Activity,
     ActivityAttachment,
+    ActivityCoOrganizer,
     ActivityFollowUp,
     ActivityParticipant,
     ActivitySpeaker,
@@ -238,9 +239,13 @@ def visible_clause(session: Session, access: Access) -> ColumnElement[bool]:
     scope = scope_of(session, access)
     if scope is None:
         return true()
+    clusters = (scope.clusters | scope.member_clusters) or {-1}
     return or_(Activity.organizer_kind == "tenant",
                Activity.party_org_id.in_(scope.party_orgs or {-1}),
-               Activity.cluster_id.in_((scope.clusters | scope.member_clusters) or {-1}))
+               Activity.cluster_id.in_(clusters),
+               Activity.id.in_(select(ActivityCoOrganizer.activity_id).where(or_(
+                   ActivityCoOrganizer.party_org_id.in_(scope.party_orgs or {-1}),
+                   ActivityCoOrganizer.cluster_id.in_(clusters)))))
 
 
 def may_organize(session: Session, access: Access, kind: str, organizer_id: int | None) -> bool:
@@ -305,11 +310,12 @@ def _live_clusters(session: Session) -> Select:
 
 
 def organizer_options(session: Session, access: Access, tenant: TenantInfo, *, writable: bool = True,
-                      activity_type: ActivityType | None = None) -> dict[str, str]:
+                      activity_type: ActivityType | None = None,
+                      kinds: tuple[str, ...] | None = None) -> dict[str, str]:
     """``{"party_org:12": "xx党支部", "cluster:3": "第一联组（联组）", "tenant": "东方红街道"}`` — the
-    organizers the principal may pick (``writable``) or filter by."""
+    organizers the principal may pick (``writable``) or filter by (and name as co-organizers)."""
     scope = scope_of(session, access)
-    kinds = activity_type.organizer_kinds if activity_type else tuple(ORGANIZER_KINDS)
+    kinds = kinds or (activity_type.organizer_kinds if activity_type else tuple(ORGANIZER_KINDS))
     out: dict[str, str] = {}
     if "tenant" in kinds and (scope is None or not writable):
         out["tenant"] = f"{tenant.name}（本级）"
@@ -366,8 +372,10 @@ def organizer_names(session: Session, activities: Iterable[Activity]) -> dict[in
 
 # --- create / update -------------------------------------------------------------------------------------
 
-FORM_FIELDS = ("activity_type", "organizer", "title", "description", "date", "start_time", "end_date", "end_time",
-               "place", "speakers", "minutes")
+FORM_FIELDS = ("activity_type", "organizer", "co_organizers", "title", "description", "date", "start_time",
+               "end_date", "end_time", "place", "speakers", "minutes")
+#: at most this many co-organizers per activity
+MAX_CO_ORGANIZERS = 20
 
 
 def form_values(activity: Activity | None = None) -> dict[str, str]:
@@ -378,6 +386,8 @@ def form_values(activity: Activity | None = None) -> dict[str, str]:
     return {
         "activity_type": activity.activity_type,
         "organizer": organizer_value(activity.organizer_kind, activity.organizer_id),
+        "co_organizers": [organizer_value(c.organizer_kind, c.organizer_id) for c in activity.co_organizers
+                          if c.organizer_id is not None],
         "title": activity.title, "description": activity.description,
         "date": start.date().isoformat(), "start_time": start.strftime("%H:%M"),
         "end_date": end.date().isoformat() if end.date() != start.date() else "", "end_time": end.strftime("%H:%M"),
@@ -435,6 +445,47 @@ class Cleaned:
     place: str
     speakers: list[tuple[str, str, str]]
     minutes: str
+    co_organizers: list[tuple[str, int, str]] = field(default_factory=list)  # (kind, id, name)
+
+
+def co_organizer_values(value: Any) -> list[str]:
+    """The co-organizers a form (a list, or one comma-separated string) or the API gave."""
+    items = value if isinstance(value, (list, tuple)) else re.split(r"[,，\s]+", str(value or ""))
+    return [str(v).strip() for v in items if str(v or "").strip()]
+
+
+def _clean_co_organizers(session: Session, raw: Mapping[str, Any], organizer: tuple[str, int | None] | None,
+                         atype: ActivityType | None, current: Activity | None,
+                         errors: dict[str, str]) -> list[tuple[str, int, str]]:
+    values = co_organizer_values(raw.get("co_organizers"))
+    kept = {(c.organizer_kind, c.organizer_id) for c in current.co_organizers} if current else set()
+    out: list[tuple[str, int, str]] = []
+    for value in values:
+        parsed = parse_organizer(value)
+        if parsed is None or parsed[0] == "tenant":
+            errors["co_organizers"] = "共同组织单位应为党组织或联建组织"
+            return []
+        kind, oid = parsed
+        row = session.get(PartyOrg if kind == "party_org" else Cluster, oid)  # another tenant's id: None
+        if row is None:
+            errors["co_organizers"] = "共同组织单位不存在"
+            return []
+        gone = row.dissolved_on if kind == "party_org" else row.archived_on
+        if gone is not None and (kind, oid) not in kept:
+            errors["co_organizers"] = f"「{row.name}」已撤销，不能再组织活动"
+            return []
+        if (kind, oid) == organizer:
+            errors["co_organizers"] = f"「{row.name}」已是组织单位，不必再列为共同组织单位"
+            return []
+        if any((k, i) == (kind, oid) for k, i, _ in out):
+            errors["co_organizers"] = f"「{row.name}」重复了"
+            return []
+        out.append((kind, oid, row.name))
+    if len(out) > MAX_CO_ORGANIZERS:
+        errors["co_organizers"] = f"共同组织单位最多 {MAX_CO_ORGANIZERS} 个"
+    elif atype is not None and atype.joint and not out:
+        errors["co_organizers"] = f"「{atype.label}」由多方联合开展，请选择至少一个共同组织单位"
+    return out
 
 
 def clean(session: Session, access: Access, tenant: TenantInfo, types: TypeSet, raw: Mapping[str, Any],
@@ -543,10 +594,14 @@ def clean(session: Session, access: Access, tenant: TenantInfo, types: TypeSet, 
     elif speakers and atype is not None and not atype.has_speakers:
         errors["speakers"] = f"「{atype.label}」不设主讲人，请清空"
 
+    co_organizers = _clean_co_organizers(
+        session, raw, (kind, party_org.id if party_org else cluster.id if cluster else None) if kind else None,
+        atype, current, errors)
+
     if errors:
         raise FormErrors(errors)
     return Cleaned(atype, kind, party_org, cluster, org_name, title, description, starts_at, ends_at, place,
-                   speakers, minutes)
+                   speakers, minutes, co_organizers)
 
 
 def _apply(session: Session, activity: Activity, c: Cleaned) -> None:
@@ -560,6 +615,16 @@ def _apply(session: Session, activity: Activity, c: Cleaned) -> None:
         activity.starts_at = c.starts_at
     if activity.ends_at is None or clock.aware(activity.ends_at) != c.ends_at:
         activity.ends_at = c.ends_at
+    old_co = [(x.organizer_kind, x.organizer_id) for x in activity.co_organizers]
+    if old_co != [(k, i) for k, i, _ in c.co_organizers]:
+        for x in list(activity.co_organizers):
+            activity.co_organizers.remove(x)
+            session.delete(x)
+        session.flush()
+        for kind, oid, name in c.co_organizers:
+            activity.co_organizers.append(ActivityCoOrganizer(
+                organizer_kind=kind, party_org_id=oid if kind == "party_org" else None,
+                cluster_id=oid if kind == "cluster" else None, organizer_name=name, tenant_id=activity.tenant_id))
     old = [(s.name, s.unit, s.topic) for s in activity.speakers]
     if old != c.speakers:
         for speaker in list(activity.speakers):  # deleted explicitly: the audit sees session.deleted only
@@ -1216,17 +1281,28 @@ def obliged_organizers(session: Session, tenant: TenantInfo, atype: ActivityType
 
 def count_by_organizer(session: Session, type_keys: str | Iterable[str] | None, period_start: dt.date,
                        period_end: dt.date, statuses: Iterable[str] = ("held",)) -> dict[tuple[str, int], int]:
-    """Activities per organizer ``(kind, id)`` whose local start date is in ``[start, end]``."""
+    """Activities per organizer ``(kind, id)`` whose local start date is in ``[start, end]`` — as
+    organizer or as a co-organizer (联合开展)."""
     lo, hi = utc_range(period_start, period_end)
     org_id = _organizer_id_column()
     stmt = (select(Activity.organizer_kind, org_id, func.count())
             .where(Activity.starts_at >= lo, Activity.starts_at < hi, Activity.status.in_(tuple(statuses)),
                    org_id.is_not(None))
             .group_by(Activity.organizer_kind, org_id))
+    co_id = func.coalesce(ActivityCoOrganizer.party_org_id, ActivityCoOrganizer.cluster_id)
+    co = (select(ActivityCoOrganizer.organizer_kind, co_id, func.count(func.distinct(Activity.id)))
+          .join(Activity, Activity.id == ActivityCoOrganizer.activity_id)
+          .where(Activity.starts_at >= lo, Activity.starts_at < hi, Activity.status.in_(tuple(statuses)),
+                 co_id.is_not(None))
+          .group_by(ActivityCoOrganizer.organizer_kind, co_id))
     if type_keys is not None:
         keys = (type_keys,) if isinstance(type_keys, str) else tuple(type_keys)
         stmt = stmt.where(Activity.activity_type.in_(keys))
-    return {(kind, oid): n for kind, oid, n in session.execute(stmt)}
+        co = co.where(Activity.activity_type.in_(keys))
+    out = {(kind, oid): n for kind, oid, n in session.execute(stmt)}
+    for kind, oid, n in session.execute(co):  # an activity counts for each of its co-organizers too
+        out[(kind, oid)] = out.get((kind, oid), 0) + n
+    return out
 
 
 def _organizer_id_column():
@@ -1416,6 +1492,17 @@ class Detail:
     end: dt.datetime  # local
     summary: AttendanceRate
     members: dict[int, Member]
+    co_organizers: list[str] = field(default_factory=list)
+
+
+def co_organizer_names(session: Session, activity: Activity) -> list[str]:
+    """The co-organizers' current names (the snapshot, marked deleted, when one no longer exists)."""
+    out = []
+    for c in activity.co_organizers:
+        row = (session.get(PartyOrg, c.party_org_id) if c.party_org_id else
+               session.get(Cluster, c.cluster_id) if c.cluster_id else None)
+        out.append(row.name if row is not None else f"{c.organizer_name}（已删除）")
+    return out
 
 
 def detail(session: Session, types: TypeSet, activity: Activity) -> Detail:
@@ -1423,7 +1510,7 @@ def detail(session: Session, types: TypeSet, activity: Activity) -> Detail:
     members = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))} if ids else {}
     return Detail(activity, types.get(activity.activity_type), types.label(activity.activity_type),
                   organizer_name(session, activity), clock.local(activity.starts_at), clock.local(activity.ends_at),
-                  attendance_summary(activity), members)
+                  attendance_summary(activity), members, co_organizer_names(session, activity))
 
 
 def period_choices() -> dict[str, str]:

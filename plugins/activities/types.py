@@ -61,6 +61,8 @@ class ActivityType:
     ``key`` is stored on each activity: keep it stable and namespaced for program types
     (``"nanhu.monthly_lesson"``). A program type with the key of a built-in type replaces it
     for the tenant (e.g. to change its cadence). ``group`` groups types on pages (``"三会一课"``).
+    Any activity may name co-organizers (共同组织单位: other party orgs or clusters); a ``joint``
+    type needs at least one (001's 理论知识联学、组织生活联过 are held together by two sides).
     """
 
     key: str
@@ -71,6 +73,7 @@ class ActivityType:
     description: str = ""
     group: str = ""
     order: int = 100
+    joint: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "organizer_kinds", tuple(self.organizer_kinds))

@@ -134,3 +134,14 @@ def register_indicators(tenant):
 
     return indicators()
 
+
+
+@hookimpl
+def on_plugin_enabled(session, tenant, plugin):
+    """001 NH-3's 一月一检查、一季一考核、半年一讲评: the three recurrences in the cadences block are
+    the tenant's defaults from the day it enables the program (idempotent; the tenant may stop or
+    change them on the 周期安排 page)."""
+    if plugin == "nanhu":
+        from plugins.nanhu.program import ensure_cadences
+
+        ensure_cadences(session, tenant)

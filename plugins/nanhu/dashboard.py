@@ -147,6 +147,8 @@ def program_dashboard(ctx, db: Session, settings, today: dt.date) -> ProgramData
     data.gaps = pairing_gaps(ctx, db, today)
     for label, n in data.gaps.get("holders", {}).items():
         data.due.append(Due(f"{label}未达到最少结对数", n, "units/gaps"))
+    if _enabled(ctx, "assessment"):
+        data.cobuild["annual"] = cobuild_annual(db, today.year)
     data.cobuild["results"] = db.scalar(select(func.count()).select_from(ResultUse).where(ResultUse.year == today.year)) or 0
     # NH-4 清朗
     theme = svc.theme_month(db, today.replace(day=1))
@@ -162,6 +164,19 @@ def program_dashboard(ctx, db: Session, settings, today: dt.date) -> ProgramData
         data.due.append(Due("本月“一课一片一实践”未全部完成的党支部", theme.owed - theme.complete,
                             f"nanhu/theme-days?month={today:%Y-%m}"))
     return data
+
+
+def cobuild_annual(db: Session, year: int) -> dict[str, Any]:
+    """NH-3: the year's published 共建 results of the helping units and the annual round they feed."""
+    from plugins.assessment import api as assessment
+
+    parts = {label: len(assessment.published_results(db, template, "unit", year=year))
+             for template, _key, label, _w in program.ANNUAL_PARTS}
+    R = assessment.AssessmentRound
+    rnd = db.scalar(select(R).where(R.template_key == program.COBUILD_ANNUAL, R.period == str(year))
+                    .order_by(R.id.desc()).limit(1))
+    return {"year": year, "parts": parts, "round": rnd,
+            "state": assessment.STATES.get(rnd.state, rnd.state) if rnd else ""}
 
 
 def alliance_rows(db: Session, today: dt.date, lists) -> list[dict[str, Any]]:

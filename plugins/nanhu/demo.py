@@ -249,17 +249,21 @@ def _activities(session: Session, tenant: TenantInfo, alliances: list[Cluster], 
     access = activities.system_access()
     have = set(session.scalars(select(activities.Activity.title).where(
         activities.Activity.activity_type.like("nanhu.%"))))
+    joint = {k for k, _ in program.JOINT_TYPES}
+    branches = _branches(session)
     plan = []
     for i, (key, label) in enumerate((*program.WORK_TYPES, *program.JOINT_TYPES)):
         for j, c in enumerate(alliances[:3]):
             day = today - dt.timedelta(days=15 + 23 * i + 7 * j)
-            plan.append((key, f"{c.name}{label}", f"cluster:{c.id}", day))
-    for key, title, organizer, day in plan:
-        if title in have:
+            # the four 联学/联过/联建/联谋 are held by the alliance together with a two-new branch
+            co = [f"party_org:{branches[(i * 3 + j) % len(branches)].id}"] if key in joint and branches else []
+            plan.append((key, f"{c.name}{label}", f"cluster:{c.id}", day, co))
+    for key, title, organizer, day, co in plan:
+        if title in have or (key in joint and not co):
             continue
         activities.create_activity(session, access, tenant, {
-            "activity_type": key, "organizer": organizer, "title": title, "date": day.isoformat(),
-            "start_time": "09:00", "end_time": "11:30", "place": "南湖新区党群服务中心"})
+            "activity_type": key, "organizer": organizer, "co_organizers": co, "title": title,
+            "date": day.isoformat(), "start_time": "09:00", "end_time": "11:30", "place": "南湖新区党群服务中心"})
 
 
 #: the 19 member units of the 两新工委 with their 分工/职责 (the seed names the number, not the units)
@@ -303,6 +307,37 @@ def load_blocks(session: Session, tenant: TenantInfo, today: dt.date) -> None:
         _handbook(session, tenant, branches, today)
     if "cadences" in enabled:
         program.ensure_cadences(session, tenant)
+    if "units" in enabled and "assessment" in enabled:
+        _cobuild_rounds(session, tenant, today)
+
+
+def _cobuild_rounds(session: Session, tenant: TenantInfo, today: dt.date) -> None:
+    """The 一季一考核 of the helping units for this year's quarters that have ended, published (the
+    annual round is fed from them on the program page: nothing typed in)."""
+    from plugins.assessment import api as assessment
+    from plugins.units import api as units
+
+    helpers = sorted({p.unit_id for p in units.pairings_of(session, kind=program.BANGFU) if p.unit_id})
+    if not helpers:
+        return
+    R = assessment.AssessmentRound
+    have = set(session.scalars(select(R.period).where(R.template_key == program.COBUILD_QUARTER)))
+    access = assessment.system_access("demo")
+    for q in range(1, 5):
+        end = dt.date(today.year, 3 * q, 1) + dt.timedelta(days=31)
+        if end.replace(day=1) > today or f"{today.year}-Q{q}" in have:
+            continue
+        rnd = assessment.create_round(session, tenant, {
+            "template": program.COBUILD_QUARTER, "period": f"{today.year}-Q{q}", "target_mode": "chosen",
+            "targets": helpers})
+        for action in ("open", "start_scoring"):
+            assessment.transition(session, tenant, rnd, action)
+        for i, sheet in enumerate(assessment.sheets_of(session, rnd)):
+            base = 17 + (i * 3 + q) % 9  # 17 … 25 of 25 per part
+            assessment.save_scores(session, access, sheet, {
+                k: (str(min(25, base + j)), "共建活动记录、签到表") for j, k in enumerate(("study", "life", "venue", "plan"))})
+        for action in ("submit_review", "publish"):
+            assessment.transition(session, tenant, rnd, action)
 
 
 def _units(session: Session, tenant: TenantInfo, branches: list[PartyOrg], today: dt.date) -> None:

@@ -56,8 +56,8 @@ def activity_types():
     types = [ActivityType(key, label, ("party_org", "cluster", "tenant"), group="赋能工程", order=60 + i,
                           description="依托党建优势为两新组织赋能增效")
              for i, (key, label) in enumerate(WORK_TYPES)]
-    types += [ActivityType(key, label, ("party_org", "cluster", "tenant"), group="共建工程", order=70 + i,
-                           description="联点班子成员、区直单位、街道（管理处）与两新党组织共建共创")
+    types += [ActivityType(key, label, ("party_org", "cluster", "tenant"), group="共建工程", order=70 + i, joint=True,
+                           description="联点班子成员、区直单位、街道（管理处）与两新党组织共建共创：由共建双方共同组织")
               for i, (key, label) in enumerate(JOINT_TYPES)]
     types.append(ActivityType(MONTHLY_LESSON, "廉政文化“一月一课一片一实践”主题党日", ("party_org",),
                               Cadence("month", party_org_types=BRANCH_TYPES), group="清朗工程", order=80,
@@ -85,32 +85,43 @@ def alliance_type():
 COBUILD_MONTH = "nanhu.cobuild_month"
 COBUILD_QUARTER = "nanhu.cobuild_quarter"
 COBUILD_HALF = "nanhu.cobuild_half"
+COBUILD_ANNUAL = "nanhu.cobuild_annual"
 ANNUAL = "nanhu.annual"
+#: 001: 共建帮扶单位考核结果记入年度党建考核 — how much of the annual 共建 score each part brings (a
+#: reading of the seed, which names the parts but not their weights)
+ANNUAL_PARTS = ((COBUILD_QUARTER, "quarters", "一季一考核", 70), (COBUILD_HALF, "reviews", "半年一讲评", 30))
 
 
 def assessment_templates():
     from plugins.assessment.api import AssessmentTemplate, Criterion, Section
 
     C = Criterion
+    joint = (C("study", "理论知识联学", 25), C("life", "组织生活联过", 25),
+             C("venue", "活动阵地联建", 25), C("plan", "发展思路联谋", 25))
     return [
+        # 001 NH-3: the 共建帮扶单位 (区直部门、街道（管理处）— units of the units block) are checked,
+        # assessed and reviewed on their 共建 with the two-new party orgs they help
         AssessmentTemplate(
-            key=COBUILD_MONTH, label="两新组织党建共建检查（一月一检查）", target_kind="party_org",
-            period_kind="month", order=49, description="共建帮扶单位每月检查联学、联过、联建、联谋开展情况。",
-            sections=(Section("joint", "本月共建", (
-                C("study", "理论知识联学", 25), C("life", "组织生活联过", 25),
-                C("venue", "活动阵地联建", 25), C("plan", "发展思路联谋", 25))),)),
+            key=COBUILD_MONTH, label="两新组织党建共建检查（一月一检查）", target_kind="unit",
+            period_kind="month", order=49, description="每月检查共建帮扶单位开展联学、联过、联建、联谋情况。",
+            sections=(Section("joint", "本月共建", joint),)),
         AssessmentTemplate(
-            key=COBUILD_HALF, label="两新组织党建共建讲评（半年一讲评）", target_kind="party_org",
+            key=COBUILD_QUARTER, label="两新组织党建共建考核（一季一考核）", target_kind="unit",
+            period_kind="quarter", order=50,
+            description="一月一检查、一季一考核、半年一讲评；共建帮扶单位考核结果记入年度党建考核及绩效考核。",
+            sections=(Section("joint", "共建内容", joint),)),
+        AssessmentTemplate(
+            key=COBUILD_HALF, label="两新组织党建共建讲评（半年一讲评）", target_kind="unit",
             period_kind="half_year", order=52, grade_bands=(("好", 85), ("较好", 70), ("一般", 0)),
             description="半年集中讲评共建成效，结果记入年度党建考核。",
             sections=(Section("review", "讲评", (C("effect", "共建成效", 60), C("brand", "特色与品牌", 40))),)),
         AssessmentTemplate(
-            key=COBUILD_QUARTER, label="两新组织党建共建考核（一季一考核）", target_kind="party_org",
-            period_kind="quarter", order=50,
-            description="一月一检查、一季一考核、半年一讲评；共建帮扶单位考核结果记入年度党建考核及绩效考核。",
-            sections=(Section("joint", "共建内容", (
-                C("study", "理论知识联学", 25), C("life", "组织生活联过", 25),
-                C("venue", "活动阵地联建", 25), C("plan", "发展思路联谋", 25))),)),
+            key=COBUILD_ANNUAL, label="共建帮扶单位年度党建考核（两新共建部分）", target_kind="unit",
+            period_kind="year", order=53, grade_bands=(("优秀", 90), ("良好", 80), ("合格", 60), ("不合格", 0)),
+            description="共建帮扶单位考核结果记入年度党建考核及绩效考核：由本年度已公布的一季一考核、半年一讲评结果计入，不手工录入。",
+            sections=(Section("cobuild", "两新共建", tuple(
+                C(key, f"{label}平均得分", weight, description=f"本年度已公布的{label}总分平均后按 {weight}% 计入")
+                for _template, key, label, weight in ANNUAL_PARTS)),)),
         AssessmentTemplate(
             key=ANNUAL, label="两新组织年度党建考核", target_kind="party_org", period_kind="year", order=51,
             grade_bands=(("优秀", 90), ("良好", 80), ("合格", 60), ("不合格", 0)),
@@ -122,6 +133,61 @@ def assessment_templates():
                 Section("clean", "清朗", (C("clean", "清廉民企与廉政文化", 10), C("open", "党务企务公开", 10))),
             )),
     ]
+
+
+def feed_annual(session, tenant, year: int, actor: str):
+    """001 NH-3 共建帮扶单位考核结果记入年度党建考核: the year's round of :data:`COBUILD_ANNUAL`
+    (created for every unit with a published 一季一考核 or 半年一讲评 result that year, or the
+    existing unpublished one), moved to scoring and filled per unit with the average total of
+    those results (each on 100) times the part's weight, the rounds named as evidence. Staff
+    then review and publish it on the assessment pages. Raises FormErrors (Chinese) when there is
+    nothing to feed or the round is already under review."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from sqlalchemy import select
+
+    from core.forms import FormErrors
+    from plugins.assessment import api as assessment
+
+    parts: dict[str, dict[int, list]] = {}
+    units: dict[int, str] = {}
+    for template, key, _label, _weight in ANNUAL_PARTS:
+        parts[key] = {}
+        for r in assessment.published_results(session, template, "unit", year=year):
+            parts[key].setdefault(r.target_id, []).append(r)
+            units.setdefault(r.target_id, r.target_name)
+    if not units:
+        raise FormErrors({"year": f"{year}年还没有已公布的共建考核（一季一考核、半年一讲评）结果"})
+    R = assessment.AssessmentRound
+    rnd = session.scalar(select(R).where(R.template_key == COBUILD_ANNUAL, R.period == str(year),
+                                         R.state != "published").order_by(R.id.desc()).limit(1))
+    if rnd is None:
+        if session.scalar(select(R.id).where(R.template_key == COBUILD_ANNUAL, R.period == str(year))):
+            raise FormErrors({"year": f"{year}年共建帮扶单位年度考核已公布，不能再计入"})
+        rnd = assessment.create_round(session, tenant, {
+            "template": COBUILD_ANNUAL, "period": str(year), "target_mode": "chosen", "targets": sorted(units),
+            "title": f"{year}年度共建帮扶单位党建考核（两新共建部分）"})
+    if rnd.state == "draft":
+        assessment.transition(session, tenant, rnd, "open")
+    if rnd.state == "open":
+        assessment.transition(session, tenant, rnd, "start_scoring")
+    if rnd.state != "scoring":
+        raise FormErrors({"year": f"「{rnd.title}」正在审核，不能再计入"})
+    access = assessment.system_access(actor)
+    for sheet in assessment.sheets_of(session, rnd):
+        values = {}
+        for _template, key, label, weight in ANNUAL_PARTS:
+            found = parts[key].get(sheet.target_id, [])
+            if not found:
+                values[key] = ("0", f"本年度无已公布的{label}结果")
+                continue
+            avg = sum((r.total for r in found), Decimal(0)) / len(found)
+            points = (avg * weight / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            names = "、".join(r.round_title for r in found)
+            values[key] = (str(points), f"{names}：平均 {avg.quantize(Decimal('0.01'))} 分")
+        assessment.save_scores(session, access, sheet, values)
+    session.flush()
+    return rnd
 
 
 # --- NH-1 《管理手册-两新党建篇》: the checklists block ---------------------------------------------
@@ -289,7 +355,7 @@ def indicators():
 
 # --- NH-3 一月一检查、一季一考核、半年一讲评: the cadences block -------------------------------------
 
-CADENCE_TEMPLATES = ("nanhu.cobuild_month", "nanhu.cobuild_quarter", "nanhu.cobuild_half")
+CADENCE_TEMPLATES = (COBUILD_MONTH, COBUILD_QUARTER, COBUILD_HALF)
 
 
 def ensure_cadences(session, tenant) -> list:

@@ -75,6 +75,26 @@ def dashboard(ctx: Ctx, db: Session) -> Response:
     return render("nanhu:Dashboard", ctx=ctx, settings=_settings(ctx), d=data, today=today)
 
 
+@post("/cobuild-annual", opt=WRITE, **PAGE)
+def cobuild_annual(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
+    """NH-3: the year's published 一季一考核 / 半年一讲评 results of the helping units into their annual
+    party-building assessment (a round of the assessment engine, scored by the program, reviewed and
+    published by staff on the assessment pages)."""
+    from core.forms import FormErrors
+    from plugins.nanhu import program
+
+    year = form_value(data, "year")
+    try:
+        if not (year.isascii() and year.isdigit() and 2000 <= int(year) <= clock.today().year):
+            raise FormErrors({"year": f"考核年度应为 2000–{clock.today().year} 的年份"})
+        rnd = save(db, lambda: program.feed_annual(db, ctx.tenant, int(year), ctx.user.username))
+    except FormErrors as exc:
+        flash(request, "；".join(exc.errors.values()), "error")
+        return redirect(ctx.url("nanhu"))
+    flash(request, f"已将共建考核结果计入「{rnd.title}」，请在考核评议中审核后发布")
+    return redirect(ctx.url(f"assessment/rounds/{rnd.id}") if ctx.can("assessment:read") else ctx.url("nanhu"))
+
+
 # --- NH-2 人才招引 ---------------------------------------------------------------------------------
 
 TALENT_KEYS = ("organization_id", "person_name", "headcount", "category", "method", "position", "recruited_on", "note")
@@ -476,6 +496,6 @@ def api_alliances(ctx: Ctx, db: Session) -> list[AllianceOut]:
             for a in board.alliance_rows(db, clock.today(), lists)]
 
 
-PAGE_ROUTES = [dashboard, talents, talent_add, theme_days, theme_day_save, clean, clean_add, clean_detail,
+PAGE_ROUTES = [dashboard, cobuild_annual, talents, talent_add, theme_days, theme_day_save, clean, clean_add, clean_detail,
                clean_update, disclosures, disclosure_add, results, result_add]
 API_ROUTES = [api_targets, api_alliances, api_talents, api_talent_add, api_theme_days, api_theme_day_save, api_results]

@@ -55,7 +55,7 @@ def load(w: World, activity_id: int, tenant=None) -> Activity | None:
     with open_session((tenant or w.street).id) as s:
         a = s.get(Activity, activity_id)
         if a is not None:
-            _ = (a.participants, a.speakers, a.follow_ups, a.attachments)
+            _ = (a.participants, a.speakers, a.follow_ups, a.attachments, a.co_organizers)
         return a
 
 
@@ -561,3 +561,51 @@ def test_demo_data_is_idempotent(world):
         assert s.scalar(select(func.count(ActivityParticipant.id))) == 1
         planned = s.scalar(select(Activity).where(Activity.activity_type == "training"))
         assert planned.status == "scheduled" and [sp.name for sp in planned.speakers] == ["李老师"]
+
+
+# --- several organizers (联合开展) -----------------------------------------------------------------------
+
+
+JOINT = ActivityType("testprog.joint_study", "理论知识联学", ("party_org", "cluster"), joint=True, order=9)
+
+
+def test_a_joint_activity_has_several_organizers_counted_and_seen_by_each(world):
+    from tests.plugins.activities.conftest import make_program
+
+    po, cl = world.po, world.cl
+    with registry().installed(make_program([JOINT]), "testprog_joint"):
+        # a joint type needs a co-organizer; bad ones are refused in Chinese, nothing saved
+        before = count(world)
+        assert errors_of(lambda: create(world, activity_type=JOINT.key, date="2021-05-06")) == {
+            "co_organizers": "「理论知识联学」由多方联合开展，请选择至少一个共同组织单位"}
+        assert "co_organizers" in errors_of(lambda: create(world, activity_type=JOINT.key, date="2021-05-06",
+                                                           co_organizers=[f"party_org:{po['a']}"]))  # the organizer
+        assert errors_of(lambda: create(world, activity_type=JOINT.key, date="2021-05-06",
+                                        co_organizers=[f"party_org:{po['gone']}"]))["co_organizers"].endswith(
+            "已撤销，不能再组织活动")
+        for bad in ("tenant", "party_org:abc", f"party_org:{po['other']}"):  # another tenant's id: not found
+            assert "co_organizers" in errors_of(lambda b=bad: create(world, activity_type=JOINT.key, date="2021-05-06",
+                                                                     co_organizers=[b]))
+        assert count(world) == before
+        # the street's staff records 甲's 联学 with 乙 and the second group
+        aid = create(world, activity_type=JOINT.key, date="2021-05-06",
+                     co_organizers=[f"party_org:{po['b']}", f"cluster:{cl['g1']}"])
+        a = load(world, aid)
+        with open_session(world.street.id) as s:
+            a = svc.get_activity(s, world.access("staff"), aid)
+            assert svc.co_organizer_names(s, a) == [f"乙公司党支部{world.tag}", f"第一联组{world.tag}"]
+            counts = api.count_by_organizer(s, JOINT.key, dt.date(2021, 5, 1), dt.date(2021, 5, 31))
+        assert counts == {("party_org", po["a"]): 1, ("party_org", po["b"]): 1, ("cluster", cl["g1"]): 1}
+        # 乙's secretary sees it (co-organizer) but may not change it; the form keeps the co-organizers
+        act(world, aid, lambda s, acc, x: x, who="sec2")
+        with pytest.raises(PermissionDeniedException):
+            act(world, aid, lambda s, acc, x: svc.add_follow_up(s, acc, x, {"text": "x"}), who="sec2")
+        values = act(world, aid, lambda s, acc, x: svc.form_values(x))
+        assert values["co_organizers"] == [f"party_org:{po['b']}", f"cluster:{cl['g1']}"]
+        # editing replaces them; the history names the change
+        act(world, aid, lambda s, acc, x: svc.update_activity(
+            s, acc, world.street, svc.types_for(world.street), x, {**values, "co_organizers": [f"party_org:{po['b']}"]},
+            NOW))
+        with open_session(world.street.id) as s:
+            assert api.count_by_organizer(s, JOINT.key, dt.date(2021, 5, 1), dt.date(2021, 5, 31)) == {
+                ("party_org", po["a"]): 1, ("party_org", po["b"]): 1}

@@ -93,6 +93,20 @@ def world(database) -> World:
         s.flush()
         s.add_all([ClusterMember(cluster_id=c.id, organization_id=e1.id), ClusterMember(cluster_id=c.id, organization_id=e2.id)])
         w.orgs.update({"d.e1": e1.id, "d.e2": e2.id, "alliance": c.id})
+    # two helping units (区直部门) of the district, each 帮扶 the district's own branch; the 共建 rounds assess them
+    from plugins.units import api as units
+
+    with scoped_session(w.district.id) as s:
+        helper_po = PartyOrg(name="区直测试企业甲党支部", org_type="branch")
+        s.add(helper_po)
+        s.flush()
+        for key, name in (("u1", "区测试发展改革局"), ("u2", "区测试人社局")):
+            unit = units.create_unit(s, w.district, {"name": name, "kind": "department", "duties": "帮扶两新党组织"})
+            units.create_pairing(s, w.district, {
+                "kind": "nanhu.bangfu", "holder_type": "unit", "unit_id": str(unit.id), "target_type": "party_org",
+                "party_org_id": str(helper_po.id)}, clock.today())
+            w.orgs[key] = unit.id
+        w.party_orgs["d.helped"] = helper_po.id
     w.users, w.ids = make_users("nh", [
         ("staff", "staff", w.district), ("viewer", "viewer", w.district), ("secretary", "org_secretary", w.district),
         ("alliance", "nanhu_alliance", w.district), ("department", "nanhu_department", w.district),

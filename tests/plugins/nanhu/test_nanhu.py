@@ -298,6 +298,14 @@ def test_enable_and_disable_per_tenant(world, login_as):
     revisions.poll(force=True)
     assert c.get(f"/t/{street.slug}/nanhu/").status_code == 404
     assert c.get(f"/t/{street.slug}/nanhu/talents").status_code == 404
+    # enabling set up the three 共建 recurrences in the same transaction; enabling again adds none
+    from plugins.cadences import api as cadences
+
+    with operator_session("test") as s:
+        registry().set_enabled(s, tree().by_id[street.id], "nanhu", True)
+    with open_session(street.id) as s:
+        keys = sorted(r.template_key for r in cadences.recurrences(s, street))
+    assert keys == ["nanhu.cobuild_half", "nanhu.cobuild_month", "nanhu.cobuild_quarter"]
 
 
 # --- the 南湖新区 demo reproduces the seed's figures from rows ----------------------------------------
@@ -427,3 +435,71 @@ def test_the_cobuild_cadence_recurrences(world, client, api_token):
     assert again.status_code in (200, 201)
     occurrences = client.get(f"/api/t/{world.district.slug}/cadences/recurrences/{rec.id}/occurrences", headers=headers).json()
     assert len(occurrences) == 1
+
+
+# --- NH-3 共建帮扶单位考核结果记入年度党建考核 (the assessment engine, nothing typed in) ----------------------
+
+
+def _published_quarter(world, period: str, scores: dict[str, tuple[int, int, int, int]]) -> None:
+    from plugins.assessment import api as assessment
+    from plugins.nanhu.program import COBUILD_QUARTER
+
+    with scoped_session(world.district.id) as s:
+        rnd = assessment.create_round(s, world.district, {"template": COBUILD_QUARTER, "period": period,
+                                                          "target_mode": "chosen",
+                                                          "targets": [world.orgs[k] for k in scores]})
+        for action in ("open", "start_scoring"):
+            assessment.transition(s, world.district, rnd, action)
+        by_unit = {world.orgs[k]: v for k, v in scores.items()}
+        for sheet in assessment.sheets_of(s, rnd):
+            values = by_unit[sheet.target_id]
+            assessment.save_scores(s, assessment.system_access("test"), sheet,
+                                   {k: str(v) for k, v in zip(("study", "life", "venue", "plan"), values, strict=True)})
+        for action in ("submit_review", "publish"):
+            assessment.transition(s, world.district, rnd, action)
+
+
+def test_cobuild_results_feed_the_annual_assessment(world, login_as, client):
+    from plugins.assessment import api as assessment
+    from plugins.nanhu.program import COBUILD_ANNUAL
+
+    year = 2024  # a year of its own: nothing else in the world has rounds there
+    staff = login_as(world.users["staff"])
+    # nothing published yet: refused, said on the dashboard, nothing created
+    r = post_form(staff, f"/t/{world.district.slug}/nanhu/cobuild-annual", {"year": str(year)}, follow_redirects=True)
+    assert r.status_code == 200 and f"{year}年还没有已公布的共建考核" in r.text
+    for bad in ("20x4", "1999", str(clock.today().year + 1), "<script>"):
+        r = post_form(staff, f"/t/{world.district.slug}/nanhu/cobuild-annual", {"year": bad}, follow_redirects=True)
+        assert r.status_code == 200 and "考核年度应为" in r.text and "<script>" not in r.text
+    _published_quarter(world, f"{year}-Q1", {"u1": (25, 25, 20, 20), "u2": (20, 20, 20, 20)})  # 90 / 80
+    _published_quarter(world, f"{year}-Q2", {"u1": (20, 20, 20, 20)})  # u1: 80 → average 85
+    # a reader may not feed it
+    viewer = login_as(world.users["viewer"])
+    assert post_form(viewer, f"/t/{world.district.slug}/nanhu/cobuild-annual", {"year": str(year)}).status_code == 403
+    staff = login_as(world.users["staff"])
+    r = post_form(staff, f"/t/{world.district.slug}/nanhu/cobuild-annual", {"year": str(year)}, follow_redirects=False)
+    assert r.status_code in (302, 303) and "/assessment/rounds/" in r.headers["location"], r.text
+    with open_session(world.district.id) as s:
+        R = assessment.AssessmentRound
+        rnd = s.scalar(select(R).where(R.template_key == COBUILD_ANNUAL, R.period == str(year)))
+        assert rnd.state == "scoring"
+        totals = {sheet.target_id: sheet for sheet in assessment.sheets_of(s, rnd)}
+        assert set(totals) == {world.orgs["u1"], world.orgs["u2"]}
+    # feeding again (a quarter published later) updates the same round; publishing gives the annual totals
+    r = post_form(staff, f"/t/{world.district.slug}/nanhu/cobuild-annual", {"year": str(year)}, follow_redirects=False)
+    assert r.status_code in (302, 303)
+    with scoped_session(world.district.id) as s:
+        rnd = s.scalar(select(assessment.AssessmentRound).where(
+            assessment.AssessmentRound.template_key == COBUILD_ANNUAL, assessment.AssessmentRound.period == str(year)))
+        for action in ("submit_review", "publish"):
+            assessment.transition(s, world.district, rnd, action)
+    with open_session(world.district.id) as s:
+        results = {r.target_id: r for r in assessment.published_results(s, COBUILD_ANNUAL, "unit", year=year)}
+        assert len(s.scalars(select(assessment.AssessmentRound).where(
+            assessment.AssessmentRound.template_key == COBUILD_ANNUAL)).all()) == 1
+    # u1: quarters 85 × 70 % = 59.5, no 半年一讲评 → 0; u2: 80 × 70 % = 56
+    assert float(results[world.orgs["u1"]].total) == 59.5 and float(results[world.orgs["u2"]].total) == 56.0
+    page = staff.get(f"/t/{world.district.slug}/nanhu/")
+    assert "共建考核结果记入年度党建考核" in page.text
+    r = post_form(staff, f"/t/{world.district.slug}/nanhu/cobuild-annual", {"year": str(year)}, follow_redirects=True)
+    assert "已公布，不能再计入" in r.text
