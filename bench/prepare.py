@@ -22,6 +22,30 @@ from sqlalchemy import select, text
 BENCH_USER, BENCH_PASSWORD = "bench", "demo1234"
 
 
+#: P1/P6's page is the example plugin's board of dongfanghong; the demo tenants no longer enable
+#: that development-only plugin (467c631), so the bench world adds it as the test world does
+#: (tests/conftest.py), with the same settings.
+EXAMPLE_IN_BENCH_WORLD = {"dongfanghong": 'board_title = "街道公告栏"\nmax_notices = 200\n'}
+
+
+def bench_tenants_dir() -> None:
+    """The demo tenant specs plus the example plugin where P1 reads it, as ``LIANDONG_TENANTS_DIR``."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from core.config import REPO_ROOT, get_settings
+
+    target = Path(tempfile.mkdtemp(prefix="liandong-bench-tenants-"))
+    for spec in (REPO_ROOT / "tenants").glob("*.toml"):
+        text = spec.read_text(encoding="utf-8")
+        if spec.stem in EXAMPLE_IN_BENCH_WORLD:
+            text += "\n[plugins.example]\nenabled = true\n" + EXAMPLE_IN_BENCH_WORLD[spec.stem]
+        (target / spec.name).write_text(text, encoding="utf-8")
+    os.environ["LIANDONG_TENANTS_DIR"] = str(target)
+    get_settings.cache_clear()
+
+
 def bench_user() -> None:
     from core.demo import DEMO_PASSWORD
     from core.models import User
@@ -135,6 +159,7 @@ def main() -> None:
     if args.demo:
         from core.demo import load_demo
 
+        bench_tenants_dir()
         load_demo(echo=lambda *_: None)
     if args.bench_user:
         bench_user()

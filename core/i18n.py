@@ -48,6 +48,11 @@ def _translations(locale: str) -> NullTranslations:
     return merged
 
 
+def current_locale() -> str:
+    """The locale of the current request (``zh_CN`` outside one)."""
+    return _locale.get()
+
+
 def set_locale(locale: str) -> contextvars.Token:
     return _locale.set(locale if locale in LOCALES else "zh_CN")
 

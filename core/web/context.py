@@ -20,14 +20,15 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import replica, revisions
+from core import i18n, replica, revisions
 from core.db import open_session
 from core.models import ApiToken, User
 from core.permissions import authorizer
-from core.plugin_types import NavItem
+from core.plugin_types import NAV_SECTIONS, NavItem
 from core.plugins import registry
 from core.security import token_digest
 from core.tenancy import TenantInfo, tree
@@ -56,6 +57,94 @@ class CurrentUser:
         return self.display_name or self.username
 
 
+@dataclass(frozen=True)
+class NavLink:
+    """A sidebar link as the layout draws it."""
+
+    href: str
+    label: str  # translated; escaped by the template like any other text
+    path: str  # the item's path (``NavItem.path``)
+    base: str  # ``href`` without query and trailing slash: the URL (prefix) it stands for
+
+
+@dataclass(frozen=True)
+class Sidebar:
+    """The sidebar of one tenant for one permission set and language (:func:`sidebar_for`)."""
+
+    items: tuple[NavItem, ...]  # permitted, sorted by (order, label)
+    links: tuple[NavLink, ...]  # the same, as links
+    sections: tuple[tuple[str, tuple[NavLink, ...]], ...]  # (translated heading or "", links), non-empty only
+    #: the drawn sidebar (component ``SideNav``) by active item path
+    _html: dict[str | None, Markup] = field(default_factory=dict, compare=False, repr=False)
+
+    def html(self, path: str) -> Markup:
+        """The sidebar's links for the page at URL ``path``, its item highlighted; drawn once per
+        highlighted item."""
+        current = self.active(path)
+        found = self._html.get(current)
+        if found is None:
+            from core.web.render import get_catalog
+
+            found = self._html[current] = Markup(get_catalog().irender("SideNav", sidebar=self, current=current))
+        return found
+
+    def active(self, path: str) -> str | None:
+        """The path of the most specific item for the URL ``path``: the longest link that is the
+        URL or a parent of it (the first of equal length); ``None`` if no link is."""
+        here = path.rstrip("/")
+        best, length = None, -1
+        for link in self.links:
+            if (here == link.base or (link.path and path.startswith(link.base + "/"))) and len(link.base) > length:
+                best, length = link.path, len(link.base)
+        return best
+
+
+#: (tenant id, permissions, locale) → :class:`Sidebar`; emptied when plugins (enabled set,
+#: settings), tenants (slug, terms) or policies (role → permissions) change anywhere
+_SIDEBARS: dict[tuple[int, frozenset[str], str], Sidebar] = {}
+
+
+def _forget_sidebars() -> None:
+    _SIDEBARS.clear()
+
+
+for _kind in ("plugins", "tenants", "policies"):
+    revisions.on_change(_kind, _forget_sidebars)
+
+
+def sidebar_for(tenant: TenantInfo, perms: frozenset[str]) -> Sidebar:
+    """The sidebar of ``tenant`` for a user holding ``perms``, in the current language.
+
+    ``register_nav_items`` depends on the tenant and each plugin's settings only (its
+    contract), so the result is kept per (tenant, permission set, locale) until a plugin,
+    tenant or policy revision moves — every worker drops it within ``revision_poll_seconds``.
+    """
+    locale = i18n.current_locale()
+    key = (tenant.id, perms, locale)
+    found = _SIDEBARS.get(key)
+    if found is not None:
+        return found
+    items: list[NavItem] = []
+    for _plugin, batch in registry().each_for(tenant.id, "register_nav_items", tenant=tenant):
+        items.extend(i for i in batch if not i.permission or i.permission in perms)
+    items.sort(key=lambda i: (i.order, i.label))
+    root = f"/t/{tenant.slug}/"
+    links = []
+    for item in items:
+        href = f"{root}{item.path.lstrip('/')}" if item.path else root
+        links.append(NavLink(href, i18n.gettext(item.label), item.path, href.split("?")[0].rstrip("/")))
+    sections = []
+    for section, heading in NAV_SECTIONS.items():
+        chosen = tuple(link for link, item in zip(links, items, strict=True) if item.section == section)
+        if chosen:
+            sections.append((i18n.gettext(heading) if heading else "", chosen))
+    found = Sidebar(tuple(items), tuple(links), tuple(sections))
+    if len(_SIDEBARS) >= 10_000:  # bounded: start over rather than grow
+        _SIDEBARS.clear()
+    _SIDEBARS[key] = found
+    return found
+
+
 @dataclass
 class Ctx:
     """Everything a page or API handler knows about the request's principal and tenant."""
@@ -71,7 +160,6 @@ class Ctx:
     fresh_write_at: float | None = None
     #: the web session (pages only): commits that write mark it, see :mod:`core.replica`
     web_session: dict[str, Any] | None = None
-    _nav: list[NavItem] | None = None
     _scope: Any = None
 
     def can(self, permission: str) -> bool:
@@ -103,12 +191,14 @@ class Ctx:
 
     @property
     def nav(self) -> list[NavItem]:
-        if self._nav is None:
-            items: list[NavItem] = []
-            for _plugin, batch in registry().each_for(self.tenant.id, "register_nav_items", tenant=self.tenant):
-                items.extend(i for i in batch if not i.permission or i.permission in self.perms)
-            self._nav = sorted(items, key=lambda i: (i.order, i.label))
-        return self._nav
+        """The sidebar's items this user may open here, in display order (see :attr:`sidebar`)."""
+        return list(self.sidebar.items)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        """The sidebar of this tenant for this permission set and language, worked out once per
+        worker (:func:`sidebar_for`)."""
+        return sidebar_for(self.tenant, self.perms)
 
     @property
     def unread(self) -> int:
