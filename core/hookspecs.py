@@ -163,7 +163,8 @@ def register_cluster_types(tenant: TenantInfo) -> list[ClusterType]:
 @hookspec
 def register_nav_items(tenant: TenantInfo, settings: BaseModel) -> list[NavItem]:
     """Sidebar entries for ``tenant`` (``NavItem.section`` groups them); items whose permission
-    the user lacks are hidden. ``settings``: this plugin's settings for the tenant."""
+    the user lacks are hidden. ``settings``: this plugin's settings for the tenant. The result
+    is kept per worker until a plugin, tenant or policy change: depend on the arguments only."""
 
 
 @hookspec

@@ -106,7 +106,7 @@ def test_every_sidebar_item_and_page_heading_has_an_english_entry():
     """Fixed sidebar labels (``NavItem("…")``), dashboard card titles (``Widget("…")``) and the
     static part of every page heading (``<Layout … title={{ _("…") }}>``) of the core and every
     plugin are in core/locale/en (names a tenant sets — brands, list names — are data)."""
-    from core.web.templating import NAV_SECTIONS
+    from core.plugin_types import NAV_SECTIONS
 
     have = {m.id for m in _catalogue(CORE_PO) if m.id}
     wanted: dict[str, str] = {}
