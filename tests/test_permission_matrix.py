@@ -80,6 +80,7 @@ PAGE_READS = {
     "nanhu": READERS | NANHU,
     "nanhu/talents": READERS | NANHU,
     "nanhu/theme-days": READERS | NANHU,
+    "nanhu/integrity": READERS | NANHU,
     "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department", "nanhu_leader"},
 }
 
@@ -156,7 +157,7 @@ PAGE_WRITES = {
     "notify/channels": ADMINS,
     "nanhu/talents": WORKERS,
     "nanhu/theme-days": WORKERS,
-    "nanhu/clean": WORKERS,
+    "nanhu/cobuild-annual": WORKERS,
 }
 
 #: API POST (a body that passes validation) → roles let through

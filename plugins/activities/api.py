@@ -76,7 +76,7 @@ from plugins.activities.types import (
 
 __all__ = [
     "BRANCH_TYPES", "STATUSES", "Access", "Activity", "ActivityParticipant", "ActivityType", "AttendanceEntry", "AttendanceRate",
-    "Cadence", "DueRow", "access_of", "activity_types", "add_participants", "attendance_rate", "count_by_organizer",
+    "Cadence", "DueRow", "access_of", "activity_types", "add_participants", "attendance_rate", "count_by_organizer", "members_present",
     "create_activity", "due", "load_demo", "period_bounds", "period_label", "record_attendance", "system_access", "transition",
     "utc_range", "visible_clause",
 ]
@@ -130,6 +130,14 @@ def attendance_rate(session: Session, type_key: str | Iterable[str] | None, peri
     … give the counts behind it.
     """
     return _svc.attendance_by_organizer(session, type_key, period_start, period_end)
+
+
+def members_present(session: Session, type_key: str | Iterable[str], period_start: dt.date,
+                    period_end: dt.date) -> dict[int, Any]:
+    """Per-person completion: member id → ``Presence(day, activity_id, title)`` of the first held
+    activity of ``type_key`` (one key or several) in ``[period_start, period_end]`` at which the
+    member was present (a required course: 001's 党风廉政 for secretaries and 积极分子)."""
+    return _svc.members_present(session, type_key, period_start, period_end)
 
 
 def due(session: Session, tenant: TenantInfo, today: dt.date, type_key: str = "") -> list[DueRow]:

@@ -1515,3 +1515,32 @@ def detail(session: Session, types: TypeSet, activity: Activity) -> Detail:
 
 def period_choices() -> dict[str, str]:
     return dict(PERIODS)
+
+
+
+@dataclass(frozen=True)
+class Presence:
+    """A member's first presence at a held activity of the types asked for."""
+
+    day: dt.date  # local (Asia/Shanghai) start date
+    activity_id: int
+    title: str
+
+
+def members_present(session: Session, type_keys: str | Iterable[str], period_start: dt.date,
+                    period_end: dt.date) -> dict[int, Presence]:
+    """member id → the first held activity of ``type_keys`` starting in ``[start, end]`` (local
+    dates) at which the member's attendance is ``present``."""
+    lo, hi = utc_range(period_start, period_end)
+    keys = (type_keys,) if isinstance(type_keys, str) else tuple(type_keys)
+    rows = session.execute(
+        select(ActivityParticipant.member_id, Activity.starts_at, Activity.id, Activity.title)
+        .join(Activity, Activity.id == ActivityParticipant.activity_id)
+        .where(Activity.activity_type.in_(keys), Activity.status == "held", Activity.starts_at >= lo,
+               Activity.starts_at < hi, ActivityParticipant.attendance == "present",
+               ActivityParticipant.member_id.is_not(None))
+        .order_by(Activity.starts_at, Activity.id))
+    out: dict[int, Presence] = {}
+    for member_id, starts_at, activity_id, title in rows:
+        out.setdefault(member_id, Presence(clock.local(starts_at).date(), activity_id, title))
+    return out

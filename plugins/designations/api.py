@@ -14,7 +14,8 @@ Fields of a designation (:func:`create`)
     ``title`` (≤ 200) · ``awarded_by`` (≤ 100) · ``basis`` (≤ 5000). A subject blocked by the
     blacklist is refused on ``subject`` («「某公司」自 2026-03-01 起因违法经营列入监管黑名单，不能授予称号…»).
 
-Steps (:func:`transition`): ``approve`` / ``return`` (``note`` required) an application,
+Steps (:func:`transition`): ``approve`` (optional ``awarded_on``: the day the title is given; refused
+while a kind with ``evidence`` has no evidence file) / ``return`` (``note`` required) an application,
 ``resubmit`` a returned one, ``confirm`` / ``dismiss`` a proposal, ``revoke`` (``reason``
 required, ``revoked_on``) one in force.
 
@@ -49,7 +50,8 @@ from plugins.designations.types import (
 __all__ = [
     "LEVELS", "STATUSES", "BlacklistEntry", "Designation", "DesignationKind", "FromAssessment", "SubjectRef",
     "SubjectType", "blacklist_entry", "blocked", "create", "designations", "expiring", "in_force", "is_in_force",
-    "kinds", "list_organization", "lift", "propose_from_round", "transition", "update",
+    "add_evidence", "evidence_counts", "kinds", "list_organization", "lift", "propose_from_round", "transition",
+    "update",
 ]
 
 #: stored statuses, key → label (proposed, applied, returned, active, revoked, dismissed)
@@ -139,3 +141,26 @@ def propose_from_round(session: Session, tenant: TenantInfo, round: Any, today: 
     """Proposals from a published round (``plugins.assessment.api.PublishedRound``) — what the
     block does itself on ``on_round_published``; for rounds published before it was enabled."""
     return _svc.propose_from_round(session, tenant, round, today)
+
+
+def evidence_counts(session: Session, designation_ids: list[int]) -> dict[int, int]:
+    """designation id → how many evidence files it carries (0 for none)."""
+    from sqlalchemy import func, select
+
+    from plugins.designations.models import DesignationFile
+
+    out = dict.fromkeys(designation_ids, 0)
+    if designation_ids:
+        out.update(session.execute(select(DesignationFile.designation_id, func.count()).where(
+            DesignationFile.designation_id.in_(designation_ids)).group_by(DesignationFile.designation_id)).all())
+    return out
+
+
+def add_evidence(session: Session, designation: Designation, filename: str, data: bytes,
+                 user_id: int | None = None):
+    """Store one evidence file of ``designation`` (checked as an upload is: type, size, content);
+    flushes, the caller commits — and on a rollback the stored bytes stay orphaned, so call it
+    last in a transaction."""
+    from plugins.designations import files
+
+    return files.store(session, designation, filename, data, user_id)

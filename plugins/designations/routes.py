@@ -419,7 +419,9 @@ def api_update(ctx: Ctx, db: Session, designation_id: int, data: dict[str, Any])
 
 @post("/{designation_id:int}/review", opt={"permission": REVIEW}, **API)
 def api_review(ctx: Ctx, db: Session, designation_id: int, data: dict[str, Any]) -> DesignationOut:
-    """``{"action": "approve" | "return" | "confirm" | "dismiss" | "revoke", "note", "reason"}``."""
+    """``{"action": "approve" | "return" | "confirm" | "dismiss" | "revoke", "note", "reason"}``;
+    ``approve`` / ``confirm`` may give ``awarded_on`` (the day the title is given, e.g. 验收命名日期) and
+    are refused while a kind that requires evidence has no evidence file."""
     d = svc.get_designation(db, designation_id)
     action = text(data, "action")
     today = clock.today()

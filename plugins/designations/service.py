@@ -39,7 +39,7 @@ from core.forms import FormErrors, row_id, text, text_problem
 from core.plugins import registry
 from core.registry.models import Organization
 from core.tenancy import TenantInfo
-from plugins.designations.models import BlacklistEntry, Designation
+from plugins.designations.models import BlacklistEntry, Designation, DesignationFile
 from plugins.designations.subjects import subject_types
 from plugins.designations.types import (
     LEVELS,
@@ -473,9 +473,19 @@ def transition(session: Session, tenant: TenantInfo, d: Designation, action: str
         if action == "approve" and separate_review and username and d.applied_by == username:
             raise FormErrors({"status": "不能审核本人提交的申报，请由其他有审核权限的人员审核"})
         check_not_blocked(session, tenant, d.subject_kind, d.subject_id, key="status")
+        kind = kinds_for(tenant).get(d.kind)
+        if kind is not None and kind.evidence and not session.scalar(
+                select(DesignationFile.id).where(DesignationFile.designation_id == d.id).limit(1)):
+            raise FormErrors({"status": f"请先上传佐证文件：{kind.evidence}"})
         note = _text_field(raw, "note", "审核意见", 2000, errors)
+        # the day the title is given (验收命名), if not the one applied for; the default expiry follows it
+        awarded = _date(raw, "awarded_on", "授予日期", errors, today=today) if text(raw, "awarded_on") else None
         if errors:
             raise FormErrors(errors)
+        if awarded is not None and awarded != d.awarded_on:
+            if kind is not None and d.expires_on == default_expiry(kind, d.awarded_on):
+                d.expires_on = default_expiry(kind, awarded)
+            d.awarded_on = awarded
         d.reviewed_by, d.reviewed_on, d.review_note = username, today, note
     elif action in ("return", "dismiss"):
         note = _text_field(raw, "note", "退回原因" if action == "return" else "不予采纳的原因", 2000, errors,

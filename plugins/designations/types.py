@@ -62,7 +62,9 @@ class DesignationKind:
     name (``"nanhu.red_workshop"``). ``subjects`` are subject kinds (``organization``,
     ``party_org``, ``member``, or a registered one such as ``site``); ``levels`` the levels it is
     given at; ``needs_review`` sends an application through 审核 (otherwise it is in force once
-    recorded); ``validity_months`` the default validity (``None``: no expiry)."""
+    recorded); ``validity_months`` the default validity (``None``: no expiry). ``evidence`` names
+    the proof a title of this kind must carry before it is approved or confirmed (at least one
+    evidence file: 清廉民企 — 清廉条款写入企业章程的章程修正案或股东会决议); "" = none required."""
 
     key: str
     label: str
@@ -73,6 +75,7 @@ class DesignationKind:
     description: str = ""
     from_assessment: tuple[FromAssessment, ...] = ()
     order: int = 100
+    evidence: str = ""
 
     def __post_init__(self) -> None:
         if not self.key or len(self.key) > 64:

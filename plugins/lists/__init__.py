@@ -35,6 +35,7 @@ PERMISSIONS = [
     Permission("lists:write", "登记需求（代企业）、资源和服务站"),
     Permission("lists:submit", "为本组织提交需求、认领资源（书记）"),
     Permission("lists:triage", "受理、分级、匹配、办结、上报需求"),
+    Permission("lists:triage_own", "受理、分级、匹配、办结本人牵头的组团（联盟）内组织的需求"),
     Permission("lists:offer", "发布本单位资源、认领需求（资源提供方）"),
 ]
 ALL = tuple(p.name for p in PERMISSIONS if p.name not in ("lists:submit", "lists:offer"))

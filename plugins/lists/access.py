@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from core.registry.models import UserOrganization
+from core.registry.models import ClusterLeader, ClusterMember, UserOrganization
 from plugins.lists.models import ListDemand, ListResource, ListWork, ListWorkResource
 from plugins.lists.states import OPEN_STATUSES
 from plugins.lists.stations import get_station as find_station
@@ -21,9 +21,11 @@ from plugins.sites.api import Site
 class Access:
     """The principal's rights in the lists of the session's tenant.
 
-    ``restricted``: an org secretary (``lists:submit``) or a resource provider (``lists:offer``)
-    without staff rights — sees only their own organizations' demands (secretary), open demands
-    and what their resources serve (provider), and the offers that are on the list.
+    ``restricted``: an org secretary (``lists:submit``), a resource provider (``lists:offer``) or
+    a cluster's liaison (``lists:triage_own``) without staff rights — sees only their own
+    organizations' demands (secretary), open demands and what their resources serve (provider),
+    the demands of the organizations in the clusters they lead and handles those as a triager
+    would (liaison: 001's 联盟汇总 by an alliance's 联络员), and the offers that are on the list.
     """
 
     user_id: int | None
@@ -43,7 +45,9 @@ class Access:
 
     @property
     def can_triage(self) -> bool:
-        return self.can("triage")
+        """Triage rights — over every demand (``lists:triage``) or, with ``lists:triage_own``, over the
+        demands the principal sees (those of the clusters they lead)."""
+        return self.can("triage") or self.can("triage_own")
 
     @property
     def can_submit(self) -> bool:
@@ -55,18 +59,36 @@ class Access:
 
     @property
     def staff(self) -> bool:
-        return self.can_write or self.can_triage
+        return self.can_write or self.can("triage")
 
     @property
     def restricted(self) -> bool:
-        return not self.staff and (self.can("submit") or self.can("offer"))
+        return not self.staff and (self.can("submit") or self.can("offer") or self.can("triage_own"))
 
     def require(self, perm: str, message: str = "没有权限执行此操作") -> None:
+        """``triage`` is also met by ``lists:triage_own``: such a principal only ever reaches the
+        demands (and their work items) of the clusters they lead — the getters answer 404 for the
+        rest. What only tenant-wide triagers do (answering a street's escalation) asks
+        :meth:`require_tenant_triage`."""
+        if perm == "triage" and self.can_triage:
+            return
         if not self.can(perm):
             raise PermissionDeniedException(message)
 
+    def require_tenant_triage(self) -> None:
+        if not self.can("triage"):
+            raise PermissionDeniedException("只有本辖区的受理人员可以办理下级上报的事项")
+
     def own_org_ids(self) -> Select:
         return select(UserOrganization.organization_id).where(UserOrganization.user_id == self.user_id)
+
+    def led_org_ids(self) -> Select:
+        """Organizations that are current members of a cluster the principal leads (ClusterLeader
+        with their user, not ended) — a liaison's reach with ``lists:triage_own``."""
+        led = select(ClusterLeader.cluster_id).where(ClusterLeader.user_id == self.user_id,
+                                                     ClusterLeader.ended_on.is_(None))
+        return select(ClusterMember.organization_id).where(
+            ClusterMember.cluster_id.in_(led), ClusterMember.left_on.is_(None), ClusterMember.organization_id.is_not(None))
 
     def own_resource_ids(self) -> Select:
         return select(ListResource.id).where(ListResource.provider_user_id == self.user_id)
@@ -78,6 +100,8 @@ class Access:
         if self.can("submit"):
             conds.append(ListDemand.organization_id.in_(self.own_org_ids()))
             conds.append(ListDemand.submitted_by_id == self.user_id)
+        if self.can("triage_own"):
+            conds.append(ListDemand.organization_id.in_(self.led_org_ids()))
         if self.can("offer"):
             conds.append(ListDemand.status.in_(OPEN_STATUSES))
             conds.append(ListDemand.id.in_(

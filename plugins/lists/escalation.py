@@ -68,7 +68,7 @@ def get_escalation(session: Session, tenant_id: int, demand_id: int) -> ListDema
 def answer_escalation(session: Session, access: Access, tenant: TenantInfo, demand: ListDemand,
                       raw: Mapping[str, Any], author_name: str = "") -> ListDemand:
     """The district (``tenant``) answers an escalation of one of its streets."""
-    access.require("triage")
+    access.require_tenant_triage()
     if demand.escalated_to_id != tenant.id:
         raise NotFoundException("上报事项不存在")
     if demand.escalation_status != "pending":
@@ -87,7 +87,7 @@ def answer_escalation(session: Session, access: Access, tenant: TenantInfo, dema
 def forward_escalation(session: Session, access: Access, tenant: TenantInfo, demand: ListDemand,
                        raw: Mapping[str, Any], today: dt.date, author_name: str = "") -> ListDemand:
     """The district passes an escalation on to its own parent (e.g. the city)."""
-    access.require("triage")
+    access.require_tenant_triage()
     if demand.escalated_to_id != tenant.id:
         raise NotFoundException("上报事项不存在")
     if demand.escalation_status != "pending":

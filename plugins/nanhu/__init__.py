@@ -42,8 +42,9 @@ ROLES = [
     Role("instructor", permissions=(READ,)),
     Role("viewer", permissions=(READ, RESULTS)),
     Role("org_secretary", permissions=(READ,)),
-    # 联盟汇总: the alliance's liaison collects, triages and closes the enterprises' orders
-    Role("nanhu_alliance", "产业链联盟联络员", permissions=("tenant:view", READ, "lists:read", "lists:triage")),
+    # 联盟汇总: the alliance's liaison (a leader of the alliance cluster with their user) collects,
+    # triages and closes the orders of the alliance's enterprises — only those (lists:triage_own)
+    Role("nanhu_alliance", "产业链联盟联络员", permissions=("tenant:view", READ, "lists:read", "lists:triage_own")),
     # 部门服务: a member unit (成员单位 / 区直部门) serves orders with its resources and reads results
     Role("nanhu_department", "成员单位联络员", permissions=("tenant:view", READ, RESULTS, "lists:read", "lists:offer")),
     # 党工委班子成员: each 联点 at least one two-new party org (units: pairing kind nanhu.liandian)

@@ -14,7 +14,7 @@ from core.registry.models import Cluster, ClusterMember, PartyOrg
 from core.tenancy import TenantInfo, tree
 from plugins.nanhu import program
 from plugins.nanhu import service as svc
-from plugins.nanhu.models import CleanEnterprise, Disclosure, ResultUse
+from plugins.nanhu.models import Disclosure, ResultUse
 
 
 @dataclass
@@ -110,6 +110,14 @@ class ProgramData:
     gaps: dict[str, Any] = field(default_factory=dict)
 
 
+def liaison_of(ctx) -> int | None:
+    """The user id whose alliances alone a liaison (``lists:triage_own`` without the tenant-wide
+    ``lists:triage``/``lists:write``) sees; ``None``: every alliance."""
+    if ctx.can("lists:triage") or ctx.can("lists:write") or not ctx.can("lists:triage_own"):
+        return None
+    return ctx.user.id
+
+
 def _enabled(ctx, plugin: str) -> bool:
     from core.plugins import registry
 
@@ -131,7 +139,7 @@ def program_dashboard(ctx, db: Session, settings, today: dt.date) -> ProgramData
             data.due.append(Due("企业点单待办结", c.open, "lists/demands?status=open"))
         if c.overdue:
             data.due.append(Due("企业点单已超期", c.overdue, "lists/demands?sla=overdue"))
-        data.alliances = alliance_rows(db, today, lists)
+        data.alliances = alliance_rows(db, today, lists, led_by=liaison_of(ctx))
     # NH-3 共建
     year_start, year_end = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
     if _enabled(ctx, "activities"):
@@ -152,14 +160,20 @@ def program_dashboard(ctx, db: Session, settings, today: dt.date) -> ProgramData
     data.cobuild["results"] = db.scalar(select(func.count()).select_from(ResultUse).where(ResultUse.year == today.year)) or 0
     # NH-4 清朗
     theme = svc.theme_month(db, today.replace(day=1))
-    counts = dict(db.execute(select(CleanEnterprise.status, func.count()).group_by(CleanEnterprise.status)).all())
+    counts = svc.clean_counts(db, today)
     data.clean = {
         "theme": theme,
         "clean": counts,
-        "clause": db.scalar(select(func.count()).select_from(CleanEnterprise).where(CleanEnterprise.charter_clause)) or 0,
+        "clause": counts["evidence"],
         "disclosures": db.scalar(select(func.count()).select_from(Disclosure)
                                  .where(Disclosure.disclosed_on.between(year_start, year_end))) or 0,
     }
+    if _enabled(ctx, "activities"):
+        summary = svc.integrity_summary(svc.integrity_rows(db, today.year))
+        data.clean["integrity"] = {svc.INTEGRITY_GROUPS[g]: v for g, v in summary.items()}
+        missing = sum(owed - done for done, owed in summary.values())
+        if missing:
+            data.due.append(Due("本年尚未完成党风廉政必修课的书记、积极分子", missing, "nanhu/integrity?missing=1"))
     if theme.owed - theme.complete:
         data.due.append(Due("本月“一课一片一实践”未全部完成的党支部", theme.owed - theme.complete,
                             f"nanhu/theme-days?month={today:%Y-%m}"))
@@ -179,11 +193,17 @@ def cobuild_annual(db: Session, year: int) -> dict[str, Any]:
             "state": assessment.STATES.get(rnd.state, rnd.state) if rnd else ""}
 
 
-def alliance_rows(db: Session, today: dt.date, lists) -> list[dict[str, Any]]:
-    """Each "1+4" alliance: members, and the orders of its organizations (open / solved)."""
+def alliance_rows(db: Session, today: dt.date, lists, led_by: int | None = None) -> list[dict[str, Any]]:
+    """Each "1+4" alliance: members, and the orders of its organizations (open / solved); with
+    ``led_by`` (a liaison's user id) only the alliances that user leads."""
+    from core.registry.models import ClusterLeader
+
     out = []
-    for c in db.scalars(select(Cluster).where(Cluster.cluster_type == program.ALLIANCE, Cluster.archived_on.is_(None))
-                        .order_by(Cluster.name, Cluster.id)):
+    stmt = select(Cluster).where(Cluster.cluster_type == program.ALLIANCE, Cluster.archived_on.is_(None))
+    if led_by is not None:
+        stmt = stmt.where(Cluster.id.in_(select(ClusterLeader.cluster_id).where(
+            ClusterLeader.user_id == led_by, ClusterLeader.ended_on.is_(None))))
+    for c in db.scalars(stmt.order_by(Cluster.name, Cluster.id)):
         members = db.scalar(select(func.count()).select_from(ClusterMember).where(
             ClusterMember.cluster_id == c.id, ClusterMember.left_on.is_(None))) or 0
         org_ids = lists.cluster_org_ids(c.id, today)

@@ -17,7 +17,7 @@ from core.registry.models import Cluster, ClusterLeader, ClusterMember, Organiza
 from core.tenancy import TenantInfo
 from plugins.nanhu import program
 from plugins.nanhu import service as svc
-from plugins.nanhu.models import CleanEnterprise, Disclosure, ResultUse, Talent, ThemeDay
+from plugins.nanhu.models import Disclosure, ResultUse, Talent, ThemeDay
 
 #: how many recruitment entries and solved orders the demo writes (totals above the seed's 1,300 / 800)
 TALENT_ENTRIES = 260
@@ -69,10 +69,11 @@ def load(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> 
     _talents(session, orgs, rng, today)
     _orders(session, tenant, alliances, rng, today)
     _theme_days(session, rng, today)
-    _clean(session, orgs, rng, today)
+    _clean(session, tenant, orgs, today)
     _disclosures(session, orgs, rng, today)
     _results(session, orgs, rng, today)
     _activities(session, tenant, alliances, today)
+    _integrity(session, tenant, today)
     load_blocks(session, tenant, today)
     session.flush()
 
@@ -196,21 +197,36 @@ def _theme_days(session: Session, rng: random.Random, today: dt.date) -> None:
                                  practice_done=full, practice_note="参观廉政教育基地" if full else ""))
 
 
-def _clean(session: Session, orgs: list[Organization], rng: random.Random, today: dt.date) -> None:
-    have = set(session.scalars(select(CleanEnterprise.organization_id)))
+#: a minimal PDF standing for a 股东会决议 (the evidence file of a demo clean-enterprise creation)
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _clean(session: Session, tenant: TenantInfo, orgs: list[Organization], today: dt.date) -> None:
+    """30 清廉民企 creations on the designations block: 18 验收命名 (the charter clause's evidence on file),
+    6 创建中 with the evidence uploaded, 6 just started."""
+    from core.plugins import registry
+    from plugins.designations import api as designations
+
+    if "designations" not in registry().enabled(tenant.id):
+        return
+    have = {d.subject_id for d in designations.designations(session, kind=program.CLEAN)}
     enterprises = [o for o in orgs if o.kind == "enterprise" and o.employees >= 20][:30]
     for i, org in enumerate(enterprises):
-        if org.id in have:
+        if org.id in have or designations.blocked(session, tenant, "organization", org.id):
             continue
         started = today - dt.timedelta(days=60 + 11 * i)
-        accepted = i % 5 < 3
-        clause = accepted or i % 5 == 3
-        session.add(CleanEnterprise(
-            organization_id=org.id, status="accepted" if accepted else "creating", started_on=started,
-            charter_clause=clause,
-            charter_text="公司坚持依法合规经营，严禁商业贿赂，建立廉洁风险防控和廉洁承诺制度。" if clause else "",
-            charter_evidence=f"{started.year}年第{i + 1}次股东会决议（章程修正案）" if clause else "",
-            accepted_on=started + dt.timedelta(days=45) if accepted else None))
+        d = designations.create(session, tenant, {
+            "kind": program.CLEAN, "subject_kind": "organization", "subject_id": str(org.id), "level": "district",
+            "awarded_on": started.isoformat(), "awarded_by": "南湖新区纪工委、两新工委",
+            "basis": "清廉条款（写入企业章程）：公司坚持依法合规经营，严禁商业贿赂，建立廉洁风险防控和廉洁承诺制度。"}, today, "demo")
+        if i % 5 == 4:
+            continue
+        designations.add_evidence(session, d, f"{started.year}年第{i + 1}次股东会决议（章程修正案）.pdf", DEMO_PDF)
+        if i % 5 < 3:
+            designations.transition(session, tenant, d, "approve",
+                                    {"awarded_on": (started + dt.timedelta(days=45)).isoformat(), "note": "验收合格"},
+                                    today, "demo-review")
 
 
 def _disclosures(session: Session, orgs: list[Organization], rng: random.Random, today: dt.date) -> None:
@@ -264,6 +280,30 @@ def _activities(session: Session, tenant: TenantInfo, alliances: list[Cluster], 
         activities.create_activity(session, access, tenant, {
             "activity_type": key, "organizer": organizer, "co_organizers": co, "title": title,
             "date": day.isoformat(), "start_time": "09:00", "end_time": "11:30", "place": "南湖新区党群服务中心"})
+
+
+def _integrity(session: Session, tenant: TenantInfo, today: dt.date) -> None:
+    """This year's two 党风廉政 required-course trainings (secretaries, then 积极分子) with their
+    attendance: most present (completed), a few absent or on leave (still owing it)."""
+    from plugins.activities import api as activities
+
+    access = activities.system_access()
+    have = set(session.scalars(select(activities.Activity.title).where(
+        activities.Activity.activity_type == program.INTEGRITY_COURSE)))
+    rows = svc.integrity_rows(session, today.year)
+    for i, (group, label) in enumerate(svc.INTEGRITY_GROUPS.items()):
+        title = f"{today.year}年两新组织{label}培训：党风廉政建设知识（必修课）"
+        people = [r.member_id for r in rows if r.group == group]
+        day = max(dt.date(today.year, 1, 2), today - dt.timedelta(days=40 - 15 * i))
+        if title in have or not people or day >= today:
+            continue
+        a = activities.create_activity(session, access, tenant, {
+            "activity_type": program.INTEGRITY_COURSE, "organizer": "tenant", "title": title,
+            "date": day.isoformat(), "start_time": "14:30", "end_time": "17:00", "place": "南湖新区党员教育中心",
+            "speakers": "区纪工委监工委宣教室负责人，区纪工委监工委，以案为鉴 守住底线"})
+        added = activities.add_participants(session, access, a, people)
+        activities.record_attendance(session, access, a, [
+            activities.AttendanceEntry(p.id, "absent" if j % 9 == 4 else "present") for j, p in enumerate(added)])
 
 
 #: the 19 member units of the 两新工委 with their 分工/职责 (the seed names the number, not the units)

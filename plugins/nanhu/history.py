@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from core.history import Labels
-from plugins.nanhu.models import CleanEnterprise, Disclosure, ResultUse, Talent, ThemeDay
+from plugins.nanhu.models import Disclosure, ResultUse, Talent, ThemeDay
 from plugins.nanhu.service import (
-    CLEAN_STATUSES,
     DISCLOSURE_CHANNELS,
     DISCLOSURE_KINDS,
     TALENT_CATEGORIES,
@@ -23,10 +22,6 @@ LABELS = [
         "party_org_id": "党支部", "month": "月份", "lesson_done": "一课", "lesson_topic": "党课题目",
         "film_done": "一片", "film_title": "警示教育片", "practice_done": "一实践", "practice_note": "实践内容",
         "checked_by_id": "检查人"}, title="month"),
-    Labels(CleanEnterprise, "清廉民企创建", {
-        "organization_id": "企业", "status": "状态", "started_on": "启动日期", "charter_clause": "清廉条款写入章程",
-        "charter_text": "条款内容", "charter_evidence": "佐证", "accepted_on": "验收命名日期", "note": "备注"},
-           choices={"status": CLEAN_STATUSES}, title="organization_id"),
     Labels(Disclosure, "党务企务公开", {"organization_id": "两新组织", "kind": "类别", "channel": "载体",
                                   "disclosed_on": "公开日期", "title": "公开事项", "content": "公开内容"},
            choices={"kind": DISCLOSURE_KINDS, "channel": DISCLOSURE_CHANNELS}),

@@ -1,6 +1,7 @@
 """Tables only the nanhu program keeps (all tenant-owned, prefixed ``nanhu_``).
 
-Everything another program shares — units and pairings, designations and the blacklist,
+Everything another program shares — units and pairings, designations and the blacklist (清廉民企
+creations are designations since nanhu_0002),
 checklists, targets, clusters, demands, activities, assessments — lives in the building
 blocks and engines; these are the records that exist only in 南湖新区's four projects.
 """
@@ -47,22 +48,6 @@ class ThemeDay(TenantOwned, Timestamps, Base):
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class CleanEnterprise(TenantOwned, Timestamps, Base):
-    """NH-4 清廉民企 creation of one enterprise, with the 清廉条款 written into its charter."""
-
-    __tablename__ = "nanhu_clean_enterprises"
-    __table_args__ = (UniqueConstraint("tenant_id", "organization_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="creating")  # service.CLEAN_STATUSES
-    started_on: Mapped[dt.date] = mapped_column(Date)
-    charter_clause: Mapped[bool] = mapped_column(Boolean, default=False)
-    charter_text: Mapped[str] = mapped_column(Text, default="")
-    charter_evidence: Mapped[str] = mapped_column(String(200), default="")  # 章程修正案文号 / 股东会决议
-    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
-    note: Mapped[str] = mapped_column(Text, default="")
-
-
 class Disclosure(TenantOwned, Timestamps, Base):
     """NH-4 党务公开 / 企务公开 record of an organization on one channel."""
 
@@ -91,4 +76,4 @@ class ResultUse(TenantOwned, Timestamps, Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-MODELS = [Talent, ThemeDay, CleanEnterprise, Disclosure, ResultUse]
+MODELS = [Talent, ThemeDay, Disclosure, ResultUse]

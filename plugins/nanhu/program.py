@@ -3,6 +3,8 @@ assessment). Pure functions; ``__init__`` wires them as hookimpls."""
 
 from __future__ import annotations
 
+from plugins.nanhu.keys import CLEAN, INTEGRITY_COURSE  # shared with service.py
+
 #: NH-2 "1+4" 优势产业链党建联盟 (a cluster type of the registry)
 ALLIANCE = "nanhu.chain_alliance"
 
@@ -62,6 +64,9 @@ def activity_types():
     types.append(ActivityType(MONTHLY_LESSON, "廉政文化“一月一课一片一实践”主题党日", ("party_org",),
                               Cadence("month", party_org_types=BRANCH_TYPES), group="清朗工程", order=80,
                               description="每月一堂廉政党课、一部警示教育片、一次廉洁实践"))
+    types.append(ActivityType(INTEGRITY_COURSE, "党风廉政建设知识必修课", ("party_org", "cluster", "tenant"),
+                              has_speakers=True, group="清朗工程", order=81,
+                              description="两新组织党支部书记、入党积极分子等各类党务培训的必修课：出席即完成（种子文件001）"))
     return types
 
 
@@ -254,7 +259,7 @@ def pairing_kinds():
 # --- NH-2 / NH-4 designations ----------------------------------------------------------------------
 
 RED_WORKSHOP, MODEL_POST, RESPONSIBILITY_AREA = "nanhu.red_workshop", "nanhu.model_post", "nanhu.responsibility_area"
-BENCHMARK, CLEAN = "nanhu.benchmark", "nanhu.clean_enterprise"
+BENCHMARK = "nanhu.benchmark"
 
 
 def designation_kinds():
@@ -268,8 +273,10 @@ def designation_kinds():
         K(BENCHMARK, "示范标杆党支部", ("party_org",), validity_months=36, order=13,
           description="已挂牌的“示范标杆”党支部实行动态管理；违法经营、偷逃税款、侵权滥权的列入监管黑名单",
           from_assessment=(FromAssessment(ANNUAL, grades=("优秀",)),)),
-        K(CLEAN, "清廉民企", ("organization",), needs_review=False, validity_months=24, order=14,
-          description="清廉南湖之“清廉民企”：清廉条款写入企业章程并验收命名"),
+        # 创建中 = 申报待审核, 验收命名 = 审核通过 (授予日期 = 验收命名日期); no acceptance without the file
+        K(CLEAN, "清廉民企", ("organization",), needs_review=True, validity_months=24, order=14,
+          evidence="清廉条款写入企业章程的佐证（章程修正案或股东会决议）",
+          description="清廉南湖之“清廉民企”创建：申报即创建中，清廉条款写入企业章程并上传佐证后验收命名"),
     ]
 
 

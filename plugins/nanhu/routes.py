@@ -13,12 +13,11 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock, history, search
+from core import clock, search
 from core.registry.models import Organization, PartyOrg
 from core.web.context import Ctx
 from core.web.export import xlsx_export
@@ -27,7 +26,7 @@ from core.web.listing import paginate
 from core.web.render import flash, form_value, redirect, render
 from plugins.nanhu import dashboard as board
 from plugins.nanhu import service as svc
-from plugins.nanhu.models import CleanEnterprise, Disclosure, ResultUse, Talent
+from plugins.nanhu.models import Disclosure, ResultUse, Talent
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "nanhu:read"}
@@ -176,76 +175,36 @@ def theme_day_save(ctx: Ctx, db: Session, request: Request, data: Form) -> Respo
     return redirect(ctx.url(f"nanhu/theme-days?month={m:%Y-%m}"))
 
 
-# --- NH-4 清廉民企 -----------------------------------------------------------------------------------
-
-CLEAN_KEYS = ("organization_id", "status", "started_on", "charter_clause", "charter_text", "charter_evidence",
-              "accepted_on", "note")
+# --- NH-4 党风廉政必修课 ------------------------------------------------------------------------------
 
 
-def _clean_page(ctx: Ctx, db: Session, status: str = "", page: int = 1, form=None, errors=None) -> Response:
-    stmt = select(CleanEnterprise).order_by(CleanEnterprise.started_on.desc(), CleanEnterprise.id.desc())
-    if status in svc.CLEAN_STATUSES:
-        stmt = stmt.where(CleanEnterprise.status == status)
-    result = paginate(db, stmt, page)
-    counts = {k: 0 for k in svc.CLEAN_STATUSES}
-    clause = 0
-    for row in db.scalars(select(CleanEnterprise)):
-        counts[row.status] = counts.get(row.status, 0) + 1
-        clause += row.charter_clause
-    return render("nanhu:Clean", ctx=ctx, result=result, status=status, statuses=svc.CLEAN_STATUSES, counts=counts,
-                  clause=clause, names=_names(db, [r.organization_id for r in result.items]),
-                  orgs=_org_options(db, "enterprise") if ctx.can("nanhu:write") else [],
-                  form=form or {}, errors=errors or {})
+def _names_shown(ctx: Ctx) -> bool:
+    """Who sees the people by name: those who manage the program or read its results (staff,
+    admins, viewers, the committee's leaders); others see the figures only."""
+    return ctx.can("nanhu:write") or ctx.can("nanhu:results")
 
 
-@get("/clean", opt=READ, **PAGE)
-def clean(ctx: Ctx, db: Session, status: str = "", page: int = 1, format: str = "") -> Response:
-    if format == "xlsx":
-        rows = db.scalars(select(CleanEnterprise).order_by(CleanEnterprise.started_on.desc())).all()
-        names = _names(db, [r.organization_id for r in rows])
+@get("/integrity", opt=READ, **PAGE)
+def integrity(ctx: Ctx, db: Session, year: str = "", group: str = "", missing: str = "", page: int = 1,
+              format: str = "") -> Response:
+    """NH-4: the 党风廉政 required course — who owes it this year, who completed it and where."""
+    today = clock.today()
+    y = int(year) if year.isascii() and year.isdigit() and 2000 <= int(year) <= today.year else today.year
+    rows = svc.integrity_rows(db, y)
+    summary = svc.integrity_summary(rows)
+    shown = [r for r in rows if (group not in svc.INTEGRITY_GROUPS or r.group == group)
+             and not (missing == "1" and r.done is not None)]
+    if format == "xlsx" and _names_shown(ctx):
         return xlsx_export(
-            db, "清廉民企创建", ("企业", "状态", "启动日期", "清廉条款写入章程", "条款内容", "佐证", "验收命名日期", "备注"),
-            ((names.get(r.organization_id, ""), svc.CLEAN_STATUSES.get(r.status, r.status), r.started_on,
-              "是" if r.charter_clause else "否", r.charter_text, r.charter_evidence, r.accepted_on, r.note) for r in rows),
-            action="nanhu.export", entity="nanhu_clean_enterprises", query={"status": status})
-    return _clean_page(ctx, db, status, page)
+            db, f"党风廉政必修课-{y}", ("姓名", "类别", "党组织", "是否完成", "完成日期", "课程"),
+            ((r.name, svc.INTEGRITY_GROUPS[r.group], r.party_org, "是" if r.done else "否",
+              r.done.day if r.done else None, r.done.title if r.done else "") for r in shown),
+            action="nanhu.export", entity="members", query={"year": str(y), "group": group, "missing": missing})
+    from core.web.listing import paginate_list
 
-
-@post("/clean", opt=WRITE, **PAGE)
-def clean_add(ctx: Ctx, db: Session, request: Request, data: Form) -> Response:
-    form = _form(data, CLEAN_KEYS)
-    row = save(db, lambda: svc.save_clean_enterprise(db, form, clock.today()),
-               rerender=lambda errors: _clean_page(ctx, db, form=form, errors=errors))
-    flash(request, "已加入清廉民企创建名单")
-    return redirect(ctx.url(f"nanhu/clean/{row.id}"))
-
-
-def _clean_row(db: Session, row_id: int) -> CleanEnterprise:
-    row = db.get(CleanEnterprise, row_id)
-    if row is None:
-        raise NotFoundException("清廉民企创建记录不存在")
-    return row
-
-
-def _clean_detail(ctx: Ctx, db: Session, row: CleanEnterprise, form=None, errors=None) -> Response:
-    return render("nanhu:CleanDetail", ctx=ctx, row=row, org=db.get(Organization, row.organization_id),
-                  statuses=svc.CLEAN_STATUSES, form=form, errors=errors or {},
-                  history=history.of(db, {"nanhu_clean_enterprises": [row.id]}))
-
-
-@get("/clean/{clean_enterprise_id:int}", opt=READ, **PAGE)
-def clean_detail(ctx: Ctx, db: Session, clean_enterprise_id: int) -> Response:
-    return _clean_detail(ctx, db, _clean_row(db, clean_enterprise_id))
-
-
-@post("/clean/{clean_enterprise_id:int}", opt=WRITE, **PAGE)
-def clean_update(ctx: Ctx, db: Session, request: Request, clean_enterprise_id: int, data: Form) -> Response:
-    row = _clean_row(db, clean_enterprise_id)
-    form = _form(data, CLEAN_KEYS)
-    save(db, lambda: svc.save_clean_enterprise(db, form, clock.today(), row),
-         rerender=lambda errors: _clean_detail(ctx, db, row, form=form, errors=errors))
-    flash(request, "已保存")
-    return redirect(ctx.url(f"nanhu/clean/{row.id}"))
+    result = paginate_list(shown if _names_shown(ctx) else [], page)
+    return render("nanhu:Integrity", ctx=ctx, year=y, group=group, missing=missing, summary=summary,
+                  groups=svc.INTEGRITY_GROUPS, result=result, names=_names_shown(ctx))
 
 
 # --- NH-4 党务公开 / 企务公开 ----------------------------------------------------------------------------
@@ -485,7 +444,8 @@ class AllianceOut:
 @get("/alliances", opt=READ, **API)
 def api_alliances(ctx: Ctx, db: Session) -> list[AllianceOut]:
     """联盟汇总: each "1+4" industry-chain alliance with its members and its organizations' orders
-    (企业点单) still being handled and solved; empty when the tenant does not run the lists."""
+    (企业点单) still being handled and solved — for an alliance's liaison only the alliances they
+    lead; empty when the tenant does not run the lists."""
     from core.plugins import registry
 
     if "lists" not in registry().enabled(ctx.tenant.id):
@@ -493,9 +453,8 @@ def api_alliances(ctx: Ctx, db: Session) -> list[AllianceOut]:
     from plugins.lists import api as lists
 
     return [AllianceOut(a["cluster"].id, a["cluster"].name, a["chain"], a["members"], a["open"], a["solved"])
-            for a in board.alliance_rows(db, clock.today(), lists)]
+            for a in board.alliance_rows(db, clock.today(), lists, led_by=board.liaison_of(ctx))]
 
 
-PAGE_ROUTES = [dashboard, cobuild_annual, talents, talent_add, theme_days, theme_day_save, clean, clean_add, clean_detail,
-               clean_update, disclosures, disclosure_add, results, result_add]
+PAGE_ROUTES = [dashboard, cobuild_annual, integrity, talents, talent_add, theme_days, theme_day_save, disclosures, disclosure_add, results, result_add]
 API_ROUTES = [api_targets, api_alliances, api_talents, api_talent_add, api_theme_days, api_theme_day_save, api_results]

@@ -15,12 +15,11 @@ from core import clock, search
 from core.forms import FormErrors, row_id, text_problem
 from core.forms import text as _text
 from core.registry.models import Organization, PartyOrg
-from plugins.nanhu.models import CleanEnterprise, Disclosure, ResultUse, Talent, ThemeDay
+from plugins.nanhu.models import Disclosure, ResultUse, Talent, ThemeDay
 
 TALENT_CATEGORIES = {"scarce": "稀缺性人才", "tight": "紧俏性人才", "needed": "需求性人才"}
 TALENT_METHODS = {"market": "市场招聘", "campus": "高校招揽", "nationwide": "四海揽才", "affection": "柔情引才",
                   "enclave": "飞地引才"}
-CLEAN_STATUSES = {"creating": "创建中", "accepted": "验收命名", "withdrawn": "撤销"}
 DISCLOSURE_KINDS = {"party": "党务公开", "enterprise": "企务公开"}
 DISCLOSURE_CHANNELS = {"board": "门店宣传栏", "screen": "电子显示屏", "stand": "支架宣传板", "other": "其他"}
 USE_KINDS = {"license": "证照年审", "funding": "争资争项", "award": "行业评优"}
@@ -290,47 +289,6 @@ def theme_month(session: Session, month: dt.date) -> ThemeMonth:
 # --- NH-4 清廉民企, 党务公开 / 企务公开 ----------------------------------------------------------------
 
 
-def save_clean_enterprise(session: Session, raw: Mapping[str, Any], today: dt.date,
-                          row: CleanEnterprise | None = None) -> CleanEnterprise:
-    c = Check(raw)
-    org = None
-    if row is None:
-        org = c.organization(session, kind="enterprise")
-        if org is not None and session.scalar(select(CleanEnterprise.id).where(CleanEnterprise.organization_id == org.id)):
-            c.errors["organization_id"] = "该企业已在清廉民企创建名单中"
-    status = c.choice("status", "创建状态", CLEAN_STATUSES, default="creating")
-    started = c.date("started_on", "启动日期")
-    clause = c.flag("charter_clause")
-    charter_text = c.text("charter_text", "写入章程的清廉条款", 2000)
-    evidence = c.text("charter_evidence", "佐证（章程修正案文号或股东会决议）", 200)
-    accepted = c.date("accepted_on", "验收命名日期", required=False)
-    note = c.text("note", "备注", 2000)
-    if clause and not charter_text:
-        c.errors["charter_text"] = "已写入章程时请填写清廉条款内容"
-    if clause and not evidence:
-        c.errors["charter_evidence"] = "已写入章程时请填写佐证（章程修正案文号或股东会决议）"
-    if status == "accepted":
-        if not clause:
-            c.errors["charter_clause"] = "清廉条款写入企业章程后才能验收命名"
-        if accepted is None:
-            c.errors["accepted_on"] = "请填写验收命名日期"
-    if accepted and started and accepted < started:
-        c.errors["accepted_on"] = "验收命名日期不能早于启动日期"
-    for key, day in (("started_on", started), ("accepted_on", accepted)):
-        if day and day > today:
-            c.errors[key] = "日期不能晚于今天"
-    c.done()
-    if row is None:
-        row = CleanEnterprise(organization_id=org.id)
-        session.add(row)
-    row.status, row.started_on, row.charter_clause = status, started, clause
-    row.charter_text, row.charter_evidence = charter_text, evidence
-    row.accepted_on = accepted if status == "accepted" else None
-    row.note = note
-    session.flush()
-    return row
-
-
 def add_disclosure(session: Session, raw: Mapping[str, Any], today: dt.date) -> Disclosure:
     c = Check(raw)
     org = c.organization(session)
@@ -416,5 +374,65 @@ def widget_figures(session: Session, settings) -> dict[str, Any]:
     today = clock.today()
     return {"talents": talent_totals(session).people,
             "theme": theme_month(session, today.replace(day=1)),
-            "clean": session.scalar(select(func.count()).select_from(CleanEnterprise)
-                                    .where(CleanEnterprise.status == "accepted")) or 0}
+            "clean": clean_counts(session, today)["accepted"]}
+
+
+def clean_counts(session: Session, today: dt.date) -> dict[str, int]:
+    """NH-4 清廉民企 from the designations block (kind ``nanhu.clean_enterprise``): 创建中 (applied or
+    returned to be completed), 验收命名 (in force), and those whose charter evidence is on file."""
+    from plugins.designations import api as designations
+    from plugins.nanhu.keys import CLEAN
+
+    rows = designations.designations(session, kind=CLEAN, subject_kind="organization")
+    open_ = [d for d in rows if d.status in ("applied", "returned")]
+    named = [d for d in rows if designations.is_in_force(d, today)]
+    evidence = designations.evidence_counts(session, [d.id for d in open_ + named])
+    return {"creating": len(open_), "accepted": len(named), "evidence": sum(1 for n in evidence.values() if n)}
+
+
+# --- NH-4 党风廉政: the required course, completion per person -----------------------------------
+
+#: who must complete it (seed 001: 两新组织党支部书记、入党积极分子)
+INTEGRITY_GROUPS = {"secretary": "党支部书记", "activist": "入党积极分子"}
+
+
+@dataclass
+class IntegrityRow:
+    member_id: int
+    name: str
+    group: str
+    party_org: str
+    done: Any = None  # activities' Presence (day, activity_id, title) or None
+
+
+def integrity_rows(session: Session, year: int) -> list[IntegrityRow]:
+    """The people owing the 党风廉政 course in ``year`` — secretaries (registry position 书记) of the
+    live party branches, and 入党积极分子 — with the held course (activities engine, attendance
+    present) that completed it, if any. Secretaries first, then by name."""
+    from core.registry.models import Member
+    from plugins.activities import api as activities
+    from plugins.nanhu.keys import INTEGRITY_COURSE
+
+    done = activities.members_present(session, INTEGRITY_COURSE, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    branches = {po.id: po.name for po in branch_party_orgs(session)}
+    rows = [IntegrityRow(m.id, m.name, "secretary", branches[m.party_org_id], done.get(m.id))
+            for m in session.scalars(select(Member).where(Member.position == "secretary",
+                                                          Member.party_org_id.in_(list(branches) or [-1]),
+                                                          Member.status.in_(("full", "probationary")))
+                                     .order_by(Member.name, Member.id))]
+    names = {}
+    activists = list(session.scalars(select(Member).where(Member.status == "activist").order_by(Member.name, Member.id)))
+    ids = {m.party_org_id for m in activists if m.party_org_id}
+    if ids:
+        names = dict(session.execute(select(PartyOrg.id, PartyOrg.name).where(PartyOrg.id.in_(ids))).all())
+    rows += [IntegrityRow(m.id, m.name, "activist", names.get(m.party_org_id, ""), done.get(m.id)) for m in activists]
+    return rows
+
+
+def integrity_summary(rows: list[IntegrityRow]) -> dict[str, tuple[int, int]]:
+    """group → (completed, owed)."""
+    out = {g: [0, 0] for g in INTEGRITY_GROUPS}
+    for r in rows:
+        out[r.group][1] += 1
+        out[r.group][0] += r.done is not None
+    return {g: (a, b) for g, (a, b) in out.items()}

@@ -13,6 +13,7 @@ from core import clock
 from core.db import scoped_session
 from core.registry.models import (
     Cluster,
+    ClusterLeader,
     ClusterMember,
     Member,
     Organization,
@@ -92,7 +93,12 @@ def world(database) -> World:
         s.add(c)
         s.flush()
         s.add_all([ClusterMember(cluster_id=c.id, organization_id=e1.id), ClusterMember(cluster_id=c.id, organization_id=e2.id)])
-        w.orgs.update({"d.e1": e1.id, "d.e2": e2.id, "alliance": c.id})
+        e3 = _org(s, "区直测试企业丙", "enterprise")
+        c2 = Cluster(cluster_type=ALLIANCE, name="测试第二产业链党建联盟", attributes={"chain": "现代物流"})
+        s.add(c2)
+        s.flush()
+        s.add(ClusterMember(cluster_id=c2.id, organization_id=e3.id))
+        w.orgs.update({"d.e1": e1.id, "d.e2": e2.id, "d.e3": e3.id, "alliance": c.id, "alliance2": c2.id})
     # two helping units (区直部门) of the district, each 帮扶 the district's own branch; the 共建 rounds assess them
     from plugins.units import api as units
 
@@ -114,6 +120,9 @@ def world(database) -> World:
     ])
     with scoped_session(w.district.id) as s:
         s.add(UserOrganization(user_id=w.ids["secretary"], organization_id=w.orgs["d.e1"]))
+        # the alliance role's user is the first alliance's 联络员 (a cluster leader with a user)
+        s.add(ClusterLeader(cluster_id=w.orgs["alliance"], title="liaison", person_name="联盟联络员",
+                            user_id=w.ids["alliance"]))
     return w
 
 

@@ -12,7 +12,7 @@ from core import clock
 from core.db import open_session, scoped_session
 from core.plugins import registry
 from core.tenancy import operator_session, tree
-from plugins.nanhu.models import CleanEnterprise, Talent, ThemeDay
+from plugins.nanhu.models import Talent, ThemeDay
 from tests.helpers import post_form, tenant_id, unique
 from tests.worlds import make_tenants
 
@@ -42,11 +42,11 @@ def test_targets_api(world, client, api_token):
     b = _figures(body["streets"][world.b.slug])
     assert b[SOCIAL]["actual"] == 100.0 and b[ENTERPRISE]["actual"] == 50.0
     assert b[MEMBER_ORG]["actual"] == 66.7 and b[NEW]["actual"] == 1.0
-    # rolled up over the district's subtree: both streets plus the district's own two enterprises
+    # rolled up over the district's subtree: both streets plus the district's own three enterprises
     total = _figures(body["figures"])
     assert total[SOCIAL]["actual"] == 80.0 and total[SOCIAL]["target"] == 96.5
     assert total[SOCIAL]["met"] is False and total[SOCIAL]["gap"] == 16.5
-    assert total[ENTERPRISE]["actual"] == 55.6 and total[ENTERPRISE]["target"] == 94.6
+    assert total[ENTERPRISE]["actual"] == 50.0 and total[ENTERPRISE]["target"] == 94.6
     assert total[MEMBER_ORG]["actual"] == 90.0 and total[MEMBER_ORG]["target"] == 100.0
     assert total[NEW]["actual"] == 3.0 and total[NEW]["target"] == 38.0 and total[NEW]["gap"] == 35.0
     assert total[TALENTS]["target"] == 1300.0 and total[SOLVED]["target"] == 800.0
@@ -179,30 +179,44 @@ def test_monthly_theme_day_three_part_check(world, login_as, client, api_token):
 # --- NH-4 清廉民企 and disclosures ----------------------------------------------------------------------
 
 
-def test_clean_enterprise_needs_the_charter_clause_to_be_accepted(world, login_as):
-    c = login_as(world.users["staff"])
-    url = f"/t/{world.district.slug}/nanhu/clean"
-    org = world.orgs["d.e2"]
-    with scoped_session(world.district.id) as s:
-        s.execute(CleanEnterprise.__table__.delete().where(CleanEnterprise.organization_id == org))
-    bad = post_form(c, url, {"organization_id": str(org), "status": "accepted", "started_on": "2026-01-10",
-                             "accepted_on": "2026-03-01"})
-    assert bad.status_code == 422 and "清廉条款写入企业章程后才能验收命名" in bad.text
-    r = post_form(c, url, {"organization_id": str(org), "status": "creating", "started_on": "2026-01-10"},
-                  follow_redirects=False)
-    assert r.status_code == 303
-    detail = r.headers["location"]
-    clause = post_form(c, detail, {"status": "accepted", "started_on": "2026-01-10", "charter_clause": "1",
-                                   "charter_text": "严禁商业贿赂", "charter_evidence": "2026年第1次股东会决议",
-                                   "accepted_on": "2026-03-01"}, follow_redirects=False)
-    assert clause.status_code == 303
-    page = c.get(detail)
-    assert "验收命名" in page.text and "2026年第1次股东会决议" in page.text and "变更记录" in page.text
-    # a social organization cannot be a 清廉民企; the same enterprise twice is refused
-    social = post_form(c, url, {"organization_id": str(world.orgs["a.social0"]), "started_on": "2026-01-10"})
-    assert social.status_code == 422
-    twice = post_form(c, url, {"organization_id": str(org), "started_on": "2026-01-10"})
-    assert twice.status_code == 422 and "已在清廉民企创建名单中" in twice.text
+def test_clean_enterprise_is_a_designation_named_only_with_the_charter_evidence_file(world, client, api_token, login_as):
+    from tests.worlds import make_users
+
+    headers = api_token(world.users["staff"])
+    base = f"/api/t/{world.district.slug}/designations"
+    org = world.orgs["d.e1"]
+    started = clock.today() - dt.timedelta(days=60)
+    r = client.post(f"{base}/", headers=headers, json={
+        "kind": "nanhu.clean_enterprise", "subject_kind": "organization", "subject_id": org, "level": "district",
+        "awarded_on": started.isoformat(), "basis": "清廉条款：严禁商业贿赂"})
+    assert r.status_code == 201 and r.json()["status"] == "applied", r.text  # 创建中
+    did = r.json()["id"]
+    users, _ = make_users("nhc", [("reviewer", "staff", world.district)])
+    review = api_token(users["reviewer"])
+    accepted = (started + dt.timedelta(days=45)).isoformat()
+    refused = client.post(f"{base}/{did}/review", headers=review, json={"action": "approve", "awarded_on": accepted})
+    assert refused.status_code == 422 and "请先上传佐证文件：清廉条款写入企业章程的佐证" in refused.text
+    assert client.get(f"{base}/{did}", headers=headers).json()["status"] == "applied"  # nothing half-saved
+    page = login_as(world.users["staff"]).get(f"/t/{world.district.slug}/designations/{did}")
+    assert "必备佐证" in page.text and "尚未上传" in page.text
+    bad = client.post(f"{base}/{did}/files", headers=headers, files={"file": ("决议.pdf", b"not a pdf", "application/pdf")})
+    assert bad.status_code == 422 and "不符" in bad.text
+    up = client.post(f"{base}/{did}/files", headers=headers,
+                     files={"file": ("2026年第1次股东会决议.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    assert up.status_code == 201, up.text
+    future = client.post(f"{base}/{did}/review", headers=review, json={
+        "action": "approve", "awarded_on": (clock.today() + dt.timedelta(days=1)).isoformat()})
+    assert future.status_code == 422 and "不能晚于今天" in future.text
+    ok = client.post(f"{base}/{did}/review", headers=review, json={"action": "approve", "awarded_on": accepted})
+    assert ok.status_code in (200, 201), ok.text
+    d = ok.json()
+    assert d["status"] == "active" and d["awarded_on"] == accepted  # 验收命名 on the day given
+    exp, acc = dt.date.fromisoformat(d["expires_on"]), dt.date.fromisoformat(accepted)
+    assert (exp.year - acc.year, exp.month) == (2, acc.month)  # 24 months from the acceptance
+    dash = login_as(world.users["staff"]).get(f"/t/{world.district.slug}/nanhu/")
+    assert "验收命名 1 家" in dash.text and "已上传清廉条款写入章程佐证 1 家" in dash.text
+    # the program's own table and pages are gone: the block's pages serve 清廉民企
+    assert login_as(world.users["staff"]).get(f"/t/{world.district.slug}/nanhu/clean").status_code == 404
 
 
 def test_disclosures_and_results_use(world, login_as, client, api_token):
@@ -270,6 +284,66 @@ def test_order_flow_enterprise_orders_alliance_collects_department_serves(world,
     # the seed's categories are the program's
     scheme = client.get(f"{base}/scheme", headers=ali).json()
     assert "企业点单" in str(scheme) and "融资" in str(scheme) and "审批" in str(scheme)
+
+
+def test_an_alliance_liaison_sees_and_handles_only_their_alliances_orders(world, client, api_token):
+    base = f"/api/t/{world.district.slug}/lists"
+    staff, ali = api_token(world.users["staff"]), api_token(world.users["alliance"])
+    # an order of an enterprise in another alliance (staff register it on its behalf)
+    r = client.post(f"{base}/demands", headers=staff, json={"organization_id": world.orgs["d.e3"],
+                                                           "title": unique("外联盟企业用地"), "category": "land",
+                                                           "urgency": "normal"})
+    assert r.status_code == 201, r.text
+    theirs = r.json()["id"]
+    assert client.get(f"{base}/demands/{theirs}", headers=ali).status_code == 404
+    assert client.post(f"{base}/demands/{theirs}/accept", headers=ali, json={}).status_code in (403, 404)
+    listed = client.get(f"{base}/demands", headers=ali, params={"q": "外联盟企业用地"}).json()
+    assert not [d for d in listed.get("items", listed) if d["id"] == theirs]
+    # staff see it; the liaison's alliance summary shows only the alliance they lead
+    assert client.get(f"{base}/demands/{theirs}", headers=staff).status_code == 200
+    mine = {a["id"] for a in client.get(f"/api/t/{world.district.slug}/nanhu/alliances", headers=ali).json()}
+    every = {a["id"] for a in client.get(f"/api/t/{world.district.slug}/nanhu/alliances", headers=staff).json()}
+    assert mine == {world.orgs["alliance"]} and world.orgs["alliance2"] in every
+
+
+def test_integrity_course_completion_per_person(world, client, api_token, login_as):
+    from core.registry.models import Member
+
+    with scoped_session(world.district.id) as s:
+        sec = Member(name=unique("书记"), status="full", position="secretary", party_org_id=world.party_orgs["d.helped"])
+        act = Member(name=unique("积极分子"), status="activist", party_org_id=world.party_orgs["d.helped"])
+        s.add_all([sec, act])
+        s.flush()
+        ids = {"sec": sec.id, "act": act.id}
+        names = {"sec": sec.name, "act": act.name}
+    headers = api_token(world.users["staff"])
+    base = f"/api/t/{world.district.slug}/activities/activities"
+    day = clock.today() - dt.timedelta(days=1)
+    r = client.post(base, headers=headers, json={
+        "activity_type": "nanhu.integrity_course", "organizer": "tenant", "title": unique("党风廉政必修课"),
+        "starts_at": f"{day.isoformat()}T09:00", "ends_at": f"{day.isoformat()}T11:00"})
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+    r = client.post(f"{base}/{aid}/participants", headers=headers, json={"member_ids": [ids["sec"], ids["act"]]})
+    assert r.status_code in (200, 201), r.text
+    parts = {p["member_id"]: p["id"] for p in r.json()["participants"]}
+    r = client.put(f"{base}/{aid}/attendance", headers=headers, json=[
+        {"participant_id": parts[ids["sec"]], "attendance": "present"},
+        {"participant_id": parts[ids["act"]], "attendance": "absent"}])
+    assert r.status_code in (200, 201), r.text
+    staff = login_as(world.users["staff"])
+    page = staff.get(f"/t/{world.district.slug}/nanhu/integrity", params={"year": str(day.year)})
+    assert page.status_code == 200
+    row = lambda key: page.text.split(f'data-member="{ids[key]}"')[1].split("</tr>")[0]  # noqa: E731
+    assert names["sec"] in row("sec") and "已完成" in row("sec") and "未完成" in row("act")
+    missing = staff.get(f"/t/{world.district.slug}/nanhu/integrity", params={"missing": "1", "year": str(day.year)})
+    assert names["act"] in missing.text and names["sec"] not in missing.text
+    assert staff.get(f"/t/{world.district.slug}/nanhu/integrity", params={"year": "<x>", "page": "-3"}).status_code == 200
+    x = staff.get(f"/t/{world.district.slug}/nanhu/integrity", params={"format": "xlsx", "year": str(day.year)})
+    assert x.status_code == 200 and x.headers["content-type"].startswith("application/vnd.openxmlformats")
+    # an org secretary reads the figures, not the names
+    sec_page = login_as(world.users["secretary"]).get(f"/t/{world.district.slug}/nanhu/integrity")
+    assert sec_page.status_code == 200 and names["sec"] not in sec_page.text and "已完成" in sec_page.text
 
 
 # --- enablement per tenant ------------------------------------------------------------------------------
