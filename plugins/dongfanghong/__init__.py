@@ -42,7 +42,7 @@ meta = PluginMeta(
     label="红色“联”动力（二三四五工作体系）",
     version="0.1.0",
     description="两级平台、三项工程、四金服务、五大保障：联组、专干履职、四金服务、量化考核、经费保障与四阶段推进。",
-    depends=("lists", "assessment", "activities", "campaigns", "funds", "designations"),
+    depends=("lists", "assessment", "activities", "campaigns", "funds", "designations", "units"),
     settings=Settings,
 )
 
@@ -70,9 +70,10 @@ def _settings(tenant):
 
 @hookimpl
 def register_cluster_types(tenant):
+    from plugins.dongfanghong.platform import committee_type
     from plugins.dongfanghong.service import joint_group_type
 
-    return [joint_group_type(_settings(tenant).group_label)]
+    return [joint_group_type(_settings(tenant).group_label), committee_type()]
 
 
 @hookimpl

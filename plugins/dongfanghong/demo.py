@@ -13,6 +13,7 @@ from core.models import User
 from core.registry.models import (
     Cluster,
     ClusterLeader,
+    ClusterMember,
     Member,
     Organization,
     PartyOrg,
@@ -26,6 +27,7 @@ from plugins.dongfanghong.models import (
     Cultivation,
     DuesRecord,
     DutyEntry,
+    GroupLink,
     GroupStaff,
     Nomination,
     VenueCheck,
@@ -55,6 +57,7 @@ def load(session: Session, tenant, today: dt.date | None = None) -> None:
     if "campaigns" in enabled:
         _campaign(session, tenant, today)
     if groups:
+        _committee(session, tenant)
         _profiles(session)
         _cultivations(session, today)
         _cooperations(session, groups, today)
@@ -134,13 +137,46 @@ def _leaders(session: Session, groups: list[Cluster]) -> None:
             .where(PartyOrgCoverage.party_org_id.in_(pids))) if c}) if pids else []
         g.area = "、".join(communities)[:200]
         g.description = "按区域相近、便于协调的原则组建，与片区社区（村）党组织联动。"
-        g.attributes = {**(g.attributes or {}), "community_party_orgs": "、".join(f"{c}党委" for c in communities[:3])[:200]}
+        for c in communities[:3]:  # 与社区（村）党组织联动: the community party committees, in the street's registry
+            po = session.scalar(select(PartyOrg).where(PartyOrg.name == f"{c}党委", PartyOrg.parent_id.is_(None)))
+            if po is None:
+                po = PartyOrg(name=f"{c}党委", org_type="committee", formation_mode="single", founded_on=APPOINTED)
+                session.add(po)
+                session.flush()
+            session.add(GroupLink(cluster_id=g.id, party_org_id=po.id, party_org_tenant_id=po.tenant_id, name=po.name))
         for i, (mid, name, oid) in enumerate(picks):
             n += 1
             session.add(ClusterLeader(
                 cluster_id=g.id, title="leader" if i == 0 else "deputy", person_name=name, member_id=mid,
                 organization_id=oid, appointed_on=APPOINTED, letter_no=f"东红联聘〔2023〕{n:03d}号",
                 user_id=secretary.id if (secretary is not None and gi == 0 and i == 0) else None))
+    session.flush()
+
+
+def _committee(session: Session, tenant) -> None:
+    """两新综合党委的组成 (DFH-1): the street's 两新综合党委 as the lead party org, its secretary and two
+    members, and as member units the street's 驻街部门/单位 and bodies the units block holds."""
+    from plugins.dongfanghong.platform import COMMITTEE
+
+    if session.scalar(select(Cluster.id).where(Cluster.cluster_type == COMMITTEE)):
+        return
+    root = session.scalar(select(PartyOrg).where(PartyOrg.parent_id.is_(None), PartyOrg.name.like("%两新综合党委"))
+                          .order_by(PartyOrg.id))
+    c = Cluster(cluster_type=COMMITTEE, name=root.name if root else "街道两新综合党委", area="", attributes={},
+                lead_party_org_id=root.id if root else None, description="统筹协调全街两新组织党建工作")
+    session.add(c)
+    session.flush()
+    for title, name in (("secretary", "彭丽娟"), ("deputy", "李晓红"), ("member", "黄国强"), ("member", "王建军")):
+        session.add(ClusterLeader(cluster_id=c.id, title=title, person_name=name, appointed_on=APPOINTED))
+    from core.plugins import registry
+
+    if "units" in registry().enabled(tenant.id):
+        from plugins.units import api as units
+
+        for u in units.units(session):
+            if u.kind in ("organ", "resident", "member_unit", "department"):
+                session.add(ClusterMember(cluster_id=c.id, member_kind="units.unit", ref_id=u.id, joined_on=APPOINTED,
+                                          member_tenant_id=tenant.id))
     session.flush()
 
 
@@ -280,7 +316,7 @@ def _cooperations(session: Session, groups: list[Cluster], today: dt.date) -> No
                 ("career", "联合社区举办“政企早餐会”，对接用工与就业需求", "促成 15 名社区居民就业"),
                 ("growth", "联合开展“我为企业解个难”走访，收集企业需求", "收集需求 9 项，已解决 6 项")]
     for gi, g in enumerate(groups):
-        partners = community_partners([g]) or [f"{g.area.split('、')[0] if g.area else '东方红'}社区党委"]
+        partners = community_partners(session, [g]) or [f"{g.area.split('、')[0] if g.area else '东方红'}社区党委"]
         for k, (area, content, result) in enumerate(contents[:3]):
             session.add(Cooperation(kind="community", area=area, cluster_id=g.id, partner=partners[k % len(partners)],
                                     held_on=today - dt.timedelta(days=25 + 40 * k + 7 * gi), content=content,

@@ -13,6 +13,7 @@ from plugins.dongfanghong.models import (
     Cultivation,
     DuesRecord,
     DutyEntry,
+    GroupLink,
     GroupStaff,
     Nomination,
     VenueCheck,
@@ -71,4 +72,7 @@ LABELS = [
            {"party_org_id": "党组织", "member_id": "党员", "direction": "方向", "party_post": "党组织职务",
             "management_post": "管理层职务", "started_on": "任职日期", "ended_on": "离任日期", "note": "备注"},
            choices={"direction": CROSS_DIRECTIONS, "party_post": PARTY_POSTS}, title="member_id"),
+    Labels(GroupLink, "联动社区（村）党组织",
+           {"cluster_id": "联组", "party_org_id": "党组织", "party_org_tenant_id": "所在社区（村）", "name": "名称"},
+           title="name"),
 ]

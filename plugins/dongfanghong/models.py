@@ -185,3 +185,23 @@ class CrossAppointment(TenantOwned, Timestamps, Base):
 
 
 MODELS += [CrossAppointment]
+
+
+# --- dongfanghong_0006: 联组 ↔ 社区（村）党组织 (DFH-1) ---------------------------------------------
+
+
+class GroupLink(TenantOwned, Timestamps, Base):
+    """A joint group's linked community (社区/村) party org: a reference to a party org of the
+    street or of one of its community / village tenants (``party_org_tenant_id``). ``party_org_id``
+    is empty for a name the migration from the former free text could not match (``name`` as written)."""
+
+    __tablename__ = "dongfanghong_group_links"
+    __table_args__ = (UniqueConstraint("cluster_id", "party_org_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("clusters.id", ondelete="CASCADE"), index=True)
+    party_org_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
+    party_org_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+MODELS += [GroupLink]

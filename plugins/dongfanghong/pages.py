@@ -273,7 +273,7 @@ def _huoshui_page(ctx: Ctx, db: Session, group: str = "", q: str = "", year: str
     scheme = lists.scheme(ctx.tenant)
     return render("dongfanghong:Huoshui", status_code=code, ctx=ctx, result=result, sectors=sectors,
                   groups=_groups(db, scope), group=group, q=q, year=year, areas=psvc.COOPERATION_AREAS,
-                  group_names=gsvc.group_names(db), partners=psvc.community_partners(_groups(db, scope)),
+                  group_names=gsvc.group_names(db), partners=psvc.community_partners(db, _groups(db, scope)),
                   form_groups=_groups(db, manageable), can_record=manageable is None or bool(manageable),
                   can_add_resource=ctx.can("dongfanghong:write") and ctx.can("lists:write"),
                   categories=scheme.options("categories"), sector_labels=psvc.SECTORS,

@@ -616,15 +616,11 @@ def cooperation_export_rows(rows: Iterable[Cooperation], group_names: Mapping[in
              group_names.get(r.cluster_id, "") if r.cluster_id else "", r.partner, r.content, r.result] for r in rows]
 
 
-def community_partners(groups: Iterable[Cluster]) -> list[str]:
-    """Community party orgs named on the joint groups (attribute 联动社区（村）党组织), for suggestions."""
-    out: list[str] = []
-    for g in groups:
-        for name in str((g.attributes or {}).get("community_party_orgs") or "").replace("，", "、").split("、"):
-            name = name.strip()
-            if name and name not in out:
-                out.append(name)
-    return out
+def community_partners(session: Session, groups: Iterable[Cluster]) -> list[str]:
+    """The community party orgs the joint groups are linked with (platform.GroupLink), for suggestions."""
+    from plugins.dongfanghong.platform import link_names
+
+    return link_names(session, [g.id for g in groups])
 
 
 # --- 活水: resource partners by sector (the lists engine's resource list) -------------------------

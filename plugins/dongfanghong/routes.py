@@ -69,12 +69,15 @@ def dashboard(ctx: Ctx, db: Session) -> Response:
     from plugins.dongfanghong.pages import gold_overview, program_overview, rollout_overview
 
     program = program_overview(ctx, db, today)
+    from plugins.dongfanghong import platform
     return render("dongfanghong:Dashboard", ctx=ctx, cards=cards, settings=_settings(ctx), figures=figures,
                   metrics=cov.METRICS, coverage_scope=scope.label if only is not None else "", overdue=svc.overdue(cards, db, enabled, today, ctx.tenant,
                                       scoped=not (ctx.can(svc.SEE_ALL) or ctx.can(svc.MANAGE_ALL)))
                   + program["overdue"],
                   fen=svc.fen, program=program, gold=gold_overview(ctx, db, today),
                   rollout=rollout_overview(ctx, db, today), year=today.year,
+                  committee=platform.committee(db, ctx.tenant), committee_titles={
+                      r.title: r.label for r in platform.committee_type().leaders},
                   unassigned=len(svc.unassigned_party_orgs(db)) if ctx.can("clusters:write") else None)
 
 
@@ -95,6 +98,12 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
     members = [m for m in cl.members_of(db, c) if cl.is_active_member(m)]
     _, party_names = cl.names_of(db, [], [m.party_org_id for m in members])
     staff = svc.staff_of(db, [c.id]).get(c.id)
+    from plugins.dongfanghong import platform
+
+    with ctx.read_rollup_session("dongfanghong:read") as lookup:
+        links = platform.links_of(db, lookup, [c.id])[c.id]
+        link_options = platform.link_options(lookup, ctx.tenant.id) if svc.can_manage_group(
+            db, ctx.user.id, ctx.perms, c) else []
     activities, demands = _group_work(ctx, db, c, [m.party_org_id for m in members if m.party_org_id], today)
     changes = history.of(db, {"clusters": [c.id], "cluster_members": [m.id for m in cl.members_of(db, c)],
                               "cluster_leaders": [x.id for x in cl.leaders_of(db, c)]}, ctx.tenant.id, limit=20)
@@ -105,7 +114,7 @@ def _group_page(ctx: Ctx, db: Session, c: Cluster, form=None, errors=None, statu
                   staff_choices=svc.staff_users(db, ctx.tenant.id) if ctx.can("dongfanghong:write") else [],
                   can_manage=svc.can_manage_group(db, ctx.user.id, ctx.perms, c),
                   problems=cl.leader_problems(db, c, _types(ctx)), history=changes, activities=activities,
-                  demands=demands, events=events, sources=duty.SOURCES,
+                  demands=demands, events=events, links=links, link_options=link_options, sources=duty.SOURCES,
                   duty_minimum=_settings(ctx).duty_min_per_month,
                   form=form or {}, errors=errors or {}, today=today)
 
@@ -191,6 +200,51 @@ def staff_assign(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
     save(db, lambda: svc.assign_staff(db, ctx.tenant.id, c, form_value(data, "staff")),
          rerender=lambda errors: _group_page(ctx, db, c, form={"staff": form_value(data, "staff")}, errors=errors))
     return redirect(ctx.url(f"dongfanghong/groups/{c.id}"))
+
+
+# --- linked community party orgs (DFH-1) -------------------------------------------------------
+
+
+def _link_or_404(db: Session, c: Cluster, link_id: int):
+    from plugins.dongfanghong.models import GroupLink
+
+    row = db.get(GroupLink, link_id)
+    if row is None or row.cluster_id != c.id:
+        raise NotFoundException("联动党组织不存在")
+    return row
+
+
+@post("/groups/{group_id:int}/links", opt=READ, include_in_schema=False, sync_to_thread=True)
+def link_add(ctx: Ctx, db: Session, group_id: int, data: Form) -> Response:
+    from plugins.dongfanghong import platform
+
+    c = _group(ctx, db, group_id, manage=True)
+    form = {"party_org_id": form_value(data, "party_org_id")}
+    with ctx.read_rollup_session("dongfanghong:read") as lookup:
+        save(db, lambda: platform.add_link(db, lookup, c, form),
+             rerender=lambda errors: _group_page(ctx, db, c, form=form, errors=errors))
+    return redirect(ctx.url(f"dongfanghong/groups/{c.id}#links"))
+
+
+@post("/groups/{group_id:int}/links/{link_id:int}/resolve", opt=READ, include_in_schema=False, sync_to_thread=True)
+def link_resolve(ctx: Ctx, db: Session, group_id: int, link_id: int, data: Form) -> Response:
+    from plugins.dongfanghong import platform
+
+    c = _group(ctx, db, group_id, manage=True)
+    row = _link_or_404(db, c, link_id)
+    form = {"party_org_id": form_value(data, "party_org_id")}
+    with ctx.read_rollup_session("dongfanghong:read") as lookup:
+        save(db, lambda: platform.resolve_link(db, lookup, c, row, form),
+             rerender=lambda errors: _group_page(ctx, db, c, errors=errors))
+    return redirect(ctx.url(f"dongfanghong/groups/{c.id}#links"))
+
+
+@post("/groups/{group_id:int}/links/{link_id:int}/delete", opt=READ, include_in_schema=False, sync_to_thread=True)
+def link_delete(ctx: Ctx, db: Session, group_id: int, link_id: int) -> Response:
+    c = _group(ctx, db, group_id, manage=True)
+    row = _link_or_404(db, c, link_id)
+    save(db, lambda: db.delete(row))
+    return redirect(ctx.url(f"dongfanghong/groups/{c.id}#links"))
 
 
 # --- regroup ----------------------------------------------------------------------------------
@@ -377,8 +431,10 @@ def api_duty_add(ctx: Ctx, db: Session, group_id: int, data: DutyIn) -> DutyOut:
     return DutyOut(row.id, row.kind, row.occurred_on, row.title)
 
 
+from plugins.dongfanghong.api_routes import API_ROUTES as PROGRAM_API  # noqa: E402
 from plugins.dongfanghong.pages import PAGE_ROUTES as PROGRAM_PAGES  # noqa: E402
 
-PAGE_ROUTES = [dashboard, group_detail, duty_add, duty_export, member_add, member_end, staff_assign, regroup,
+PAGE_ROUTES = [dashboard, group_detail, duty_add, duty_export, member_add, member_end, staff_assign, link_add,
+               link_resolve, link_delete, regroup,
                regroup_apply, butlers, butler_add, butler_edit, nominations, nomination_add, nomination_review, *PROGRAM_PAGES]
-API_ROUTES = [api_groups, api_checklist, api_duty_add]
+API_ROUTES = [api_groups, api_checklist, api_duty_add, *PROGRAM_API]

@@ -49,7 +49,8 @@ def joint_group_type(label: str = "联组") -> ClusterType:
         leaders=(LeaderRule("leader", "组长", 1, 1, from_organization=True),
                  LeaderRule("deputy", "副组长", 2, 2, from_organization=True)),
         member_kinds=("party_org",),
-        attributes=(("community_party_orgs", "联动社区（村）党组织"), ("venue", "联组活动阵地")),
+        # the linked community party orgs are references (platform.GroupLink), not an attribute
+        attributes=(("venue", "联组活动阵地"),),
         exclusive_members=True,
     )
 
