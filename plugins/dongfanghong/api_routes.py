@@ -247,9 +247,9 @@ class QiangjiOrgOut:
 @get("/qiangji/orgs/{party_org_id:int}", opt=READ, sync_to_thread=True, tags=TAGS)
 def api_qiangji_org(ctx: Ctx, db: Session, party_org_id: int) -> QiangjiOrgOut:
     """One party org's 强基 page: people with 管理层 / 业务骨干, 双向进入 (DFH-3), 双向培养."""
-    from plugins.dongfanghong.pages import _party_org_or_404
+    from plugins.dongfanghong.pages import party_org_or_404
 
-    po = _party_org_or_404(ctx, db, party_org_id)
+    po = party_org_or_404(ctx, db, party_org_id)
     today = clock.today()
     people = psvc.people_of(db, po.id, today)
     return QiangjiOrgOut(
@@ -274,9 +274,9 @@ class CrossIn:
 @post("/qiangji/orgs/{party_org_id:int}/cross", opt=READ, sync_to_thread=True, tags=TAGS, status_code=201)
 def api_cross_add(ctx: Ctx, db: Session, party_org_id: int, data: CrossIn) -> CrossOut:
     """Record a 双向进入 (the org's 组长 / 专干 or street staff)."""
-    from plugins.dongfanghong.pages import _party_org_or_404
+    from plugins.dongfanghong.pages import party_org_or_404
 
-    po = _party_org_or_404(ctx, db, party_org_id)
+    po = party_org_or_404(ctx, db, party_org_id)
     if not psvc.can_manage_party_org(db, ctx.user.id, ctx.perms, po.id):
         raise PermissionDeniedException("只有本联组的组长、专干或街道工作人员可以维护")
     row = save(db, lambda: qsvc.save_cross_appointment(db, po, {**data.__dict__, "member_id": str(data.member_id)}))

@@ -125,6 +125,10 @@ def _party_org_or_404(ctx: Ctx, db: Session, party_org_id: int) -> PartyOrg:
     return po
 
 
+#: the same lookup for the program's API (api_routes.py)
+party_org_or_404 = _party_org_or_404
+
+
 def _org_page(ctx: Ctx, db: Session, po: PartyOrg, errors=None, form=None, status: int = 200) -> Response:
     today = clock.today()
     people = psvc.people_of(db, po.id, today)
