@@ -35,14 +35,15 @@ def live_server():
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 90  # a loaded 2-core machine imports the app slowly
+        while True:
             try:
-                httpx.get(base + "/login", timeout=1)
+                httpx.get(base + "/login", timeout=5)
                 break
             except httpx.HTTPError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("live server did not start") from None
                 time.sleep(0.1)
-        else:
-            raise RuntimeError("live server did not start")
         yield base
     finally:
         proc.terminate()

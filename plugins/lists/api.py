@@ -63,7 +63,7 @@ __all__ = [
     "OPEN_STATUSES", "STATUSES", "WORK_ACTIVE", "Access", "Choice", "EffectiveScheme", "ListDemand", "ListResource",
     "ListScheme", "ListWork", "STATION_KIND", "Site", "Urgency", "accept", "access_of", "check_resource", "cluster_org_ids",
     "complete_work", "counters", "create_resource", "create_station", "demands", "load_demo", "match", "rate",
-    "resolve", "resources", "rollup", "scheme", "submit_demand", "system_access",
+    "record_solved", "resolve", "resources", "rollup", "scheme", "submit_demand", "system_access",
 ]
 
 Access = _svc.Access
@@ -163,6 +163,14 @@ def resolve(session: Session, access: Access, tenant: TenantInfo, demand: ListDe
             today: dt.date) -> ListDemand:
     """办结: in progress → resolved (every work item finished or cancelled first)."""
     return _svc.resolve(session, access, scheme(tenant), demand, fields, today)
+
+
+def record_solved(session: Session, access: Access, tenant: TenantInfo, rows: list[Mapping[str, Any]]
+                  ) -> list[ListDemand]:
+    """Demands already met, written at once in their final state (resolved, one finished work item
+    on one resource each): a program's demo history or records carried over — one insert per table
+    instead of five transitions per demand. Row keys and checks: ``plugins.lists.resources.record_solved``."""
+    return _svc.record_solved(session, access, scheme(tenant), rows)
 
 
 def rate(session: Session, access: Access, demand: ListDemand, fields: Mapping[str, Any],

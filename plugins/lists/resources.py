@@ -354,3 +354,76 @@ def can_attach(session: Session, access: Access, demand: ListDemand) -> bool:
 def attachments_of(session: Session, demand_id: int) -> list[ListAttachment]:
     return list(session.scalars(select(ListAttachment).where(ListAttachment.demand_id == demand_id)
                                 .order_by(ListAttachment.id)))
+
+
+def record_solved(session: Session, access: Access, scheme: EffectiveScheme, rows: list[Mapping[str, Any]]
+                  ) -> list[ListDemand]:
+    """Demands already met (a program's demo history, records carried over): each row written at
+    once in the state submit → accept → match → complete → resolve leaves — the demand resolved,
+    one finished work item on one resource — one insert per table for all rows instead of five
+    transitions per demand (``on_list_demand_transition`` is not fired: nothing happens now).
+
+    A row: ``organization_id``, ``title``, ``category``, ``description``, ``urgency`` (the first
+    urgency if empty), ``submitted_on``, ``resource_id``, ``owner_name``, ``owner_role``,
+    ``kind`` (work list), ``triage_level``, ``result``, ``resolution``, ``done_on``; accepted the
+    day after submission, matched the day after that. Invalid rows raise :class:`FormErrors`
+    naming the row; nothing is written then."""
+    access.require("triage")
+    if not rows:
+        return []
+    categories, roles = scheme.options("categories"), scheme.options("claimer_roles")
+    levels, kinds, urgencies = scheme.options("triage_levels"), scheme.options("work_lists"), scheme.options("urgencies")
+    org_names = dict(session.execute(select(Organization.id, Organization.name).where(
+        Organization.id.in_({int(r["organization_id"]) for r in rows}))).all())
+    resource_ids = {int(r["resource_id"]) for r in rows}
+    found = {r.id: r for r in session.scalars(select(ListResource).where(ListResource.id.in_(resource_ids),
+                                                                          access.resource_clause()))}
+    used = used_capacity(session, resource_ids)
+    errors: dict[str, str] = {}
+    for i, row in enumerate(rows, 1):
+        res = found.get(int(row["resource_id"]))
+        problem = (
+            "组织不存在" if int(row["organization_id"]) not in org_names
+            else "资源不存在" if res is None
+            else resource_problem(res, used.get(res.id, 0), row["done_on"])
+            or ("需求类别无效" if row["category"] not in categories else None)
+            or ("紧急程度无效" if (row.get("urgency") or scheme.urgencies[0].key) not in urgencies else None)
+            or ("认领角色无效" if row.get("owner_role") and row["owner_role"] not in roles else None)
+            or ("分级办理层级无效" if row["triage_level"] not in levels else None)
+            or ("清单无效" if row["kind"] not in kinds else None)
+            or ("标题或结果为空" if not (row["title"].strip() and row["result"].strip()
+                                     and row["resolution"].strip()) else None)
+        )
+        if problem:
+            errors[f"row_{i}"] = f"第 {i} 行：{problem}"
+        elif res is not None:
+            used[res.id] = used.get(res.id, 0) + 1
+    if errors:
+        raise FormErrors(errors)
+    demands = []
+    for row in rows:
+        urgency = row.get("urgency") or scheme.urgencies[0].key
+        submitted = row["submitted_on"]
+        demands.append(ListDemand(
+            organization_id=int(row["organization_id"]), org_name=org_names[int(row["organization_id"])],
+            title=row["title"].strip()[:100], description=row.get("description", ""), category=row["category"],
+            urgency=urgency, channel="staff", submitted_by_id=access.user_id, status="resolved",
+            triage_level=row["triage_level"], submitted_on=submitted,
+            due_on=submitted + dt.timedelta(days=scheme.sla_days(urgency)),
+            accepted_on=submitted + dt.timedelta(days=1), resolved_on=row["done_on"], resolution=row["resolution"]))
+    session.add_all(demands)
+    session.flush()
+    works = []
+    for row, demand in zip(rows, demands, strict=True):
+        works.append(ListWork(
+            tenant_id=demand.tenant_id, demand_id=demand.id, kind=row["kind"], title=demand.title,
+            owner_name=row["owner_name"][:50], owner_role=row.get("owner_role", ""),
+            deadline=max(demand.due_on, demand.submitted_on + dt.timedelta(days=2)),
+            triage_level=row["triage_level"], status="done", claim_side="staff", claimed_by_id=access.user_id,
+            result=row["result"], done_on=row["done_on"]))
+    session.add_all(works)
+    session.flush()
+    session.add_all(ListWorkResource(tenant_id=w.tenant_id, work_id=w.id, resource_id=int(row["resource_id"]))
+                    for row, w in zip(rows, works, strict=True))
+    session.flush()
+    return demands

@@ -112,6 +112,7 @@ from plugins.lists.resources import (  # noqa: F401
     confirm_claim,
     create_resource,
     match,
+    record_solved,
     resource_problem,
     set_resource_status,
     update_resource,
