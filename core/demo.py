@@ -33,12 +33,15 @@ DEMO_USERS = [
     ("wyh_staff", "杨芳", "staff", "wangyuehu"),
     ("nanhu_admin", "胡文斌", "tenant_admin", "nanhu"),
     ("jinhua_admin", "吴晓东", "tenant_admin", "jinhua"),
+    ("wucheng_staff", "陈立新", "staff", "wucheng"),
+    ("jh_liaison", "王美华", "jinhua_liaison", "wucheng"),
+    ("chengdong_staff", "郑晓燕", "staff", "chengdong"),
 ]
 
 
 #: what each demo role does, shown with the name
 DEMO_POSITIONS = {"tenant_admin": "管理员", "viewer": "分管领导", "staff": "专干", "instructor": "党建指导员",
-                  "org_secretary": "党支部书记"}
+                  "org_secretary": "党支部书记", "jinhua_liaison": "联盟联络员"}
 
 
 def load_demo(echo=print) -> None:

@@ -529,7 +529,10 @@ LEADER_FIELDS = [
 
 def add_leader(session: Session, cluster: Cluster, raw: Mapping[str, Any],
                types: Mapping[str, ClusterType]) -> ClusterLeader:
-    """raw: title (rule code), person_name, organization, appointed_on, letter_no, replaces (leader id).
+    """raw: title (rule code), person_name, organization, appointed_on, letter_no, replaces (leader id),
+    user_id (optional: the leader's account — a user with a role in the cluster's tenant or above;
+    engines and programs scope the leader's rights to the clusters they lead through it, e.g. the
+    activities engine's own-only writers and 金华's alliance liaisons).
 
     The maximum of the title's rule is enforced (after ending the leader ``replaces`` names,
     so a 组长 can be replaced in one step).
@@ -548,6 +551,14 @@ def add_leader(session: Session, cluster: Cluster, raw: Mapping[str, Any],
     elif org_id is None and title in rules and rules[title].from_organization:
         errors["organization"] = (f"所在单位：{rules[title].label}须从两新组织的党务或群团工作人员中产生，"
                                   "请填写其所在的两新组织")
+    user_id = None
+    given_user = text(raw, "user_id")
+    if given_user:
+        if not (given_user.isascii() and given_user.isdigit()) or int(given_user) not in leader_user_ids(
+                session, cluster.tenant_id):
+            errors["user_id"] = "平台账号：请选择在本辖区有角色的用户"
+        else:
+            user_id = int(given_user)
     active = leaders_of(session, cluster, active_only=True)
     replaced = None
     rep = text(raw, "replaces")
@@ -570,10 +581,29 @@ def add_leader(session: Session, cluster: Cluster, raw: Mapping[str, Any],
     if replaced is not None:
         replaced.ended_on = appointed
     leader = ClusterLeader(cluster_id=cluster.id, title=title, person_name=values["person_name"],
-                           organization_id=org_id, appointed_on=appointed, letter_no=values.get("letter_no") or "")
+                           organization_id=org_id, appointed_on=appointed, letter_no=values.get("letter_no") or "",
+                           user_id=user_id)
     session.add(leader)
     session.flush()
     return leader
+
+
+def leader_user_ids(session: Session, tenant_id: int) -> set[int]:
+    """Users holding a role in ``tenant_id`` or a tenant above it (who may be named as a leader's account)."""
+    from core.models import CasbinRule
+    from core.tenancy import tree
+
+    domains = [str(t.id) for t in tree().ancestors(tenant_id)] + [str(tenant_id)]
+    stmt = select(CasbinRule.v0).where(CasbinRule.ptype == "g", CasbinRule.v2.in_(domains))
+    return {int(v) for v in session.scalars(stmt) if v.isdigit()}
+
+
+def led_by(session: Session, user_id: int, on: dt.date | None = None) -> set[int]:
+    """Ids of the session's clusters that ``user_id`` leads (a current leader row with their account)."""
+    now = on or clock.today()
+    return set(session.scalars(select(ClusterLeader.cluster_id).where(
+        ClusterLeader.user_id == user_id, ClusterLeader.appointed_on.is_(None) | (ClusterLeader.appointed_on <= now),
+        ClusterLeader.ended_on.is_(None) | (ClusterLeader.ended_on > now))))
 
 
 def end_leader(session: Session, cluster: Cluster, leader_id: int, raw: Mapping[str, Any]) -> ClusterLeader:
