@@ -121,11 +121,13 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("designations", "file_id"): "designations_files",
     ("designations", "evidence_id"): "designations_blacklist_files",
     ("notify", "channel_id"): "notification_channels",
+    ("jinhua", "item_id"): "jinhua_agenda",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)
 KEY_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
     ("assessment", "key"): ("assessment_templates", "key"),
+    ("jinhua", "cluster_id"): ("jinhua_alliances", "cluster_id"),  # an alliance is named by its cluster's id
 }
 
 #: string parameters that do not name data, with a valid value

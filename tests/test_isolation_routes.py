@@ -46,6 +46,8 @@ NO_POSITIVE_CONTROL = {
     "lists/escalations/{demand_id:int}": "the escalated demand is the street's row, the route answers at its district",
     "imports/jobs/{job_id:int}/errors.xlsx": "only a valid-rows import with rejected rows has an error workbook; "
                                              "the victim's job may have none (404 for its own tenant too)",
+    "campaigns/reports/{obligation_id:int}/submit": "an obligation is reported on by the tenants below the one that "
+                                                    "set it: its own tenant gets 404 too (金华市's demo 月度工作报表 for its counties)",
     "clusters/shared/{cluster_id:int}": "a cluster of a district or city read from a street that has members in it: "
                                         "the victim's own cluster is not one (404 for its own tenant too); "
                                         "tests/registry/test_cluster_cross_tenant.py reads real ones",

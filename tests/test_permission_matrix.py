@@ -28,11 +28,14 @@ from tests.routes import make_tenant, make_user, send, tenant_routes
 
 PASSWORD = "matrix-pass-2024"
 ROLES = ["tenant_admin", "staff", "instructor", "org_secretary", "viewer", "lists_provider", "nanhu_alliance",
-         "nanhu_department", "nanhu_leader"]
+         "nanhu_department", "nanhu_leader", "jinhua_liaison"]
 ALL = set(ROLES) | {"district_viewer"}
 NANHU_UNITS = {"nanhu_alliance", "nanhu_department"}  # nanhu's 联盟 and 成员单位: its pages and the lists only
 NANHU = NANHU_UNITS | {"nanhu_leader"}  # and its 党工委班子成员: the program's pages only
-READERS = ALL - {"lists_provider"} - NANHU  # every role that reads the registry and the programs
+#: 金华's alliance liaison: the program's pages (their alliances only), activities, lists and checklists
+JINHUA = {"jinhua_liaison"}
+READERS = ALL - {"lists_provider"} - NANHU - JINHUA  # every role that reads the registry and the programs
+JINHUA_READERS = {"tenant_admin", "staff", "instructor", "viewer", "district_viewer"} | JINHUA
 LISTS = ALL - {"nanhu_leader"}  # every role that reads the lists
 ADMINS = {"tenant_admin"}
 WORKERS = {"tenant_admin", "staff"}
@@ -53,7 +56,7 @@ PAGE_READS = {
     "imports": WORKERS,
     "example": READERS,
     "lists/dashboard": LISTS,
-    "activities": READERS,
+    "activities": READERS | JINHUA,
     "assessment": READERS,
     "campaigns": READERS,
     "funds": {"tenant_admin", "staff", "viewer", "district_viewer"},
@@ -65,9 +68,9 @@ PAGE_READS = {
     "membership/dues/ledger": READERS,
     "membership/dues/arrears": READERS,
     "membership/points": READERS,
-    "checklists": READERS,
-    "checklists/templates": READERS,
-    "checklists/progress": READERS,
+    "checklists": READERS | JINHUA,
+    "checklists/templates": READERS | JINHUA,
+    "checklists/progress": READERS | JINHUA,
     "units": UNITS_READERS,
     "units/pairings": UNITS_READERS,
     "units/gaps": UNITS_READERS,
@@ -82,6 +85,8 @@ PAGE_READS = {
     "nanhu/theme-days": READERS | NANHU,
     "nanhu/integrity": READERS | NANHU,
     "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department", "nanhu_leader"},
+    "jinhua": JINHUA_READERS,
+    "jinhua/alliances": JINHUA_READERS,
 }
 
 #: API GET → roles answered 200
@@ -94,16 +99,16 @@ API_READS = {
     "coverage": {"tenant_admin", "staff", "instructor", "viewer", "district_viewer"},
     "example/notices": READERS,
     "lists/demands": LISTS,
-    "activities/activities": READERS,
+    "activities/activities": READERS | JINHUA,
     "funds/lines": {"tenant_admin", "staff", "viewer", "district_viewer"},
     "membership/transfers": READERS,
     "membership/mobile": READERS,
     "membership/dues/records": READERS,
     "membership/dues/ledger": READERS,
     "membership/points": READERS,
-    "checklists/checklists": READERS,
-    "checklists/templates": READERS,
-    "checklists/progress": READERS,
+    "checklists/checklists": READERS | JINHUA,
+    "checklists/templates": READERS | JINHUA,
+    "checklists/progress": READERS | JINHUA,
     "units/units": UNITS_READERS,
     "units/pairings": UNITS_READERS,
     "units/gaps": UNITS_READERS,
@@ -118,6 +123,7 @@ API_READS = {
     "nanhu/targets": READERS | NANHU,
     "nanhu/talents": READERS | NANHU,
     "nanhu/results": {"tenant_admin", "staff", "viewer", "district_viewer", "nanhu_department", "nanhu_leader"},
+    "jinhua/alliances": JINHUA_READERS,
 }
 
 #: page POST (empty form) → roles let through (the others 403)
@@ -133,7 +139,7 @@ PAGE_WRITES = {
     "clusters/new": WORKERS,
     "imports": WORKERS,
     "example": WORKERS,
-    "activities/new": WORKERS | {"org_secretary"},
+    "activities/new": WORKERS | {"org_secretary"} | JINHUA,  # a liaison: their alliances' meetings
     "assessment/templates/new": WORKERS,
     "assessment/rounds/new": WORKERS,
     "campaigns": WORKERS,
@@ -158,6 +164,7 @@ PAGE_WRITES = {
     "nanhu/talents": WORKERS,
     "nanhu/theme-days": WORKERS,
     "nanhu/cobuild-annual": WORKERS,
+    "jinhua/alliances": WORKERS,  # founding is the tenant's; a liaison works in the alliances they lead
 }
 
 #: API POST (a body that passes validation) → roles let through
@@ -166,7 +173,7 @@ API_WRITES = {
     "members": WORKERS | {"org_secretary"},
     "clusters": WORKERS,
     "example/notices": WORKERS,
-    "activities/activities": WORKERS | {"org_secretary"},
+    "activities/activities": WORKERS | {"org_secretary"} | JINHUA,  # a liaison: 422 outside their alliances
     "lists/demands": WORKERS | {"org_secretary"},
     "funds/lines": WORKERS,
     "membership/transfers": WORKERS,

@@ -141,7 +141,31 @@ def _county(session, tenant) -> None:
         if atype == "jinhua.business":
             _liaison(session, tenant, cluster)
         _mechanisms(session, tenant, a, cluster, today, start, i)
+    _contact(session, tenant, made[program.MEMBER_UNIT], orgs[-2:], today)
     session.flush()
+
+
+def _contact(session, tenant, unit, orgs, today: dt.date) -> None:
+    """联企送服务: the member unit is linked to two enterprises; one was visited this quarter, the
+    other last quarter only (a gap this quarter); last quarter's 工委例会 was held."""
+    from plugins.activities import api as activities
+    from plugins.units import api as units
+
+    start, _end, _label = units.period_bounds("quarter", today)
+    begun = start - dt.timedelta(days=100)
+    for k, org in enumerate(orgs):
+        p = units.create_pairing(session, tenant, {
+            "kind": program.CONTACT, "holder_type": "unit", "unit_id": unit.id, "target_type": "organization",
+            "organization_id": org.id, "started_on": begun.isoformat(), "content": "【演示数据】联企送服务"}, today)
+        last = start - dt.timedelta(days=20)
+        units.record_visit(session, p, {"visited_on": last.isoformat(), "note": "【演示】走访了解用工需求"}, today, "成员单位联络员")
+        if k == 0 and today > start:
+            units.record_visit(session, p, {"visited_on": max(start, today - dt.timedelta(days=3)).isoformat(),
+                                            "note": "【演示】宣讲惠企政策"}, today, "成员单位联络员")
+    activities.create_activity(session, activities.system_access(), tenant, {
+        "activity_type": program.COMMITTEE_MEETING, "organizer": "tenant", "title": "上季度两新工委例会（演示）",
+        "date": (start - dt.timedelta(days=10)).isoformat(), "start_time": "09:00", "end_time": "11:00",
+        "minutes": "【演示数据】各成员单位交流本季度联企送服务走访情况。"})
 
 
 def _liaison(session, tenant, cluster: Cluster) -> None:

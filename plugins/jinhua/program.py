@@ -124,6 +124,8 @@ def list_scheme():
 # --- JH-4 例会制: the alliance's regular meeting on the activities engine ---------------------------
 
 MEETING = "jinhua.alliance_meeting"
+#: JH-5: 走访联系情况在每季召开的工委例会上进行交流
+COMMITTEE_MEETING = "jinhua.committee_meeting"
 
 
 def activity_types(meeting_period: str):
@@ -132,7 +134,10 @@ def activity_types(meeting_period: str):
     return [ActivityType(MEETING, "党建联盟例会", ("cluster",),
                          Cadence(meeting_period, applies_to="cluster", cluster_types=tuple(TYPES)),
                          group="党建联盟", order=60,
-                         description="党建联盟例会制：定期召开联盟例会，记录会议纪要（频次为本辖区设置）")]
+                         description="党建联盟例会制：定期召开联盟例会，记录会议纪要（频次为本辖区设置）"),
+            ActivityType(COMMITTEE_MEETING, "两新工委例会", ("tenant",), Cadence("quarter", applies_to="tenant"),
+                         group="党建联盟", order=61,
+                         description="每季召开两新工委例会，交流成员单位“联企送服务”走访联系情况（金两新〔2020〕7号）")]
 
 
 # --- JH-1 / JH-5 the 提质增效年 tasks with their deadlines: the campaigns engine ----------------------

@@ -129,16 +129,17 @@ def dashboard(ctx: Ctx, db: Session) -> Response:
                             merged[k] = merged.get(k, 0) + n
                     below.append((child, merged))
             plan = _plan(ctx, session, today)
+            contact = svc.contact_visits(db, ctx.tenant, today) if ctx.can("units:read") else None
             return render("jinhua:Dashboard", ctx=ctx, settings=_settings(ctx), types=program.ALLIANCE_TYPES,
                           by_type=by_type, total=len(rows), below=below, plan=plan, today=today,
-                          restricted=False, pattern=program.PATTERN)
+                          restricted=False, pattern=program.PATTERN, contact=contact)
         finally:
             if session is not db:
                 session.rollback()
                 session.close()
     return render("jinhua:Dashboard", ctx=ctx, settings=_settings(ctx), types=program.ALLIANCE_TYPES,
                   by_type=by_type, total=len(rows), below=below, plan=plan, today=today,
-                  restricted=True, pattern=program.PATTERN)
+                  restricted=True, pattern=program.PATTERN, contact=None)
 
 
 def _plan(ctx: Ctx, session: Session, today: dt.date) -> dict[str, Any] | None:

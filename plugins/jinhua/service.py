@@ -698,3 +698,33 @@ def counts_by_tenant(session: Session, tenant_ids: Iterable[int]) -> dict[int, d
 
 def liaisons(session: Session, cluster: Cluster) -> list[ClusterLeader]:
     return [x for x in core_clusters.leaders_of(session, cluster, active_only=True) if x.user_id]
+
+
+# --- JH-5 联企送服务: member units' quarterly visits and the quarter's 工委例会 -------------------------
+
+
+@dataclass
+class ContactVisits:
+    period_label: str
+    pairings: int = 0
+    visited: int = 0
+    gaps: list = field(default_factory=list)  # units VisitGap rows of this quarter
+    holders: list = field(default_factory=list)  # member units without a linked enterprise
+    committee_meetings: int = 0
+
+
+def contact_visits(session: Session, tenant: TenantInfo, today: dt.date) -> ContactVisits:
+    """This quarter: the member units' 联企送服务 pairings (units block, kind ``jinhua.contact``: each
+    visits its linked enterprise at least once a quarter), those still without a visit, member
+    units linked to none, and whether the quarter's 工委例会 (where the visits are reported) was held."""
+    from plugins.activities import api as activities
+    from plugins.units import api as units
+
+    start, end, label = units.period_bounds("quarter", today)
+    g = units.gaps(session, tenant, today, program.CONTACT)
+    out = ContactVisits(label, gaps=g.visits, holders=g.holders)
+    out.pairings = len(units.pairings_of(session, kind=program.CONTACT, today=today))
+    out.visited = out.pairings - len(g.visits)
+    held = activities.count_by_organizer(session, program.COMMITTEE_MEETING, start, end)
+    out.committee_meetings = held.get(("tenant", tenant.id), 0)
+    return out

@@ -231,3 +231,29 @@ def test_demo_county_runs_four_alliance_types(database):
         assert s.scalar(select(Contract.id).where(Contract.alliance_id.in_(ids)).limit(1))
         assert s.scalar(select(RotaSlot.id).where(RotaSlot.alliance_id.in_(ids)).limit(1))
         assert s.scalar(select(Alliance.id).where(Alliance.id.in_(ids)).limit(1))
+
+
+def test_quarterly_visit_rule_gap_then_closed(world, login_as):
+    """联企送服务: a member unit linked to an enterprise owes a visit each quarter (a gap on the
+    program's dashboard) until one is recorded."""
+    from plugins.units import api as units
+
+    today = clock.today()
+    with scoped_session(world.county.id) as s:
+        s.info["username"] = "test"
+        unit = units.create_unit(s, world.county, {"name": "测试两新工委成员单位", "kind": program.MEMBER_UNIT})
+        pairing = units.create_pairing(s, world.county, {
+            "kind": program.CONTACT, "holder_type": "unit", "unit_id": unit.id, "target_type": "organization",
+            "organization_id": world.orgs["c2"], "started_on": (today - dt.timedelta(days=200)).isoformat()}, today)
+        pid = pairing.id
+        found = svc.contact_visits(s, world.county, today)
+        assert [g.pairing_id for g in found.gaps] == [pid] and found.visited == 0
+    page = login_as(world.users["staff"]).get(f"/t/{world.county.slug}/jinhua/")
+    assert "联企送服务" in page.text and "测试两新工委成员单位" in page.text and "本季度工委例会尚未召开" in page.text
+    with scoped_session(world.county.id) as s:
+        s.info["username"] = "test"
+        p = next(x for x in units.pairings_of(s, kind=program.CONTACT) if x.id == pid)
+        units.record_visit(s, p, {"visited_on": today.isoformat(), "note": "走访"}, today, "联络员")
+    with scoped_session(world.county.id) as s:
+        found = svc.contact_visits(s, world.county, today)
+        assert found.gaps == [] and found.visited == 1
