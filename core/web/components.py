@@ -29,9 +29,12 @@ from contextvars import ContextVar
 
 import jinja2
 import jinjax
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from jinjax.catalog import CallerWrapper
 from jinjax.exceptions import MissingRequiredArgument
 from jinjax.html_attrs import HTMLAttrs
+from jinjax.jinjax import RENDER_CMD, JinjaX
 from jinjax.utils import ARGS_PREFIX
 from markupsafe import Markup
 
@@ -53,7 +56,7 @@ class _Resolved:
     """What a component call needs, worked out on its first call."""
 
     __slots__ = ("name", "prefix", "required", "optional", "uses_attrs", "render_func", "blocks",
-                 "tmpl_name", "globals", "environment")
+                 "tmpl_name", "globals", "environment", "prototype", "declared", "fast", "base")
 
     def __init__(self, component: jinjax.Component, environment: jinja2.Environment) -> None:
         tmpl = component.tmpl
@@ -72,6 +75,64 @@ class _Resolved:
         #: environment is complete before the first render
         self.globals = dict(tmpl.globals)
         self.environment = environment
+        self.prototype = _prototype(environment, self.tmpl_name, self.blocks, self.globals)
+        #: the argument names a call may pass for the short path (jinjax's own names excluded)
+        self.declared = frozenset(self.required) | frozenset(self.optional)
+        self.fast = not self.uses_attrs and not (self.declared & {"attrs", "content", ARGS_PREFIX})
+        #: a call's context before its arguments: globals, the defaults, no content, the prefix
+        self.base = {**self.globals, **self.optional, "content": _NO_CONTENT, ARGS_PREFIX: self.prefix}
+
+    def new_context(self, parent: dict[str, t.Any]) -> Context:
+        """What ``environment.context_class(env, parent, name, blocks, globals=…)`` returns,
+        made from a prototype: its attribute values, fresh mutable ones per call."""
+        proto = self.prototype
+        if proto is None:
+            env = self.environment
+            return env.context_class(env, parent, self.tmpl_name, self.blocks, globals=self.globals)
+        ctx = _new(Context)
+        eval_ctx = _new(EvalContext)
+        eval_ctx.__dict__.update(proto.eval_ctx.__dict__)
+        ctx.__dict__.update(proto.__dict__)
+        ctx.parent = parent
+        ctx.vars = {}
+        ctx.eval_ctx = eval_ctx
+        ctx.exported_vars = set()
+        ctx.blocks = {k: list(v) for k, v in proto.blocks.items()} if proto.blocks else {}
+        return ctx
+
+
+_new = object.__new__
+
+#: the attributes of a jinja Context and EvalContext this module knows how to copy (jinja 3.1);
+#: with any other set, contexts are made by the constructor
+_CONTEXT_ATTRS = {"parent", "vars", "environment", "eval_ctx", "exported_vars", "name", "globals_keys", "blocks"}
+_EVAL_CONTEXT_ATTRS = {"environment", "autoescape", "volatile"}
+
+
+def _prototype(env: jinja2.Environment, name: str | None, blocks: dict, globals_: dict) -> Context | None:
+    """A context made by jinja's constructor, to copy per call (``Context.__init__`` builds an
+    EvalContext and a set of the globals' names each time: a third of a small component's
+    cost); ``None`` when this jinja's contexts are not the plain objects expected."""
+    if env.context_class is not Context:
+        return None
+    proto = Context(env, {}, name, blocks, globals=globals_)
+    if set(proto.__dict__) != _CONTEXT_ATTRS or set(proto.eval_ctx.__dict__) != _EVAL_CONTEXT_ATTRS \
+            or type(proto.eval_ctx) is not EvalContext:
+        return None
+    return proto
+
+
+#: the global that component tags call (jinjax writes ``catalog.irender(…)``: an attribute
+#: lookup and a bound method per call)
+_IRENDER = "jinjax_irender"
+
+
+class _DirectCalls(JinjaX):
+    """jinjax's tag → call translation, calling the catalog's ``irender`` through a global."""
+
+    def _build_call(self, tag: str, attrs_list: list[tuple[str, str]], content: str = "") -> str:
+        call = super()._build_call(tag, attrs_list, content)
+        return call.replace(f"{RENDER_CMD}(", f"{_IRENDER}(", 1)
 
 
 class Catalog(jinjax.Catalog):
@@ -82,6 +143,9 @@ class Catalog(jinjax.Catalog):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._resolved: dict[tuple[str, str], _Resolved | None] = {}
+        env = self.jinja_env
+        env.extensions[JinjaX.identifier] = _DirectCalls(env)
+        env.globals[_IRENDER] = self.irender
 
     def add_folder(self, root_path, *, prefix: str = "") -> None:
         super().add_folder(root_path, prefix=prefix)
@@ -120,19 +184,28 @@ class Catalog(jinjax.Catalog):
             return super().irender(__name, caller=caller, **kw)
         kw.pop(ARGS_PREFIX, None)
         extra = _render_globals.get()
-        parent = {**entry.globals, **extra} if extra else entry.globals.copy()
-        for name in entry.required:
-            if name not in kw:
-                raise MissingRequiredArgument(entry.name, name)
-            parent[name] = kw.pop(name)
-        for name, default in entry.optional.items():
-            parent[name] = kw.pop(name, default)
-        if entry.uses_attrs:
-            parent["attrs"] = HTMLAttrs(kw)
-        parent["content"] = _NO_CONTENT if caller is None else CallerWrapper(caller=caller, content="")
-        parent[ARGS_PREFIX] = entry.prefix
+        if extra is None and entry.fast and entry.declared.issuperset(kw):
+            # the usual call: declared arguments only, no attrs read, no render globals
+            for name in entry.required:
+                if name not in kw:
+                    raise MissingRequiredArgument(entry.name, name)
+            parent = {**entry.base, **kw}
+            if caller is not None:
+                parent["content"] = CallerWrapper(caller=caller, content="")
+        else:
+            parent = {**entry.globals, **extra} if extra else entry.globals.copy()
+            for name in entry.required:
+                if name not in kw:
+                    raise MissingRequiredArgument(entry.name, name)
+                parent[name] = kw.pop(name)
+            for name, default in entry.optional.items():
+                parent[name] = kw.pop(name, default)
+            if entry.uses_attrs:
+                parent["attrs"] = HTMLAttrs(kw)
+            parent["content"] = _NO_CONTENT if caller is None else CallerWrapper(caller=caller, content="")
+            parent[ARGS_PREFIX] = entry.prefix
         env = entry.environment
-        ctx = env.context_class(env, parent, entry.tmpl_name, entry.blocks, globals=entry.globals)
+        ctx = entry.new_context(parent)
         try:
             html = "".join(entry.render_func(ctx))
         except Exception:
