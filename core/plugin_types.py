@@ -54,12 +54,13 @@ NAV_SECTIONS = {"home": "", "registry": "台账", "work": "工作", "admin": "�
 
 @dataclass(frozen=True)
 class NavItem:
-    """A sidebar link. Programs and building blocks stay in the default ``work`` section;
+    """A sidebar link (``permission``: one permission, or a tuple of which any one will do). Programs and building blocks stay in the default ``work`` section;
     ``registry`` and ``admin`` are the core's (see :data:`NAV_SECTIONS`)."""
 
     label: str
     path: str  # relative to the tenant: "example" → /t/<slug>/example
-    permission: str | None = None
+    #: shown to users holding it; a tuple: holding any one of them (the import page: any kind's)
+    permission: str | tuple[str, ...] | None = None
     order: int = 100  # within the section
     icon: str = ""
     section: str = "work"

@@ -39,6 +39,9 @@ JINHUA_READERS = {"tenant_admin", "staff", "instructor", "viewer", "district_vie
 LISTS = ALL - {"nanhu_leader"}  # every role that reads the lists
 ADMINS = {"tenant_admin"}
 WORKERS = {"tenant_admin", "staff"}
+#: the import pages: anyone holding an import kind's permission (an org secretary: dues and
+#: attendance of their own; an instructor: checklist templates)
+IMPORTERS = WORKERS | {"org_secretary", "instructor"}
 UNITS_READERS = READERS - {"org_secretary"}  # units and pairings are the street's ledger
 
 #: page GET → roles answered 200 (the others 403)
@@ -53,7 +56,7 @@ PAGE_READS = {
     "instructors": READERS,
     "clusters": READERS,
     "coverage": {"tenant_admin", "staff", "instructor", "viewer", "district_viewer"},
-    "imports": WORKERS,
+    "imports": IMPORTERS,
     "example": READERS,
     "lists/dashboard": LISTS,
     "activities": READERS | JINHUA,
@@ -137,7 +140,7 @@ PAGE_WRITES = {
     "instructors/new": WORKERS,
     "instructors/visits/new": WORKERS | {"instructor"},
     "clusters/new": WORKERS,
-    "imports": WORKERS,
+    "imports": IMPORTERS,
     "example": WORKERS,
     "activities/new": WORKERS | {"org_secretary"} | JINHUA,  # a liaison: their alliances' meetings
     "assessment/templates/new": WORKERS,

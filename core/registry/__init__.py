@@ -90,6 +90,13 @@ def register_dashboard_widgets(viewer):
                    order=10, scope=viewer.scope().label + (_("（含下辖）") if viewer.subtree()[1:] else ""))]
 
 
+def _import_permissions(tenant) -> tuple[str, ...]:
+    """Any import kind's permission opens the import page (each kind checks its own)."""
+    from core.registry.importer import kinds_for
+
+    return tuple(sorted({k.permission for k in kinds_for(tenant.id).values()}))
+
+
 @hookimpl
 def register_nav_items(tenant, settings):
     return [
@@ -99,7 +106,7 @@ def register_nav_items(tenant, settings):
         NavItem("党员", "members", permission="registry:read", order=22, section="registry"),
         NavItem("党建指导员", "instructors", permission="registry:read", order=23, section="registry"),
         NavItem("组团", "clusters", permission="registry:read", order=24, section="registry"),
-        NavItem("台账导入", "imports", permission="registry:import", order=30, section="registry"),
+        NavItem("台账导入", "imports", permission=_import_permissions(tenant), order=30, section="registry"),
     ]
 
 

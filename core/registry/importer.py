@@ -35,7 +35,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -189,7 +189,15 @@ class ImportJob(TenantOwned, Timestamps, Base):
     @property
     def can_import_valid(self) -> bool:
         """Some rows are wrong, others would be written: "import only the valid rows" is offered."""
-        return self.state == "checked" and not self.message and bool(self.error_count) and self.changes > 0
+        if not (self.state == "checked" and not self.message and bool(self.error_count) and self.changes > 0):
+            return False
+        return get_entity(self.entity, self.tenant_id) is not None and not self.all_or_nothing
+
+    @property
+    def all_or_nothing(self) -> bool:
+        """The kind is imported whole or not at all (no "import only the valid rows")."""
+        entity = get_entity(self.entity, self.tenant_id)
+        return bool(entity and entity.all_or_nothing)
 
     @property
     def mapped_columns(self) -> list[tuple[str, str]]:
@@ -277,6 +285,12 @@ class ImportKind:
     #: the tenant's extra fields (``register_extra_fields``) of a registry kind: columns
     #: ``extra.<key>``, written into the record's ``extra`` JSON column
     extra_fields: tuple[Any, ...] = ()
+    #: every row or none: "import only the valid rows" is not offered (e.g. a month of dues)
+    all_or_nothing: bool = False
+    #: the batch refuses, row by row, the rows outside a limited user's scope (``run.limited``,
+    #: ``run.own_organizations()``, ``run.outside(...)``); a kind without it is not offered to
+    #: limited users (an org secretary) even when they hold its permission
+    scoped: bool = False
 
     def __post_init__(self) -> None:
         synonyms.extend(self.synonyms, self.choice_synonyms)
@@ -371,6 +385,28 @@ def kinds_for(tenant_id: int) -> dict[str, ImportKind]:
         for kind in found or ():
             kinds.setdefault(kind.slug, kind)
     return kinds
+
+
+def limited(perms: Iterable[str]) -> bool:
+    """Does this user import only the rows of their own organizations (an org secretary:
+    ``registry:write_own`` without ``registry:write``)? Street staff, admins and instructors
+    act on the whole tenant."""
+    from core.registry.scope import org_secretary
+
+    return org_secretary(perms)
+
+
+def usable(kind: ImportKind, perms: Iterable[str]) -> bool:
+    """May a user with ``perms`` import ``kind``: its permission, and — for a limited user —
+    a kind that keeps them to their own rows."""
+    perms = frozenset(perms)
+    return kind.permission in perms and (kind.scoped or not limited(perms))
+
+
+def kinds_for_user(tenant_id: int, perms: Iterable[str]) -> dict[str, ImportKind]:
+    """The kinds of the tenant this user may import (the import pages list only these)."""
+    perms = frozenset(perms)
+    return {slug: k for slug, k in kinds_for(tenant_id).items() if usable(k, perms)}
 
 
 def get_entity(slug: str, tenant_id: int | None = None) -> ImportKind | None:
@@ -476,8 +512,12 @@ def template_bytes(entity: ImportKind) -> bytes:
         guide.append([spec.label, "必填" if must else "选填", column_help(entity, spec)])
     guide.append([])
     guide.append([f"第 2 行是示例（名称以“{EXAMPLE_MARK}”开头），导入时自动跳过，可以保留或删除。"])
-    guide.append(["先“检查文件”查看逐行问题，确认无误后再“确认导入”：要么全部导入，要么只导入正确的行"
-                  "（有错误的行可下载，改好后再导入）。列名不必与模板相同，检查时可核对每一列的对应。"])
+    if entity.all_or_nothing:
+        guide.append(["先“检查文件”查看逐行问题，确认无误后再“确认导入”：整表导入，有一行错误则不写入任何数据。"
+                      "列名不必与模板相同，检查时可核对每一列的对应。"])
+    else:
+        guide.append(["先“检查文件”查看逐行问题，确认无误后再“确认导入”：要么全部导入，要么只导入正确的行"
+                      "（有错误的行可下载，改好后再导入）。列名不必与模板相同，检查时可核对每一列的对应。"])
     guide.append(["重复导入同一文件不会产生重复数据：" + (entity.guide or GUIDES.get(entity.slug, ""))])
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["B"].width = 10
@@ -728,11 +768,16 @@ class ImportRun:
 
     def __init__(self, session: Session, entity: ImportKind, *, commit: bool,
                  progress: Callable[[int, int | None], None] | None = None,
-                 mapping: Sequence[str] | None = None, valid_only: bool = False):
+                 mapping: Sequence[str] | None = None, valid_only: bool = False,
+                 user_id: int | None = None, perms: Iterable[str] | None = None):
         self.session = session
         self.entity = entity
         self.commit = commit
-        self.valid_only = valid_only
+        self.valid_only = valid_only and not entity.all_or_nothing
+        #: who imports, with which permissions in the tenant (``None``: not a user's run)
+        self.user_id = user_id
+        self.perms = frozenset(perms) if perms is not None else None
+        self._own: tuple[frozenset[int], frozenset[int], str] | None = None
         self.chosen = list(mapping) if mapping is not None else None
         self.progress = progress or (lambda n, total: None)
         self.report = Report()
@@ -938,6 +983,40 @@ class ImportRun:
             self.session.flush()
 
     # -- for the batch functions of import kinds --
+    @property
+    def limited(self) -> bool:
+        """The user imports only the rows of their own organizations (an org secretary)."""
+        return self.perms is not None and limited(self.perms)
+
+    def _own_scope(self) -> tuple[frozenset[int], frozenset[int], str]:
+        if self._own is None:
+            from core.registry.models import UserOrganization
+
+            orgs = frozenset(self.session.scalars(select(UserOrganization.organization_id)
+                                                  .where(UserOrganization.user_id == self.user_id)))
+            party_orgs = frozenset(self.session.scalars(select(PartyOrgCoverage.party_org_id).where(
+                PartyOrgCoverage.organization_id.in_(orgs or {-1}))))
+            names = list(self.session.scalars(select(Organization.name).where(Organization.id.in_(orgs or {-1}))
+                                              .order_by(Organization.name).limit(3)))
+            label = "、".join(names[:2]) + (" 等" if len(names) > 2 else "")
+            self._own = (orgs, party_orgs, label)
+        return self._own
+
+    def own_organizations(self) -> frozenset[int]:
+        """A limited user's organizations (linked to their account)."""
+        return self._own_scope()[0]
+
+    def own_party_orgs(self) -> frozenset[int]:
+        """The party orgs covering a limited user's organizations."""
+        return self._own_scope()[1]
+
+    def outside(self, row: _Row, key: str, what: str) -> None:
+        """Refuse ``row`` as outside the limited user's scope, saying whose rows they may import
+        (``what``: "党员的党费", "党组织的记录" …)."""
+        label = self._own_scope()[2]
+        own = f"本组织（{label}）" if label else "本组织（您的账号尚未关联组织）"
+        row.errors[key] = f"超出您的管理范围：只能导入{own}{what}"
+
     def duplicate(self, row: _Row, key: Any, column: str) -> bool:
         """Is ``key`` already in an earlier row of the file? (then an error on ``column``)"""
         return self._dup(row, key, column)
@@ -1397,9 +1476,15 @@ def get_job(session: Session, job_id: int) -> ImportJob | None:
     return session.get(ImportJob, job_id)
 
 
-def recent_jobs(session: Session, limit: int = 20) -> list[ImportJob]:
-    return list(session.scalars(select(ImportJob).order_by(ImportJob.created_at.desc(), ImportJob.id.desc())
-                                .limit(limit)))
+def recent_jobs(session: Session, limit: int = 20, *, kinds: Iterable[str] | None = None,
+                user_id: int | None = None) -> list[ImportJob]:
+    """The tenant's latest jobs; of these ``kinds`` only, of this user only (a limited user)."""
+    stmt = select(ImportJob)
+    if kinds is not None:
+        stmt = stmt.where(ImportJob.entity.in_(list(kinds) or [""]))
+    if user_id is not None:
+        stmt = stmt.where(ImportJob.user_id == user_id)
+    return list(session.scalars(stmt.order_by(ImportJob.created_at.desc(), ImportJob.id.desc()).limit(limit)))
 
 
 def _set_progress(tenant_id: int, job_id: int, processed: int, total: int | None, *, db_write: bool) -> None:
@@ -1478,7 +1563,13 @@ def _execute(job_id: int, tenant_id: int, user_id: int | None, username: str, co
         last[0] = now
         _set_progress(tenant_id, job_id, n, total, db_write=not (sqlite and commit))
 
-    run = ImportRun(work, entity, commit=commit, progress=progress, mapping=chosen, valid_only=valid_only)
+    perms = None
+    if user_id is not None:
+        from core.permissions import authorizer
+
+        perms = authorizer.effective_permissions(user_id, tenant_id)
+    run = ImportRun(work, entity, commit=commit, progress=progress, mapping=chosen, valid_only=valid_only,
+                    user_id=user_id, perms=perms)
     known = entity.header_keys()
     ok = False
     table = None

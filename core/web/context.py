@@ -112,6 +112,15 @@ for _kind in ("plugins", "tenants", "policies"):
     revisions.on_change(_kind, _forget_sidebars)
 
 
+def shows(permission: str | tuple[str, ...] | None, perms: frozenset[str]) -> bool:
+    """A nav item's ``permission``: none, one, or a tuple of which any one will do."""
+    if not permission:
+        return True
+    if isinstance(permission, tuple):
+        return not perms.isdisjoint(permission)
+    return permission in perms
+
+
 def sidebar_for(tenant: TenantInfo, perms: frozenset[str]) -> Sidebar:
     """The sidebar of ``tenant`` for a user holding ``perms``, in the current language.
 
@@ -126,7 +135,7 @@ def sidebar_for(tenant: TenantInfo, perms: frozenset[str]) -> Sidebar:
         return found
     items: list[NavItem] = []
     for _plugin, batch in registry().each_for(tenant.id, "register_nav_items", tenant=tenant):
-        items.extend(i for i in batch if not i.permission or i.permission in perms)
+        items.extend(i for i in batch if shows(i.permission, perms))
     items.sort(key=lambda i: (i.order, i.label))
     root = f"/t/{tenant.slug}/"
     links = []

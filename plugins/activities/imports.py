@@ -5,7 +5,9 @@ A row names an activity (its title and the day it started, local time) and a per
 person is matched among the activity's participants on the ID number (a party member) or
 the name; someone not yet on the list is added. The same rules as the attendance form: no
 出席 / 缺席 before the activity is held, a 请假 needs its reason, nothing on a cancelled
-activity. Importing the same sheet twice writes nothing.
+activity. Importing the same sheet twice writes nothing. An org secretary imports the
+attendance of the activities they may edit (their party org's, the clusters they lead); other
+rows are refused one by one.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from core.registry.importer import EXAMPLE_MARK, ImportKind, ImportRun
 from core.registry.models import Member
 from core.registry.schemas import FieldSpec, clean
 from plugins.activities.models import Activity, ActivityParticipant
-from plugins.activities.service import ATTENDANCE
+from plugins.activities.service import ATTENDANCE, Access, can_edit
 
 #: what a sheet may say (the form's pending state is not something a sheet records)
 MARKS = {k: v for k, v in ATTENDANCE.items() if k != "pending"}
@@ -71,6 +73,9 @@ def _batch(run: ImportRun, rows: list) -> None:
         if not activity:
             row.errors["activity"] = f"找不到 {v['day']:%Y-%m-%d} 开始的活动「{v['activity']}」"
             continue
+        if run.limited and not can_edit(run.session, Access(run.user_id, run.perms), activity):
+            run.outside(row, "activity", "党组织（或您担任组长的联组）的活动出勤")
+            continue
         if activity.status == "cancelled":
             row.errors["activity"] = "活动已取消，不能登记出勤"
             continue
@@ -113,7 +118,7 @@ def attendance_kind() -> ImportKind:
                   "出勤情况": ("出勤", "签到", "是否参加", "参会情况", "出席情况"), "请假事由": ("请假原因", "事由")},
         choice_synonyms={"出席": ("参加", "已参加", "到会", "签到", "√", "是", "已签到", "出勤"),
                          "缺席": ("未参加", "未到", "缺勤", "×", "否"), "请假": ("已请假", "假")},
-        batch=_batch, permission="activities:write",
+        batch=_batch, permission="activities:write", scoped=True,
         guide="按活动名称和活动日期找到活动，按身份证号（或姓名）识别参加人；名单中没有的人会加入名单。",
         extra_keys=("activity", "day", "id_hash"),
     )

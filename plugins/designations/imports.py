@@ -121,6 +121,6 @@ def designation_kind(tenant: TenantInfo | None = None) -> ImportKind:
                   "主要事迹或依据": ("事迹", "依据", "备注")},
         choice_synonyms={"两新组织": ("企业", "社会组织", "组织"), "党组织": ("党支部", "支部"), "街道级": ("街道",),
                          "区级": ("区", "县级"), "市级": ("市",)},
-        batch=_batch, permission="designations:apply", extra_keys=(),
+        batch=_batch, permission="designations:review", extra_keys=(),
         guide="按称号类别、授予对象、级别和授予日期识别称号；导入的称号视为已生效；列入监管黑名单的组织不能导入称号。",
     )

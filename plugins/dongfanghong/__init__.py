@@ -163,6 +163,6 @@ def register_demo_data(session, tenant):
 
 @hookimpl
 def register_import_kinds(tenant):
-    from plugins.dongfanghong.imports import dues_kind
+    from plugins.dongfanghong.imports import cooperation_kind, cultivation_kind, dues_kind
 
-    return [dues_kind()]
+    return [dues_kind(), cultivation_kind(), cooperation_kind()]

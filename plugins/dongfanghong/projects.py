@@ -385,7 +385,7 @@ def _members_named(session: Session, party_org_id: int, name: str, statuses: Ite
                                                      Member.status.in_(list(statuses))).limit(3)))
 
 
-def _organization_of(session: Session, po: PartyOrg, member: Member | None) -> int | None:
+def organization_of(session: Session, po: PartyOrg, member: Member | None) -> int | None:
     if member is not None and member.organization_id:
         return member.organization_id
     ids = list(session.scalars(select(PartyOrgCoverage.organization_id)
@@ -430,7 +430,7 @@ def add_cultivation(session: Session, raw: Mapping[str, Any], visible: set[int] 
     if errors:
         raise FormErrors(errors)
     row = Cultivation(direction=direction, person_name=name, member_id=member.id if member else None,
-                      party_org_id=po.id, organization_id=_organization_of(session, po, member),
+                      party_org_id=po.id, organization_id=organization_of(session, po, member),
                       mentor=values["mentor"], started_on=values["started_on"], target_on=values.get("target_on"),
                       notes=values.get("notes") or "", status="ongoing")
     session.add(row)

@@ -90,9 +90,9 @@ def register_dashboard_widgets(session, tenant, settings, viewer):
 
 @hookimpl
 def register_import_kinds(tenant):
-    from plugins.lists.imports import resource_kind
+    from plugins.lists.imports import demand_kind, resource_kind
 
-    return [resource_kind(tenant)]
+    return [resource_kind(tenant), demand_kind(tenant)]
 
 
 @hookimpl

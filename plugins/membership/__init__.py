@@ -160,6 +160,14 @@ def register_reminders(session, tenant, settings, today):
 
 
 @hookimpl
+def register_import_kinds(tenant):
+    """A month of dues payments, through the registry's import pages (all or nothing)."""
+    from plugins.membership.imports import dues_kind
+
+    return [dues_kind()]
+
+
+@hookimpl
 def register_demo_data(session, tenant):
     from plugins.membership.demo import make_demo
 

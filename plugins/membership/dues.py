@@ -1,9 +1,10 @@
 """Dues (党费): per member per month — base (monthly income), rate, due, paid, date, method,
 arrears and back-payment — the rate table (a tenant setting, standard brackets by default,
-changes apply from a month on), party-org and tenant ledgers, the arrears list and the Excel
-import of a month's payments (checked whole, written all-or-nothing).
+changes apply from a month on), party-org and tenant ledgers and the arrears list. A month's
+payments are imported through the registry's import pages (:mod:`plugins.membership.imports`,
+checked whole, written all-or-nothing).
 
-Money is integer fen; people type yuan (``"12.50"``), parsed with ``Decimal``. Identities the
+Money is integer fen; people type yuan (``"12.50"``), parsed by :mod:`core.money`. Identities the
 ledger keeps: due = paid + arrears (a payment above the amount due is refused), and
 retained + remitted = collected (retained = collected × the tenant's share, rounded down to the
 fen; remitted is the rest). Refunds (下拨/返还) go to the funds engine as ledger entries.
@@ -13,18 +14,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import clock, crypto, validators
+from core import clock, money
 from core.forms import FormErrors, row_id, text
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
@@ -44,25 +43,16 @@ STANDARD_TABLE: dict[str, Any] = {
 
 
 def yuan(fen: int | None) -> str:
-    return f"{Decimal(fen or 0) / 100:,.2f}"
+    return money.yuan(fen)
 
 
 def parse_yuan(value: Any, label: str, *, allow_zero: bool = True) -> int:
-    """Fen from "12.50" / "1,234" / "¥12.5元"; ``ValueError`` with a Chinese message."""
-    s = re.sub(r"[\s,，¥￥]", "", "" if value is None else str(value)).removesuffix("元")
-    if not s:
-        raise ValueError(f"{label}：必填")
+    """Fen from "12.50" / "1,234" / "¥12.5元" (:func:`core.money.parse_yuan`); ``ValueError``
+    with the field's label in front of the message."""
     try:
-        amount = Decimal(s)
-    except InvalidOperation:
-        raise ValueError(f"{label}：应为金额（元），如 12.50") from None
-    if amount != amount.quantize(Decimal("0.01")) or not amount.is_finite():
-        raise ValueError(f"{label}：最多保留两位小数（精确到分）")
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValueError(f"{label}：须大于零" if not allow_zero else f"{label}：不能为负数")
-    if amount > Decimal(10**9):
-        raise ValueError(f"{label}：金额过大")
-    return int(amount * 100)
+        return money.parse_yuan(value, allow_zero=allow_zero)
+    except ValueError as exc:
+        raise ValueError(f"{label}：{exc}") from None
 
 
 def month_of(value: Any) -> dt.date | None:
@@ -306,145 +296,6 @@ def records(session: Session, scope: Scope, month: dt.date | None = None, party_
     if member_id:
         stmt = stmt.where(DuesRecord.member_id == member_id)
     return stmt.order_by(DuesRecord.month.desc(), DuesRecord.id)
-
-
-# --- the import of a month's payments -----------------------------------------------------------
-
-IMPORT_HEADERS = ["姓名", "身份证号", "党费类别", "缴费基数（元）", "实缴金额（元）", "缴费日期", "缴费方式", "备注"]
-
-
-@dataclass
-class ImportRow:
-    row: int  # the sheet's row number
-    name: str
-    member_id: int | None = None
-    due_fen: int = 0
-    paid_fen: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportReport:
-    month: dt.date
-    rows: list[ImportRow]
-    written: bool = False
-
-    @property
-    def bad(self) -> list[ImportRow]:
-        return [r for r in self.rows if r.errors]
-
-
-def import_template() -> list[list[Any]]:
-    return [["张三", "430104199001011234", "在职", "4500", "45", clock.today().isoformat(), "微信", ""]]
-
-
-def import_month(session: Session, scope: Scope, month: dt.date | None, data: bytes) -> ImportReport:
-    """Check every row of the workbook, then — only if none is wrong — write them all.
-
-    A row names its member by ID-card number (or by name when it is unique among the members in
-    scope), may set the category and base (saved to the member's profile), and carries the
-    amount paid, the date and the method. The month's due is computed from the rate table; a
-    row paying more than is due, an unknown member or a member twice is refused with its row
-    number. Nothing is written when one row is refused.
-    """
-    if month is None:
-        raise FormErrors({"month": "月份：格式应为 2026-03"})
-    try:
-        ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        sheet = [list(r) for r in ws.iter_rows(values_only=True)]
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise FormErrors({"file": "文件：无法读取，请上传 .xlsx 格式的 Excel 文件"}) from None
-    if not sheet:
-        raise FormErrors({"file": "文件：工作表为空"})
-    headers = [str(h or "").strip() for h in sheet[0]]
-    col = {h: i for i, h in enumerate(headers)}
-    missing = [h for h in ("姓名", "实缴金额（元）") if h not in col]
-    if missing:
-        raise FormErrors({"file": f"文件：缺少列「{'」「'.join(missing)}」；请使用导入模板"})
-    table = rate_table(session, month)
-    members = _members(session, scope)
-    by_name: dict[str, list[Member]] = {}
-    for m in members:
-        by_name.setdefault(m.name, []).append(m)
-    by_hash = {m.id_number_hash: m for m in members if m.id_number_hash}
-    existing = {r.member_id: r for r in session.scalars(select(DuesRecord).where(DuesRecord.month == month))}
-    report = ImportReport(month, [])
-    seen: dict[int, int] = {}
-    plans: list[tuple[ImportRow, Member, dict[str, Any]]] = []
-    for n, values in enumerate(sheet[1:], start=2):
-        def cell(h: str, values=values) -> str:
-            i = col.get(h)
-            v = values[i] if i is not None and i < len(values) else None
-            if isinstance(v, (dt.datetime, dt.date)):
-                return v.date().isoformat() if isinstance(v, dt.datetime) else v.isoformat()
-            return "" if v is None else str(v).strip()
-
-        if not any(cell(h) for h in headers if h):
-            continue
-        row = ImportRow(n, cell("姓名"))
-        report.rows.append(row)
-        member = None
-        idn = validators.normalize_id_number(cell("身份证号")) if cell("身份证号") else ""
-        if idn:
-            member = by_hash.get(crypto.blind_index(idn, "id_number"))
-            if member is None:
-                row.errors.append("身份证号：本辖区（或您负责的组织）没有该党员")
-        elif row.name:
-            found = by_name.get(row.name, [])
-            if len(found) == 1:
-                member = found[0]
-            else:
-                row.errors.append("姓名：没有该党员" if not found else "姓名：有同名党员，请填写身份证号")
-        else:
-            row.errors.append("姓名：必填")
-        if member is not None:
-            row.member_id = member.id
-            if member.id in seen:
-                row.errors.append(f"该党员已在第 {seen[member.id]} 行出现")
-            seen.setdefault(member.id, n)
-        category_text = cell("党费类别")
-        category = {v: k for k, v in CATEGORIES.items()}.get(category_text, category_text)
-        p = profile(session, member.id) if member is not None else None
-        if category and category not in CATEGORIES:
-            row.errors.append(f"党费类别：应为{'、'.join(CATEGORIES.values())}之一")
-        category = category or (p.category if p else "employed")
-        base = p.base_fen if p else 0
-        if cell("缴费基数（元）"):
-            try:
-                base = parse_yuan(cell("缴费基数（元）"), "缴费基数")
-            except ValueError as exc:
-                row.errors.append(str(exc))
-        rec = existing.get(member.id) if member is not None else None
-        if rec is not None and rec.paid_fen:
-            row.errors.append(f"该党员 {month:%Y年%m月} 的党费已登记实缴 {yuan(rec.paid_fen)} 元")
-        if category in CATEGORIES:
-            _bp, row.due_fen = compute(table, category, base, p.fixed_fen if p else 0)
-        pay = {"paid": cell("实缴金额（元）"), "paid_on": cell("缴费日期"), "method": cell("缴费方式"),
-               "note": cell("备注")}
-        row.errors += list(_payment_errors(pay, row.due_fen).values())
-        if not row.errors:
-            row.paid_fen = parse_yuan(pay["paid"], "实缴金额")
-            plans.append((row, member, {"category": category, "base": base, **pay}))
-    if not report.rows:
-        raise FormErrors({"file": "文件：没有数据行"})
-    if report.bad:
-        return report  # nothing written
-    for _row, member, plan in plans:
-        p = profile(session, member.id)
-        if p is None:
-            p = DuesProfile(member_id=member.id)
-            session.add(p)
-        p.category, p.base_fen = plan["category"], plan["base"] if plan["category"] not in FIXED else 0
-        bp, due = compute(table, plan["category"], plan["base"], p.fixed_fen)
-        rec = existing.get(member.id)
-        if rec is None:
-            rec = DuesRecord(member_id=member.id, party_org_id=member.party_org_id, month=month)
-            session.add(rec)
-        rec.category, rec.base_fen, rec.rate_bp, rec.due_fen = plan["category"], plan["base"], bp, due
-        _apply_payment(rec, plan)
-    session.flush()
-    report.written = True
-    return report
 
 
 # --- ledgers ------------------------------------------------------------------------------------

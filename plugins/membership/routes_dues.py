@@ -1,27 +1,22 @@
 """Pages and API of dues (党费): the month's records, payments, profiles, the rate table, the
-Excel import, ledgers with refunds to the funds engine, and the arrears list."""
+Excel import (a redirect to the registry's import pages), ledgers with refunds to the funds engine, and the arrears list."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Body
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.excel import workbook_bytes
 from core.forms import FormErrors
 from core.registry.models import Member, PartyOrg
-from core.registry.upload_safety import UploadRejected, inspect_upload, max_upload_bytes
 from core.web.context import Ctx
-from core.web.export import xlsx_export, xlsx_file
+from core.web.export import xlsx_export
 from core.web.forms import save
 from core.web.listing import paginate
 from core.web.render import flash, redirect, render
@@ -29,9 +24,6 @@ from plugins.membership import dues as svc
 from plugins.membership.models import DuesRecord
 from plugins.membership.scope import party_org_options
 from plugins.membership.web import API, PAGE, READ, Form, fields, require, scope, settings
-
-Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-BODY_LIMIT = max_upload_bytes() + 1024 * 1024
 
 
 class View:
@@ -204,50 +196,21 @@ def dues_rates_save(ctx: Ctx, db: Session, request: Request, data: Form) -> Resp
     return redirect(ctx.url("membership/dues/rates"))
 
 
-# --- import -------------------------------------------------------------------------------------
-
-
-def _import_page(ctx: Ctx, report: svc.ImportReport | None = None, error: str = "", month: str = "",
-                 status: int = 200) -> Response:
-    return render("membership:DuesImport", status_code=status, ctx=ctx, v=View, report=report, error=error,
-                  month=month or f"{clock.today():%Y-%m}", headers=svc.IMPORT_HEADERS)
+# --- import: the registry's import pages -----------------------------------------------------------
 
 
 @get("/dues/import", opt=READ, **PAGE)
 def dues_import_form(ctx: Ctx) -> Response:
+    """A month of payments is imported through the registry's import pages (kind
+    ``membership_dues``: dry run, column mapping, per-row report, all or nothing)."""
     require(ctx, "membership:dues")
-    return _import_page(ctx)
+    return redirect(ctx.url("imports?entity=membership_dues"))
 
 
 @get("/dues/import/template", opt=READ, **PAGE)
 def dues_import_template(ctx: Ctx) -> Response:
-    return xlsx_file(workbook_bytes("党费", svc.IMPORT_HEADERS, svc.import_template()), "党费导入模板.xlsx")
-
-
-@post("/dues/import", opt=READ, request_max_body_size=BODY_LIMIT, **PAGE)
-def dues_import(ctx: Ctx, db: Session, data: Multipart) -> Response:
-    """Check the whole workbook; write it only if every row is right (else 422, nothing written)."""
     require(ctx, "membership:dues")
-    month_text = data.get("month") if isinstance(data.get("month"), str) else ""
-    upload = data.get("file")
-    if not isinstance(upload, UploadFile) or not (upload.filename or "").strip():
-        return _import_page(ctx, error="请选择要导入的 .xlsx 文件", month=month_text, status=422)
-    content = upload.file.read(max_upload_bytes() + 1)
-    try:
-        info = inspect_upload(upload.filename, content)
-        if info.kind != "xlsx":
-            raise UploadRejected("党费导入只接受 .xlsx 文件")
-        report = svc.import_month(db, scope(ctx, db), svc.month_of(month_text), content)
-    except UploadRejected as exc:
-        return _import_page(ctx, error=exc.message, month=month_text, status=413 if exc.too_large else 422)
-    except FormErrors as exc:
-        db.rollback()
-        return _import_page(ctx, error="；".join(exc.errors.values()), month=month_text, status=422)
-    if report.bad:
-        db.rollback()
-        return _import_page(ctx, report, month=month_text, status=422)
-    db.commit()
-    return _import_page(ctx, report, month=month_text)
+    return redirect(ctx.url("imports/membership_dues/template.xlsx"))
 
 
 # --- ledgers, refunds, arrears -------------------------------------------------------------------
@@ -322,7 +285,7 @@ def dues_arrears_export(ctx: Ctx, db: Session, flagged: str = "") -> Response:
 
 
 PAGE_ROUTES = [dues_month, dues_export, dues_generate, dues_pay, dues_member, dues_profile, dues_rates,
-               dues_rates_save, dues_import_form, dues_import_template, dues_import, dues_ledger, dues_ledger_export,
+               dues_rates_save, dues_import_form, dues_import_template, dues_ledger, dues_ledger_export,
                dues_refund, dues_arrears, dues_arrears_export]
 
 

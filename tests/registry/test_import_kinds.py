@@ -160,7 +160,7 @@ def test_kinds_of_disabled_plugins_are_not_offered(as_user, api_token):
     assert "lists_resources" not in kinds_for(tid) and "instructors" in kinds_for(tid)
 
 
-@pytest.mark.parametrize("kind", ["funds_lines", "dongfanghong_dues", "activities_attendance"])
+@pytest.mark.parametrize("kind", ["funds_lines", "dongfanghong_dues", "activities_attendance", "lists_demands"])
 def test_plugin_kinds_have_templates(as_user, kind):
     r = as_user("dfh_admin").get(f"/t/{DFH}/imports/{kind}/template.xlsx")
     assert r.status_code == 200, r.text[:300]
@@ -229,3 +229,46 @@ def test_attendance_sheet(as_user, api_token):
         got = {p.name: (p.attendance, p.leave_reason) for p in s.scalars(
             select(ActivityParticipant).where(ActivityParticipant.activity_id == activity_id))}
     assert got == {"李四": ("present", ""), "王五": ("leave", "出差")}
+
+
+def test_demand_ledger(as_user, api_token):
+    """A street's demand ledger: synonyms for headers, organizations by name or code, solved
+    demands with their result; bad rows reported by Chinese column; a re-import changes nothing;
+    a demand already handled in the system is not rewritten by a file."""
+    from core.tenancy import tree
+    from plugins.lists.models import ListDemand
+    from plugins.lists.service import scheme_for
+
+    client, headers = as_user("dfh_staff"), api_token("dfh_staff")
+    scheme = scheme_for(tree().by_slug[DFH])
+    category = scheme.categories[0].label
+    tag = unique("需求")
+    org_id, credit = make_org(tag + "科技有限公司")
+    head = ["企业名称", "需求事项", "需求类型", "需求内容", "登记日期", "办理情况", "完成日期", "结果"]
+    rows = [[tag + "科技有限公司", tag + "党员转入", category, "两名党员", "2026年3月5日", "已办结", "2026.3.12", "已办理"],
+            [credit, tag + "技能培训", category, "", "2026-04-01", "", "", ""],
+            [tag + "科技有限公司", tag + "缺结果", category, "", "2026-04-02", "已解决", "2026-04-03", ""],
+            [tag + "没有这家", tag + "坏组织", category, "", "2026-04-02", "", "", ""],
+            [tag + "科技有限公司", tag + "坏类别", "没有这个类别", "", "2026-04-02", "", "", ""]]
+    content = titled(head, rows, "2026年需求台账")
+    body = api_upload(client, headers, DFH, "lists_demands", "需求.xlsx", content).json()
+    assert body["created"] == 2 and body["errors"] == 3, body["problems"]
+    assert {(p["row"], p["column"]) for p in body["problems"]} == {
+        (5, "结果"), (6, "企业名称"), (7, "需求类型")}
+    done = client.post(f"/api/t/{DFH}/imports/jobs/{body['id']}/confirm?valid_only=true", headers=headers).json()
+    assert done["created"] == 2
+    with scoped_session(tenant_id(DFH)) as s:
+        got = {d.title: d for d in s.scalars(select(ListDemand).where(ListDemand.title.like(tag + "%")))}
+        assert set(got) == {tag + "党员转入", tag + "技能培训"}
+        solved, open_ = got[tag + "党员转入"], got[tag + "技能培训"]
+        assert (solved.status, solved.resolved_on.isoformat(), solved.resolution) == ("resolved", "2026-03-12", "已办理")
+        assert solved.organization_id == open_.organization_id == org_id and solved.org_name == tag + "科技有限公司"
+        assert open_.status == "submitted" and open_.channel == "staff"
+        assert open_.due_on > open_.submitted_on
+        open_.status = "accepted"  # handled in the system since
+    again = api_upload(client, headers, DFH, "lists_demands", "需求.xlsx", titled(head, rows[:2])).json()
+    assert again["unchanged"] == 2 and again["created"] == 0 and again["errors"] == 0, again
+    rows[1][3] = "改了内容"
+    changed = api_upload(client, headers, DFH, "lists_demands", "需求.xlsx", titled(head, rows[:2])).json()
+    assert changed["errors"] == 1 and changed["problems"][0]["column"] == "办理情况"
+    assert "已受理" in changed["problems"][0]["message"]

@@ -1,6 +1,10 @@
 """Registry pages and API: Excel/CSV import of organizations, party orgs and members (CORE-8).
 
-Pages (``/t/<slug>/…``, permission ``registry:import``):
+Pages (``/t/<slug>/…``) are open to anyone holding the permission of at least one import kind
+of the tenant (each kind declares its own: ``registry:import`` for the registry's, ``membership:dues``,
+``activities:write`` …); the page lists only the kinds the user may import, a kind's template,
+upload and jobs answer 403 to others. A limited user (an org secretary) sees only the kinds that
+keep rows to their scope (``ImportKind.scoped``) and only their own jobs (another's → 404).
 
 * ``GET  imports`` — choose the kind of record and the file; recent jobs;
 * ``POST imports`` — multipart upload: safety checks, then the check (dry run);
@@ -26,7 +30,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body
 from sqlalchemy import select
@@ -35,7 +39,14 @@ from sqlalchemy.orm import Session
 from core.excel import XLSX
 from core.forms import FormErrors
 from core.registry import importer
-from core.registry.importer import ImportJob, ImportKind, get_entity, kinds_for
+from core.registry.importer import (
+    ImportJob,
+    ImportKind,
+    get_entity,
+    kinds_for_user,
+    limited,
+    usable,
+)
 from core.registry.upload_safety import (
     UploadRejected,
     inspect_upload,
@@ -47,7 +58,8 @@ from core.web.errors import http_exception
 from core.web.export import xlsx_file
 from core.web.render import form_value, redirect, render
 
-IMPORT = {"permission": "registry:import"}
+#: the guard lets every user of the tenant through; the handlers check the kinds' permissions
+IMPORT = {"permission": "tenant:view"}
 #: the request limit of upload handlers: the file limit plus room for the multipart envelope
 BODY_LIMIT = max_upload_bytes() + 1024 * 1024
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -57,14 +69,22 @@ NOT_READY = "这个文件不能导入：检查有问题、没有需要写入的�
 
 def _kinds(ctx: Ctx) -> dict[str, ImportKind]:
     """The kinds this user may import in this tenant (its enabled plugins' kinds included)."""
-    return {slug: k for slug, k in kinds_for(ctx.tenant.id).items() if ctx.can(k.permission)}
+    return kinds_for_user(ctx.tenant.id, ctx.perms)
+
+
+def _require_some_kind(ctx: Ctx) -> dict[str, ImportKind]:
+    kinds = _kinds(ctx)
+    if not kinds:
+        raise PermissionDeniedException("没有可以导入的台账")
+    return kinds
 
 
 def _entity_or_404(ctx: Ctx, slug: str) -> ImportKind:
     entity = get_entity(slug, ctx.tenant.id)
     if entity is None:
         raise NotFoundException("没有这种导入类型")
-    ctx.require(entity.permission)
+    if not usable(entity, ctx.perms):
+        raise PermissionDeniedException("没有权限导入这种台账")
     return entity
 
 
@@ -73,10 +93,13 @@ def _kind_of(ctx: Ctx, job: ImportJob) -> ImportKind:
     return _entity_or_404(ctx, job.entity)
 
 
-def _job_or_404(db: Session, job_id: int) -> ImportJob:
-    job = importer.get_job(db, job_id)  # another tenant's job is filtered out: 404
-    if job is None:
+def _job_or_404(ctx: Ctx, db: Session, job_id: int) -> ImportJob:
+    """The tenant's job (another tenant's is filtered out: 404), a limited user's own only (404),
+    of a kind the user may import (403)."""
+    job = importer.get_job(db, job_id)
+    if job is None or (limited(ctx.perms) and job.user_id != ctx.user.id):
         raise NotFoundException("导入任务不存在")
+    _kind_of(ctx, job)
     return job
 
 
@@ -84,8 +107,8 @@ def _template_response(entity) -> Response:
     return xlsx_file(importer.template_bytes(entity), f"{entity.label}导入模板.xlsx")
 
 
-def _errors_response(db: Session, job_id: int) -> Response:
-    job = _job_or_404(db, job_id)
+def _errors_response(ctx: Ctx, db: Session, job_id: int) -> Response:
+    job = _job_or_404(ctx, db, job_id)
     data = db.scalar(select(ImportJob.error_file).where(ImportJob.id == job.id))
     if not data:
         raise NotFoundException("这个导入没有未导入的行")
@@ -153,24 +176,27 @@ def _start(ctx: Ctx, entity, filename: str, data: bytes, *, commit: bool) -> int
 
 def _upload_page(ctx: Ctx, db: Session, *, entity: str = "organizations", error: str = "",
                  status: int = 200) -> Response:
-    kinds = kinds_for(ctx.tenant.id)  # once per page, not once per job
+    kinds = _require_some_kind(ctx)  # once per page, not once per job
+    if entity not in kinds:
+        entity = next(iter(kinds))
     return render("registry:ImportPage", status_code=status, ctx=ctx,
                   labels={slug: k.label for slug, k in kinds.items()},
-                  entities=[(e.slug, e.label) for e in kinds.values() if ctx.can(e.permission)], entity=entity,
+                  entities=[(e.slug, e.label) for e in kinds.values()], entity=entity,
                   error=error,
-                  jobs=importer.recent_jobs(db), max_mb=max(1, max_upload_bytes() // (1024 * 1024)))
+                  jobs=importer.recent_jobs(db, kinds=kinds, user_id=ctx.user.id if limited(ctx.perms) else None),
+                  max_mb=max(1, max_upload_bytes() // (1024 * 1024)))
 
 
 @get("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def upload_form(ctx: Ctx, db: Session, entity: str = "organizations") -> Response:
-    return _upload_page(ctx, db, entity=entity if entity in _kinds(ctx) else "organizations")
+    return _upload_page(ctx, db, entity=entity)
 
 
 @post("/imports", opt=IMPORT, include_in_schema=False, sync_to_thread=True, request_max_body_size=BODY_LIMIT,
       exception_handlers=TOO_LARGE)
 def upload(ctx: Ctx, db: Session, data: Multipart) -> Response:
     slug = form_value(data, "entity") if not isinstance(data.get("entity"), UploadFile) else ""
-    entity = _kinds(ctx).get(slug)
+    entity = _require_some_kind(ctx).get(slug)
     if entity is None:
         return _upload_page(ctx, db, error="请选择要导入的台账类型", status=422)
     try:
@@ -188,7 +214,7 @@ def template(ctx: Ctx, entity: str) -> Response:
 
 @get("/imports/jobs/{job_id:int}", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def job_page(ctx: Ctx, db: Session, job_id: int) -> Response:
-    job = _job_or_404(db, job_id)
+    job = _job_or_404(ctx, db, job_id)
     entity = get_entity(job.entity, ctx.tenant.id)
     return render("registry:ImportJob", ctx=ctx, job=job,
                   list_url=ctx.url(entity.list_path) if entity else ctx.url("imports"),
@@ -197,7 +223,7 @@ def job_page(ctx: Ctx, db: Session, job_id: int) -> Response:
 
 @get("/imports/jobs/{job_id:int}/status", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def job_status(ctx: Ctx, db: Session, job_id: int) -> dict[str, Any]:
-    job = _job_or_404(db, job_id)
+    job = _job_or_404(ctx, db, job_id)
     return {"id": job.id, "state": job.state, "running": job.running, "processed": job.processed,
             "total": job.total_rows, "percent": job.percent, "label": job.state_label}
 
@@ -218,8 +244,7 @@ def _mapping_page(ctx: Ctx, job: ImportJob, mapping: Sequence[str], errors: dict
 
 @get("/imports/jobs/{job_id:int}/mapping", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def mapping_form(ctx: Ctx, db: Session, job_id: int) -> Response:
-    job = _job_or_404(db, job_id)
-    _kind_of(ctx, job)
+    job = _job_or_404(ctx, db, job_id)
     if not job.mapped:
         raise NotFoundException("这个文件还没有可对应的列")
     return _mapping_page(ctx, job, job.columns.get("mapping") or [], {})
@@ -227,7 +252,7 @@ def mapping_form(ctx: Ctx, db: Session, job_id: int) -> Response:
 
 @post("/imports/jobs/{job_id:int}/mapping", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def mapping_save(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
-    job = _job_or_404(db, job_id)
+    job = _job_or_404(ctx, db, job_id)
     entity = _kind_of(ctx, job)
     if not job.mapped:
         raise NotFoundException("这个文件还没有可对应的列")
@@ -248,13 +273,14 @@ def mapping_save(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
 
 @post("/imports/jobs/{job_id:int}/confirm", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
 def confirm(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
-    job = _job_or_404(db, job_id)
-    _kind_of(ctx, job)
+    job = _job_or_404(ctx, db, job_id)
+    entity = _kind_of(ctx, job)
     size = job.size
     valid_only = form_value(data, "valid_only") in ("1", "true", "on")
-    if not importer.claim_for_import(ctx.tenant.id, job.id, valid_only=valid_only):
+    if (valid_only and entity.all_or_nothing) or not importer.claim_for_import(ctx.tenant.id, job.id,
+                                                                               valid_only=valid_only):
         db.rollback()
-        job = _job_or_404(db, job_id)
+        job = _job_or_404(ctx, db, job_id)
         return render("registry:ImportJob", status_code=409, ctx=ctx, job=job,
                       list_url=ctx.url("imports"), max_problems=importer.MAX_PROBLEMS, notice=NOT_READY)
     importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=True,
@@ -263,8 +289,8 @@ def confirm(ctx: Ctx, db: Session, job_id: int, data: Form) -> Response:
 
 
 @get("/imports/jobs/{job_id:int}/errors.xlsx", opt=IMPORT, include_in_schema=False, sync_to_thread=True)
-def error_workbook(db: Session, job_id: int) -> Response:
-    return _errors_response(db, job_id)
+def error_workbook(ctx: Ctx, db: Session, job_id: int) -> Response:
+    return _errors_response(ctx, db, job_id)
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -348,7 +374,7 @@ class ImportJobOut:
 
 def _api_job(ctx: Ctx, db: Session, job_id: int, *, commit: bool) -> Response:
     db.rollback()  # see the job as it is now
-    job = _job_or_404(db, job_id)
+    job = _job_or_404(ctx, db, job_id)
     out = ImportJobOut.of(job, ctx.tenant.slug)
     if job.running:
         return Response(content=out, status_code=202)
@@ -377,16 +403,18 @@ def api_import(ctx: Ctx, db: Session, entity: str,
 @get("/imports/jobs/{job_id:int}", opt=IMPORT, sync_to_thread=True, tags=["imports"])
 def api_job(ctx: Ctx, db: Session, job_id: int) -> ImportJobOut:
     """Progress and report of an import job."""
-    return ImportJobOut.of(_job_or_404(db, job_id), ctx.tenant.slug)
+    return ImportJobOut.of(_job_or_404(ctx, db, job_id), ctx.tenant.slug)
 
 
 @post("/imports/jobs/{job_id:int}/confirm", opt=IMPORT, sync_to_thread=True, tags=["imports"], status_code=200)
 def api_confirm(ctx: Ctx, db: Session, job_id: int, valid_only: bool = False) -> Response:
     """Import a checked job: without errors, all or nothing; with ``valid_only=true``, only its
     valid rows (the others are in ``error_file_url``, to fix and import again)."""
-    job = _job_or_404(db, job_id)
-    _kind_of(ctx, job)
+    job = _job_or_404(ctx, db, job_id)
+    entity = _kind_of(ctx, job)
     size = job.size
+    if valid_only and entity.all_or_nothing:
+        raise HTTPException(status_code=409, detail=f"{entity.label}只能整表导入：请改正有错误的行后重新检查")
     if not importer.claim_for_import(ctx.tenant.id, job.id, valid_only=valid_only):
         raise HTTPException(status_code=409, detail=NOT_READY)
     importer.start_job(job.id, ctx.tenant.id, ctx.user.id, ctx.user.username, commit=True,
@@ -398,7 +426,7 @@ def api_confirm(ctx: Ctx, db: Session, job_id: int, valid_only: bool = False) ->
 def api_mapping(ctx: Ctx, db: Session, job_id: int, data: MappingIn) -> Response:
     """Choose which field each column is (remembered for the next file with the same headers)
     and check the file again; 422 with ``col_<i>`` errors for a wrong mapping."""
-    job = _job_or_404(db, job_id)
+    job = _job_or_404(ctx, db, job_id)
     entity = _kind_of(ctx, job)
     if not job.mapped:
         raise HTTPException(status_code=409, detail="这个文件还没有可对应的列")
@@ -420,9 +448,9 @@ def api_mapping(ctx: Ctx, db: Session, job_id: int, data: MappingIn) -> Response
 
 @get("/imports/jobs/{job_id:int}/errors.xlsx", opt=IMPORT, sync_to_thread=True, tags=["imports"],
      media_type=XLSX)
-def api_error_workbook(db: Session, job_id: int) -> Response:
+def api_error_workbook(ctx: Ctx, db: Session, job_id: int) -> Response:
     """The rows a valid-rows import left out: the file's columns plus 错误说明 (404 if none)."""
-    return _errors_response(db, job_id)
+    return _errors_response(ctx, db, job_id)
 
 
 @get("/imports/{entity:str}/template.xlsx", opt=IMPORT, sync_to_thread=True, tags=["imports"],

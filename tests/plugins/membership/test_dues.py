@@ -9,7 +9,7 @@ import datetime as dt
 import io
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from core import crypto
@@ -18,8 +18,9 @@ from core.registry.models import Member, PartyOrg
 from plugins.funds.api import BudgetLine, Disbursement
 from plugins.membership import dues as svc
 from plugins.membership.models import DuesProfile, DuesRecord
-from tests.helpers import login, post_form, text_of, unique
+from tests.helpers import csrf, login, post_form, text_of, unique
 from tests.plugins.membership.conftest import party_org_of, secretary_org
+from tests.registry.test_import import page_upload
 
 
 def base(t) -> str:
@@ -75,10 +76,13 @@ def _valid_id(i: int) -> str:
     return idn
 
 
-def _xlsx(rows) -> bytes:
+HEADERS = ["月份", "姓名", "身份证号", "党费类别", "缴费基数（元）", "实缴金额（元）", "缴费日期", "缴费方式", "备注"]
+
+
+def _xlsx(rows, headers=HEADERS) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.append(svc.IMPORT_HEADERS)
+    ws.append(headers)
     for r in rows:
         ws.append(r)
     buf = io.BytesIO()
@@ -91,42 +95,59 @@ def _count(tenant_id, month) -> int:
         return s.scalar(select(func.count(DuesRecord.id)).where(DuesRecord.month == month))
 
 
-def _upload(c, w, month: str, content: bytes):
-    from tests.helpers import csrf
+def _check(c, w, content: bytes, headers: dict) -> dict:
+    """Upload through the registry's import pages (a dry run) and read the job as JSON."""
+    r = page_upload(c, w.dfh.slug, "membership_dues", "党费.xlsx", content)
+    assert r.status_code == 303, text_of(r.text)[:500]
+    job_id = int(r.headers["location"].rsplit("/", 1)[1])
+    return c.get(f"/api/t/{w.dfh.slug}/imports/jobs/{job_id}", headers=headers).json()
 
-    return c.post(f"{base(w.dfh)}/dues/import", data={"month": month, "_csrf_token": csrf(c)},
-                  files={"file": ("党费.xlsx", content,
-                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")})
+
+def _confirm(c, w, job: dict, valid_only: bool = False):
+    data = {"_csrf_token": csrf(c)} | ({"valid_only": "1"} if valid_only else {})
+    return c.post(f"/t/{w.dfh.slug}/imports/jobs/{job['id']}/confirm", data=data, follow_redirects=False)
 
 
 def test_import_all_or_nothing_and_ledger(client, world, people, api_token):
     w = world
     (m1, id1, n1), (m2, id2, n2), (m3, id3, n3) = people["members"]
     c = login(client, "dfh_staff")
+    h = api_token("dfh_staff")
     month = dt.date(2021, 3, 1)
-    good = [[n1, id1, "在职", "4500", "45", "2021-03-10", "微信", ""],
-            [n2, id2, "离退休", "6000", "30", "2021-03-12", "现金", ""],
-            [n3, id3, "学生", "", "0.2", "2021-04-20", "现金", ""]]
-    bad = [good[0], [n2, id2, "离退休", "6000", "80", "2021-03-12", "现金", ""], good[2]]
-    r = _upload(c, w, "2021-03", _xlsx(bad))
-    page = text_of(r.text)
-    assert r.status_code == 422 and "第 3 行" in page and "实缴金额：不能超过应缴 60.00 元" in page
-    assert "整表未写入" in page and _count(w.dfh.id, month) == 0
+    good = [["2021-03", n1, id1, "在职", "4500", "45", "2021-03-10", "微信", ""],
+            ["2021年3月", n2, id2, "离退休", "6000", "30", "2021-03-12", "现金", ""],
+            ["2021.3", n3, id3, "学生", "", "0.2", "2021-04-20", "现金", ""]]
+    bad = [good[0], ["2021-03", n2, id2, "离退休", "6000", "80", "2021-03-12", "现金", ""], good[2]]
+    job = _check(c, w, _xlsx(bad), h)
+    assert job["errors"] == 1 and not job["can_confirm"] and not job["can_import_valid"], job
+    assert [(p["row"], p["column"], p["message"]) for p in job["problems"]] == [
+        (3, "实缴金额（元）", "不能超过应缴 60.00 元")]
+    page = text_of(c.get(f"/t/{w.dfh.slug}/imports/jobs/{job['id']}").text)
+    assert "整表未写入" in page and "只导入正确的行" not in page
+    assert _confirm(c, w, job, valid_only=True).status_code == 409  # all or nothing: no valid rows only
+    assert _confirm(c, w, job).status_code == 409
+    assert _count(w.dfh.id, month) == 0
     with scoped_session(w.dfh.id) as s:
         assert s.scalar(select(DuesProfile.id).where(DuesProfile.member_id == m1)) is None
-    r = _upload(c, w, "2021-03", _xlsx([good[0], ["不存在的人" + people["tag"], "", "在职", "3000", "1", "", "", ""]]))
-    assert r.status_code == 422 and "第 3 行" in text_of(r.text) and _count(w.dfh.id, month) == 0
-    r = _upload(c, w, "2021-03", _xlsx(good))
-    assert r.status_code == 200 and "已导入 3 行" in text_of(r.text)
+    job = _check(c, w, _xlsx([good[0], ["2021-03", "不存在的人" + people["tag"], "", "在职", "3000", "1", "", "", ""]]), h)
+    assert [(p["row"], p["column"]) for p in job["problems"]] == [(3, "姓名")] and _count(w.dfh.id, month) == 0
+    job = _check(c, w, _xlsx(good), h)
+    assert job["can_confirm"] and job["created"] == 3, job
+    r = _confirm(c, w, job)
+    assert r.status_code == 303
+    done = c.get(f"/api/t/{w.dfh.slug}/imports/jobs/{job['id']}", headers=h).json()
+    assert done["state"] == "done" and done["created"] == 3
     with scoped_session(w.dfh.id) as s:
         recs = {x.member_id: x for x in s.scalars(select(DuesRecord).where(DuesRecord.month == month))}
     assert (recs[m1].due_fen, recs[m1].paid_fen, recs[m1].rate_bp, recs[m1].method) == (4500, 4500, 100, "wechat")
     assert (recs[m2].due_fen, recs[m2].paid_fen, recs[m2].arrears_fen) == (6000, 3000, 3000)
     assert recs[m3].due_fen == 20 and recs[m3].back_payment  # paid in April for March
-    # the same month again: refused, nothing changes
-    assert _upload(c, w, "2021-03", _xlsx(good[:1])).status_code == 422
+    # the same month again: nothing changes; another amount for a paid month is refused
+    again = _check(c, w, _xlsx(good), h)
+    assert (again["unchanged"], again["created"], again["updated"], again["errors"]) == (3, 0, 0, 0)
+    changed = _check(c, w, _xlsx([["2021-03", n1, id1, "在职", "4500", "40", "2021-03-10", "微信", ""]]), h)
+    assert changed["errors"] == 1 and "已登记实缴 45.00 元" in changed["problems"][0]["message"]
     # ledger identities (API, fen)
-    h = api_token("dfh_staff")
     rows = client.get(f"/api{base(w.dfh)}/dues/ledger", params={"month": "2021-03"}, headers=h).json()
     mine = next(x for x in rows if x["party_org_id"] == people["po"])
     assert (mine["due_fen"], mine["collected_fen"], mine["arrears_fen"]) == (10520, 7520, 3000)
@@ -138,6 +159,53 @@ def test_import_all_or_nothing_and_ledger(client, world, people, api_token):
     assert page.status_code == 200 and "应缴 = 收缴 + 欠缴" in page.text
     export = c.get(f"{base(w.dfh)}/dues/ledger/export", params={"month": "2021-03"})
     assert export.status_code == 200 and export.content[:2] == b"PK"
+    # the old address leads to the import pages; the template has the month column
+    assert c.get(f"{base(w.dfh)}/dues/import", follow_redirects=False).headers["location"].endswith(
+        "imports?entity=membership_dues")
+    tpl = c.get(f"/t/{w.dfh.slug}/imports/membership_dues/template.xlsx")
+    assert tpl.status_code == 200 and [x.value for x in load_workbook(io.BytesIO(tpl.content)).active[1]] == HEADERS
+
+
+def test_secretary_imports_only_own_members(client, world, people, api_token):
+    """An org secretary reaches the import pages through membership:dues alone, sees only the
+    kinds that keep them to their scope, imports only their own members (others refused per row),
+    and never sees a job of someone else; a viewer has no import page; another tenant's job is 404."""
+    w = world
+    org = secretary_org(w.dfh.id, "dfh_secretary")
+    po = party_org_of(w.dfh.id, org)
+    with scoped_session(w.dfh.id) as s:
+        own = Member(name=f"导入书记党员{people['tag']}", status="full", party_org_id=po, organization_id=org)
+        s.add(own)
+        s.flush()
+        own_id, own_name = own.id, own.name
+    staff_job = _check(login(client, "dfh_staff"), w, _xlsx([["2021-05", people["members"][0][2], "", "在职", "3000",
+                                                              "15", "2021-05-09", "", ""]]), api_token("dfh_staff"))
+    client.cookies.clear()
+    c = login(client, "dfh_secretary")
+    page = c.get(f"/t/{w.dfh.slug}/imports")
+    assert page.status_code == 200 and "党费缴纳" in page.text and 'value="organizations"' not in page.text
+    assert f"imports/jobs/{staff_job['id']}" not in page.text
+    assert c.get(f"/t/{w.dfh.slug}/imports/organizations/template.xlsx").status_code == 403
+    assert c.get(f"/t/{w.dfh.slug}/imports/jobs/{staff_job['id']}").status_code == 404
+    rows = [["2021-05", own_name, "", "在职", "3000", "15", "2021-05-09", "", ""],
+            ["2021-05", people["members"][0][2], people["members"][0][1], "在职", "3000", "15", "2021-05-09", "", ""]]
+    job = _check(c, w, _xlsx(rows), api_token("dfh_secretary"))
+    assert [(p["row"], p["column"]) for p in job["problems"]] == [(3, "身份证号")], job["problems"]
+    assert "超出您的管理范围" in job["problems"][0]["message"]
+    job = _check(c, w, _xlsx(rows[:1]), api_token("dfh_secretary"))
+    assert _confirm(c, w, job).status_code == 303
+    with scoped_session(w.dfh.id) as s:
+        assert s.scalar(select(DuesRecord.paid_fen).where(DuesRecord.member_id == own_id,
+                                                          DuesRecord.month == dt.date(2021, 5, 1))) == 1500
+    client.cookies.clear()
+    viewer = login(client, w.users["dfh_viewer"])
+    assert viewer.get(f"/t/{w.dfh.slug}/imports").status_code == 403
+    assert viewer.get(f"/t/{w.dfh.slug}/imports/membership_dues/template.xlsx").status_code == 403
+    client.cookies.clear()
+    other = login(client, w.users["third_staff"])
+    assert other.get(f"/t/{w.third.slug}/imports/jobs/{job['id']}").status_code == 404
+    h = api_token(w.users["third_staff"])
+    assert client.get(f"/api/t/{w.third.slug}/imports/jobs/{job['id']}", headers=h).status_code == 404
 
 
 def test_rate_change_applies_from_a_month(client, world, people):
