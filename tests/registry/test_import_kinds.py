@@ -229,6 +229,13 @@ def test_attendance_sheet(as_user, api_token):
         got = {p.name: (p.attendance, p.leave_reason) for p in s.scalars(
             select(ActivityParticipant).where(ActivityParticipant.activity_id == activity_id))}
     assert got == {"李四": ("present", ""), "王五": ("leave", "出差")}
+    # an org secretary imports the attendance of their own activities only: the street's is refused
+    sec = api_token("dfh_secretary")
+    body = api_upload(client, sec, DFH, "activities_attendance", "签到.xlsx", sheet).json()
+    assert body["created"] == body["updated"] == 0 and body["errors"] == 4
+    first = next(p for p in body["problems"] if p["row"] == 3)
+    assert first["column"] == "活动主题" and first["message"].startswith("超出您的管理范围：只能导入本组织（")
+    assert first["message"].endswith("的活动出勤")
 
 
 def test_demand_ledger(as_user, api_token):
