@@ -90,24 +90,12 @@ def register_dashboard_widgets(viewer):
                    order=10, scope=viewer.scope().label + (_("（含下辖）") if viewer.subtree()[1:] else ""))]
 
 
-#: (registry, tenant, enabled plugins) → the permissions of the tenant's import kinds
-_IMPORT_PERMISSIONS: dict[tuple[int, int, frozenset[str]], tuple[str, ...]] = {}
-
-
 def _import_permissions(tenant) -> tuple[str, ...]:
-    """Any import kind's permission opens the import page (each kind checks its own). A kind's
-    permission does not depend on settings: computed once per set of enabled plugins."""
-    from core.plugins import registry
+    """Any import kind's permission opens the import page (each kind checks its own; the
+    sidebar is kept per tenant and permission set, so this runs once per worker)."""
     from core.registry.importer import kinds_for
 
-    reg = registry()
-    key = (id(reg), tenant.id, reg.enabled(tenant.id))
-    found = _IMPORT_PERMISSIONS.get(key)
-    if found is None:
-        if len(_IMPORT_PERMISSIONS) > 10_000:
-            _IMPORT_PERMISSIONS.clear()
-        found = _IMPORT_PERMISSIONS[key] = tuple(sorted({k.permission for k in kinds_for(tenant.id).values()}))
-    return found
+    return tuple(sorted({k.permission for k in kinds_for(tenant.id).values()}))
 
 
 @hookimpl
