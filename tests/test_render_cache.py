@@ -75,6 +75,7 @@ def _expected_links(slug: str, username: str) -> set[tuple[str, str]]:
     """What the sidebar must show, worked out from the hooks and the user's permissions here."""
     from core.permissions import authorizer
     from core.tenancy import tree
+    from core.web.context import shows
 
     tenant = tree().by_slug[slug]
     with operator_session("test") as s:
@@ -83,7 +84,7 @@ def _expected_links(slug: str, username: str) -> set[tuple[str, str]]:
     out = set()
     for _name, batch in registry().each_for(tenant.id, "register_nav_items", tenant=tenant):
         for item in batch:
-            if not item.permission or item.permission in perms:
+            if shows(item.permission, perms):  # none, one, or any one of a tuple
                 out.add((f"/t/{slug}/{item.path}" if item.path else f"/t/{slug}/", item.label))
     return out
 
