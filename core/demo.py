@@ -31,6 +31,8 @@ DEMO_USERS = [
     ("dfh_instructor", "黄国强", "instructor", "dongfanghong"),
     ("dfh_secretary", "萧柳", "org_secretary", "dongfanghong"),
     ("wyh_staff", "杨芳", "staff", "wangyuehu"),
+    ("changsha_staff", "邓卫东", "staff", "changsha"),
+    ("dwt_staff", "罗美玲", "staff", "dingwangtai"),
     ("nanhu_admin", "胡文斌", "tenant_admin", "nanhu"),
     ("jinhua_admin", "吴晓东", "tenant_admin", "jinhua"),
     ("wucheng_staff", "陈立新", "staff", "wucheng"),
