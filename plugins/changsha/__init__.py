@@ -19,6 +19,8 @@ from core.plugin_types import NavItem, Permission, PluginMeta, Role, Widget
 class Settings(BaseModel):
     program_name: str = Field("两新党建重点工作", title="栏目名称", min_length=1, max_length=30)
     existing_points: int = Field(82, title="已建成楼宇商圈党建点（提质升级对象）数量（种子文件：82 个）", ge=0, le=100000)
+    chain_meeting_months: int = Field(3, title="产业链党委定期会议：每几个月至少召开一次（种子文件只要求“定期”，由本辖区设定）",
+                                      ge=1, le=12)
 
 
 meta = PluginMeta(
@@ -55,16 +57,23 @@ def register_dashboard_widgets(session, tenant, settings):
 
 @hookimpl
 def register_cluster_types(tenant):
-    from plugins.changsha.program import point_types
+    from plugins.changsha.program import chain_type, point_types
 
-    return point_types()
+    return [*point_types(), chain_type()]
 
 
 @hookimpl
 def register_list_schemes(tenant):
-    from plugins.changsha.program import list_scheme
+    from plugins.changsha.program import chain_scheme, list_scheme, qianqi_scheme
 
-    return [list_scheme()]
+    return [list_scheme(), qianqi_scheme(), chain_scheme()]
+
+
+@hookimpl
+def register_pairing_kinds(tenant):
+    from plugins.changsha.program import pairing_kinds
+
+    return pairing_kinds()
 
 
 @hookimpl

@@ -35,6 +35,8 @@ class ProgramData:
     platform_gaps: int = 0
     homes: dict[str, int] = field(default_factory=dict)
     year: int = 0
+    qianqi: dict[str, int] = field(default_factory=dict)  # CS-5 step → demands; "overdue"; "assigned_late"
+    cobuild: int = 0
 
 
 def _child_of(tenant_id: int, child_ids: dict[int, int]) -> int | None:
@@ -89,9 +91,37 @@ def program_data(ctx, settings, today: dt.date) -> ProgramData:
         data.homes = dict(session.execute(select(Site.kind, func.count()).where(
             Site.tenant_id.in_(ids), Site.kind.in_((program.TRUCK_HOME, program.COURIER_HOME)), Site.active)
             .group_by(Site.kind)).all())
+        data.qianqi = qianqi_counts(session, ids, today)
     finally:
         session.close()
+    data.cobuild = cobuild_count(ctx, today)
     return data
+
+
+def qianqi_counts(session: Session, tenant_ids: list[int], today: dt.date) -> dict[str, int]:
+    """CS-5 收集 → 梳理 → 交办 → 办结 over ``tenant_ids``: the lists engine's demands tagged 助力千企,
+    those past their due day, and 交办事项 past their deadline."""
+    from plugins.lists import api as lists
+
+    D, W = lists.ListDemand, lists.ListWork
+    tagged = (D.tenant_id.in_(tenant_ids), D.action_tag == program.QIANQI)
+    by = dict(session.execute(select(D.status, func.count()).where(*tagged).group_by(D.status)).all())
+    out = {step: by.get(step, 0) for step, _label in program.QIANQI_STEPS}
+    out["closed"] = by.get("resolved", 0) + by.get("rated", 0)
+    out["overdue"] = session.scalar(select(func.count()).select_from(D).where(
+        *tagged, D.status.in_(lists.OPEN_STATUSES), D.due_on < today)) or 0
+    out["assigned_late"] = session.scalar(select(func.count()).select_from(W).join(D, D.id == W.demand_id).where(
+        *tagged, W.status.in_(lists.WORK_ACTIVE), W.deadline < today)) or 0
+    return out
+
+
+def cobuild_count(ctx, today: dt.date) -> int:
+    """CS-5 结对共建 pairs of the tenant itself (the units block)."""
+    from core.db import open_session
+    from plugins.units import api as units
+
+    with open_session(ctx.tenant.id) as s:
+        return len(units.pairings_of(s, kind=program.COBUILD, today=today))
 
 
 def program_permission() -> str:

@@ -84,7 +84,11 @@ def load(session: Session, tenant: TenantInfo, today: dt.date | None = None) -> 
     _homes(session, tenant)
     if tenant.level == "city":
         _platforms(session, tenant, today)
+    _qianqi(session, tenant, [o for o in orgs if o.kind == "enterprise"], today)
+    _cobuild(session, tenant, today)
     session.flush()
+    if tenant.level == "street":
+        _chain(session, tenant, today)
 
 
 def _points(session: Session, tenant: TenantInfo, orgs: list[Organization], rng: random.Random,
@@ -277,3 +281,144 @@ def _enterprise(session: Session, name: str, platform: bool = False) -> Organiza
         session.add(org)
         session.flush()
     return org
+
+
+#: CS-5 difficulties of enterprises: (category, title, how far it got, days ago, deadline passed)
+QIANQI = (("finance", "流动资金贷款续贷困难", "closed", 60), ("talent", "高级技工招聘难", "in_progress", 25),
+          ("tax", "研发费用加计扣除政策不清楚", "accepted", 8), ("legal", "合同纠纷法律咨询", "submitted", 2),
+          ("employment", "季节性用工缺口", "in_progress", 50), ("finance", "知识产权质押融资咨询", "closed", 90))
+
+
+def _qianqi(session: Session, tenant: TenantInfo, enterprises: list[Organization], today: dt.date) -> None:
+    """助力千企 difficulties in every step: 收集, 梳理, 交办 (one past its deadline), 办结."""
+    from plugins.lists import api as lists
+
+    if len(enterprises) < len(QIANQI):
+        return
+    have = set(session.scalars(select(lists.ListDemand.title).where(lists.ListDemand.action_tag == program.QIANQI)))
+    access = lists.system_access("demo")
+    for i, (category, title, step, ago) in enumerate(QIANQI):
+        title = f"{title}（演示）"
+        if title in have:
+            continue
+        org = enterprises[-1 - i]
+        day = today - dt.timedelta(days=ago)
+        demand = lists.submit_demand(session, access, tenant, {
+            "organization_id": str(org.id), "title": title, "category": category, "action_tag": program.QIANQI,
+            "description": "企业通过“长沙两新组织综合服务平台”反映（演示）"}, day)
+        if step == "submitted":
+            continue
+        lists.accept(session, access, tenant, demand, {"triage_level": "individual"}, day + dt.timedelta(days=1))
+        if step == "accepted":
+            continue
+        res = _department_resource(session, tenant, access, category, day)
+        work = lists.match(session, access, tenant, demand, {
+            "resource_ids": [res.id], "owner_name": res.provider_name[:50], "kind": "assign", "triage_level": "individual",
+            "deadline": (day + dt.timedelta(days=20)).isoformat(), "title": f"交办：{title}"[:100]}, day + dt.timedelta(days=2))
+        if step == "closed":
+            lists.complete_work(session, access, work, {"result": "部门上门服务，问题已解决（演示）"}, day + dt.timedelta(days=12))
+            lists.resolve(session, access, tenant, demand, {"resolution": "已解决（演示）", "triage_level": "individual"},
+                          day + dt.timedelta(days=12))
+
+
+QIANQI_DEPARTMENTS = {"finance": "金融办", "talent": "人力资源和社会保障局", "tax": "税务局", "legal": "司法局",
+                      "employment": "人力资源和社会保障局"}
+
+
+def _department_resource(session: Session, tenant: TenantInfo, access, category: str, day: dt.date):
+    from plugins.lists import api as lists
+
+    provider = f"{tenant.name}{QIANQI_DEPARTMENTS.get(category, '工商联')}（演示）"
+    title = f"{provider}：助力千企服务"[:100]
+    res = session.scalar(select(lists.ListResource).where(lists.ListResource.title == title))
+    if res is None:
+        res = lists.create_resource(session, access, tenant, {
+            "title": title, "category": category, "provider_kind": "department", "provider_name": provider,
+            "capacity": "1000", "contact_name": "联企专员", "description": "职能部门承接交办的企业困难诉求（演示）"},
+            day - dt.timedelta(days=30))
+    return res
+
+
+def _cobuild(session: Session, tenant: TenantInfo, today: dt.date) -> None:
+    """One 机关事业单位党组织 ↔ 两新党组织 结对共建 pair."""
+    from plugins.units import api as units
+
+    name = f"{tenant.name}机关党支部（演示）"
+    unit = units.find_unit(session, "organ", name)
+    if unit is not None:
+        return
+    party_org = session.scalar(select(PartyOrg).where(PartyOrg.dissolved_on.is_(None), PartyOrg.org_type != "committee")
+                               .order_by(PartyOrg.id).limit(1))
+    if party_org is None:
+        return
+    unit = units.create_unit(session, tenant, {"kind": "organ", "name": name, "duties": "结对共建促发展（演示）"})
+    units.create_pairing(session, tenant, {"kind": program.COBUILD, "holder_type": "unit", "unit_id": str(unit.id),
+                                           "target_type": "party_org", "party_org_id": str(party_org.id),
+                                           "started_on": (today - dt.timedelta(days=120)).isoformat(),
+                                           "content": "党建和业务互融互促（演示）"}, today)
+
+
+CHAIN_NAME = "智能制造产业链党委（演示）"
+
+
+def _chain(session: Session, tenant: TenantInfo, today: dt.date) -> None:
+    """CS-3: one industry chain across two streets — a chain committee of the district with the
+    enterprise party orgs of its streets that run the program, built once the second street's
+    registry exists (tenants load in order; the street that comes last builds it)."""
+    from core.db import open_session, scoped_session
+    from core.plugins import registry
+    from core.tenancy import tree
+    from plugins.lists import api as lists
+
+    t = tree()
+    parent = t.by_id.get(tenant.parent_id) if tenant.parent_id else None
+    if parent is None or "changsha" not in registry().enabled(parent.id):
+        return
+    streets = [c for c in t.children.get(parent.id, []) if c.level == "street" and "changsha" in registry().enabled(c.id)]
+    if len(streets) < 2:
+        return
+    session.flush()
+    scope = [parent.id, *(c.id for c in streets)]
+    with open_session(parent.id, scope) as look:
+        picks = []
+        for street in streets:
+            rows = list(look.execute(select(PartyOrg.id, PartyOrg.name).where(
+                PartyOrg.tenant_id == street.id, PartyOrg.dissolved_on.is_(None), PartyOrg.org_type != "committee")
+                .order_by(PartyOrg.id).limit(3)))
+            if not rows:
+                return  # that street's registry is not there yet: it builds the chain when it loads
+            picks += [(street.id, pid) for pid, _name in rows]
+    with scoped_session(parent.id) as s:
+        s.info["username"] = "demo"
+        if s.scalar(select(Cluster.id).where(Cluster.cluster_type == program.CHAIN, Cluster.name == CHAIN_NAME)):
+            return
+        committee = PartyOrg(name="芙蓉区智能制造产业链党委（演示）" if parent.slug == "furong" else f"{parent.name}产业链党委（演示）",
+                             org_type="committee", founded_on=today - dt.timedelta(days=300))
+        s.add(committee)
+        s.flush()
+        chain = Cluster(cluster_type=program.CHAIN, name=CHAIN_NAME, area=parent.name, lead_party_org_id=committee.id,
+                        description="演示数据", attributes={"chain": "智能制造"})
+        s.add(chain)
+        s.flush()
+        start = today - dt.timedelta(days=300)
+        s.add_all(ClusterMember(cluster_id=chain.id, party_org_id=pid, member_tenant_id=tid, joined_on=start)
+                  for tid, pid in picks)
+        for title, person in (("secretary", "曹志明（区两新工委副书记）"), ("backbone", "骨干企业党委书记周海"),
+                              ("department", "区工信局党组成员李卫"), ("association", "区智能制造协会秘书长钟敏")):
+            s.add(ClusterLeader(cluster_id=chain.id, title=title, person_name=person, appointed_on=start))
+    # 吹哨报到: an enterprise of this street blows the whistle; one is escalated to the district
+    org_id = session.scalar(select(PartyOrgCoverage.organization_id).where(
+        PartyOrgCoverage.party_org_id.in_([pid for tid, pid in picks if tid == tenant.id])).limit(1))
+    if org_id is None:
+        return
+    access = lists.system_access("demo")
+    for n, (title, escalate) in enumerate((("关键零部件物流通道受阻", False), ("扩产用电增容审批", True))):
+        title = f"{title}（演示吹哨）"
+        if session.scalar(select(lists.ListDemand.id).where(lists.ListDemand.title == title)):
+            continue
+        d = lists.submit_demand(session, access, tenant, {
+            "organization_id": str(org_id), "title": title, "category": "logistics" if n == 0 else "energy",
+            "urgency": "urgent", "action_tag": program.WHISTLE, "description": "产业链企业“吹哨”（演示）"},
+            today - dt.timedelta(days=5 + n))
+        lists.accept(session, access, tenant, d, {"triage_level": "escalate" if escalate else "department"},
+                     today - dt.timedelta(days=4 + n))

@@ -91,3 +91,79 @@ def checklist_templates():
     from plugins.checklists.api import SANXIANG
 
     return [SANXIANG]
+
+
+# --- CS-5 "党建引领、助力千企": the lists engine and the units block ------------------------------------
+
+#: the special action a 助力千企 difficulty carries (the lists engine's ``action_tag``)
+QIANQI = "qianqi"
+#: 收集 → 梳理 → 交办 → 办结: the lists engine's demand states as the seed's steps
+QIANQI_STEPS = (("submitted", "收集"), ("accepted", "梳理"), ("in_progress", "交办"), ("closed", "办结"))
+COBUILD = "changsha.cobuild"
+
+
+def qianqi_scheme():
+    from plugins.lists.api import Choice, ListScheme, Urgency
+
+    return ListScheme(
+        key="changsha.qianqi", label="党建引领、助力千企",
+        demand_list="企业困难诉求", resource_list="部门服务资源", work_lists=(Choice("assign", "交办事项"),),
+        categories=(Choice("talent", "人才招引"), Choice("finance", "融资服务"), Choice("tax", "财税"),
+                    Choice("legal", "法律服务"), Choice("employment", "用工服务"), Choice("other", "其他")),
+        urgencies=(Urgency("normal", "一般", 30), Urgency("urgent", "紧急", 10)),
+        triage_levels=(Choice("individual", "个性问题：交办部门解决"), Choice("common", "面上问题：专项服务活动解决"),
+                       Choice("escalate", "对上协调争取解决")),
+        special_actions=(Choice(QIANQI, "党建引领、助力千企"),),
+        provider_kinds=(Choice("department", "职能部门"),), order=31,
+        description="及时收集、梳理、交办企业反映的困难诉求，推动个性问题解决；开展专项服务活动推动面上问题解决（种子文件003）。")
+
+
+def pairing_kinds():
+    from plugins.units.api import PairingKind
+
+    # 003: 组织开展机关事业单位党组织与两新党组织结对共建; how many pairs each holds is not stated (tenant setting)
+    return [PairingKind(COBUILD, "机关事业单位党组织与两新党组织结对共建", holder_types=("unit",),
+                        holder_unit_kinds=("organ",), target_types=("party_org",),
+                        description="机关事业单位党组织与两新党组织结对共建促发展，推进党建和业务互融互促（种子文件003）")]
+
+
+# --- CS-3 产业链党建 ----------------------------------------------------------------------------------
+
+#: 产业链党委 as a cluster: owned by the 园区党工委 / 园区企业党委's tenant (a park or district), its
+#: lead party org the chain's 党委, its members the enterprises' party orgs — 三级组织体系
+CHAIN = "changsha.chain"
+#: 三方进入 of a chain committee
+CHAIN_SIDES = {"backbone": "骨干企业方", "department": "政府部门方", "association": "协会联盟方"}
+#: 吹哨报到: an enterprise blows the whistle (a lists demand with this special action), departments report
+WHISTLE = "whistle"
+#: 三个平台 (the seed's roles of a chain committee), for records and activities
+PLATFORMS = ("政治引领", "政企沟通", "企业合作")
+
+
+def chain_type():
+    from core.plugin_types import ClusterType, LeaderRule
+
+    leaders = (LeaderRule("secretary", "产业链党委书记", min=1, max=1),
+               *(LeaderRule(k, f"{v}委员", min=1) for k, v in CHAIN_SIDES.items()))
+    return ClusterType(
+        key=CHAIN, label="产业链党委",
+        description="园区党工委（园区企业党委）→ 产业链党委 → 企业党组织“三级组织体系”；骨干企业、政府部门、协会联盟“三方进入”；"
+                    "定期党委会议、“吹哨报到”、述职评议“三项机制”；政治引领、政企沟通、企业合作“三个平台”（种子文件003）。",
+        leaders=leaders, member_kinds=("party_org", "organization", "units.unit"),
+        attributes=(("chain", "产业链"),))
+
+
+def chain_scheme():
+    from plugins.lists.api import Choice, ListScheme, Urgency
+
+    return ListScheme(
+        key="changsha.chain", label="产业链党建“吹哨报到”",
+        demand_list="企业吹哨", resource_list="部门报到资源", work_lists=(Choice("report", "部门报到事项"),),
+        categories=(Choice("approval", "审批服务"), Choice("supply", "产业链配套"), Choice("logistics", "物流运输"),
+                    Choice("energy", "水电气保障"), Choice("finance", "融资服务"), Choice("other", "其他")),
+        urgencies=(Urgency("urgent", "紧急", 7), Urgency("normal", "一般", 15)),
+        triage_levels=(Choice("chain", "产业链党委协调解决"), Choice("department", "职能部门报到解决"),
+                       Choice("escalate", "对上协调争取解决")),
+        special_actions=(Choice(WHISTLE, "吹哨报到"),),
+        provider_kinds=(Choice("department", "职能部门"),), order=32,
+        description="企业“吹哨”，职能部门“报到”：产业链企业提出的困难由部门认领、办结，解决不了的上报区县（种子文件003）。")

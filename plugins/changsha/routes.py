@@ -83,7 +83,7 @@ def dashboard(ctx: Ctx) -> Response:
     settings = _settings(ctx)
     return render("changsha:Dashboard", ctx=ctx, settings=settings, d=board.program_data(ctx, settings, today),
                   kinds=program.POINT_TYPES, statuses=svc.POINT_STATUSES, groups=program.GROUPS,
-                  guarantees=program.SANXIANG_ITEMS, today=today)
+                  guarantees=program.SANXIANG_ITEMS, today=today, qianqi_steps=program.QIANQI_STEPS)
 
 
 # --- CS-1 楼宇商圈党建点 ---------------------------------------------------------------------------
@@ -318,6 +318,36 @@ def platform_unit_add(ctx: Ctx, db: Session, request: Request, platform_id: int,
     return redirect(ctx.url("changsha/platforms") + f"#platform-{platform_id}")
 
 
+# --- CS-3 产业链党建 ------------------------------------------------------------------------------------
+
+
+def _chains(ctx: Ctx) -> list[svc.ChainView]:
+    """Chain committees owned in the tenant's subtree, and those of its ancestors with members here
+    (read-only); members of the subtree are named. One explicit read-only session over exactly the
+    ancestors and the subtree, after checking ``changsha:read``."""
+    from core import replica
+    from core.registry.services.clusters import shared_query, shared_scope
+
+    ctx.require("changsha:read")
+    ancestors, subtree = shared_scope(ctx.tenant.id)
+    session = replica.read_session(ctx.tenant.id, (*ancestors, *subtree), ctx.user.id,
+                                   fresh_write_at=ctx.fresh_write_at)
+    try:
+        own = list(session.scalars(select(Cluster).where(
+            Cluster.cluster_type == program.CHAIN, Cluster.tenant_id.in_(subtree), Cluster.archived_on.is_(None))
+            .order_by(Cluster.name, Cluster.id)))
+        shared = [c for c in session.scalars(shared_query(ancestors, subtree)) if c.cluster_type == program.CHAIN]
+        return svc.chain_views(session, own + shared, subtree, clock.today())
+    finally:
+        session.close()  # read-only: nothing to keep; the views' rows stay loaded
+
+
+@get("/chains", opt=READ, **PAGE)
+def chains(ctx: Ctx) -> Response:
+    return render("changsha:Chains", ctx=ctx, views=_chains(ctx), sides=program.CHAIN_SIDES,
+                  platforms=program.PLATFORMS, settings=_settings(ctx))
+
+
 # --- API -------------------------------------------------------------------------------------------
 
 
@@ -491,7 +521,35 @@ def api_association_add(db: Session, data: dict[str, Any]) -> AssociationOut:
     return AssociationOut(a.id, o.id, o.name, a.group_key, a.kind, [po.name for po in pos])
 
 
+@dataclass
+class ChainOut:
+    id: int
+    name: str
+    owner: str
+    chain: str
+    party_committee: str
+    leaders: dict[str, list[str]]
+    members: list[dict[str, str]]
+    members_elsewhere: int
+    member_tenants: list[str]
+    whistles_open: int
+    whistles_closed: int
+    whistles_escalated: int
+    gaps: list[str]
+
+
+@get("/chains", opt=READ, **API)
+def api_chains(ctx: Ctx) -> list[ChainOut]:
+    """产业链党委 (clusters of type ``changsha.chain``) owned in this tenant's subtree or by a
+    district / city above with members here: leaders (书记 and the three sides), the chain's party
+    committee, members of this subtree (others counted), 吹哨报到 demands by state, gaps."""
+    return [ChainOut(v.cluster.id, v.cluster.name, v.owner, (v.cluster.attributes or {}).get("chain", ""),
+                     v.lead_party_org, v.leaders, [{"tenant": t, "name": n} for t, n in v.members], v.elsewhere,
+                     v.member_tenants, v.whistles_open, v.whistles_closed, v.whistles_escalated, v.gaps)
+            for v in _chains(ctx)]
+
+
 PAGE_ROUTES = [dashboard, points, point_detail, point_save, point_guarantees, groups, census_save, association_add,
-               platforms, platform_add, platform_unit_add]
+               platforms, platform_add, platform_unit_add, chains]
 API_ROUTES = [api_points, api_point_save, api_census, api_census_save, api_platforms, api_platform_add,
-              api_platform_unit_add, api_associations, api_association_add]
+              api_platform_unit_add, api_associations, api_association_add, api_chains]

@@ -532,3 +532,89 @@ def group_figures(session: Session, tenant_ids: Iterable[int], year: int) -> dic
             out[g].associations += 1
             out[g].associations_without_party_org += not covering.get(oid)
     return out
+
+
+# --- CS-3 产业链党建 -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChainView:
+    """A chain committee (a cluster) as the chains page shows it; ``members`` are those the
+    viewer may name (its own subtree's), ``elsewhere`` counts the others."""
+
+    cluster: Cluster
+    owner: str
+    lead_party_org: str = ""
+    leaders: dict[str, list[str]] = field(default_factory=dict)
+    members: list[tuple[str, str]] = field(default_factory=list)  # (tenant name, member name)
+    elsewhere: int = 0
+    member_tenants: list[str] = field(default_factory=list)
+    whistles_open: int = 0
+    whistles_closed: int = 0
+    whistles_escalated: int = 0
+
+    @property
+    def gaps(self) -> list[str]:
+        out = []
+        if not self.leaders.get("secretary"):
+            out.append("未配备产业链党委书记")
+        missing = [v for k, v in program.CHAIN_SIDES.items() if not self.leaders.get(k)]
+        if missing:
+            out.append("三方进入缺" + "、".join(missing))
+        if not self.lead_party_org:
+            out.append("未明确产业链党委（台账党组织）")
+        if not self.members and not self.elsewhere:
+            out.append("尚无企业党组织加入")
+        return out
+
+
+def chain_views(session: Session, clusters: list[Cluster], visible: Iterable[int], today: dt.date) -> list[ChainView]:
+    """Views of chain clusters through ``session`` (which sees their owners and ``visible``):
+    members belonging to ``visible`` are named, the others counted; 吹哨报到 demands of the named
+    members' organizations by state."""
+    from core.tenancy import tree
+    from plugins.lists import api as lists
+
+    visible = set(visible)
+    t = tree()
+    out = []
+    for c in clusters:
+        owner = t.by_id.get(c.tenant_id)
+        v = ChainView(c, owner.name if owner else "")
+        if c.lead_party_org_id:
+            v.lead_party_org = session.scalar(select(PartyOrg.name).where(PartyOrg.id == c.lead_party_org_id)) or ""
+        for title, name in session.execute(select(ClusterLeader.title, ClusterLeader.person_name).where(
+                ClusterLeader.cluster_id == c.id, or_(ClusterLeader.ended_on.is_(None), ClusterLeader.ended_on > today))
+                .order_by(ClusterLeader.id)):
+            v.leaders.setdefault(title, []).append(name)
+        members = list(session.scalars(select(ClusterMember).where(
+            ClusterMember.cluster_id == c.id, or_(ClusterMember.left_on.is_(None), ClusterMember.left_on > today))
+            .order_by(ClusterMember.id)))
+        org_names = dict(session.execute(select(Organization.id, Organization.name).where(
+            Organization.id.in_([m.organization_id for m in members if m.organization_id] or [0]))).all())
+        po_names = dict(session.execute(select(PartyOrg.id, PartyOrg.name).where(
+            PartyOrg.id.in_([m.party_org_id for m in members if m.party_org_id] or [0]))).all())
+        tenants = set()
+        for m in members:
+            tid = m.member_tenant_id or c.tenant_id
+            tenants.add(tid)
+            if tid in visible:
+                name = org_names.get(m.organization_id) or po_names.get(m.party_org_id) or ""
+                if name:
+                    v.members.append((t.by_id[tid].name if tid in t.by_id else "", name))
+            else:
+                v.elsewhere += 1
+        v.member_tenants = sorted(t.by_id[x].name for x in tenants if x in t.by_id)
+        D = lists.ListDemand
+        rows = session.execute(select(D.status, D.escalated_to_id, func.count()).where(
+            D.action_tag == program.WHISTLE, D.tenant_id.in_(list(visible)),
+            D.organization_id.in_(lists.cluster_org_ids(c.id, today))).group_by(D.status, D.escalated_to_id))
+        for status, escalated, n in rows:
+            if status in lists.OPEN_STATUSES:
+                v.whistles_open += n
+            elif status in ("resolved", "rated"):
+                v.whistles_closed += n
+            if escalated:
+                v.whistles_escalated += n
+        out.append(v)
+    return out

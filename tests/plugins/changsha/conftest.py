@@ -77,15 +77,32 @@ def world(database) -> World:
         assoc = _org(s, "甲快递协会", "social")
         c1 = _point(s, w.a, "甲科技大厦党建点", "changsha.building", ("operator", "enterprise"), [e1, e2])
         c2 = _point(s, w.a, "甲商圈党建点", "changsha.circle", ("operator", "enterprise", "department"), [e3])
-        w.rows.update(a_point=c1.id, a_circle=c2.id, a_e1=e1.id, a_hq=hq.id, a_branch=branch.id, a_assoc=assoc.id)
+        po_a = _cover(s, e1, "甲企业党支部")
+        w.rows.update(a_point=c1.id, a_circle=c2.id, a_e1=e1.id, a_hq=hq.id, a_branch=branch.id, a_assoc=assoc.id,
+                      a_po=po_a.id)
     with scoped_session(w.b.id) as s:
         e = _org(s, "乙市场企业")
         c = _point(s, w.b, "乙专业市场党建点", "changsha.market", ("operator",), [e])
-        w.rows.update(b_point=c.id, b_org=e.id)
+        po_b = _cover(s, e, "乙企业党支部")
+        w.rows.update(b_point=c.id, b_org=e.id, b_po=po_b.id)
     with scoped_session(w.s.id) as s:
         e = _org(s, "兄弟街道企业")
         c = _point(s, w.s, "兄弟楼宇党建点", "changsha.building", tuple(), [e])
         w.rows.update(s_point=c.id, s_org=e.id)
+    # CS-3: the district's chain committee with an enterprise party org of each street
+    with scoped_session(w.district.id) as s:
+        committee = PartyOrg(name="测试产业链党委", org_type="committee")
+        s.add(committee)
+        s.flush()
+        chain = Cluster(cluster_type="changsha.chain", name="测试智能制造产业链党委", lead_party_org_id=committee.id,
+                        attributes={"chain": "智能制造"})
+        s.add(chain)
+        s.flush()
+        s.add_all([ClusterMember(cluster_id=chain.id, party_org_id=w.rows["a_po"], member_tenant_id=w.a.id),
+                   ClusterMember(cluster_id=chain.id, party_org_id=w.rows["b_po"], member_tenant_id=w.b.id)])
+        for title in ("secretary", "backbone", "department"):
+            s.add(ClusterLeader(cluster_id=chain.id, title=title, person_name=f"{title}委员"))
+        w.rows["chain"] = chain.id
     w.users, w.ids = make_users("cs", [
         ("staff_a", "staff", w.a), ("viewer_a", "viewer", w.a), ("staff_b", "staff", w.b),
         ("staff_d", "staff", w.district), ("staff_x", "staff", w.sibling),

@@ -271,3 +271,108 @@ def test_city_demo_view_by_district_kind_and_gaps(as_user, client, api_token):
     platforms = client.get("/api/t/changsha/changsha/platforms", headers=api_token("changsha_admin")).json()
     problems = {g["problem"] for p in platforms for g in p["gaps"]}
     assert problems == {"基层网点未建党支部", "劳务派遣公司未建党组织", "配送代理商未建党组织"}
+
+
+# --- CS-5 助力千企 ---------------------------------------------------------------------------------------
+
+
+def test_qianqi_steps_counted_over_the_district(world, login_as):
+    import datetime as dt
+
+    from plugins.lists import api as lists
+
+    today = clock.today()
+    access = lists.system_access("test")
+    with scoped_session(world.b.id) as s:
+        res = lists.create_resource(s, access, world.b, {"title": "乙区税务服务", "category": "tax",
+                                                         "provider_kind": "department", "provider_name": "税务所"}, today)
+        for n, step in enumerate(("submitted", "accepted", "late", "closed")):
+            d = lists.submit_demand(s, access, world.b, {
+                "organization_id": str(world.rows["b_org"]), "title": f"助力千企测试{n}", "category": "tax",
+                "action_tag": "qianqi"}, today - dt.timedelta(days=40))
+            if step == "submitted":
+                continue
+            lists.accept(s, access, world.b, d, {"triage_level": "individual"}, today - dt.timedelta(days=39))
+            if step == "accepted":
+                continue
+            w = lists.match(s, access, world.b, d, {"resource_ids": [res.id], "owner_name": "税务所", "kind": "assign",
+                                                   "triage_level": "individual",
+                                                   "deadline": (today - dt.timedelta(days=5)).isoformat()},
+                            today - dt.timedelta(days=38))
+            if step == "closed":
+                lists.complete_work(s, access, w, {"result": "已辅导"}, today - dt.timedelta(days=10))
+                lists.resolve(s, access, world.b, d, {"resolution": "已解决", "triage_level": "individual"},
+                              today - dt.timedelta(days=10))
+    c = login_as(world.users["staff_d"])
+    page = c.get(f"/t/{world.district.slug}/changsha/")
+    text = text_of(page.text)
+    assert "收集： 1" in text and "梳理： 1" in text and "交办： 1" in text and "办结： 1" in text, text[-600:]
+    assert "交办事项超过办理期限：1" in text
+    # the street's own list of 助力千企 difficulties is the lists engine's, filtered by the special action
+    street = login_as(world.users["staff_b"])
+    listed = street.get(f"/t/{world.b.slug}/lists/demands", params={"action": "qianqi"})
+    assert listed.status_code == 200 and "助力千企测试3" in listed.text
+
+
+# --- CS-3 产业链党建 ----------------------------------------------------------------------------------
+
+
+def test_chain_across_two_streets_seen_by_them_not_by_a_sibling(world, client, api_token):
+    def chains(user, tenant):
+        r = client.get(f"/api/t/{tenant.slug}/changsha/chains", headers=api_token(world.users[user]))
+        assert r.status_code == 200, r.text
+        return {c["name"]: c for c in r.json()}
+
+    district = chains("staff_d", world.district)["测试智能制造产业链党委"]
+    assert {m["name"] for m in district["members"]} == {"甲企业党支部", "乙企业党支部"}
+    assert district["party_committee"] == "测试产业链党委" and district["gaps"] == ["三方进入缺协会联盟方"]
+    street_a = chains("staff_a", world.a)["测试智能制造产业链党委"]
+    assert [m["name"] for m in street_a["members"]] == ["甲企业党支部"] and street_a["members_elsewhere"] == 1
+    assert street_a["owner"] == world.district.name
+    assert chains("staff_x", world.sibling) == {} and chains("staff_b", world.b)["测试智能制造产业链党委"]
+    # the core's shared view agrees: the sibling district's street does not find it
+    headers = api_token(world.users["staff_x"])
+    assert client.get(f"/api/t/{world.s.slug}/clusters/shared/{world.rows['chain']}", headers=headers).status_code in (403, 404)
+
+
+def test_whistle_to_closing_with_permissions(world, client, api_token):
+    """吹哨报到: an enterprise's difficulty tagged 吹哨报到, the street accepts it, a department
+    reports (a work item with a deadline), closes it; a viewer may not act; one is escalated."""
+    from plugins.lists import api as lists
+
+    staff, viewer = api_token(world.users["staff_a"]), api_token(world.users["viewer_a"])
+    base = f"/api/t/{world.a.slug}/lists"
+    r = client.post(f"{base}/demands", headers=staff, json={
+        "organization_id": world.rows["a_e1"], "title": "关键零部件物流受阻", "category": "logistics",
+        "urgency": "urgent", "action_tag": "whistle"})
+    assert r.status_code == 201, r.text
+    did = r.json()["id"]
+    assert client.post(f"{base}/demands/{did}/accept", headers=viewer, json={"triage_level": "department"}).status_code == 403
+    assert client.post(f"{base}/demands/{did}/accept", headers=staff, json={"triage_level": "department"}).status_code == 200
+    with scoped_session(world.a.id) as s:
+        res = lists.create_resource(s, lists.system_access("test"), world.a, {
+            "title": "区交通运输局物流保障", "category": "logistics", "provider_kind": "department",
+            "provider_name": "区交通运输局"}, clock.today())
+        res_id = res.id
+    w = client.post(f"{base}/demands/{did}/works", headers=staff, json={
+        "resource_ids": [res_id], "owner_name": "区交通运输局", "kind": "report", "triage_level": "department",
+        "deadline": clock.today().isoformat()})
+    assert w.status_code == 201, w.text
+    early = client.post(f"{base}/demands/{did}/resolve", headers=staff, json={"resolution": "已解决", "triage_level": "department"})
+    assert early.status_code == 422 and "清单事项未完成" in early.text  # the department has not reported back yet
+    assert client.post(f"{base}/works/{w.json()['id']}/complete", headers=viewer, json={"result": "x"}).status_code in (403, 404)
+    done = client.post(f"{base}/works/{w.json()['id']}/complete", headers=staff, json={"result": "部门已报到并疏通物流"})
+    assert done.status_code == 200, done.text
+    bad = client.post(f"{base}/demands/{did}/resolve", headers=staff, json={"resolution": ""})
+    assert bad.status_code == 422
+    ok = client.post(f"{base}/demands/{did}/resolve", headers=staff, json={"resolution": "已开辟绿色通道", "triage_level": "department"})
+    assert ok.status_code == 200, ok.text
+    # a second whistle goes up to the district (对上协调)
+    r = client.post(f"{base}/demands", headers=staff, json={
+        "organization_id": world.rows["a_e1"], "title": "扩产用电增容", "category": "energy", "urgency": "urgent",
+        "action_tag": "whistle"})
+    up = client.post(f"{base}/demands/{r.json()['id']}/escalate", headers=staff, json={"escalation_reason": "需区里协调供电"})
+    assert up.status_code == 200, up.text
+    chain = {c["name"]: c for c in client.get(f"/api/t/{world.district.slug}/changsha/chains",
+                                               headers=api_token(world.users["staff_d"])).json()}["测试智能制造产业链党委"]
+    assert chain["whistles_closed"] == 1 and chain["whistles_open"] == 1 and chain["whistles_escalated"] == 1
