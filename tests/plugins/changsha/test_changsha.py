@@ -371,7 +371,9 @@ def test_whistle_to_closing_with_permissions(world, client, api_token):
     r = client.post(f"{base}/demands", headers=staff, json={
         "organization_id": world.rows["a_e1"], "title": "扩产用电增容", "category": "energy", "urgency": "urgent",
         "action_tag": "whistle"})
-    up = client.post(f"{base}/demands/{r.json()['id']}/escalate", headers=staff, json={"escalation_reason": "需区里协调供电"})
+    second = r.json()["id"]
+    assert client.post(f"{base}/demands/{second}/accept", headers=staff, json={"triage_level": "department"}).status_code == 200
+    up = client.post(f"{base}/demands/{second}/escalate", headers=staff, json={"escalation_reason": "需区里协调供电"})
     assert up.status_code == 200, up.text
     chain = {c["name"]: c for c in client.get(f"/api/t/{world.district.slug}/changsha/chains",
                                                headers=api_token(world.users["staff_d"])).json()}["测试智能制造产业链党委"]
