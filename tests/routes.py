@@ -128,6 +128,8 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
 KEY_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
     ("assessment", "key"): ("assessment_templates", "key"),
     ("jinhua", "cluster_id"): ("jinhua_alliances", "cluster_id"),  # an alliance is named by its cluster's id
+    # a 楼宇商圈党建点 is a cluster of the program's types: one the program keeps a record of
+    ("changsha", "cluster_id"): ("changsha_points", "cluster_id"),
 }
 
 #: string parameters that do not name data, with a valid value
