@@ -40,8 +40,8 @@ LISTS = ALL - {"nanhu_leader"}  # every role that reads the lists
 ADMINS = {"tenant_admin"}
 WORKERS = {"tenant_admin", "staff"}
 #: the import pages: anyone holding an import kind's permission (an org secretary: dues and
-#: attendance of their own; an instructor: checklist templates)
-IMPORTERS = WORKERS | {"org_secretary", "instructor"}
+#: attendance of their own; an instructor: checklist templates; a liaison: attendance of their own)
+IMPORTERS = WORKERS | {"org_secretary", "instructor", "jinhua_liaison"}
 UNITS_READERS = READERS - {"org_secretary"}  # units and pairings are the street's ledger
 
 #: page GET → roles answered 200 (the others 403)

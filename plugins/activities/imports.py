@@ -5,9 +5,9 @@ A row names an activity (its title and the day it started, local time) and a per
 person is matched among the activity's participants on the ID number (a party member) or
 the name; someone not yet on the list is added. The same rules as the attendance form: no
 出席 / 缺席 before the activity is held, a 请假 needs its reason, nothing on a cancelled
-activity. Importing the same sheet twice writes nothing. An org secretary imports the
-attendance of the activities they may edit (their party org's, the clusters they lead); other
-rows are refused one by one.
+activity. Importing the same sheet twice writes nothing. A user imports the attendance of the
+activities they may edit (the activities block's rule: an org secretary or an alliance liaison
+their party org's and the clusters they lead); other rows are refused one by one.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def _batch(run: ImportRun, rows: list) -> None:
         if not activity:
             row.errors["activity"] = f"找不到 {v['day']:%Y-%m-%d} 开始的活动「{v['activity']}」"
             continue
-        if run.limited and not can_edit(run.session, Access(run.user_id, run.perms), activity):
+        if run.perms is not None and not can_edit(run.session, Access(run.user_id, run.perms), activity):
             run.outside(row, "activity", "党组织（或您担任组长的联组）的活动出勤")
             continue
         if activity.status == "cancelled":
