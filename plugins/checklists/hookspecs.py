@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING
 from core.hookspecs import hookspec
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from core.tenancy import TenantInfo
+    from plugins.checklists.models import Checklist
     from plugins.checklists.types import ChecklistTemplate, SubjectKind
 
 
@@ -33,4 +36,16 @@ def register_checklist_subject_kinds(tenant: TenantInfo) -> list[SubjectKind]:
     (``cluster``, ``organization``, ``party_org``): e.g. the sites block adds ``site``.
 
     Called whenever a checklist's subject is checked, named or offered in a form.
+    """
+
+
+@hookspec
+def on_checklist_decided(session: Session, tenant: TenantInfo, checklist: Checklist, action: str) -> None:
+    """A checklist of ``tenant`` was just decided: ``action`` is ``pass`` (验收通过), ``fail``
+    (验收不通过) or ``reopen`` (重新检查); ``checklist`` is flushed with its new status, date and
+    reviewer. Called inside the decision's transaction, from the page, the API and
+    ``plugins.checklists.api.decide`` alike, so what a program writes here is saved with the
+    decision or not at all (raise :class:`core.forms.FormErrors` to refuse it). Act only on your
+    own templates (``checklist.template_key``): e.g. dongfanghong writes the party org's venue
+    class when a ``dongfanghong.venue_<n>`` checklist passes.
     """

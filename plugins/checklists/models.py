@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TenantOwned, Timestamps
@@ -63,6 +73,8 @@ class Checklist(TenantOwned, Timestamps, Base):
     decided_by: Mapped[str] = mapped_column(String(64), default="")
     decision_note: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # False: every item must be 达标 (the template forbids 不适用), copied from the template
+    na_allowed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="checklist", cascade="all, delete-orphan", order_by="ChecklistItem.position")
 

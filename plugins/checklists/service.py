@@ -22,7 +22,7 @@ from core import search
 from core.forms import FormErrors, checked_text, row_id, text, text_problem
 from core.plugins import registry
 from core.registry.schemas import parse_date
-from core.tenancy import TenantInfo
+from core.tenancy import TenantInfo, tree
 from plugins.checklists.files import FILES, MAX_PER_ITEM
 from plugins.checklists.models import (
     Checklist,
@@ -251,7 +251,8 @@ def create_checklist(session: Session, tenant: TenantInfo, raw: Mapping[str, Any
         raise FormErrors(errors)
     assert template is not None and subject_id is not None
     c = Checklist(template_key=key, title=title or template.label, subject_kind=kind, subject_id=subject_id,
-                  subject_name=name or "", opened_on=opened, due_on=due, status="open", note=note)
+                  subject_name=name or "", opened_on=opened, due_on=due, status="open", note=note,
+                  na_allowed=template.na_allowed)
     c.items = [ChecklistItem(position=i, key=spec.key, chapter=spec.chapter, label=spec.label,
                              evidence_required=spec.evidence_required, guidance=spec.guidance, status="pending")
                for i, spec in enumerate(template.items)]
@@ -293,6 +294,8 @@ def check_item(session: Session, checklist: Checklist, item: ChecklistItem, raw:
     day = _date(raw, "reviewed_on", "检查日期", errors, default=today, not_after=today)
     if day and day < checklist.opened_on and "reviewed_on" not in errors:
         errors["reviewed_on"] = "检查日期：不能早于清单开始日期"
+    if status == "na" and not checklist.na_allowed:
+        errors["status"] = f"「{checklist.title}」的每个事项都须达标，不能标记为不适用"
     if status == "done" and item.evidence_required and not item.evidence:
         errors["status"] = f"「{item.label}」须上传佐证材料后才能标记为达标"
     if status == "failed" and not note:
@@ -373,6 +376,10 @@ def decide(session: Session, checklist: Checklist, action: str, raw: Mapping[str
         checklist.status = "passed" if action == "pass" else "failed"
         checklist.decided_on, checklist.decided_by, checklist.decision_note = day, reviewer, note
     session.flush()
+    tenant = tree().by_id.get(checklist.tenant_id)
+    if tenant is not None:  # programs act on the decision in the same transaction (DFH-5: the venue class)
+        registry().hooks_for(tenant.id).on_checklist_decided(session=session, tenant=tenant, checklist=checklist,
+                                                             action=action)
     return checklist
 
 

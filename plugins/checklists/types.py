@@ -40,7 +40,9 @@ class ItemSpec:
 @dataclass(frozen=True)
 class ChecklistTemplate:
     """``key`` unique across programs; ``subject_kinds`` the kinds a checklist of it may be
-    attached to (empty: any); ``items`` in order (chapters in the order they first appear)."""
+    attached to (empty: any); ``items`` in order (chapters in the order they first appear);
+    ``na_allowed=False``: no item may be marked 不适用, so the checklist passes only when every
+    item is 达标 (copied into each checklist as ``Checklist.na_allowed``)."""
 
     key: str
     label: str
@@ -48,6 +50,7 @@ class ChecklistTemplate:
     subject_kinds: tuple[str, ...] = ()
     description: str = ""
     order: int = 100
+    na_allowed: bool = True
 
     def __post_init__(self) -> None:
         if not KEY.match(self.key) or len(self.key) > 80:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from core.hookspecs import hookimpl
 from core.money import Fen
@@ -20,10 +20,13 @@ class Settings(BaseModel):
     excellent_top_n: int = Field(1, title="优秀联组名额", ge=0, le=20)
     leader_stipend_fen: Fen = Field(200_000, title="组长工作补贴（元）")
     deputy_stipend_fen: Fen = Field(100_000, title="副组长工作补贴（元）")
-    startup_fund_fen: Fen = Field(500_000, title="新建党组织启动经费（元）")
-    venue_subsidy_fen: Fen = Field(300_000, title="阵地建设补助（元）")
-    secretary_allowance_fen: Fen = Field(120_000, title="党组织书记岗位补贴（元）")
-    new_org_years: int = Field(3, title="新建党组织书记岗位补贴享受年限（年）", ge=1, le=10)
+    startup_fund_fen: Fen = Field(500_000, title="新建企业党组织启动经费（元）")
+    venue_subsidy_fen: Fen = Field(300_000, title="新建企业党组织阵地建设补助（元，阵地验收通过当年）")
+    secretary_allowance_fen: Fen = Field(120_000, title="新建企业党组织书记岗位补贴（元/年）")
+    demo_venue_district_fen: Fen = Field(0, title="区级示范性阵地配套补助及奖励（元；由区核定，原文未规定，0 为不计）")
+    demo_venue_city_fen: Fen = Field(0, title="市级示范性阵地配套补助及奖励（元；由市核定，原文未规定，0 为不计）")
+    new_org_years: int = Field(
+        1, title="新建党组织认定期限（年；1 为成立当年，原文未规定，本辖区设置）", ge=1, le=10)
     young_age: int = Field(35, title="青年党员年龄上限（周岁）", ge=18, le=45)
     duty_min_per_month: int = Field(
         1, title="专干履职：每月每类至少记录数（原文未规定；0 为不提示缺口）", ge=0, le=31)
@@ -33,8 +36,37 @@ class Settings(BaseModel):
     party_org_reward_fen: Fen = Field(0, title="两新党组织经费奖补金额（元；原文未规定，0 为不奖补）")
     title_validity_months: int = Field(
         0, title="标准化规范化党组织、先进基层党组织、两新党建示范点称号有效期（月；0 为长期，原文未规定）", ge=0, le=120)
+    venue_items_1: str = Field(
+        "", title="一类阵地验收事项（本辖区设置，原文未规定；用“；”分隔，事项前加 * 表示须上传佐证）", max_length=2000)
+    venue_items_2: str = Field(
+        "", title="二类阵地验收事项（本辖区设置，原文未规定；用“；”分隔，事项前加 * 表示须上传佐证）", max_length=2000)
+    venue_items_3: str = Field(
+        "", title="三类阵地验收事项（本辖区设置，原文未规定；用“；”分隔，事项前加 * 表示须上传佐证）", max_length=2000)
+    venue_top_class: int = Field(
+        1, title="最高阵地类别（1：一类最高，3：三类最高；原文未规定，本辖区设置）", ge=1, le=3)
+    phase1_due: str = Field("", title="第一阶段（调查摸底）完成时间（原文未规定，本辖区设置；如“3月底”，空为年底）", max_length=20)
+    phase2_due: str = Field("", title="第二阶段（会议动员、成立联组）完成时间（原文未规定，本辖区设置）", max_length=20)
+    phase3_due: str = Field("", title="第三阶段（持续推进）完成时间（原文未规定，本辖区设置）", max_length=20)
+    phase4_due: str = Field("", title="第四阶段（总结提升、选树典型）完成时间（原文未规定，本辖区设置）", max_length=20)
     demo_site_validity_months: int = Field(
         36, title="示范性党群活动阵地称号有效期（月；0 为长期，原文未规定）", ge=0, le=120)
+
+    @field_validator("phase1_due", "phase2_due", "phase3_due", "phase4_due")
+    @classmethod
+    def _due(cls, v: str) -> str:
+        from plugins.campaigns.api import parse_deadline
+
+        v = (v or "").strip()
+        if v:
+            parse_deadline(v, 2026)  # ValueError with a Chinese message: shown on the settings form
+        return v
+
+    @field_validator("venue_top_class")
+    @classmethod
+    def _top(cls, v: int) -> int:
+        if v not in (1, 3):
+            raise ValueError("请填写 1（一类最高）或 3（三类最高）")
+        return v
 
 
 meta = PluginMeta(
@@ -42,7 +74,8 @@ meta = PluginMeta(
     label="红色“联”动力（二三四五工作体系）",
     version="0.1.0",
     description="两级平台、三项工程、四金服务、五大保障：联组、专干履职、四金服务、量化考核、经费保障与四阶段推进。",
-    depends=("lists", "assessment", "activities", "campaigns", "funds", "designations", "units"),
+    depends=("lists", "assessment", "activities", "campaigns", "funds", "designations", "units", "checklists",
+             "membership"),
     settings=Settings,
 )
 
@@ -119,6 +152,13 @@ def register_activity_types(tenant):
 
 
 @hookimpl
+def register_site_kinds(tenant):
+    from plugins.dongfanghong.program import site_kinds
+
+    return site_kinds()
+
+
+@hookimpl
 def register_assessment_templates(tenant):
     from plugins.dongfanghong.program import assessment_templates
 
@@ -148,10 +188,24 @@ def on_round_published(session, tenant, round):
 
 
 @hookimpl
+def register_checklist_templates(tenant):
+    from plugins.dongfanghong.venues import venue_templates
+
+    return venue_templates(_settings(tenant))
+
+
+@hookimpl
+def on_checklist_decided(session, tenant, checklist, action):
+    from plugins.dongfanghong.venues import on_decided
+
+    on_decided(session, tenant, checklist, action)
+
+
+@hookimpl
 def register_campaign_templates(tenant):
     from plugins.dongfanghong.program import campaign_templates
 
-    return campaign_templates()
+    return campaign_templates(_settings(tenant))
 
 
 @hookimpl

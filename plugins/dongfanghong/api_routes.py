@@ -11,19 +11,15 @@ from dataclasses import dataclass, field
 
 from litestar import get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.forms import FormErrors
 from core.plugins import registry
 from core.web.context import Ctx
 from core.web.forms import save
-from plugins.dongfanghong import guarantees as gsvc
 from plugins.dongfanghong import projects as psvc
 from plugins.dongfanghong import quantified as qsvc
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import ButlerOrganization, Nomination
 
 READ = {"permission": "dongfanghong:read"}
 TAGS = ["dongfanghong"]
@@ -358,107 +354,10 @@ def api_cooperation(ctx: Ctx, db: Session, kind: str = "", area: str = "", group
 # --- 阵地, 经费 --------------------------------------------------------------------------------
 
 
-@dataclass
-class VenueOut:
-    party_org_id: int
-    name: str
-    group_id: int | None
-    group: str
-    venue_class: int | None
-    accepted_on: dt.date | None
-    state: str
-    gaps: list[str]
-    pending_check_id: int | None
-
-
-@get("/venues", opt=READ, sync_to_thread=True, tags=TAGS)
-def api_venues(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", status: str = "", group: str = "",
-               gaps: str = "") -> list[VenueOut]:
-    """阵地: each live two-new party org's venue class, acceptance, state and gaps."""
-    rows = gsvc.venue_rows(db, _visible(ctx, db), clock.today(), q.strip()[:100], venue_class[:2], status[:20],
-                           _int(group), gaps == "1")
-    return [VenueOut(r.party_org_id, r.name, r.group_id, r.group, r.venue_class, r.accepted_on,
-                     gsvc.VENUE_STATES.get(r.state, r.state), list(r.gaps),
-                     r.latest.id if r.latest is not None and r.latest.status == "applied" else None) for r in rows]
-
-
-@dataclass
-class EntitlementOut:
-    kind: str
-    kind_label: str
-    target_kind: str
-    target_id: int
-    target_name: str
-    amount_fen: int
-    handled_fen: int
-    outstanding_fen: int
-    basis: str
-    status: str
-
-
-@get("/guarantees", opt=READ, sync_to_thread=True, tags=TAGS)
-def api_guarantees(ctx: Ctx, db: Session, year: int | None = None, kind: str = "") -> list[EntitlementOut]:
-    """经费保障: the year's entitlements and what is proposed of them (needs ``funds:read`` too)."""
-    ctx.require("funds:read")
-    today = clock.today()
-    y = year or today.year
-    if not 2000 <= y <= today.year + 1:
-        raise FormErrors({"year": f"年度：请填写 2000–{today.year + 1} 之间的年份"})
-    rows = [r for r in gsvc.fund_rows(db, y, _settings(ctx)) if not kind or r.entitlement.kind == kind]
-    return [EntitlementOut(r.entitlement.kind, gsvc.FUND_KINDS[r.entitlement.kind].label, r.entitlement.target_kind,
-                           r.entitlement.target_id, r.entitlement.target_name, r.entitlement.amount_fen,
-                           r.handled_fen, r.outstanding_fen, r.entitlement.basis, r.status) for r in rows]
+# venues, guarantees, butlers and nominations: api_guarantees.py, api_butlers.py, api_nominations.py
 
 
 # --- 服务管家, 推荐, 四步推进, 两级平台 ----------------------------------------------------------------
-
-
-@dataclass
-class ButlerOut:
-    id: int
-    name: str
-    role: str
-    role_label: str
-    unit: str
-    active: bool
-    organization_ids: list[int]
-
-
-@get("/butlers", opt=READ, sync_to_thread=True, tags=TAGS)
-def api_butlers(ctx: Ctx, db: Session, q: str = "", role: str = "", active: str = "") -> list[ButlerOut]:
-    """金品牌: the butler team with the organizations each serves (the page's filters)."""
-    rows = svc.butlers(db, q.strip()[:100], role, active)
-    served: dict[int, list[int]] = {}
-    if rows:
-        for bid, oid in db.execute(select(ButlerOrganization.butler_id, ButlerOrganization.organization_id).where(
-                ButlerOrganization.butler_id.in_([b.id for b, _ in rows])).order_by(ButlerOrganization.id)):
-            served.setdefault(bid, []).append(oid)
-    return [ButlerOut(b.id, b.name, b.role, svc.BUTLER_ROLES.get(b.role, b.role), b.unit, b.active,
-                      served.get(b.id, [])) for b, _ in rows]
-
-
-@dataclass
-class NominationOut:
-    id: int
-    category: str
-    category_label: str
-    nominee: str
-    organization_id: int | None
-    group_id: int | None
-    status: str
-    status_label: str
-    review_note: str
-    reviewed_on: dt.date | None
-    created_at: dt.datetime | None
-
-
-@get("/nominations", opt=READ, sync_to_thread=True, tags=TAGS)
-def api_nominations(ctx: Ctx, db: Session, q: str = "", category: str = "", status: str = "") -> list[NominationOut]:
-    """选树典型 nominations (the page's filters)."""
-    rows: list[Nomination] = list(db.scalars(svc.nominations_query(q.strip()[:100], category, status).limit(2000)))
-    return [NominationOut(n.id, n.category, svc.NOMINATION_CATEGORIES.get(n.category, n.category), n.nominee,
-                          n.organization_id, n.cluster_id, n.status, svc.NOMINATION_STATUSES.get(n.status, n.status),
-                          n.review_note, n.reviewed_on, _at(n.created_at)) for n in rows]
 
 
 @dataclass
@@ -523,4 +422,4 @@ def api_platform(ctx: Ctx, db: Session) -> PlatformOut:
 
 
 API_ROUTES = [api_group, api_link_add, api_qiangji, api_qiangji_org, api_cross_add, api_cultivations, api_huoshui,
-              api_cooperation, api_venues, api_guarantees, api_butlers, api_nominations, api_phases, api_platform]
+              api_cooperation, api_phases, api_platform]

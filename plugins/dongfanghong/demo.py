@@ -25,12 +25,10 @@ from plugins.dongfanghong.models import (
     ButlerOrganization,
     Cooperation,
     Cultivation,
-    DuesRecord,
     DutyEntry,
     GroupLink,
     GroupStaff,
     Nomination,
-    VenueCheck,
 )
 
 APPOINTED = dt.date(2023, 10, 20)  # 会议动员、成立联组、颁发聘书
@@ -46,7 +44,7 @@ def load(session: Session, tenant, today: dt.date | None = None) -> None:
         _staff(session, tenant, groups)
         _duties(session, groups, today)
     if groups and not session.scalar(select(func.count()).select_from(Butler)):
-        _butlers(session)
+        _butlers(session, tenant)
     if groups and not session.scalar(select(func.count()).select_from(Nomination)):
         _nominations(session, groups)
     from core.plugins import registry
@@ -61,7 +59,7 @@ def load(session: Session, tenant, today: dt.date | None = None) -> None:
         _profiles(session)
         _cultivations(session, today)
         _cooperations(session, groups, today)
-        _venues(session, today)
+        _venues(session, tenant, settings, today)
         _dues(session, today)
         if "lists" in enabled:
             _resource_partners(session, tenant, today)
@@ -209,13 +207,24 @@ def _duties(session: Session, groups: list[Cluster], today: dt.date) -> None:
     session.flush()
 
 
-def _butlers(session: Session) -> None:
+def _butlers(session: Session, tenant) -> None:
+    """The 服务管家 team, each a person of the system (000: 以党员为骨干): two 专职党务工作者 who are staff
+    users, the instructors as 党建指导员, and party members of the groups' enterprises as 联企专员."""
+    from core.registry.models import Instructor
+    from plugins.dongfanghong.butlers import BUTLER_SERVICES, tenant_users
+
     orgs = list(session.scalars(select(Organization.id).order_by(Organization.id).limit(18)))
-    people = [("周敏", "fulltime", "东方红街道党群服务中心"), ("陈立", "fulltime", "东方红街道党群服务中心"),
-              ("谭红", "instructor", "东方红社区"), ("李想", "instructor", "马桥河社区"),
-              ("王海", "liaison", "东方红街道政务服务中心"), ("刘畅", "liaison", "东方红街道政务服务中心")]
-    for i, (name, role, unit) in enumerate(people):
-        b = Butler(name=name, role=role, unit=unit, active=True)
+    staff = [u for u in tenant_users(session, tenant.id) if u.username.startswith("dfh_staff")][:2]
+    instructors = list(session.scalars(select(Instructor).where(Instructor.active.is_(True)).order_by(Instructor.id)
+                                       .limit(2)))
+    members = list(session.scalars(select(Member).where(Member.status == "full").order_by(Member.id).limit(2)))
+    people = ([("user", u.id, u.display_name or u.username, "fulltime", "东方红街道党群服务中心") for u in staff]
+              + [("instructor", i.id, i.name, "instructor", i.unit or "社区") for i in instructors]
+              + [("member", m.id, m.name, "liaison", "东方红街道政务服务中心") for m in members])
+    services = list(BUTLER_SERVICES)
+    for i, (kind, pid, name, role, unit) in enumerate(people):
+        b = Butler(name=name, role=role, unit=unit, active=True, person_kind=kind, person_id=pid,
+                   services=",".join(services[i % 5:i % 5 + 2] + (["guidance"] if role == "instructor" else [])))
         session.add(b)
         session.flush()
         for oid in orgs[i * 3:i * 3 + 3]:
@@ -232,10 +241,16 @@ def _nominations(session: Session, groups: list[Cluster]) -> None:
         ("entrepreneur", leaders[3] if len(leaders) > 3 else None, "大力支持企业党建工作，提供党员活动阵地。", "proposed"),
     ]
     for category, leader, reason, status in rows:
+        org = session.get(Organization, leader.organization_id) if leader and leader.organization_id else None
+        if category == "entrepreneur" and org is not None and org.legal_rep:  # the enterprise, by its legal rep.
+            kind, ref, name = "organization", org.id, org.legal_rep
+        elif leader is not None and leader.member_id:
+            kind, ref, name = "member", leader.member_id, leader.person_name
+        else:
+            continue
         session.add(Nomination(
-            category=category, nominee=leader.person_name if leader else "（待定）",
-            organization_id=leader.organization_id if leader else None,
-            cluster_id=leader.cluster_id if leader else None, reason=reason, status=status,
+            category=category, nominee=name, nominee_kind=kind, nominee_id=ref,
+            organization_id=leader.organization_id, cluster_id=leader.cluster_id, reason=reason, status=status,
             review_note="街道党工委审议通过" if status == "approved" else "",
             reviewed_on=APPOINTED + dt.timedelta(days=400) if status == "approved" else None))
     session.flush()
@@ -337,34 +352,57 @@ def _cooperations(session: Session, groups: list[Cluster], today: dt.date) -> No
     session.flush()
 
 
-def _venues(session: Session, today: dt.date) -> None:
-    """Acceptance applications: some waiting (one of them too long), one failed, upgrades passed."""
-    if not _empty(session, VenueCheck):
-        return
+def _venues(session: Session, tenant, settings, today: dt.date) -> None:
+    """Acceptance applications as venue checklists (the tenant's items, set in tenants/dongfanghong.toml):
+    some waiting (one of them too long, one part-way checked), one failed, upgrades passed."""
+    from core.plugins import registry
     from core.registry.models import PartyOrg
+    from plugins.checklists import api as checklists
+    from plugins.dongfanghong import venues
 
+    if "checklists" not in registry().enabled(tenant.id) or venues.checks(session):
+        return
+    have = {venues.class_of(t.key) for t in venues.venue_templates(settings)}
+    if not {2, 3} <= have:
+        return
     infos = svc.two_new_party_orgs(session)
     pos = {p.id: p for p in session.scalars(select(PartyOrg).where(PartyOrg.id.in_([i.id for i in infos] or [0])))}
     without = [p for p in pos.values() if not p.venue_class]
     third = [p for p in pos.values() if p.venue_class == 3]
+
+    def start(p, n: int, opened: dt.date, note: str):
+        return checklists.create_checklist(session, tenant, {
+            "template_key": venues.template_key(n), "subject_kind": "party_org", "subject_id": p.id,
+            "opened_on": opened.isoformat(), "note": note}, today)
+
     for i, p in enumerate(sorted(without, key=lambda p: p.id)[:5]):
         waited = 90 if i == 0 else 10 + 5 * i
-        status = "failed" if i == 4 else "applied"
-        session.add(VenueCheck(party_org_id=p.id, target_class=3, applied_on=today - dt.timedelta(days=waited),
-                               status=status, decided_on=today - dt.timedelta(days=3) if status == "failed" else None,
-                               inspector="街道党建办" if status == "failed" else "",
-                               note="活动室面积不足，制度未上墙" if status == "failed" else "已完成活动室改造"))
+        c = start(p, 3, today - dt.timedelta(days=waited), "已完成活动室改造")
+        if i in (1, 4):
+            first = c.items[0]
+            checklists.check_item(session, c, first, {"status": "done"}, today, "街道党建办")
+        if i == 4:
+            second = c.items[1]
+            checklists.check_item(session, c, second, {"status": "failed", "note": "制度未上墙"}, today, "街道党建办")
+            checklists.decide(session, c, "fail", {"note": "活动室面积不足，制度未上墙"}, today, "街道党建办")
     for p in sorted(third, key=lambda p: p.id)[:2]:
         decided = today - dt.timedelta(days=20)
-        session.add(VenueCheck(party_org_id=p.id, target_class=2, applied_on=decided - dt.timedelta(days=15),
-                               status="passed", decided_on=decided, inspector="街道党建办、区委两新工委",
-                               note="阵地设施达到二类标准"))
-        p.venue_class, p.venue_accepted_on = 2, decided
+        c = start(p, 2, decided - dt.timedelta(days=15), "阵地设施按二类标准改造完成")
+        for item in c.items:
+            if not item.evidence_required:
+                checklists.check_item(session, c, item, {"status": "done", "reviewed_on": decided.isoformat()},
+                                      today, "街道党建办、区委两新工委")
+        if all(i.status == "done" for i in c.items):  # passing writes the class to the registry (hook)
+            checklists.decide(session, c, "pass", {"decided_on": decided.isoformat(), "note": "阵地设施达到二类标准"},
+                              today, "街道党建办、区委两新工委")
     session.flush()
 
 
 def _dues(session: Session, today: dt.date) -> None:
-    """Dues handed in this year by the party orgs of the street (basis of the full refund)."""
+    """Dues handed in this year by the party orgs of the street (basis of the full refund), kept as
+    the membership block's 党费上缴 records."""
+    from plugins.membership.api import DuesRemittance as DuesRecord
+
     if not _empty(session, DuesRecord):
         return
     sizes = {p.id: p.members for p in svc.two_new_party_orgs(session)}

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from core.history import Labels
-from core.registry.choices import VENUE_CLASSES
-from plugins.dongfanghong.guarantees import CHECK_STATUSES
 from plugins.dongfanghong.models import (
     Butler,
     ButlerOrganization,
     Cooperation,
     CrossAppointment,
     Cultivation,
-    DuesRecord,
     DutyEntry,
     GroupLink,
     GroupStaff,
     Nomination,
-    VenueCheck,
 )
 from plugins.dongfanghong.projects import (
     COOPERATION_AREAS,
@@ -44,12 +40,15 @@ LABELS = [
            {"cluster_id": "联组", "kind": "类别", "occurred_on": "日期", "title": "事项", "notes": "说明",
             "organization_id": "相关组织", "recorded_by_id": "记录人"},
            choices={"kind": DUTY_KINDS}),
-    Labels(Butler, "服务管家", {"name": "姓名", "role": "角色", "unit": "单位", "active": "在岗"},
-           choices={"role": BUTLER_ROLES}),
+    Labels(Butler, "服务管家", {"name": "姓名", "role": "角色", "unit": "单位", "active": "在岗",
+                             "person_kind": "人员类型", "person_id": "人员", "services": "服务内容"},
+           choices={"role": BUTLER_ROLES, "person_kind": {"member": "党员", "instructor": "党建指导员", "user": "系统用户",
+                                                         "": "未关联"}}),
     Labels(ButlerOrganization, "管家服务组织", {"butler_id": "服务管家", "organization_id": "组织"},
            title="organization_id"),
     Labels(Nomination, "选树推荐",
-           {"category": "类别", "nominee": "推荐对象", "organization_id": "所在组织", "cluster_id": "联组",
+           {"category": "类别", "nominee": "推荐对象", "nominee_kind": "推荐对象类型", "nominee_id": "推荐对象记录",
+            "organization_id": "所在组织", "cluster_id": "联组",
             "reason": "推荐理由", "status": "状态", "review_note": "审核意见", "reviewed_by_id": "审核人",
             "reviewed_on": "审核日期"},
            choices={"category": NOMINATION_CATEGORIES, "status": NOMINATION_STATUSES}, title="nominee"),
@@ -62,12 +61,6 @@ LABELS = [
            {"kind": "合作类型", "area": "合作领域", "cluster_id": "联组", "partner_cluster_id": "合作联组",
             "partner": "合作方", "held_on": "日期", "content": "内容", "result": "成效"},
            choices={"kind": COOPERATION_KINDS, "area": COOPERATION_AREAS}, title="partner"),
-    Labels(VenueCheck, "阵地验收",
-           {"party_org_id": "党组织", "target_class": "申报类别", "applied_on": "申报日期", "status": "状态",
-            "decided_on": "验收日期", "inspector": "验收人", "note": "备注"},
-           choices={"target_class": VENUE_CLASSES, "status": CHECK_STATUSES}, title="party_org_id"),
-    Labels(DuesRecord, "党费缴纳", {"party_org_id": "党组织", "year": "年度", "amount_fen": "金额（元）", "note": "备注"},
-           formats={"amount_fen": _yuan}, title="party_org_id"),
     Labels(CrossAppointment, "双向进入",
            {"party_org_id": "党组织", "member_id": "党员", "direction": "方向", "party_post": "党组织职务",
             "management_post": "管理层职务", "started_on": "任职日期", "ended_on": "离任日期", "note": "备注"},

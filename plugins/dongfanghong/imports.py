@@ -2,7 +2,8 @@
 through ``register_import_kinds``:
 
 * 党费收缴台账 (the basis of 党费全额返还): one row per party org and year; another amount for
-  the same party org and year updates it (as :func:`guarantees.record_dues` does);
+  the same party org and year updates it (as :func:`guarantees.record_dues` does). The rows are
+  the membership block's 党费上缴 records (``membership_dues_remittances``, since dongfanghong_0008);
 * 双向培养 (强基): the person is matched by name among the party org's members (or pipeline
   for ``to_member``) with the form's rules (:func:`projects.add_cultivation`); rows may be
   培养中 or 已完成 (completing marks the member a backbone, a ``to_member`` completion needs a
@@ -25,8 +26,9 @@ from core.registry.models import Cluster, Member, PartyOrg
 from core.registry.schemas import FieldSpec, clean
 from plugins.dongfanghong import projects
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import Cooperation, Cultivation, DuesRecord
+from plugins.dongfanghong.models import Cooperation, Cultivation
 from plugins.funds.api import parse_yuan
+from plugins.membership.api import DuesRemittance as DuesRecord
 
 FIELDS = (
     FieldSpec("party_org", "党组织名称", "ref", required=True),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -52,10 +51,15 @@ class Butler(TenantOwned, Timestamps, Base):
 
     __tablename__ = "dongfanghong_butlers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(50))  # the person's name (kept as it was for an unlinked row)
     role: Mapped[str] = mapped_column(String(20))  # service.BUTLER_ROLES
     unit: Mapped[str] = mapped_column(String(100), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # who the butler is (dongfanghong_0009): a member, an instructor or a user of the tenant; "" for a
+    # row the migration could not match by name (shown as a gap until someone picks the person)
+    person_kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    services: Mapped[str] = mapped_column(String(200), default="", server_default="")  # service.BUTLER_SERVICES keys
 
 
 class ButlerOrganization(TenantOwned, Base):
@@ -74,7 +78,11 @@ class Nomination(TenantOwned, Timestamps, Base):
     __tablename__ = "dongfanghong_nominations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     category: Mapped[str] = mapped_column(String(20))  # service.NOMINATION_CATEGORIES
-    nominee: Mapped[str] = mapped_column(String(50))
+    nominee: Mapped[str] = mapped_column(String(50))  # the record's name (kept as it was for an unlinked row)
+    # the record nominated (dongfanghong_0010): member | instructor | user, or organization for an
+    # entrepreneur (named by its legal representative); "" for an old row not matched by name
+    nominee_kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    nominee_id: Mapped[int | None] = mapped_column(Integer)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
     cluster_id: Mapped[int | None] = mapped_column(ForeignKey("clusters.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -134,34 +142,9 @@ class Cooperation(TenantOwned, Timestamps, Base):
         return self.partner
 
 
-class VenueCheck(TenantOwned, Timestamps, Base):
-    """An application for the acceptance (验收) of a party org's venue as class 1/2/3 and its outcome.
-    A passed check writes the class and date to ``PartyOrg.venue_class`` / ``venue_accepted_on``."""
-
-    __tablename__ = "dongfanghong_venue_checks"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
-    target_class: Mapped[int] = mapped_column(Integer)
-    applied_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="applied")  # guarantees.CHECK_STATUSES
-    decided_on: Mapped[dt.date | None] = mapped_column(Date)
-    inspector: Mapped[str] = mapped_column(String(50), default="")
-    note: Mapped[str] = mapped_column(String(500), default="")
-
-
-class DuesRecord(TenantOwned, Timestamps, Base):
-    """Party dues a two-new party org handed in for a year (the basis of 党费全额返还)."""
-
-    __tablename__ = "dongfanghong_dues"
-    __table_args__ = (UniqueConstraint("tenant_id", "party_org_id", "year"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
-    year: Mapped[int] = mapped_column(Integer, index=True)
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    note: Mapped[str] = mapped_column(String(200), default="")
-
-
-MODELS += [Cultivation, Cooperation, VenueCheck, DuesRecord]
+MODELS += [Cultivation, Cooperation]
+# dongfanghong_0007: venue acceptance moved onto the checklists block (plugins/dongfanghong/venues.py);
+# dongfanghong_0008: the dues handed in moved to the membership block (membership_dues_remittances)
 
 
 # --- dongfanghong_0005: 双向进入 (DFH-3) --------------------------------------------------------

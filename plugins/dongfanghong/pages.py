@@ -31,7 +31,8 @@ from plugins.dongfanghong import guarantees as gsvc
 from plugins.dongfanghong import projects as psvc
 from plugins.dongfanghong import quantified as qsvc
 from plugins.dongfanghong import service as svc
-from plugins.dongfanghong.models import CrossAppointment, Cultivation, VenueCheck
+from plugins.dongfanghong import venues as vsvc
+from plugins.dongfanghong.models import CrossAppointment, Cultivation
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READ = {"permission": "dongfanghong:read"}
@@ -141,8 +142,8 @@ def _org_page(ctx: Ctx, db: Session, po: PartyOrg, errors=None, form=None, statu
                   structure=structure, young_age=_settings(ctx).young_age, cultivations=cultivations,
                   directions=psvc.DIRECTIONS, statuses=psvc.CULTIVATION_STATUSES,
                   can_manage=psvc.can_manage_party_org(db, ctx.user.id, ctx.perms, po.id),
-                  checks=gsvc.checks_of(db, po.id), venue_classes=gsvc.VENUE_CLASSES,
-                  check_statuses=gsvc.CHECK_STATUSES, errors=errors or {}, form=form or {},
+                  checks=list(reversed(vsvc.checks(db, po.id))), venue_classes=vsvc.VENUE_CLASSES,
+                  check_statuses=vsvc.CHECK_STATUSES, errors=errors or {}, form=form or {},
                   crosses=qsvc.cross_appointments(db, [po.id], current=False),
                   cross_directions=qsvc.CROSS_DIRECTIONS, party_posts=qsvc.PARTY_POSTS,
                   party_members=[r.member for r in people if r.member.status in ("probationary", "full")])
@@ -366,14 +367,17 @@ def _venues_page(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", stat
                  gaps: str = "", page: int = 1, form=None, errors=None, code: int = 200) -> Response:
     today = clock.today()
     visible = _visible(ctx, db)
-    rows = gsvc.venue_rows(db, visible, today, q, venue_class, status, _int(group), gaps == "1")
-    everything = gsvc.venue_rows(db, visible, today) if (q or venue_class or status or group or gaps) else rows
-    pending = gsvc.pending_checks(db, visible)
+    rows = vsvc.venue_rows(db, visible, today, q, venue_class, status, _int(group), gaps == "1")
+    everything = vsvc.venue_rows(db, visible, today) if (q or venue_class or status or group or gaps) else rows
+    pending = vsvc.pending_checks(db, visible)
+    settings = _settings(ctx)
     return render("dongfanghong:Venues", status_code=code, ctx=ctx, result=_page(rows, page),
-                  summary=gsvc.venue_summary(everything), q=q, venue_class=venue_class, status=status, group=group,
-                  gaps=gaps, groups=_groups(db, _group_scope(ctx, db)), classes=gsvc.VENUE_CLASSES,
-                  states=gsvc.VENUE_STATES, pending=pending, pending_days=gsvc.PENDING_DAYS,
+                  summary=vsvc.venue_summary(everything), q=q, venue_class=venue_class, status=status, group=group,
+                  gaps=gaps, groups=_groups(db, _group_scope(ctx, db)), classes=vsvc.VENUE_CLASSES,
+                  states=vsvc.VENUE_STATES, pending=pending, pending_days=vsvc.PENDING_DAYS,
                   names=psvc.party_org_names(db, [c.party_org_id for c in pending]),
+                  templates={vsvc.class_of(t.key): t for t in vsvc.venue_templates(settings)},
+                  order=vsvc.order_text(settings.venue_top_class),
                   org_options=_org_options(db, visible) if ctx.can("dongfanghong:write") else [],
                   today=today, form=form or {}, errors=errors or {})
 
@@ -382,9 +386,9 @@ def _venues_page(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", stat
 def venues(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", status: str = "", group: str = "",
            gaps: str = "", page: int = 1, format: str = "") -> Response:
     if format == "xlsx":
-        rows = gsvc.venue_rows(db, _visible(ctx, db), clock.today(), q.strip(), venue_class, status, _int(group),
+        rows = vsvc.venue_rows(db, _visible(ctx, db), clock.today(), q.strip(), venue_class, status, _int(group),
                                gaps == "1")
-        return xlsx_export(db, "阵地验收台账", gsvc.VENUE_HEADERS, gsvc.venue_export_rows(rows),
+        return xlsx_export(db, "阵地验收台账", vsvc.VENUE_HEADERS, vsvc.venue_export_rows(rows),
                            action="dongfanghong.export", entity="party_orgs", sheet="阵地验收",
                            query={"q": q, "venue_class": venue_class, "status": status, "group": group, "gaps": gaps})
     return _venues_page(ctx, db, q.strip(), venue_class, status, group, gaps, page)
@@ -392,25 +396,11 @@ def venues(ctx: Ctx, db: Session, q: str = "", venue_class: str = "", status: st
 
 @post("/venues/checks", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def venue_apply(ctx: Ctx, db: Session, data: Form) -> Response:
+    ctx.require("checklists:write")
     form = {k: form_value(data, k) for k in ("party_org_id", "target_class", "applied_on", "note")}
-    save(db, lambda: gsvc.apply_venue_check(db, form, _visible(ctx, db)),
-         rerender=lambda errors: _venues_page(ctx, db, form=form, errors=errors))
-    return redirect(ctx.url("dongfanghong/venues"))
-
-
-@post("/venues/checks/{venue_check_id:int}/{action:str}", opt=WRITE, include_in_schema=False, sync_to_thread=True)
-def venue_decide(ctx: Ctx, db: Session, venue_check_id: int, action: str, data: Form) -> Response:
-    from core.registry.services.organizations import Access
-
-    check = db.get(VenueCheck, venue_check_id)
-    if check is None:
-        raise NotFoundException("申报不存在")
-    form = {k: form_value(data, k) for k in ("decided_on", "inspector", "note")}
-    save(db, lambda: gsvc.decide_venue_check(db, Access.of(ctx), check, action, form),
-         rerender=lambda errors: _venues_page(
-             ctx, db, errors={f"{k}_{venue_check_id}" if k != "action" else k: v for k, v in errors.items()},
-             form={f"{k}_{venue_check_id}": v for k, v in form.items()}))
-    return redirect(ctx.url("dongfanghong/venues"))
+    check = save(db, lambda: vsvc.apply(db, ctx.tenant, _settings(ctx), form, _visible(ctx, db)),
+                 rerender=lambda errors: _venues_page(ctx, db, form=form, errors=errors))
+    return redirect(ctx.url(f"checklists/{check.id}"))
 
 
 # --- 经费保障 ---------------------------------------------------------------------------------------
@@ -483,7 +473,7 @@ def dues_add(ctx: Ctx, db: Session, data: Form) -> Response:
 
 
 PAGE_ROUTES = [qiangji, qiangji_org, qiangji_profiles, cross_add, cross_end, cultivations, cultivation_add, cultivation_transition,
-               huoshui, cobuild_add, resource_add, cooperation, cooperation_add, venues, venue_apply, venue_decide,
+               huoshui, cobuild_add, resource_add, cooperation, cooperation_add, venues, venue_apply,
                guarantees, guarantees_propose, dues_add]
 
 
@@ -496,7 +486,7 @@ def program_overview(ctx: Ctx, db: Session, today: dt.date) -> dict[str, Any]:
     visible = _visible(ctx, db)
     _, structure = psvc.structure_rows(db, visible, today, _settings(ctx).young_age)
     counts = psvc.cultivation_counts(db, visible)
-    venues = gsvc.venue_summary(gsvc.venue_rows(db, visible, today))
+    venues = vsvc.venue_summary(vsvc.venue_rows(db, visible, today))
     scope = _group_scope(ctx, db)
     year_coop = {k: int(db.scalar(select(func.count()).select_from(
         psvc.cooperation_select(kinds, year=today.year, groups=scope).order_by(None).subquery())) or 0)

@@ -41,6 +41,23 @@ def list_scheme():
 # --- DFH-4 金品质: activities -------------------------------------------------------------------
 
 
+ZERO_DISTANCE = (
+    ("dongfanghong.joint_meeting", "政企联席会", "政府部门与两新组织联席协商，畅通沟通渠道"),
+    ("dongfanghong.dispatch_meeting", "专题调度会", "围绕两新组织的具体需求和难题专题调度"),
+    ("dongfanghong.observation", "交流观摩会", "两新组织之间、联组之间交流观摩"),
+    ("dongfanghong.breakfast", "政企早餐会", "“政企早餐会”：面对面听取企业意见建议"),
+)
+
+
+def site_kinds():
+    """实践教学点 (000 金品质: 社区（村）、两新组织实践教学点) — the 街道党校 is the sites block's own kind
+    ``sites.party_school``."""
+    from plugins.sites.api import SiteKind
+
+    return [SiteKind("dongfanghong.teaching_point", "实践教学点", services=("实践教学", "培训讲堂", "主题沙龙"),
+                     description="社区（村）、两新组织实践教学点，与街道党校联合开设培训讲堂", order=61)]
+
+
 def activity_types():
     from plugins.activities.api import ActivityType, Cadence
 
@@ -52,6 +69,10 @@ def activity_types():
                      description="依托街道党校、社区（村）和两新组织实践教学点联合开设", group="金品质", order=31),
         ActivityType("dongfanghong.talent_service", "人才服务活动", ("tenant", "cluster"),
                      description="围绕人才就业、医疗、子女教育、住房等需求", group="金品质", order=32),
+        # 金渠道: the 零距离服务 platforms (000: 政企联席会、专题调度会、交流观摩会、“政企早餐会”); the seed
+        # gives them no cadence, so none is set
+        *(ActivityType(key, label, ("tenant", "cluster"), description=desc, group="金渠道·零距离服务", order=20 + i)
+          for i, (key, label, desc) in enumerate(ZERO_DISTANCE)),
         ActivityType("dongfanghong.group_meeting", "联组会商", ("cluster",),
                      Cadence("quarter", applies_to="cluster", cluster_types=(JOINT_GROUP,)),
                      description="街道两新综合党委牵头，各联组、社区（村）党组织定期会商", group="联组", order=33),
@@ -151,26 +172,24 @@ def designation_kinds(settings):
 # --- DFH-6 campaigns ----------------------------------------------------------------------------
 
 
-def campaign_templates():
+PHASES = (
+    ("调查摸底，初步沟通", ("依托企业名录库、党建管理平台拉网式摸底排查", "综合分类、梳理建档，形成工作台账")),
+    ("会议动员，成立联组", ("举办两新党组织座谈会暨党建品牌启动仪式", "成立联组，颁发组长、副组长聘书", "开展沙龙培训")),
+    ("持续推进，长效聚合", ("各联组、社区（村）党组织定期会商", "组织开展各类共建、创建活动")),
+    ("总结提升，选树典型", ("总结上报典型经验", "推荐优秀党员、优秀党务工作者、支持党建工作优秀企业家",
+                           "参与市、区两新党建创新案例评选")),
+)
+
+
+def campaign_templates(settings):
+    """The four phases and their tasks as the seed lists them; the seed gives no dates, so each
+    phase's deadline is the tenant's setting ``phase<n>_due`` ("3月底", "2026-05-31" …; empty: the
+    end of the campaign's year, the campaigns engine's default)."""
     from plugins.campaigns.api import CampaignTemplate, PhaseTemplate, TaskTemplate
 
-    T = TaskTemplate
     return [CampaignTemplate(
         key="dongfanghong.four_phases", label="红色“联”动力四步推进",
-        description="调查摸底 → 会议动员、成立联组 → 持续推进 → 总结提升、选树典型",
-        phases=(
-            PhaseTemplate("调查摸底，初步沟通", (
-                T("依托企业名录库、党建管理平台拉网式摸底排查", due="3月底"),
-                T("综合分类、梳理建档，形成工作台账", due="4月中旬"))),
-            PhaseTemplate("会议动员，成立联组", (
-                T("举办两新党组织座谈会暨党建品牌启动仪式", due="5月中旬"),
-                T("成立联组，颁发组长、副组长聘书", due="5月底"),
-                T("开展沙龙培训", due="6月底"))),
-            PhaseTemplate("持续推进，长效聚合", (
-                T("各联组、社区（村）党组织定期会商", due="全年"),
-                T("组织开展各类共建、创建活动", due="全年"))),
-            PhaseTemplate("总结提升，选树典型", (
-                T("总结上报典型经验", due="11月底"),
-                T("推荐优秀党员、优秀党务工作者、支持党建工作优秀企业家", due="12月中旬"),
-                T("参与市、区两新党建创新案例评选", due="12月底"))),
-        ))]
+        description="调查摸底 → 会议动员、成立联组 → 持续推进 → 总结提升、选树典型（各阶段完成时间为本辖区设置）",
+        phases=tuple(PhaseTemplate(title, tuple(TaskTemplate(t, due=getattr(settings, f"phase{n}_due", ""))
+                                                for t in tasks))
+                     for n, (title, tasks) in enumerate(PHASES, start=1)))]

@@ -10,19 +10,20 @@ from litestar import Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock, history
 from core.forms import FormErrors
 from core.plugins import registry
-from core.registry.models import Cluster
+from core.registry.models import Cluster, Member
 from core.registry.services import clusters as cl
 from core.registry.services import coverage as cov
 from core.web.context import Ctx
 from core.web.export import xlsx_export
 from core.web.forms import save
 from core.web.listing import paginate
-from core.web.render import form_value, redirect, render
+from core.web.render import form_list, form_value, redirect, render
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import Butler, Nomination
 
@@ -286,41 +287,61 @@ def regroup_apply(ctx: Ctx, db: Session, data: Form) -> Response:
 # --- butlers (金品牌) --------------------------------------------------------------------------
 
 
-BUTLER_KEYS = ("name", "role", "unit", "organizations")
+BUTLER_KEYS = ("member_id", "person", "role", "unit", "organizations")
 
 
 def _butlers_page(ctx, db, q="", role="", active="", form=None, errors=None, status=200, edit_id=None):
-    return render("dongfanghong:Butlers", status_code=status, ctx=ctx, rows=svc.butlers(db, q, role, active), q=q,
-                  role=role, active=active, roles=svc.BUTLER_ROLES, form=form or {}, errors=errors or {},
-                  edit_id=edit_id)
+    from plugins.dongfanghong import butlers as bsvc
+
+    rows = bsvc.team(db, svc.butlers(db, q, role, active))
+    members = [(m.id, m.name) for m in db.scalars(select(Member).where(Member.status.in_(bsvc.PARTY_STATUSES))
+                                                   .order_by(Member.name, Member.id).limit(2000))]
+    return render("dongfanghong:Butlers", status_code=status, ctx=ctx, rows=rows, q=q, role=role, active=active,
+                  roles=svc.BUTLER_ROLES, services=bsvc.BUTLER_SERVICES, person_kinds=bsvc.PERSON_KINDS,
+                  backbone=bsvc.backbone(bsvc.team(db, svc.butlers(db), with_demands=False)),
+                  people=bsvc.person_options(db, ctx.tenant.id), members=members, form=form or {},
+                  errors=errors or {}, edit_id=edit_id)
 
 
 @get("/butlers", opt=READ, include_in_schema=False, sync_to_thread=True)
 def butlers(ctx: Ctx, db: Session, q: str = "", role: str = "", active: str = "", format: str = "") -> Response:
     if format == "xlsx":
-        rows = [(b.name, svc.BUTLER_ROLES.get(b.role, b.role), b.unit, "在岗" if b.active else "停用", "、".join(orgs))
-                for b, orgs in svc.butlers(db, q.strip(), role, active)]
-        return xlsx_export(db, "服务管家队伍", ["姓名", "类别", "所在单位", "状态", "服务企业"], rows,
+        from plugins.dongfanghong import butlers as bsvc
+
+        rows = [(r.butler.name, bsvc.PERSON_KINDS.get(r.butler.person_kind, "未关联"), "是" if r.party_member else "否",
+                 svc.BUTLER_ROLES.get(r.butler.role, r.butler.role), "、".join(r.services), r.butler.unit,
+                 "在岗" if r.butler.active else "停用", "、".join(r.organizations), r.open_demands)
+                for r in bsvc.team(db, svc.butlers(db, q.strip(), role, active))]
+        return xlsx_export(db, "服务管家队伍", ["姓名", "人员类型", "党员", "类别", "服务内容", "所在单位", "状态", "服务企业",
+                                          "服务企业未结需求"], rows,
                            action="dongfanghong.export", entity="dongfanghong_butlers",
                            query={"q": q, "role": role, "active": active}, sheet="服务管家")
     return _butlers_page(ctx, db, q.strip(), role, active)
 
 
+def _butler_form(data: dict) -> dict:
+    return {**{k: form_value(data, k) for k in (*BUTLER_KEYS, "active")}, "services": form_list(data, "services")}
+
+
 @post("/butlers", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def butler_add(ctx: Ctx, db: Session, data: Form) -> Response:
-    form = {k: form_value(data, k) for k in BUTLER_KEYS}
-    save(db, lambda: svc.save_butler(db, form),
+    from plugins.dongfanghong import butlers as bsvc
+
+    form = _butler_form(data)
+    save(db, lambda: bsvc.save_butler(db, ctx.tenant.id, form),
          rerender=lambda errors: _butlers_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/butlers"))
 
 
 @post("/butlers/{butler_id:int}", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def butler_edit(ctx: Ctx, db: Session, butler_id: int, data: Form) -> Response:
+    from plugins.dongfanghong import butlers as bsvc
+
     row = db.get(Butler, butler_id)
     if row is None:
         raise NotFoundException("服务管家不存在")
-    form = {k: form_value(data, k) for k in (*BUTLER_KEYS, "active")}
-    save(db, lambda: svc.save_butler(db, form, row),
+    form = _butler_form(data)
+    save(db, lambda: bsvc.save_butler(db, ctx.tenant.id, form, row),
          rerender=lambda errors: _butlers_page(ctx, db, form=form, errors=errors, edit_id=butler_id))
     return redirect(ctx.url("dongfanghong/butlers"))
 
@@ -331,9 +352,15 @@ def butler_edit(ctx: Ctx, db: Session, butler_id: int, data: Form) -> Response:
 def _nominations_page(ctx, db, q="", category="", status="", page=1, form=None, errors=None, code=200):
     result = paginate(db, svc.nominations_query(q, category, status), page)
     orgs, _ = cl.names_of(db, [n.organization_id for n in result.items], [])
+    from plugins.dongfanghong import people
+
+    members = [(m.id, m.name) for m in db.scalars(select(Member).where(Member.status.in_(people.PARTY_STATUSES))
+                                                   .order_by(Member.name, Member.id).limit(2000))]
     return render("dongfanghong:Nominations", status_code=code, ctx=ctx, result=result, q=q, category=category,
                   status=status, categories=svc.NOMINATION_CATEGORIES, statuses=svc.NOMINATION_STATUSES,
-                  orgs=orgs, groups=svc.joint_groups(db), form=form or {}, errors=errors or {})
+                  orgs=orgs, groups=svc.joint_groups(db), members=members,
+                  people=people.person_options(db, ctx.tenant.id), person_kinds=people.PERSON_KINDS,
+                  form=form or {}, errors=errors or {})
 
 
 @get("/nominations", opt=READ, include_in_schema=False, sync_to_thread=True)
@@ -341,8 +368,10 @@ def nominations(ctx: Ctx, db: Session, q: str = "", category: str = "", status: 
                 format: str = "") -> Response:
     if format == "xlsx":
         rows = list(db.scalars(svc.nominations_query(q, category, status)))
-        return xlsx_export(db, "选树典型推荐", ["被推荐人", "类别", "推荐理由", "状态", "评审意见"],
-                           [(n.nominee, svc.NOMINATION_CATEGORIES.get(n.category, n.category), n.reason,
+        kinds = {"member": "党员", "instructor": "党建指导员", "user": "系统用户", "organization": "企业（法定代表人）"}
+        return xlsx_export(db, "选树典型推荐", ["被推荐人", "记录类型", "类别", "推荐理由", "状态", "评审意见"],
+                           [(n.nominee, kinds.get(n.nominee_kind, "未关联"),
+                             svc.NOMINATION_CATEGORIES.get(n.category, n.category), n.reason,
                              svc.NOMINATION_STATUSES.get(n.status, n.status), n.review_note) for n in rows],
                            action="dongfanghong.export", entity="dongfanghong_nominations",
                            query={"q": q, "category": category, "status": status}, sheet="推荐")
@@ -351,8 +380,8 @@ def nominations(ctx: Ctx, db: Session, q: str = "", category: str = "", status: 
 
 @post("/nominations", opt=WRITE, include_in_schema=False, sync_to_thread=True)
 def nomination_add(ctx: Ctx, db: Session, data: Form) -> Response:
-    form = {k: form_value(data, k) for k in ("nominee", "category", "reason", "organization", "cluster_id")}
-    save(db, lambda: svc.add_nomination(db, form),
+    form = {k: form_value(data, k) for k in ("member_id", "person", "category", "reason", "organization", "cluster_id")}
+    save(db, lambda: svc.add_nomination(db, ctx.tenant.id, form),
          rerender=lambda errors: _nominations_page(ctx, db, form=form, errors=errors))
     return redirect(ctx.url("dongfanghong/nominations"))
 
@@ -437,4 +466,8 @@ from plugins.dongfanghong.pages import PAGE_ROUTES as PROGRAM_PAGES  # noqa: E40
 PAGE_ROUTES = [dashboard, group_detail, duty_add, duty_export, member_add, member_end, staff_assign, link_add,
                link_resolve, link_delete, regroup,
                regroup_apply, butlers, butler_add, butler_edit, nominations, nomination_add, nomination_review, *PROGRAM_PAGES]
-API_ROUTES = [api_groups, api_checklist, api_duty_add, *PROGRAM_API]
+from plugins.dongfanghong.api_butlers import API_ROUTES as BUTLER_API  # noqa: E402
+from plugins.dongfanghong.api_guarantees import API_ROUTES as GUARANTEE_API  # noqa: E402
+from plugins.dongfanghong.api_nominations import API_ROUTES as NOMINATION_API  # noqa: E402
+
+API_ROUTES = [api_groups, api_checklist, api_duty_add, *PROGRAM_API, *GUARANTEE_API, *BUTLER_API, *NOMINATION_API]

@@ -428,49 +428,7 @@ def duty_entries(session: Session, cluster: Cluster, kind: str = "", limit: int 
 
 # --- butlers (金品牌) --------------------------------------------------------------------------
 
-BUTLER_FIELDS = [
-    FieldSpec("name", "姓名", required=True, max_length=50),
-    FieldSpec("unit", "所在单位", max_length=100),
-]
-
-
-def save_butler(session: Session, raw: Mapping[str, Any], butler: Butler | None = None) -> Butler:
-    """Add a butler, or update one: name, role, unit, active (``active`` checkbox on update) and
-    the organizations served (names or credit codes, comma separated; replaces the list)."""
-    values, errors = clean(BUTLER_FIELDS, raw)
-    role = str(raw.get("role") or "").strip()
-    if role not in BUTLER_ROLES:
-        errors["role"] = "类别：请选择专职党务工作者、党建指导员或联企专员"
-    orgs: list[int] = []
-    for i, ref in enumerate(x.strip() for x in str(raw.get("organizations") or "").replace("，", ",").split(",")):
-        if not ref:
-            continue
-        found, problem = resolve_organization(session, ref)
-        if problem:
-            errors["organizations"] = f"服务企业：第 {i + 1} 项「{ref}」{problem}"
-            break
-        if found not in orgs:
-            orgs.append(found)
-    if errors:
-        raise FormErrors(errors)
-    if butler is None:
-        butler = Butler(active=True)
-        session.add(butler)
-    else:
-        butler.active = bool(raw.get("active"))
-    butler.name, butler.unit, butler.role = values["name"], values.get("unit") or "", role
-    session.flush()
-    current = {bo.organization_id: bo for bo in session.scalars(
-        select(ButlerOrganization).where(ButlerOrganization.butler_id == butler.id))}
-    for oid, bo in current.items():
-        if oid not in orgs:
-            session.delete(bo)
-    for oid in orgs:
-        if oid not in current:
-            session.add(ButlerOrganization(butler_id=butler.id, organization_id=oid))
-    session.flush()
-    return butler
-
+# butlers are written through plugins/dongfanghong/butlers.py (a person of the system each)
 
 
 def butlers(session: Session, q: str = "", role: str = "", active: str = "") -> list[tuple[Butler, list[str]]]:
@@ -500,12 +458,20 @@ def butlers(session: Session, q: str = "", role: str = "", active: str = "") -> 
 # --- nominations (选树典型) --------------------------------------------------------------------
 
 NOMINATION_FIELDS = [
-    FieldSpec("nominee", "被推荐人", required=True, max_length=50),
     FieldSpec("reason", "推荐理由", "text", required=True, max_length=2000),
 ]
+#: what each category nominates (000: 优秀党员 — a party member; 优秀党务工作者 — a person doing party work:
+#: a member, an instructor or a user; 支持党建工作优秀企业家 — the enterprise, named by its legal representative)
+NOMINEE_KINDS = {"member": ("member",), "worker": ("member", "instructor", "user"), "entrepreneur": ("organization",)}
 
 
-def add_nomination(session: Session, raw: Mapping[str, Any]) -> Nomination:
+def add_nomination(session: Session, tenant_id: int, raw: Mapping[str, Any]) -> Nomination:
+    """A nomination names a record, never a typed name: ``member_id`` (the member picker) or
+    ``person`` (``instructor:<id>`` / ``user:<id>``) for 优秀党员 (a 预备/正式党员 only) and
+    优秀党务工作者; ``organization`` (name or credit code) for 支持党建工作优秀企业家 (nominated by its
+    legal representative, who must be recorded). ``cluster_id`` (a 联组, optional), ``reason``."""
+    from plugins.dongfanghong.people import PARTY_STATUSES, person_record
+
     values, errors = clean(NOMINATION_FIELDS, raw)
     category = str(raw.get("category") or "").strip()
     if category not in NOMINATION_CATEGORIES:
@@ -513,6 +479,25 @@ def add_nomination(session: Session, raw: Mapping[str, Any]) -> Nomination:
     org_id, problem = resolve_organization(session, str(raw.get("organization") or "").strip() or None)
     if problem:
         errors["organization"] = f"所在单位：{problem}"
+    kind, nominee_id, name = "", None, ""
+    if category == "entrepreneur":
+        org = session.get(Organization, org_id) if org_id else None
+        if org_id is None and "organization" not in errors:
+            errors["organization"] = "所在单位：推荐优秀企业家时必填（被推荐的企业）"
+        elif org is not None and not (org.legal_rep or "").strip():
+            errors["organization"] = f"所在单位：「{org.name}」的台账中没有法定代表人，请先在台账中补充"
+        elif org is not None:
+            kind, nominee_id, name = "organization", org.id, org.legal_rep.strip()
+    elif category in NOMINATION_CATEGORIES:
+        kind, nominee_id, name = person_record(session, tenant_id, raw, errors)
+        if kind and kind not in NOMINEE_KINDS[category]:
+            errors["person"] = "被推荐人：优秀党员须从党员中选择"
+        elif kind == "member":
+            m = session.get(Member, nominee_id)
+            if m is None or m.status not in PARTY_STATUSES:
+                errors["person"] = "被推荐人：须为预备党员或正式党员"
+            elif org_id is None:
+                org_id = m.organization_id
     cluster_id = None
     ref = str(raw.get("cluster_id") or "").strip()
     if ref:
@@ -523,8 +508,8 @@ def add_nomination(session: Session, raw: Mapping[str, Any]) -> Nomination:
             cluster_id = c.id
     if errors:
         raise FormErrors(errors)
-    row = Nomination(category=category, nominee=values["nominee"], reason=values["reason"],
-                     organization_id=org_id, cluster_id=cluster_id, status="proposed")
+    row = Nomination(category=category, nominee=name[:50], nominee_kind=kind, nominee_id=nominee_id,
+                     reason=values["reason"], organization_id=org_id, cluster_id=cluster_id, status="proposed")
     session.add(row)
     session.flush()
     return row

@@ -22,10 +22,14 @@ from plugins.membership.dues import (
     compute,
     ledger,
     rate_table,
+    record_remittance,
     refund,
     refunds_by_party_org,
+    remittance_select,
+    remitted_by_party_org,
 )
 from plugins.membership.mobile import not_heard_from
+from plugins.membership.models import DuesRemittance
 from plugins.membership.points import chosen_rule_set, fill_round, rule_sets, totals
 from plugins.membership.scope import Scope
 from plugins.membership.transfers import KINDS, STATES, expiring, inbox_count, kind_for
@@ -34,5 +38,6 @@ from plugins.membership.types import MEMBER_CLASSES, PointsRule, PointsRuleSet
 __all__ = [
     "KINDS", "MEMBER_CLASSES", "STATES", "PointsRule", "PointsRuleSet", "Scope", "arrears", "chosen_rule_set",
     "compute", "due_summary", "expiring", "fill_round", "inbox_count", "kind_for", "ledger", "not_heard_from",
-    "rate_table", "refund", "refunds_by_party_org", "rule_sets", "totals",
+    "DuesRemittance", "rate_table", "record_remittance", "refund", "refunds_by_party_org", "remittance_select",
+    "remitted_by_party_org", "rule_sets", "totals",
 ]

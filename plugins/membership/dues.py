@@ -27,7 +27,7 @@ from core import clock, money
 from core.forms import FormErrors, row_id, text
 from core.registry.models import Member, PartyOrg
 from core.tenancy import TenantInfo
-from plugins.membership.models import DuesProfile, DuesRateTable, DuesRecord
+from plugins.membership.models import DuesProfile, DuesRateTable, DuesRecord, DuesRemittance
 from plugins.membership.scope import Scope
 
 CATEGORIES = {"employed": "在职", "retired": "离退休", "student": "学生", "laid_off": "下岗失业",
@@ -459,3 +459,72 @@ def refunds_by_party_org(session: Session, year: int) -> dict[int, int]:
                    BudgetLine.year == year, Disbursement.status == "paid")
             .group_by(BudgetLine.target_id))
     return {po: int(total or 0) for po, total in session.execute(stmt)}
+
+
+# --- 党费上缴 per party org and year ---------------------------------------------------------------
+
+
+def record_remittance(session: Session, raw: Mapping[str, Any], today: dt.date | None = None,
+                      visible: set[int] | None = None) -> DuesRemittance:
+    """What a party org handed in (上缴) for a year: ``party_org_id``, ``year`` (2000 – this year),
+    ``amount`` (yuan, exact to the fen), ``remitted_on`` (optional, not in the future), ``note``
+    (≤ 200). Registering the same party org and year again replaces the amount. ``visible``: the
+    party orgs the caller may name (None: all)."""
+    from core.registry.schemas import parse_date
+
+    today = today or clock.today()
+    errors: dict[str, str] = {}
+    ref = row_id(raw.get("party_org_id"))
+    po = session.get(PartyOrg, ref) if ref else None
+    if not text(raw, "party_org_id"):
+        errors["party_org_id"] = "党组织：必填"
+    elif po is None or (visible is not None and po.id not in visible):
+        errors["party_org_id"] = "党组织：请选择本辖区的党组织"
+    year_text = text(raw, "year")
+    year = int(year_text) if year_text.isdigit() else 0
+    if not 2000 <= year <= today.year:
+        errors["year"] = f"年度：请填写 2000–{today.year} 之间的年份"
+    amount = 0
+    try:
+        amount = parse_yuan(raw.get("amount"), "上缴党费（元）")
+    except ValueError as exc:
+        errors["amount"] = str(exc)
+    day_text = text(raw, "remitted_on")
+    day = parse_date(day_text) if day_text else None
+    if day_text and day is None:
+        errors["remitted_on"] = "上缴日期：日期格式应为 2024-03-01"
+    elif day is not None and day > today:
+        errors["remitted_on"] = "上缴日期：不能晚于今天"
+    note = text(raw, "note")
+    if len(note) > 200:
+        errors["note"] = "备注：最多 200 个字符"
+    if errors:
+        raise FormErrors(errors)
+    row = session.scalar(select(DuesRemittance).where(DuesRemittance.party_org_id == po.id,
+                                                      DuesRemittance.year == year))
+    if row is None:
+        row = DuesRemittance(party_org_id=po.id, year=year, amount_fen=amount, remitted_on=day, note=note)
+        session.add(row)
+    else:
+        row.amount_fen, row.note = amount, note
+        row.remitted_on = day or row.remitted_on
+    session.flush()
+    return row
+
+
+def remittance_select(year: int | None = None, q: str = ""):
+    """党费上缴 rows (newest year first, by party org name), filtered by year and party org name."""
+    from core import search
+
+    stmt = select(DuesRemittance).join(PartyOrg, PartyOrg.id == DuesRemittance.party_org_id)
+    if year:
+        stmt = stmt.where(DuesRemittance.year == year)
+    if q:
+        stmt = stmt.where(search.matches(q, PartyOrg.name))
+    return stmt.order_by(DuesRemittance.year.desc(), PartyOrg.name, DuesRemittance.id)
+
+
+def remitted_by_party_org(session: Session, year: int) -> dict[int, int]:
+    """Fen handed in (上缴) per party org for ``year``."""
+    return {po: int(fen) for po, fen in session.execute(
+        select(DuesRemittance.party_org_id, DuesRemittance.amount_fen).where(DuesRemittance.year == year))}

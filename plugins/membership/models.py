@@ -170,7 +170,26 @@ class DuesRecord(TenantOwned, Timestamps, Base):
         return f"{self.month:%Y年%m月}党费"
 
 
-DUES_MODELS: list[type] = [DuesRateTable, DuesProfile, DuesRecord]
+class DuesRemittance(TenantOwned, Timestamps, Base):
+    """党费上缴: what a party org handed in for a year, as a total (a ledger kept outside the
+    monthly records, e.g. 东方红's 党费收缴台账 — the basis of its 党费全额返还). One row per party org
+    and year; registering again replaces the amount."""
+
+    __tablename__ = "membership_dues_remittances"
+    __table_args__ = (UniqueConstraint("tenant_id", "party_org_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_org_id: Mapped[int] = mapped_column(ForeignKey("party_orgs.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    remitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    @property
+    def name(self) -> str:
+        return f"{self.year}年党费上缴"
+
+
+DUES_MODELS: list[type] = [DuesRateTable, DuesProfile, DuesRecord, DuesRemittance]
 
 
 class PointsEntry(TenantOwned, Timestamps, Base):

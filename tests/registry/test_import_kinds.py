@@ -169,8 +169,8 @@ def test_plugin_kinds_have_templates(as_user, kind):
 
 
 def test_funds_and_dues_ledgers(as_user, api_token):
-    from plugins.dongfanghong.models import DuesRecord
     from plugins.funds.models import BudgetLine
+    from plugins.membership.api import DuesRemittance as DuesRecord
 
     client, headers = as_user("dfh_admin"), api_token("dfh_admin")
     tag = unique("经费")

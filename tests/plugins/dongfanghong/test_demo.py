@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from core import clock
@@ -9,17 +11,16 @@ from core.db import scoped_session
 from core.registry.models import ClusterLeader, Member
 from core.registry.services import clusters as cl
 from core.tenancy import tree
-from plugins.dongfanghong import demo
+from plugins.dongfanghong import demo, venues
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import (
     Butler,
     Cooperation,
     Cultivation,
-    DuesRecord,
     DutyEntry,
     Nomination,
-    VenueCheck,
 )
+from plugins.membership.api import DuesRemittance as DuesRecord
 from tests.helpers import login
 
 
@@ -67,7 +68,7 @@ def _program_figures(s):
         "cultivations": dict(s.execute(select(
             Cultivation.direction, func.count()).group_by(Cultivation.direction)).all()),
         "cobuild": count(Cooperation, Cooperation.kind == "community"), "cooperation": count(Cooperation),
-        "checks": dict(s.execute(select(VenueCheck.status, func.count()).group_by(VenueCheck.status)).all()),
+        "checks": Counter(c.status for c in venues.checks(s)),
         "dues": count(DuesRecord), "proposals": count(Disbursement, Disbursement.source == "dongfanghong"),
         "sectors": set(s.scalars(select(ListResource.provider_kind).where(ListResource.provider_kind.in_(
             ("government", "education", "medical", "finance", "talent"))))),

@@ -16,7 +16,7 @@ from core.registry.models import Cluster, ClusterMember, Organization
 from core.registry.services import clusters as cl
 from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import Butler, DutyEntry, GroupStaff, Nomination
-from tests.helpers import login, post_form, text_of
+from tests.helpers import csrf, login, post_form, text_of
 
 JG = svc.JOINT_GROUP
 
@@ -190,16 +190,44 @@ def test_staff_assignment_is_one_to_one(world, groups, client):
     assert r.status_code == 200 and "尚未指定专干" in r.text  # the third group has none yet
 
 
-def test_nominations_review(world, groups, client):
+def test_nominations_review(world, groups, client, api_token):
+    """DFH-6: a nomination names a record — a party member for 优秀党员, a member / instructor / user
+    for 优秀党务工作者, the enterprise (by its legal representative) for 支持党建工作优秀企业家."""
+    from core.registry.models import Member
+
     base = f"/t/{world.street.slug}/dongfanghong"
-    login(client, world.users["staff"])
-    r = _post(client, base + "/nominations", {"nominee": "", "category": "bad", "reason": ""})
-    assert r.status_code == 422 and "被推荐人：必填" in r.text and "类别：请选择" in r.text
-    r = _post(client, base + "/nominations", {"nominee": "张推荐", "category": "member", "reason": "表现突出",
-                                                  "cluster_id": str(groups[0])})
-    assert r.status_code == 303
     with scoped_session(world.street.id) as s:
-        n = s.scalar(select(Nomination).where(Nomination.nominee == "张推荐"))
+        member = s.scalar(select(Member).where(Member.status == "full").order_by(Member.id.desc()))
+        mid, mname, moid = member.id, member.name, member.organization_id
+        org = s.get(Organization, world.orgs[3])
+        org.legal_rep = "李董事长"
+        no_rep = s.get(Organization, world.orgs[4])
+        no_rep.legal_rep = ""
+        no_rep_name = no_rep.name
+    login(client, world.users["staff"])
+    r = _post(client, base + "/nominations", {"nominee": "张推荐", "category": "bad", "reason": ""})
+    assert r.status_code == 422 and "类别：请选择" in r.text and "推荐理由：必填" in text_of(r.text)
+    r = _post(client, base + "/nominations", {"nominee": "张推荐", "category": "member", "reason": "表现突出"})
+    assert r.status_code == 422 and "人员：请选择系统中的党员、党建指导员或用户" in text_of(r.text)  # no free text
+    r = _post(client, base + "/nominations", {"person": f"user:{world.ids['staff2']}", "category": "member",
+                                              "reason": "表现突出"})
+    assert r.status_code == 422 and "优秀党员须从党员中选择" in text_of(r.text)
+    r = _post(client, base + "/nominations", {"category": "entrepreneur", "reason": "支持党建",
+                                              "organization": no_rep_name})
+    assert r.status_code == 422 and "没有法定代表人" in text_of(r.text)
+    r = _post(client, base + "/nominations", {"member_id": str(mid), "category": "member", "reason": "表现突出",
+                                              "cluster_id": str(groups[0])})
+    assert r.status_code == 303
+    assert _post(client, base + "/nominations", {"person": f"user:{world.ids['staff2']}", "category": "worker",
+                                                 "reason": "党务扎实"}).status_code == 303
+    assert _post(client, base + "/nominations", {"category": "entrepreneur", "reason": "提供阵地",
+                                                 "organization": str(world.orgs[3])}).status_code == 303
+    with scoped_session(world.street.id) as s:
+        got = {(x.category, x.nominee_kind, x.nominee_id, x.nominee) for x in s.scalars(select(Nomination))}
+        n = s.scalar(select(Nomination).where(Nomination.nominee_kind == "member"))
+    assert got >= {("member", "member", mid, mname), ("entrepreneur", "organization", world.orgs[3], "李董事长")}
+    assert ("worker", "user", world.ids["staff2"]) in {g[:3] for g in got}
+    assert n.organization_id == moid  # the member's organization by default
     r = _post(client, f"{base}/nominations/{n.id}/reject", {"review_note": ""})
     assert r.status_code == 422 and "不通过时必须填写理由" in r.text
     assert _post(client, f"{base}/nominations/{n.id}/approve", {}).status_code == 303
@@ -208,47 +236,107 @@ def test_nominations_review(world, groups, client):
     with scoped_session(world.street.id) as s:
         assert s.get(Nomination, n.id).status == "approved"
     page = client.get(base + "/nominations?status=approved")
-    assert page.status_code == 200 and "张推荐" in page.text
+    assert page.status_code == 200 and f"members/{mid}" in page.text
     assert client.get(base + "/nominations?format=xlsx").content[:2] == b"PK"
+    h = api_token(world.users["staff"])
+    api = f"/api/t/{world.street.slug}/dongfanghong/nominations"
+    r = client.post(api, headers=h, json={"category": "member", "reason": "x", "person": "张三"})
+    assert r.status_code == 422 and "person" in r.json()["extra"]["errors"]
+    r = client.post(api, headers=h, json={"category": "worker", "reason": "党务", "member_id": str(mid)})
+    assert r.status_code == 201 and (r.json()["nominee_kind"], r.json()["nominee_id"]) == ("member", mid)
+    r = client.post(f"{api}/{r.json()['id']}/review", headers=h, json={"action": "reject"})
+    assert r.status_code == 422 and "review_note" in r.json()["extra"]["errors"]
+    assert {x["nominee_kind"] for x in client.get(api, headers=h).json()} >= {"member", "user", "organization"}
+    ho = api_token(world.users["ostaff"])
+    assert client.post(f"/api/t/{world.other.slug}/dongfanghong/nominations/{n.id}/review", headers=ho,
+                       json={"action": "approve"}).status_code == 404
     login(client, world.users["viewer"])
-    assert _post(client, base + "/nominations", {"nominee": "x", "category": "member", "reason": "y"}).status_code == 403
+    assert _post(client, base + "/nominations", {"member_id": str(mid), "category": "member",
+                                                 "reason": "y"}).status_code == 403
 
 
-def test_butlers(world, groups, client):
+def test_butlers(world, groups, client, api_token):
+    """DFH-4: a butler is a person of the system (member / instructor / user, picked), with the
+    seed's service kinds; 以党员为骨干 is counted; the workload joins the organizations served."""
+    from core.registry.models import Member
+    from plugins.dongfanghong import butlers as bsvc
+
     base = f"/t/{world.street.slug}/dongfanghong"
-    login(client, world.users["staff"])
-    r = _post(client, base + "/butlers", {"name": "管家甲", "role": "liaison", "organizations": "不存在的企业"})
-    assert r.status_code == 422 and "服务企业" in r.text
-    r = _post(client, base + "/butlers", {"name": "管家甲", "role": "liaison",
-                                              "organizations": f"{world.orgs[0]},{world.orgs[1]}"})
-    assert r.status_code == 303
-    page = client.get(base + "/butlers?role=liaison")
-    assert "管家甲" in page.text and "联企专员" in page.text and "测试企业" in page.text
     with scoped_session(world.street.id) as s:
-        b = s.scalar(select(Butler).where(Butler.name == "管家甲"))
+        member = s.scalar(select(Member).where(Member.status == "full").order_by(Member.id))
+        mid, mname = member.id, member.name
+    login(client, world.users["staff"])
+    r = _post(client, base + "/butlers", {"name": "管家甲", "role": "liaison"})
+    assert r.status_code == 422 and "人员：请选择系统中的党员、党建指导员或用户" in text_of(r.text)
+    r = _post(client, base + "/butlers", {"member_id": str(mid), "role": "liaison", "organizations": "不存在的企业"})
+    assert r.status_code == 422 and "服务企业" in r.text
+    r = _post(client, base + "/butlers", {"member_id": str(mid), "role": "liaison", "services": "bogus"})
+    assert r.status_code == 422 and "服务内容：请从党建指导、科创信息、政策咨询、配套完善、资源对接中选择" in text_of(r.text)
+    assert _count_butlers(world) == 0
+    r = client.post(base + "/butlers", data={"member_id": str(mid), "role": "liaison", "services": ["policy", "tech"],
+                                             "organizations": f"{world.orgs[0]},{world.orgs[1]}",
+                                             "_csrf_token": csrf(client)}, follow_redirects=False)
+    assert r.status_code == 303
+    page = _butler_table(client.get(base + "/butlers?role=liaison").text)
+    assert f"<td>{mname}</td>" in page and "联企专员" in page and "测试企业" in page and "政策咨询、科创信息" in page
+    r = _post(client, base + "/butlers", {"member_id": str(mid), "role": "fulltime"})
+    assert r.status_code == 422 and "已在服务管家队伍中" in r.text
+    # a user of the tenant as the second butler (not a party member: 1 of 2 active)
+    r = _post(client, base + "/butlers", {"person": f"user:{world.ids['staff2']}", "role": "fulltime",
+                                          "services": "党建指导"})
+    assert r.status_code == 303
+    r = _post(client, base + "/butlers", {"person": f"user:{world.ids['ostaff']}", "role": "fulltime"})
+    assert r.status_code == 422 and "请选择本辖区的" in text_of(r.text)  # another tenant's user
+    with scoped_session(world.street.id) as s:
+        b = s.scalar(select(Butler).where(Butler.person_kind == "member", Butler.person_id == mid))
+        team = bsvc.team(s, svc.butlers(s))
         names = dict(s.execute(select(Organization.id, Organization.name)
                                .where(Organization.id.in_(world.orgs[:3]))).all())
-    served = lambda: [n for _, orgs in _butler_rows(world, "管家甲") for n in orgs]  # noqa: E731
+    assert (b.name, b.services) == (mname, "policy,tech")
+    assert [(r.butler.person_kind, r.party_member) for r in team] == [("user", False), ("member", True)]
+    assert (bsvc.backbone(team).active, bsvc.backbone(team).party_members) == (2, 1)
+    served = lambda: [n for _, orgs in _butler_rows(world, mname) for n in orgs]  # noqa: E731
     # who serves enterprise X: the search also matches the organizations served
-    assert "管家甲" in client.get(base + "/butlers", params={"q": names[world.orgs[1]]}).text
+    assert f"<td>{mname}</td>" in _butler_table(client.get(base + "/butlers", params={"q": names[world.orgs[1]]}).text)
     # an edit replaces the organizations served; a bad one changes nothing (422, field message)
-    r = _post(client, f"{base}/butlers/{b.id}", {"name": "管家甲", "role": "liaison", "active": "1",
+    r = _post(client, f"{base}/butlers/{b.id}", {"member_id": str(mid), "role": "liaison", "active": "1",
                                                  "organizations": f"{world.orgs[1]},不存在的企业"})
     assert r.status_code == 422 and "服务企业：第 2 项「不存在的企业」" in text_of(r.text)
     assert sorted(served()) == sorted([names[world.orgs[0]], names[world.orgs[1]]])
-    r = _post(client, f"{base}/butlers/{b.id}", {"name": "管家甲", "role": "fulltime", "unit": "党群服务中心",
+    r = _post(client, f"{base}/butlers/{b.id}", {"member_id": str(mid), "role": "fulltime", "unit": "党群服务中心",
                                                  "organizations": f"{world.orgs[1]}，{world.orgs[2]}"})
     assert r.status_code == 303
     assert sorted(served()) == sorted([names[world.orgs[1]], names[world.orgs[2]]])
-    rows = _butler_rows(world, "管家甲")
+    rows = _butler_rows(world, mname)
     assert [(b.role, b.unit, b.active) for b, _ in rows] == [("fulltime", "党群服务中心", False)]  # unchecked: 停用
-    assert "管家甲" in client.get(base + "/butlers?active=0").text
-    assert "管家甲" not in client.get(base + "/butlers?active=1").text
+    assert f"<td>{mname}</td>" in _butler_table(client.get(base + "/butlers?active=0").text)
+    assert f"<td>{mname}</td>" not in _butler_table(client.get(base + "/butlers?active=1").text)
+    # the API: same rules, 422 per field, 404 for another tenant's butler
+    h = api_token(world.users["staff"])
+    api = f"/api/t/{world.street.slug}/dongfanghong/butlers"
+    got = {x["person_kind"]: x for x in client.get(api, headers=h).json()}
+    assert got["member"]["party_member"] is True and got["member"]["organization_ids"] == sorted(world.orgs[1:3])
+    r = client.post(api, headers=h, json={"role": "liaison", "member_id": "abc"})
+    assert r.status_code == 422 and "person" in r.json()["extra"]["errors"]
+    r = client.post(f"{api}/{b.id}", headers=h, json={"role": "liaison", "member_id": str(mid), "services": ["resources"]})
+    assert r.status_code == 201 and r.json()["services"] == ["resources"] and r.json()["active"] is True
+    ho = api_token(world.users["ostaff"])
+    assert client.post(f"/api/t/{world.other.slug}/dongfanghong/butlers/{b.id}", headers=ho,
+                       json={"role": "liaison", "member_id": str(mid)}).status_code == 404
     login(client, world.users["viewer"])
-    assert _post(client, f"{base}/butlers/{b.id}", {"name": "x", "role": "liaison"}).status_code == 403
+    assert _post(client, f"{base}/butlers/{b.id}", {"member_id": str(mid), "role": "liaison"}).status_code == 403
     login(client, world.users["ostaff"])
     assert _post(client, f"/t/{world.other.slug}/dongfanghong/butlers/{b.id}",
-                 {"name": "x", "role": "liaison"}).status_code == 404
+                 {"member_id": str(mid), "role": "liaison"}).status_code == 404
+
+
+def _butler_table(html: str) -> str:
+    return html.split('<table class="dfh-butlers">', 1)[1].split("</table>", 1)[0]
+
+
+def _count_butlers(world) -> int:
+    with scoped_session(world.street.id) as s:
+        return s.scalar(select(func.count()).select_from(Butler)) or 0
 
 
 def _butler_rows(world, name):

@@ -21,11 +21,10 @@ from plugins.dongfanghong import service as svc
 from plugins.dongfanghong.models import (
     Cooperation,
     Cultivation,
-    DuesRecord,
-    VenueCheck,
 )
 from plugins.funds.models import BudgetLine, Disbursement
 from plugins.lists.models import ListResource
+from plugins.membership.api import DuesRemittance as DuesRecord
 from tests.helpers import login, post_form, text_of
 
 TODAY = clock.today()
@@ -55,10 +54,9 @@ def prog(world, groups):
         other_po = s.scalar(select(PartyOrg.id).where(PartyOrg.parent_id.is_not(None)).order_by(PartyOrg.id))
         row = Cultivation(direction="to_member", person_name="外街道人员", party_org_id=other_po, mentor="某人",
                           started_on=TODAY, status="ongoing")
-        check = VenueCheck(party_org_id=other_po, target_class=3, applied_on=TODAY, status="applied")
-        s.add_all([row, check])
+        s.add(row)
         s.flush()
-        ids.other_po, ids.other_cultivation, ids.other_check = other_po, row.id, check.id
+        ids.other_po, ids.other_cultivation = other_po, row.id
     return ids
 
 
@@ -342,55 +340,7 @@ def test_cooperation_kinds_and_rules(world, prog, client):
 # --- 阵地 ------------------------------------------------------------------------------------------------
 
 
-def test_venue_acceptance_flow_writes_the_registry(world, prog, client):
-    with scoped_session(world.street.id) as s:
-        po = s.get(PartyOrg, prog.po_b)
-        po.venue_class, po.venue_accepted_on = None, None
-    login(client, world.users["staff"])
-    url = f"{base(world)}/venues/checks"
-    applied = (TODAY - dt.timedelta(days=10)).isoformat()
-    r = _post(client, url, {"party_org_id": "", "target_class": "4", "applied_on": ""})
-    assert r.status_code == 422
-    page = text_of(r.text)
-    assert "党组织：必填" in page and "申报类别：请选择一类、二类或三类阵地" in page and "申报日期：必填" in page
-    assert _post(client, url, {"party_org_id": str(prog.po_b), "target_class": "3", "applied_on": applied}).status_code == 303
-    r = _post(client, url, {"party_org_id": str(prog.po_b), "target_class": "2", "applied_on": applied})
-    assert r.status_code == 422 and "已有待验收的申报" in r.text
-    with scoped_session(world.street.id) as s:
-        check = s.scalar(select(VenueCheck).where(VenueCheck.party_org_id == prog.po_b, VenueCheck.status == "applied"))
-        rows = {r.party_org_id: r for r in gsvc.venue_rows(s, None, TODAY)}
-        assert rows[prog.po_b].state == "pending" and rows[prog.po_b].gaps == []
-    page = client.get(f"{base(world)}/venues?status=pending")
-    assert prog.names[prog.po_b] in page.text
-    r = _post(client, f"{url}/{check.id}/pass", {"decided_on": (TODAY - dt.timedelta(days=11)).isoformat()})
-    assert r.status_code == 422 and "验收人：必填" in r.text and "验收日期：不能早于申报日期" in r.text
-    assert _post(client, f"{url}/{check.id}/pass", {"inspector": "街道党建办"}).status_code == 303
-    with scoped_session(world.street.id) as s:
-        po = s.get(PartyOrg, prog.po_b)
-        assert (po.venue_class, po.venue_accepted_on) == (3, TODAY)
-        assert s.get(VenueCheck, check.id).status == "passed"
-    assert _post(client, f"{url}/{check.id}/fail", {"inspector": "x", "note": "y"}).status_code == 422
-    r = _post(client, url, {"party_org_id": str(prog.po_b), "target_class": "3", "applied_on": TODAY.isoformat()})
-    assert r.status_code == 422 and "只能申报更高类别" in r.text
-    assert _post(client, url, {"party_org_id": str(prog.po_b), "target_class": "2",
-                               "applied_on": TODAY.isoformat()}).status_code == 303
-    with scoped_session(world.street.id) as s:
-        upgrade = s.scalar(select(VenueCheck.id).where(VenueCheck.party_org_id == prog.po_b,
-                                                       VenueCheck.status == "applied"))
-    r = _post(client, f"{url}/{upgrade}/fail", {"inspector": "街道党建办"})
-    assert r.status_code == 422 and "整改意见：验收未通过时必须填写" in r.text
-    assert _post(client, f"{url}/{upgrade}/fail", {"inspector": "街道党建办", "note": "制度未上墙"}).status_code == 303
-    with scoped_session(world.street.id) as s:
-        row = {r.party_org_id: r for r in gsvc.venue_rows(s, None, TODAY)}[prog.po_b]
-        assert row.venue_class == 3 and row.gaps == ["升级二类阵地未通过，待整改"]
-    gaps = client.get(f"{base(world)}/venues?gaps=1")
-    assert "升级二类阵地未通过，待整改" in gaps.text
-    # another tenant's application; no write permission
-    assert _post(client, f"{url}/{prog.other_check}/pass", {"inspector": "x"}).status_code == 404
-    login(client, world.users["viewer"])
-    assert client.get(f"{base(world)}/venues").status_code == 200
-    assert _post(client, url, {"party_org_id": str(prog.po_a), "target_class": "3",
-                               "applied_on": TODAY.isoformat()}).status_code == 403
+# moved: tests/plugins/dongfanghong/test_venues_funds.py (venue acceptance on the checklists block)
 
 
 # --- 经费保障 --------------------------------------------------------------------------------------------
@@ -402,15 +352,14 @@ def test_guarantees_propose_into_the_funds_ledger(world, prog, client):
     with scoped_session(world.street.id) as s:
         po = s.get(PartyOrg, prog.po_a2)
         po.founded_on, po.secretary_name = TODAY.replace(month=1, day=15), "新书记"
-        po.venue_class, po.venue_accepted_on = 3, TODAY.replace(month=1, day=20)
     login(client, world.users["staff"])
     r = _post(client, f"{base(world)}/guarantees/dues", {"party_org_id": str(prog.po_a2), "year": str(year),
                                                          "amount": "12.345"})
-    assert r.status_code == 422 and "上缴党费（元）：金额最多保留两位小数（精确到分）" in r.text
+    assert r.status_code == 422 and "上缴党费（元）：最多保留两位小数（精确到分）" in r.text
     r = _post(client, f"{base(world)}/guarantees/dues", {"party_org_id": "", "year": str(year + 1), "amount": ""})
     assert r.status_code == 422
     page = text_of(r.text)
-    assert "党组织：必填" in page and "年度：请填写 2000–" in page and "上缴党费（元）：请填写金额" in page
+    assert "党组织：必填" in page and "年度：请填写 2000–" in page and "上缴党费（元）：必填" in page
     assert _count(world, DuesRecord) == 0
     assert _post(client, f"{base(world)}/guarantees/dues", {"party_org_id": str(prog.po_a2), "year": str(year),
                                                             "amount": "360.50"}).status_code == 303
@@ -424,14 +373,14 @@ def test_guarantees_propose_into_the_funds_ledger(world, prog, client):
             select(Disbursement).where(Disbursement.source == "dongfanghong"))}
         key = f"dongfanghong.{{}}:{year}:{prog.po_a2}:0"
         assert got[key.format("startup")] == (settings.startup_fund_fen, "requested", prog.names[prog.po_a2])
-        assert got[key.format("venue")][0] == settings.venue_subsidy_fen
+        assert key.format("venue") not in got  # no venue acceptance passed (tests/…/test_venues_funds.py)
         assert got[key.format("secretary")] == (settings.secretary_allowance_fen, "requested", "新书记")
         assert got[key.format("dues_refund")][0] == 36050
         stipends = [v for k, v in got.items() if k.startswith("dongfanghong.stipend:")]
         assert sorted(a for a, *_ in stipends) == sorted([settings.leader_stipend_fen] * 3 + [settings.deputy_stipend_fen] * 6)
         line = s.scalar(select(BudgetLine).where(BudgetLine.target_kind == "party_org",
                                                  BudgetLine.target_id == prog.po_a2, BudgetLine.category == "startup"))
-        assert (line.year, line.title, line.amount_fen) == (year, "新建党组织启动经费", settings.startup_fund_fen)
+        assert (line.year, line.title, line.amount_fen) == (year, "新建企业党组织启动经费", settings.startup_fund_fen)
         budgets = dict(s.execute(select(BudgetLine.target_id, BudgetLine.amount_fen).where(
             BudgetLine.target_kind == "cluster", BudgetLine.category == "work", BudgetLine.year == year)).all())
         assert budgets == {g: settings.group_budget_fen for g in (prog.a, prog.b, prog.c)}

@@ -14,7 +14,6 @@ from plugins.dongfanghong.guarantees import (
     PartyOrgFact,
     entitlements,
     summarize,
-    venue_state,
 )
 from plugins.dongfanghong.projects import (
     MemberFacts,
@@ -24,6 +23,7 @@ from plugins.dongfanghong.projects import (
     structures,
     total_of,
 )
+from plugins.dongfanghong.venues import parse_items, venue_state
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -100,20 +100,25 @@ def test_venue_state_and_gaps():
 
 SETTINGS = Settings(group_budget_fen=2_000_000, leader_stipend_fen=200_000, deputy_stipend_fen=100_000,
                     startup_fund_fen=500_000, venue_subsidy_fen=300_000, secretary_allowance_fen=120_000,
-                    new_org_years=2)
+                    new_org_years=2, demo_venue_district_fen=50_000, demo_venue_city_fen=100_000)
 
 
 def test_entitlements_follow_registry_facts_and_settings():
     d = dt.date
     orgs = [
         PartyOrgFact(1, "新建甲支部", founded_on=d(2026, 3, 1), secretary_name="张书记", venue_class=3,
-                     venue_accepted_on=d(2026, 9, 1)),
-        PartyOrgFact(2, "去年乙支部", founded_on=d(2025, 6, 1), secretary_name="李书记", venue_class=2,
-                     venue_accepted_on=d(2025, 12, 31)),
-        PartyOrgFact(3, "老丙支部", founded_on=d(2018, 1, 1), secretary_name="王书记"),
-        PartyOrgFact(4, "无书记丁支部", founded_on=d(2026, 2, 1)),
-        PartyOrgFact(5, "已撤销戊支部", founded_on=d(2026, 1, 10), dissolved_on=d(2025, 12, 1)),
+                     venue_accepted_on=d(2026, 9, 1), enterprise=True),
+        PartyOrgFact(2, "去年乙支部", founded_on=d(2025, 6, 1), secretary_name="李书记", enterprise=True),
+        PartyOrgFact(3, "老丙支部", founded_on=d(2018, 1, 1), secretary_name="王书记", venue_class=2,
+                     venue_accepted_on=d(2026, 5, 1), enterprise=True,
+                     demo_levels=(("city", d(2026, 7, 1)), ("street", d(2026, 2, 1)))),
+        PartyOrgFact(4, "无书记丁支部", founded_on=d(2026, 2, 1), enterprise=True),
+        PartyOrgFact(5, "已撤销戊支部", founded_on=d(2026, 1, 10), dissolved_on=d(2025, 12, 1), enterprise=True),
         PartyOrgFact(6, "年内撤销己支部", founded_on=d(2019, 1, 1), dissolved_on=d(2026, 4, 1)),
+        # a new social-organization party org: none of the enterprise support (000: 新建企业党组织)
+        PartyOrgFact(8, "新建社会组织庚支部", founded_on=d(2026, 4, 1), secretary_name="赵书记", venue_class=3,
+                     venue_accepted_on=d(2026, 10, 1), enterprise=False,
+                     demo_levels=(("district", d(2026, 11, 1)),)),
     ]
     groups = [GroupFact(10, "第一联组", (LeaderFact(100, "leader", "组长甲"), LeaderFact(101, "deputy", "副组长乙"),
                                          LeaderFact(102, "deputy", "副组长丙"))),
@@ -128,24 +133,41 @@ def test_entitlements_follow_registry_facts_and_settings():
         ("stipend", 10, 102): (100_000, "副组长丙"),
         ("startup", 1, 0): (500_000, "新建甲支部"),
         ("startup", 4, 0): (500_000, "无书记丁支部"),
-        ("venue", 1, 0): (300_000, "新建甲支部"),  # accepted in 2026; 乙's acceptance was in 2025
+        ("venue", 1, 0): (300_000, "新建甲支部"),  # new and its venue passed in 2026; 丙 is not new
         ("secretary", 1, 0): (120_000, "张书记"),
         ("secretary", 2, 0): (120_000, "李书记"),  # founded within new_org_years=2
+        ("demo_venue", 3, 2): (100_000, "老丙支部"),  # 市级 title in 2026 (a 街道级 one earns nothing)
+        ("demo_venue", 8, 1): (50_000, "新建社会组织庚支部"),  # 区级: any party org's venue
         ("dues_refund", 3, 0): (12_345, "老丙支部"),
         ("dues_refund", 6, 0): (800, "年内撤销己支部"),  # dissolved during the year: still refunded
     }
-    # 2025: 乙 is new (start-up, venue), 甲 did not exist yet
+    # 2025: 乙 is new (start-up, secretary); 甲 did not exist yet
     kinds_2025 = {(e.kind, e.target_id) for e in entitlements(orgs, groups, {}, 2025, SETTINGS)
                   if e.target_kind == "party_org"}
-    assert kinds_2025 == {("startup", 2), ("venue", 2), ("secretary", 2)}
+    assert kinds_2025 == {("startup", 2), ("secretary", 2)}
+    # the default window is the founding year only (no 3-year rule: the seed states none)
+    default = Settings(**{**SETTINGS.model_dump(), "new_org_years": 1})
+    assert Settings().new_org_years == 1
+    assert ("secretary", 2, 0) not in {(e.kind, e.target_id, e.sub) for e in entitlements(orgs, groups, {}, 2026, default)}
     # an amount of 0 switches a kind off
     off = Settings(**{**SETTINGS.model_dump(), "startup_fund_fen": 0, "deputy_stipend_fen": 0})
     kinds = {(e.kind, e.sub) for e in entitlements(orgs, groups, {}, 2026, off)}
     assert ("startup", 0) not in kinds and ("stipend", 101) not in kinds and ("stipend", 100) in kinds
 
 
+def test_venue_items_are_a_setting():
+    assert parse_items("") == []
+    assert parse_items(" 有活动室；*制度上墙;\n＊台账完整 ；；") == [("有活动室", False), ("制度上墙", True), ("台账完整", True)]
+    assert Settings().venue_items_1 == "" and Settings().venue_top_class == 1
+    import pydantic
+    import pytest
+
+    with pytest.raises(pydantic.ValidationError):
+        Settings(venue_top_class=2)
+
+
 def test_entitlement_keys_and_status():
-    [e] = [x for x in entitlements([PartyOrgFact(7, "庚支部", founded_on=dt.date(2026, 1, 2))], [], {}, 2026,
+    [e] = [x for x in entitlements([PartyOrgFact(7, "庚支部", founded_on=dt.date(2026, 1, 2), enterprise=True)], [], {}, 2026,
                                    SETTINGS) if x.kind == "startup"]
     assert e.key(2026) == "dongfanghong.startup:2026:7:0"
     assert EntitlementRow(e).status == "未申请"
@@ -160,3 +182,19 @@ def test_entitlement_keys_and_status():
     summary = {s.kind: s for s in summarize([EntitlementRow(e, 200_000, ["requested"]), EntitlementRow(budget)])}
     assert (summary["startup"].count, summary["startup"].outstanding_fen, summary["startup"].outstanding) == (1, 300_000, 1)
     assert summary["group_budget"].outstanding_fen == 2_000_000 and summary["venue"].count == 0
+
+
+def test_phase_deadlines_are_settings():
+    from plugins.dongfanghong.program import campaign_templates
+
+    [t] = campaign_templates(Settings())
+    assert [p.title[:4] for p in t.phases] == ["调查摸底", "会议动员", "持续推进", "总结提升"]
+    assert {task.due for p in t.phases for task in p.tasks} == {""}  # the seed gives none: end of year
+    [t] = campaign_templates(Settings(phase1_due="3月底", phase4_due="2026-12-20"))
+    assert {task.due for task in t.phases[0].tasks} == {"3月底"} and {task.due for task in t.phases[3].tasks} == {"2026-12-20"}
+    assert "参与市、区两新党建创新案例评选" in [task.title for task in t.phases[3].tasks]
+    import pydantic
+    import pytest
+
+    with pytest.raises(pydantic.ValidationError):
+        Settings(phase2_due="下个月吧")
