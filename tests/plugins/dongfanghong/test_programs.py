@@ -355,11 +355,11 @@ def test_guarantees_propose_into_the_funds_ledger(world, prog, client):
     login(client, world.users["staff"])
     r = _post(client, f"{base(world)}/guarantees/dues", {"party_org_id": str(prog.po_a2), "year": str(year),
                                                          "amount": "12.345"})
-    assert r.status_code == 422 and "上缴党费（元）：最多保留两位小数（精确到分）" in r.text
+    assert r.status_code == 422 and "上缴党费（元）：金额最多保留两位小数（精确到分）" in r.text
     r = _post(client, f"{base(world)}/guarantees/dues", {"party_org_id": "", "year": str(year + 1), "amount": ""})
     assert r.status_code == 422
     page = text_of(r.text)
-    assert "党组织：必填" in page and "年度：请填写 2000–" in page and "上缴党费（元）：必填" in page
+    assert "党组织：必填" in page and "年度：请填写 2000–" in page and "上缴党费（元）：请填写金额" in page
     assert _count(world, DuesRecord) == 0
     assert _post(client, f"{base(world)}/guarantees/dues", {"party_org_id": str(prog.po_a2), "year": str(year),
                                                             "amount": "360.50"}).status_code == 303
