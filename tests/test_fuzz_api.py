@@ -37,8 +37,10 @@ from core.db import open_session
 from core.models import User
 from core.permissions import PLATFORM_ADMIN, build_catalog
 from core.plugins import registry
+from plugins.assessment import service as assessment_svc
 from tests.routes import PARAM, RowPicker, make_tenant, make_user, tenant_routes
 from tests.test_get_purity import watched_writes
+from tests.worlds import tenant_session
 
 #: generated examples per operation and generation mode
 EXAMPLES = int(os.environ.get("LIANDONG_FUZZ_EXAMPLES", "4"))
@@ -57,6 +59,10 @@ def target(app, database):
     operations = [result.ok() for result in schema.get_all_operations()]
     with open_session() as s:
         admin_id = s.scalar(select(User.id).where(User.username == "admin"))
+    with tenant_session(street) as s:  # rows the picker would otherwise synthesize: a template must validate
+        assessment_svc.create_custom_template(s, street, {
+            "label": "模糊测试模板", "target_kind": "party_org", "period_kind": "year",
+            "grade_bands": "合格 60", "criteria": "甲 | 100"})
     rows = RowPicker(database["owner_url"], [street.id], make_in=street.id, user_id=admin_id,
                      tenant_value=street.id)
     routes = {(r.method, PARAM.sub(lambda m: "{" + m.group(1) + "}", r.path)): r for r in tenant_routes(app)}
