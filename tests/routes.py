@@ -122,6 +122,8 @@ ID_TABLES: dict[str | tuple[str, str], str] = {
     ("designations", "evidence_id"): "designations_blacklist_files",
     ("notify", "channel_id"): "notification_channels",
     ("jinhua", "item_id"): "jinhua_agenda",
+    ("dongfanghong", "link_id"): "dongfanghong_group_links",
+    ("dongfanghong", "cross_id"): "dongfanghong_cross_appointments",
 }
 
 #: string parameters that name a tenant's row: (section, parameter) → (table, column)
