@@ -213,6 +213,7 @@ class PluginRegistry:
         self._subsets.clear()
         self._own.clear()
         self._order = None
+        revisions.invalidate("plugins")  # what was derived from the hooks (the kept sidebars) in this process
 
     # --- installing a plugin while running (tests) --------------------------------------
 

@@ -219,9 +219,22 @@ def synthesize_row(conn, table_name: str, tenant_id: int, *, user_id: int) -> di
             continue
         else:
             values[col.name] = _dummy(col)
+    values.update(VALID_VALUES.get(table_name, {}))
     pk = conn.execute(insert(table).values(**values)).inserted_primary_key
-    return dict(conn.execute(select(table).where(*[c == v for c, v in zip(table.primary_key.columns, pk, strict=False)]))
-                .one()._mapping)
+    row = dict(conn.execute(select(table).where(*[c == v for c, v in zip(table.primary_key.columns, pk, strict=False)]))
+               .one()._mapping)
+    if table_name == "assessment_templates":  # a template the forms could have saved: one criterion at least
+        criteria = Base.metadata.tables["assessment_criteria"]
+        conn.execute(insert(criteria).values(template_id=row["id"], key="a", label="甲", max_points=100, weight=1,
+                                             **({"tenant_id": tenant_id} if "tenant_id" in criteria.c else {})))
+    return row
+
+
+#: column values a synthesized row needs to be one the application could have written
+VALID_VALUES: dict[str, dict[str, Any]] = {
+    "assessment_templates": {"target_kind": "party_org", "period_kind": "year", "grade_bands": [["合格", "60"]],
+                             "scale_max": 100, "rating_max": 5},
+}
 
 
 def existing_row(conn, table_name: str, tenant_id: int, *, user_id: int) -> dict[str, Any]:
