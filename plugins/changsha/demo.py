@@ -377,7 +377,7 @@ def _chain(session: Session, tenant: TenantInfo, today: dt.date) -> None:
     streets = [c for c in t.children.get(parent.id, []) if c.level == "street" and "changsha" in registry().enabled(c.id)]
     if len(streets) < 2:
         return
-    session.flush()
+    session.commit()  # the chain is written in the district's own session: SQLite allows one writer at a time
     scope = [parent.id, *(c.id for c in streets)]
     with open_session(parent.id, scope) as look:
         picks = []
